@@ -1,0 +1,1 @@
+"""Discovery and analysis: nothing in here prints."""
