@@ -1,0 +1,56 @@
+"""`gosupr discover` output: terminal tables, Markdown and the gosupr.discover/1 JSON document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+
+from ..pipeline import DiscoverResult
+from . import jsondoc
+from .audit import audit_rows, kv_markdown, kv_table, summary_rows
+from .i18n import t
+
+
+def document(res: DiscoverResult) -> dict[str, Any]:
+    return jsondoc.document(
+        "gosupr.discover/1",
+        {
+            "log": res.log.audit.to_dict(),
+            "summary": res.summary.to_dict(),
+            "model": {"noise_threshold": res.noise, **res.model.summary()},
+            "output": str(res.output) if res.output else None,
+        },
+    )
+
+
+def to_json(res: DiscoverResult) -> str:
+    return jsondoc.dumps(document(res))
+
+
+def _model_rows(res: DiscoverResult, lang: str) -> list[tuple[str, str]]:
+    s = res.model.summary()
+    rows = [
+        (t("tasks", lang), str(s["tasks"])),
+        (t("gateways", lang), str(s["gateways"])),
+        (t("sequence_flows", lang), str(s["sequence_flows"])),
+    ]
+    if res.output:
+        rows.append((t("written", lang), str(res.output)))
+    return rows
+
+
+def to_terminal(res: DiscoverResult, console: Console, lang: str) -> None:
+    console.print(kv_table(t("audit", lang), audit_rows(res.log.audit.to_dict(), lang)))
+    console.print(kv_table(t("summary", lang), summary_rows(res.summary.to_dict(), lang)))
+    console.print(kv_table(t("model", lang), _model_rows(res, lang)))
+
+
+def to_markdown(res: DiscoverResult, lang: str) -> str:
+    parts = [
+        f"## gosupr discover: {res.log.audit.source}\n",
+        kv_markdown(t("summary", lang), summary_rows(res.summary.to_dict(), lang), lang),
+        kv_markdown(t("model", lang), _model_rows(res, lang), lang),
+        kv_markdown(t("audit", lang), audit_rows(res.log.audit.to_dict(), lang), lang),
+    ]
+    return "\n".join(parts)
