@@ -1,0 +1,5 @@
+"""`python -m gosupr`: the same as the `gosupr` command."""
+
+from .cli import main
+
+main()
