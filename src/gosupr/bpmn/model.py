@@ -122,6 +122,7 @@ class Diagram:
 
     id: str = "diagram"
     name: str = ""
+    plane: str | None = None  # element the diagram draws: collaboration, process or sub-process id
     shapes: dict[str, Bounds] = field(default_factory=dict)
     edges: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     label_bounds: dict[str, Bounds] = field(default_factory=dict)
@@ -140,6 +141,7 @@ class ProcessModel:
     diagrams: list[Diagram] = field(default_factory=list)
     collaboration_id: str | None = None
     exporter: str | None = None
+    exporter_version: str | None = None
 
     # -- building -----------------------------------------------------------------------------
     def add_node(self, node: Node) -> Node:

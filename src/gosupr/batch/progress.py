@@ -1,0 +1,71 @@
+"""Progress for `gosupr batch`: a rich bar on a terminal, plain lines in CI logs, nothing with --quiet.
+
+CI log viewers show a redrawn bar as garbage, so a bar is drawn only on a real terminal and never
+under CI=true; progress goes to stderr so stdout stays free for the summary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import IO, Callable, Iterator
+
+from .runner import ProgressEvent
+
+
+def use_bar(stream: IO[str]) -> bool:
+    ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+    return not ci and hasattr(stream, "isatty") and stream.isatty()
+
+
+@contextlib.contextmanager
+def progress_reporter(quiet: bool = False, stream: IO[str] | None = None) -> Iterator[Callable[[ProgressEvent], None] | None]:
+    """Yield the callback to pass to `run_batch(progress=...)` (None when quiet)."""
+    out = stream or sys.stderr
+    if quiet:
+        yield None
+    elif use_bar(out):
+        with _bar(out) as cb:
+            yield cb
+    else:
+        yield lambda ev: _line(ev, out)
+
+
+def _line(ev: ProgressEvent, out: IO[str]) -> None:
+    if ev.status == "start":
+        out.write(f"gosupr batch: {ev.total} input(s)\n")
+    else:
+        tail = f": {ev.reason}" if ev.reason else ""
+        out.write(f"[{ev.done}/{ev.total}] {ev.label} {ev.status}{tail}\n")
+    out.flush()
+
+
+@contextlib.contextmanager
+def _bar(out: IO[str]) -> Iterator[Callable[[ProgressEvent], None]]:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(file=out)
+    with Progress(
+        TextColumn("[bold]gosupr batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def cb(ev: ProgressEvent) -> None:
+            if ev.status == "start":
+                bar.update(task, total=ev.total, completed=0)
+                return
+            bar.update(task, completed=ev.done, description=escape(ev.label))
+            if ev.status != "ok":
+                why = f" — {escape(ev.reason)}" if ev.reason else ""
+                bar.console.print(f"[red]{ev.status}[/]: {escape(ev.label)}{why}", highlight=False)
+
+        yield cb

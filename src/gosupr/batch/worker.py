@@ -1,0 +1,207 @@
+"""One input, start to end, in a worker process: a plain, picklable dict in, a plain dict out.
+
+Logs go through ingest → discover → analyze → reduce; BPMN models through the hardened reader
+and the model rules (lint). Any failure becomes status "failed" with a one-line reason: one bad
+input never stops the others. Reasons and audits name the input by its label, never by an
+absolute path, so the batch's output stays the same on every machine.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from ..errors import GosuprError
+from ..mining.findings import SEVERITIES
+
+OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findings.json", "reduction": "reduction.json"}
+
+
+def process_input(task: dict[str, Any]) -> dict[str, Any]:
+    """Run one input; never raises for a problem with the input (only for KeyboardInterrupt & co)."""
+    t0 = time.perf_counter()
+    res: dict[str, Any] = {
+        "input": task["label"],
+        "kind": task["kind"],
+        "status": "ok",
+        "reason": None,
+        "audit": None,
+        "headline": {},
+        "findings": count_findings([]),
+        "outputs": {},
+    }
+    try:
+        if task["kind"] == "missing":
+            raise GosuprError(task.get("problem") or "file not found", path=task["label"])
+        folder = Path(task["out_dir"]) / task["stem"]
+        folder.mkdir(parents=True, exist_ok=True)
+        _clear_previous(folder)
+        if task["kind"] == "model":
+            _model(task, folder, res)
+        else:
+            _log(task, folder, res)
+    except GosuprError as e:
+        res.update(status="failed", reason=scrub(str(e), task))
+    except MemoryError:
+        res.update(status="failed", reason="internal error: out of memory on this input; run it alone or with fewer --jobs")
+    except Exception as e:  # a bug of ours on this input: report it, keep going with the others
+        res.update(status="failed", reason=scrub(f"internal error: {type(e).__name__}: {e}", task))
+    if task.get("timings"):
+        res["seconds"] = round(time.perf_counter() - t0, 3)
+    return res
+
+
+def _log(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
+    from ..ingest import ColumnMap, read_log
+    from ..mining.analyze import analyze_log, findings_document
+    from ..mining.analyze import headline as waste_headline
+    from ..mining.discover import discover_model, summarize
+    from ..mining.reduce import reduce_process
+
+    columns = ColumnMap(**task["columns"]) if task.get("columns") else None
+    log = read_log(_read_path(task), columns)
+    audit = log.audit.to_dict()
+    audit["source"] = task["label"]
+    res["audit"] = audit
+    summary = summarize(log).to_dict()
+    rows_read = int(audit.get("rows_read") or 0)
+    res["headline"] = {
+        **summary,
+        "rows_dropped_share": round(int(audit.get("rows_dropped") or 0) / rows_read, 6) if rows_read else 0.0,
+    }
+    noise = task["noise"]
+    as_is = discover_model(log, noise=noise)
+    _write_model(as_is, folder, "as_is", task, res)
+    findings = analyze_log(log, task.get("analyze"))
+    res["findings"] = count_findings(findings)
+    waste = waste_headline(findings, log)
+    res["headline"].update(
+        findings=len(findings),
+        removable_steps=waste["removable_steps"],
+        removable_time_per_case_s=waste["removable_time_per_case_s"],
+    )
+    doc = findings_document(findings, log)
+    doc["log"]["source"] = task["label"]
+    _write_doc(folder, "findings", task, res, doc)
+    red = reduce_process(
+        log, findings=findings, accept=task.get("accept"), noise=noise, as_is=as_is, analyze_config=task.get("analyze")
+    )
+    _write_model(red.to_be, folder, "to_be", task, res)
+    quality = dict(red.quality)
+    res["headline"].update(
+        {
+            **{k: v for k, v in red.headline.items() if k not in ("outcome_preserved_share",)},
+            "fitness": quality.get("fitness_essential"),
+            "precision": quality.get("precision_essential"),
+            "outcome_preserved_share": quality.get("outcome_preserved_share"),
+        }
+    )
+    body = {
+        "input": task["label"],
+        "noise": noise,
+        "headline": red.headline,
+        "before": red.before,
+        "after": red.after,
+        "change": red.change,
+        "quality": quality,
+        "removal": {
+            "events_removed": red.removal.events_removed,
+            "events_removed_by_kind": red.removal.events_removed_by_kind,
+            "cases_removed": red.removal.cases_removed,
+            "hours_removed": red.removal.hours_removed,
+        },
+        "applied": [f.to_dict() for f in red.applied],
+    }
+    from ..report.jsondoc import document
+
+    _write_doc(folder, "reduction", task, res, document("gosupr.reduction/1", body))
+
+
+def _model(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
+    from ..bpmn.reader import read_bpmn
+    from ..mining.analyze import findings_document, lint_model
+
+    model = read_bpmn(_read_path(task))
+    res["audit"] = {
+        "source": task["label"],
+        "format": "bpmn",
+        "exporter": model.exporter,
+        "processes": len(model.processes),
+        "pools": len(model.participants),
+        "lanes": len(model.lanes),
+    }
+    findings = lint_model(model, task.get("analyze"))
+    res["findings"] = count_findings(findings)
+    res["headline"] = {
+        "tasks": len(model.tasks()),
+        "gateways": len(model.gateways()),
+        "event_nodes": len(model.events()),
+        "sequence_flows": len(model.sequence_flows()),
+        "findings": len(findings),
+    }
+    _write_doc(folder, "findings", task, res, findings_document(findings, None, model_name=task["label"]))
+
+
+def count_findings(findings: list[Any]) -> dict[str, Any]:
+    """Totals by kind and severity (every severity present, zeros included, for stable tables)."""
+    by_kind = Counter(f.kind for f in findings)
+    by_sev = Counter(f.severity for f in findings)
+    return {
+        "total": len(findings),
+        "removable": sum(1 for f in findings if f.removable),
+        "by_kind": dict(sorted(by_kind.items())),
+        "by_severity": {s: by_sev.get(s, 0) for s in SEVERITIES},
+    }
+
+
+# -- files --------------------------------------------------------------------------------------
+def _write_model(model: Any, folder: Path, key: str, task: dict[str, Any], res: dict[str, Any]) -> None:
+    from ..bpmn.writer import write_bpmn
+
+    target = folder / OUTPUT_NAMES[key]
+    write_bpmn(model, target)
+    res["outputs"][key] = f"{task['stem']}/{target.name}"
+
+
+def _write_doc(folder: Path, key: str, task: dict[str, Any], res: dict[str, Any], doc: dict[str, Any]) -> None:
+    from ..fileio import write_text
+    from ..report.jsondoc import dumps
+
+    target = folder / OUTPUT_NAMES[key]
+    write_text(target, dumps(doc))
+    res["outputs"][key] = f"{task['stem']}/{target.name}"
+
+
+def _clear_previous(folder: Path) -> None:
+    """A re-run must not leave an earlier run's files beside a now failing input."""
+    for name in OUTPUT_NAMES.values():
+        try:
+            (folder / name).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _read_path(task: dict[str, Any]) -> str:
+    """The label when it reaches the file from here (messages then name it as the user sees it)."""
+    label = task["label"]
+    try:
+        if os.path.samefile(label, task["path"]):
+            return label
+    except OSError:
+        pass
+    return task["path"]
+
+
+def scrub(text: str, task: dict[str, Any]) -> str:
+    """Messages name the input by its label and hold no absolute paths of this machine."""
+    text = " ".join(text.split())
+    if task.get("path"):
+        text = text.replace(task["path"], task["label"])
+    out_dir = task.get("out_dir")
+    if out_dir:
+        text = text.replace(out_dir.rstrip(os.sep) + os.sep, "")
+    cwd = os.getcwd().rstrip(os.sep) + os.sep
+    return text.replace(cwd, "")

@@ -1,0 +1,167 @@
+"""From role columns (as read from any format) to an `EventLog` with a complete audit.
+
+Each row is dropped for the first reason that applies, in this order: `empty_case_id`,
+`unparseable_timestamp`, `empty_activity`, `lifecycle_not_complete`; readers may already have
+dropped rows (`malformed_row` in CSV). So rows_read == rows_kept + sum(dropped) always.
+
+Lifecycle: when the log has a lifecycle column holding `complete` and also other transitions
+(`start`, `schedule`, …), only `complete` events (and events without a transition) are kept, one
+event per activity instance as pm4py's default classifier sees it; a log without any `complete`
+keeps every event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from gosupr.errors import GosuprError
+from gosupr.eventlog import (
+    ACTIVITY,
+    CASE,
+    DEPARTMENT,
+    RESOURCE,
+    TIMESTAMP,
+    EventLog,
+    IngestAudit,
+)
+from gosupr.ingest.dates import parse_timestamps
+
+Column: TypeAlias = "pa.Array | pa.ChunkedArray"
+_UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
+@dataclass
+class RawLog:
+    """Role columns straight from a reader; `data` keys: case, activity, timestamp[, resource,
+    department, lifecycle]."""
+
+    format: str
+    columns: dict[str, str]
+    data: dict[str, Column]
+    rows_read: int
+    dropped: dict[str, int] = field(default_factory=dict)
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def _array(col: Column) -> pa.Array:
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    return arr
+
+
+def text(col: Column) -> pa.Array:
+    """Trimmed strings, null where empty."""
+    arr = _array(col)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    arr = pc.utf8_trim_whitespace(arr)
+    # binary_length is ~50x faster than comparing with "" in Arrow 26
+    return pc.if_else(pc.equal(pc.binary_length(arr), 0), pa.scalar(None, arr.type), arr)
+
+
+def timestamps(col: Column) -> np.ndarray:
+    """datetime64[ns] naive UTC (NaT where missing or unparseable) from any column type."""
+    arr = _array(col)
+    t = arr.type
+    if pa.types.is_null(t):
+        return np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if pa.types.is_timestamp(t) or pa.types.is_date(t):
+        if pa.types.is_date32(t):
+            raw, factor = arr.cast(pa.int32()).cast(pa.int64()), 86_400 * 10**9
+        elif pa.types.is_date64(t):
+            raw, factor = arr.cast(pa.int64()), 10**6
+        else:  # tz-aware values are stored as UTC already
+            raw, factor = arr.cast(pa.int64()), _UNIT_NS[t.unit]
+        vals = pc.fill_null(raw, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        limit = np.iinfo(np.int64).max // factor
+        ok = arr.is_valid().to_numpy(zero_copy_only=False) & (np.abs(vals) < limit)
+        out = np.where(ok, vals * factor, np.iinfo(np.int64).min)
+        return out.view("datetime64[ns]")
+    return parse_timestamps(arr)[0]
+
+
+def _lifecycle_bad(col: Column) -> np.ndarray:
+    life = text(col).dictionary_encode()  # compare the few distinct values, not every row
+    valid = life.is_valid().to_numpy(zero_copy_only=False)
+    if len(life.dictionary) == 0:
+        return np.zeros(len(life), dtype=bool)
+    is_complete = np.array([v.lower() == "complete" for v in life.dictionary.to_pylist()])
+    complete = valid & is_complete[pc.fill_null(life.indices, 0).to_numpy(zero_copy_only=False)]
+    other = valid & ~complete
+    return other if complete.any() and other.any() else np.zeros(len(life), dtype=bool)
+
+
+def _reordered(codes: np.ndarray, ts: np.ndarray) -> bool:
+    """Were some case's events out of time order in the file?"""
+    if len(codes) < 2:
+        return False
+    order = np.argsort(codes, kind="stable")
+    c, t = codes[order], ts[order].view(np.int64)
+    return bool(((c[1:] == c[:-1]) & (t[1:] < t[:-1])).any())
+
+
+def _strings(arr: pa.Array) -> pd.Series:
+    """Arrow-backed pandas strings: from_frame turns them into categories without a Python pass."""
+    return arr.to_pandas()
+
+
+def to_event_log(raw: RawLog, source: str, name: str) -> EventLog:
+    """Drop and count unusable rows, then normalise and sort via EventLog.from_frame."""
+    data = raw.data
+    case, activity = text(data["case"]), text(data["activity"])
+    ts = timestamps(data["timestamp"])
+    n = len(case)
+    reasons = {
+        "empty_case_id": case.is_null().to_numpy(zero_copy_only=False),
+        "unparseable_timestamp": np.isnat(ts),
+        "empty_activity": activity.is_null().to_numpy(zero_copy_only=False),
+    }
+    if "lifecycle" in data:
+        reasons["lifecycle_not_complete"] = _lifecycle_bad(data["lifecycle"])
+    dropped = dict(raw.dropped)
+    keep = np.ones(n, dtype=bool)
+    for reason, bad in reasons.items():
+        count = int((keep & bad).sum())
+        if count:
+            dropped[reason] = dropped.get(reason, 0) + count
+            keep &= ~bad
+    kept = int(keep.sum())
+    if kept == 0:
+        raise GosuprError(_nothing_left(raw, dropped, data, reasons), path=source)
+    mask = pa.array(keep)
+    case = case.filter(mask)
+    frame = {CASE: _strings(case), ACTIVITY: _strings(activity.filter(mask)), TIMESTAMP: ts[keep]}
+    for role, col in ((RESOURCE, "resource"), (DEPARTMENT, "department")):
+        if col in data:
+            frame[role] = _strings(pc.fill_null(text(data[col]).filter(mask), ""))
+    df = pd.DataFrame(frame)
+    case_codes = case.dictionary_encode().indices.to_numpy(zero_copy_only=False)
+    audit = IngestAudit(
+        source=source, format=raw.format, rows_read=raw.rows_read, rows_kept=kept,
+        dropped=dropped, encoding=raw.encoding, delimiter=raw.delimiter,
+        columns=dict(raw.columns),
+        reordered=_reordered(case_codes, frame[TIMESTAMP]),
+    )
+    return EventLog.from_frame(df, name=name, audit=audit)
+
+
+def _nothing_left(raw: RawLog, dropped: dict[str, int], data: dict[str, Column],
+                  reasons: dict[str, np.ndarray]) -> str:
+    if raw.rows_read == 0:
+        return "no event rows (only a header?); export the log with its events"
+    parts = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items()))
+    hint = "check the column choice (--case/--activity/--timestamp)"
+    if reasons["unparseable_timestamp"].all() and "timestamp" in data:
+        vals = text(data["timestamp"]).drop_null()
+        example = f" (e.g. «{vals[0].as_py()[:40]}»)" if len(vals) else " (all empty)"
+        hint = (f"timestamps in «{raw.columns.get('timestamp')}» did not parse{example}; use "
+                f"dd.mm.yyyy hh:mm or ISO dates, or pick another column with --timestamp")
+    return f"no usable rows: {raw.rows_read} read, all dropped ({parts}); {hint}"

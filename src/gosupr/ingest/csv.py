@@ -1,0 +1,237 @@
+"""CSV as ministries export it: `;`, `,`, tab or `|`; UTF-8 (with or without BOM), cp1251, UTF-16.
+
+The delimiter and header come from a 64 KiB sample read with Python's csv module (so quoted
+fields containing delimiters or line breaks do not mislead it); Arrow then reads only the role
+columns, all as strings, multi-threaded. Encoding: BOMs first, then strict UTF-8 on the sample,
+then cp1251 (charset-normalizer only when even cp1251 fails); a file whose sample is UTF-8 but
+whose body is not is re-read as cp1251. Rows with the wrong number of fields are dropped and
+counted as `malformed_row`. An Excel `sep=;` first line is honoured, title lines above the header
+(one field wide) are skipped, and a trailing delimiter on every data row (or only on the header)
+is tolerated.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from gosupr.errors import GosuprError
+from gosupr.ingest import columns as cols
+from gosupr.ingest.build import RawLog
+from gosupr.ingest.sniff import HEAD, stream, too_big
+
+DELIMITERS = (";", ",", "\t", "|")
+DELIMITER_NAMES = {";": ";", ",": ",", "\t": "tab", "|": "|"}
+_BARE_TIME = re.compile(r"^\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?$")
+_BINARY = "binary data, not a text table; give a CSV, XES, XES.gz or Parquet event log"
+
+
+def _detect_encoding(data: bytes, source: str) -> tuple[str, int]:
+    """(encoding, BOM length) from BOMs and a strict decode of the sample."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", 3
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", 0
+    sample = data[:HEAD]
+    if b"\x00" in sample:
+        raise GosuprError(_BINARY, path=source)
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=len(data) <= HEAD)
+        return "utf-8", 0
+    except UnicodeDecodeError:
+        pass
+    try:
+        sample.decode("cp1251")
+        return "cp1251", 0
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    if best is None:
+        raise GosuprError(_BINARY, path=source)
+    return best.encoding, 0
+
+
+def _to_utf8(data: bytes, encoding: str) -> bytes:
+    return data.decode(encoding, errors="replace").encode("utf-8")
+
+
+def _sample_text(buf: bytes, complete: bool, source: str) -> str:
+    text = buf.decode("utf-8", errors="replace").lstrip("\ufeff")
+    if not complete and "\n" in text:
+        text = text[: text.rindex("\n") + 1]  # drop the partial last line
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\r\n")
+    if controls > max(2, len(text[:8192]) // 100) or "\ufffd" * 4 in text:
+        raise GosuprError(_BINARY, path=source)
+    return text
+
+
+@dataclass
+class Layout:
+    """Where the table starts in the text and how it is split."""
+
+    delimiter: str
+    headers: list[str]
+    rows: list[list[str]]  # sample data rows after the header
+    skip_lines: int  # physical lines up to and including the header (Arrow's skip_rows)
+
+
+def _parse(text: str, delim: str, offset: int = 0) -> Layout | None:
+    """Header = first of the first 10 rows with ≥ 2 fields (title lines above it are skipped)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delim, quotechar='"')
+    rows: list[list[str]] = []
+    header: list[str] | None = None
+    end = 0
+    try:
+        for row in reader:
+            if header is None:
+                if len(row) >= 2:
+                    header, end = row, reader.line_num
+                elif reader.line_num > 10:
+                    return None
+            elif row:
+                rows.append(row)
+                if len(rows) >= 500:
+                    break
+    except csv.Error:
+        return None
+    if header is None:
+        return None
+    headers = [h.strip().lstrip("\ufeff") for h in header]
+    return Layout(delim, _fit(headers, rows), rows, end + offset)
+
+
+def _fit(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """Match the header to the data when exports add or drop a trailing delimiter."""
+    if not rows:
+        return headers
+    widths = [len(r) for r in rows]
+    common = max(set(widths), key=widths.count)
+    if common == len(headers) + 1 and all(not r[-1].strip() for r in rows if len(r) == common):
+        return [*headers, ""]
+    if common == len(headers) - 1 and not headers[-1]:
+        return headers[:-1]
+    return headers
+
+
+def sniff(text: str) -> Layout | None:
+    """The delimiter giving the most consistent field count (≥ 2 fields); Excel's `sep=` wins."""
+    forced = re.match(r"\s*sep=(.)[ \t]*\r?\n", text)
+    if forced:
+        return _parse(text[forced.end():], forced.group(1), offset=1)
+    best: tuple[tuple[float, int, int], Layout] | None = None
+    for rank, delim in enumerate(DELIMITERS):
+        layout = _parse(text, delim)
+        if layout is None:
+            continue
+        width = len(layout.headers)
+        body = layout.rows
+        consistent = sum(len(r) == width for r in body) / len(body) if body else 1.0
+        score = (consistent, width, -rank)
+        if best is None or score > best[0]:
+            best = (score, layout)
+    return best[1] if best else None
+
+
+def _split_datetime(headers: list[str], mapping: dict[str, str], rows: list[list[str]]) -> str | None:
+    """The «Время» header to join with a date-only «Дата» column, if the sample agrees."""
+    pair = cols.split_datetime(headers, mapping)
+    if pair is None:
+        return None
+    di, ti = headers.index(pair[0]), headers.index(pair[1])
+    dates = [r[di].strip() for r in rows if len(r) > max(di, ti) and r[di].strip()]
+    times = [r[ti].strip() for r in rows if len(r) > max(di, ti) and r[ti].strip()]
+    if not dates or not times or any(":" in d for d in dates):
+        return None
+    if not all(_BARE_TIME.match(t) for t in times):
+        return None
+    mapping["timestamp"] = pair[0]
+    return pair[1]
+
+
+def _read_table(buf: pa.Buffer, names: list[str], wanted: list[str], delim: str,
+                skip: int) -> tuple[pa.Table, int]:
+    bad = [0]
+
+    def on_invalid(_row: object) -> str:
+        bad[0] += 1
+        return "skip"
+
+    table = pacsv.read_csv(
+        pa.BufferReader(buf),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip),
+        parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
+                                          newlines_in_values=True, ignore_empty_lines=True,
+                                          invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(include_columns=wanted,
+                                             column_types={w: pa.string() for w in wanted},
+                                             strings_can_be_null=False,
+                                             quoted_strings_can_be_null=False),
+    )
+    return table, bad[0]
+
+
+def read_csv(path: Path, source: str, override: cols.ColumnMap | None, max_bytes: int,
+             size: int, gz: bool) -> RawLog:
+    """Read the role columns of a delimited text log."""
+    if gz:
+        data = b"".join(stream(path, source, max_bytes))
+    else:
+        if size > max_bytes:
+            raise too_big(source, max_bytes)
+        data = path.read_bytes()
+    encoding, bom = _detect_encoding(data, source)
+    if encoding not in ("utf-8", "utf-8-sig"):
+        data, bom = _to_utf8(data, encoding), 0
+    buf = pa.py_buffer(data).slice(bom)
+    text = _sample_text(data[bom: bom + HEAD], len(data) - bom <= HEAD, source)
+    if not text.strip():
+        raise GosuprError("file has no text; export the event log again", path=source)
+    layout = sniff(text)
+    if layout is None:
+        raise GosuprError("no column delimiter (; , tab) found in the first lines; give a CSV "
+                          "event log with a header row", path=source)
+    headers, delim, skip = layout.headers, layout.delimiter, layout.skip_lines
+    mapping = cols.resolve(headers, override, source)
+    time_part = None if override and override.timestamp else _split_datetime(headers, mapping, layout.rows)
+    names = [f"c{i}" for i in range(len(headers))]
+    role_col = {role: names[headers.index(h)] for role, h in mapping.items()}
+    wanted = sorted(set(role_col.values()) | ({names[headers.index(time_part)]} if time_part else set()))
+    try:
+        try:
+            table, malformed = _read_table(buf, names, wanted, delim, skip)
+        except pa.ArrowInvalid as exc:
+            if "utf8" not in str(exc).lower() or encoding != "utf-8":
+                raise
+            encoding = "cp1251"
+            table, malformed = _read_table(pa.py_buffer(_to_utf8(data, encoding)), names, wanted,
+                                           delim, skip)
+    except pa.ArrowInvalid as exc:
+        msg = str(exc).splitlines()[0][:200]
+        raise GosuprError(f"cannot parse as CSV ({msg}); check the delimiter and quoting",
+                          path=source) from None
+    if table.num_rows == 0 and malformed == 0:
+        raise GosuprError("has a header but no data rows; export the log with its events",
+                          path=source)
+    data_cols = {role: table[c] for role, c in role_col.items()}
+    shown = dict(mapping)
+    if time_part:
+        data_cols["timestamp"] = pc.binary_join_element_wise(
+            table[role_col["timestamp"]], table[names[headers.index(time_part)]], " ")
+        shown["timestamp"] = f"{mapping['timestamp']} + {time_part}"
+    return RawLog(
+        format="csv.gz" if gz else "csv", columns=shown, data=data_cols,
+        rows_read=table.num_rows + malformed,
+        dropped={"malformed_row": malformed} if malformed else {},
+        encoding=encoding,
+        delimiter=DELIMITER_NAMES.get(delim, delim),
+    )

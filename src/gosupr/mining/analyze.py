@@ -1,0 +1,246 @@
+"""analyze: waste findings for a log, structural findings for a model, and the headline over both.
+
+The CLI's `analyze` is one caller; the reducer and the batch runner are others. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..bpmn.model import ProcessModel
+from ..errors import GosuprError
+from ..eventlog import EventLog
+from .detectors import DETECTORS
+from .findings import Finding, sort_findings
+from .logfacts import LogFacts
+from .rules import RULES
+
+SCHEMA = "gosupr.findings/1"
+CONFIG_SECTION = "analyze"
+# kinds --min-share does not hide: rare paths are rare by definition, model rules have no cases
+_SHARE_EXEMPT = {"rare_path", *RULES}
+# one verdict per removable step: the most specific evidence wins
+_REMOVAL_PRIORITY = ("duplicate_step", "redundant_approval", "bypassable_step")
+
+
+@dataclass
+class AnalyzeConfig:
+    """What to look for and how strictly: detector/rule kinds, the minimum case share, thresholds."""
+
+    kinds: list[str] | None = None  # None: every detector (logs) and every rule (models)
+    min_share: float = 0.0
+    thresholds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: str | None = None  # the config file, for messages
+
+    def __post_init__(self) -> None:
+        where = self.source or "analyze config"
+        if self.kinds is not None:
+            unknown = [k for k in self.kinds if k not in DETECTORS and k not in RULES]
+            if unknown:
+                raise GosuprError(
+                    f"unknown kind {unknown[0]!r}; use one of: {', '.join([*DETECTORS, *RULES])}", path=self.source
+                )
+            self.kinds = list(dict.fromkeys(self.kinds))
+        if isinstance(self.min_share, bool) or not isinstance(self.min_share, (int, float)) or not 0.0 <= self.min_share <= 1.0:
+            raise GosuprError(f"min_share must be a number between 0 and 1, got {self.min_share!r} ({where})", path=self.source)
+        for kind, values in self.thresholds.items():
+            _check_thresholds(kind, values, self.source)
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike) -> AnalyzeConfig:
+        """Read the [analyze] section of gosupr.toml; unknown keys are errors naming key and file."""
+        p = Path(path)
+        try:
+            import tomllib
+        except ImportError:  # pragma: no cover - Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            with open(p, "rb") as fh:
+                doc = tomllib.load(fh)
+        except FileNotFoundError:
+            raise GosuprError("config file not found; check the --config path", path=str(p)) from None
+        except tomllib.TOMLDecodeError as e:
+            raise GosuprError(f"not valid TOML: {e}", path=str(p)) from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise GosuprError(f"cannot read the config file: {e}", path=str(p)) from None
+        section = doc.get(CONFIG_SECTION, {})
+        if not isinstance(section, dict):
+            raise GosuprError(f"[{CONFIG_SECTION}] must be a table", path=str(p))
+        return cls.from_dict(section, source=str(p))
+
+    @classmethod
+    def from_dict(cls, section: dict[str, Any], source: str | None = None) -> AnalyzeConfig:
+        """Build from the [analyze] table: kinds, min_share, and one sub-table of thresholds per kind."""
+        kinds = None
+        min_share = 0.0
+        thresholds: dict[str, dict[str, Any]] = {}
+        for key, value in section.items():
+            if key == "kinds":
+                if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+                    raise GosuprError(f"{CONFIG_SECTION}.kinds must be a list of names", path=source)
+                kinds = value
+            elif key == "min_share":
+                min_share = value
+            elif key in DETECTORS or key in RULES:
+                if not isinstance(value, dict):
+                    raise GosuprError(f"{CONFIG_SECTION}.{key} must be a table of thresholds", path=source)
+                thresholds[key] = dict(value)
+            else:
+                raise GosuprError(
+                    f"unknown key {CONFIG_SECTION}.{key}; known: kinds, min_share, {', '.join([*DETECTORS, *RULES])}",
+                    path=source,
+                )
+        return cls(kinds=kinds, min_share=min_share, thresholds=thresholds, source=source)
+
+    def with_options(self, kinds: list[str] | None = None, min_share: float | None = None) -> AnalyzeConfig:
+        """Command-line options override the file."""
+        return AnalyzeConfig(
+            kinds=kinds if kinds is not None else self.kinds,
+            min_share=min_share if min_share is not None else self.min_share,
+            thresholds=self.thresholds,
+            source=self.source,
+        )
+
+    def selected(self, registry: dict[str, Any]) -> list[str]:
+        if self.kinds is None:
+            return list(registry)
+        return [k for k in registry if k in self.kinds]
+
+
+def _defaults(kind: str) -> dict[str, Any]:
+    mod = DETECTORS.get(kind) or RULES[kind]
+    return dict(getattr(mod, "DEFAULTS", {}))
+
+
+def _check_thresholds(kind: str, values: dict[str, Any], source: str | None) -> None:
+    defaults = _defaults(kind)
+    for k, v in values.items():
+        if k not in defaults:
+            known = ", ".join(defaults) or "none"
+            raise GosuprError(f"unknown key {CONFIG_SECTION}.{kind}.{k}; known: {known}", path=source)
+        d = defaults[k]
+        ok = (
+            isinstance(v, bool) if isinstance(d, bool)
+            else (isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0) if isinstance(d, (int, float)) or d is None
+            else isinstance(v, type(d))
+        )
+        if not ok:
+            raise GosuprError(f"{CONFIG_SECTION}.{kind}.{k} must be like {d!r}, got {v!r}", path=source)
+
+
+# -- running ----------------------------------------------------------------------------------
+def analyze_log(log: EventLog, config: AnalyzeConfig | None = None, facts: LogFacts | None = None) -> list[Finding]:
+    """Every selected waste detector over the log, aggregated once; worst first, deterministic."""
+    cfg = config or AnalyzeConfig()
+    if log.n_events == 0:
+        return []
+    facts = facts or LogFacts.of(log)
+    found: list[Finding] = []
+    for kind in cfg.selected(DETECTORS):
+        found += DETECTORS[kind].detect(facts, cfg.thresholds.get(kind, {}))
+    found = _one_verdict_per_step(found)
+    found = [f for f in found if f.kind in _SHARE_EXEMPT or f.case_share >= cfg.min_share]
+    return sort_findings(found)
+
+
+def lint_model(model: ProcessModel, config: AnalyzeConfig | None = None) -> list[Finding]:
+    """The bpmnlint-style structural rules (and dead-element) over a model."""
+    cfg = config or AnalyzeConfig()
+    found: list[Finding] = []
+    for rule in cfg.selected(RULES):
+        found += RULES[rule].check(model, cfg.thresholds.get(rule, {}))
+    return sort_findings(found)
+
+
+def _one_verdict_per_step(findings: list[Finding]) -> list[Finding]:
+    """A step removable for several reasons is reported once, under the most specific kind."""
+    claimed: set[str] = set()
+    out: list[Finding] = []
+    by_kind = {k: [f for f in findings if f.kind == k] for k in _REMOVAL_PRIORITY}
+    for kind in _REMOVAL_PRIORITY:
+        for f in by_kind[kind]:
+            step = _removed_step(f)
+            if f.removable and step in claimed:
+                continue
+            if f.removable:
+                claimed.add(step)
+            out.append(f)
+    return out + [f for f in findings if f.kind not in _REMOVAL_PRIORITY]
+
+
+def _removed_step(f: Finding) -> str:
+    """The activity a removable finding would take out (the second of a duplicate pair)."""
+    return str(f.evidence.get("second") or f.evidence.get("activity") or (f.activities[-1] if f.activities else ""))
+
+
+def removable_steps(findings: list[Finding]) -> list[str]:
+    """Activities the log's evidence says can go, each once, in the findings' order."""
+    return list(dict.fromkeys(_removed_step(f) for f in findings if f.removable and f.kind in DETECTORS))
+
+
+# -- presenting -------------------------------------------------------------------------------
+def headline(findings: list[Finding], log: EventLog | None = None) -> dict[str, Any]:
+    """The one line an analyst reads first: how many steps can go and how much time per case they hold."""
+    steps = removable_steps(findings)
+    removable = [f for f in findings if f.removable and f.kind in DETECTORS]
+    held = sum((f.time_cost_s or 0.0) * f.cases for f in removable)
+    n_cases = log.n_cases if log is not None else 0
+    by_kind: dict[str, int] = {}
+    for f in findings:
+        by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
+    out: dict[str, Any] = {
+        "findings": len(findings),
+        "by_kind": dict(sorted(by_kind.items())),
+        "by_severity": {s: sum(1 for f in findings if f.severity == s) for s in ("high", "medium", "low")},
+        "removable_steps": len(steps),
+        "removable_step_names": steps,
+        "removable_time_total_s": round(held, 3),
+        "removable_time_per_case_s": round(held / n_cases, 3) if n_cases else None,
+        "removable_time_by_step_s": {
+            _removed_step(f): round(f.time_cost_s, 3) for f in removable if f.time_cost_s is not None
+        },
+        "removable_model_elements": sorted(
+            {e for f in findings if f.removable and f.kind in RULES for e in f.elements[:1]}
+        ),
+        "cases": n_cases or None,
+    }
+    out["text"] = _headline_text(out)
+    return out
+
+
+def _headline_text(h: dict[str, Any]) -> str:
+    from .detectors._common import duration
+
+    n = h["removable_steps"]
+    if not n:
+        return f"{h['findings']} findings; no step is a candidate for removal."
+    per_case = h.get("removable_time_per_case_s")
+    tail = f", holding {duration(per_case)} per case on average" if per_case is not None else ""
+    return f"{h['findings']} findings; {n} step{'s' if n != 1 else ''} can be removed{tail}."
+
+
+def findings_document(
+    findings: list[Finding], log: EventLog | None = None, model_name: str | None = None
+) -> dict[str, Any]:
+    """The `gosupr.findings/1` JSON document: tool versions, the log's audit, headline, findings."""
+    from .._pm4py import version
+
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "tool": {"name": "gosupr", "version": __version__, "pm4py": version()},
+        "log": _log_block(log) if log is not None else None,
+        "model": {"name": model_name} if model_name is not None else None,
+        "headline": headline(findings, log),
+        "findings": [f.to_dict() for f in findings],
+    }
+    return doc
+
+
+def _log_block(log: EventLog) -> dict[str, Any]:
+    audit = log.audit.to_dict()
+    audit["source"] = os.path.basename(str(audit.get("source") or log.name))  # no absolute paths
+    return audit

@@ -1,0 +1,446 @@
+"""LogFacts: the log aggregated once, so that every waste detector reads arrays, not events.
+
+Everything here is vectorised over events (numpy/pandas); Python loops run over activities or
+directly-follows edges only, never over events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..eventlog import ACTIVITY, DEPARTMENT, RESOURCE, TIMESTAMP, EventLog, Variants
+from . import words
+
+
+@dataclass
+class Edges:
+    """Directly-follows edges a→b: one row each, with event and case counts and gap statistics."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    events: np.ndarray
+    cases: np.ndarray
+    median_s: np.ndarray
+    p85_s: np.ndarray
+    mean_s: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+
+@dataclass
+class LogFacts:
+    """Per-event arrays (aligned with `log.df`), per-case arrays and per-activity counts."""
+
+    log: EventLog
+    labels: list[str]  # activity label by code
+    act: np.ndarray  # activity code per event
+    case: np.ndarray  # case index per event (0..n_cases-1, in frame order)
+    pos: np.ndarray  # position of the event in its case
+    starts: np.ndarray  # first row of each case
+    lengths: np.ndarray  # events per case
+    next_act: np.ndarray  # activity code of the next event in the case, -1 at the end
+    prev_act: np.ndarray  # activity code of the previous event, -1 at the start
+    ts_s: np.ndarray  # seconds since the log's first event (float64)
+    gap_next_s: np.ndarray  # seconds to the next event in the case, NaN at the end
+    gap_prev_s: np.ndarray  # seconds since the previous event in the case, NaN at the start
+    dept: np.ndarray | None  # department code per event, -1 when unknown; None without departments
+    dept_labels: list[str] = field(default_factory=list)
+    res: np.ndarray | None = None  # resource code per event, -1 when unknown; None without resources
+
+    # -- construction -----------------------------------------------------------------------------
+    @classmethod
+    def of(cls, log: EventLog) -> LogFacts:
+        df = log.df
+        n = len(df)
+        starts, lengths = log.case_bounds
+        act = df[ACTIVITY].cat.codes.to_numpy().astype(np.int64)
+        case = np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
+        pos = np.arange(n, dtype=np.int64) - np.repeat(starts, lengths)
+        last = np.zeros(n, dtype=bool)
+        if n:
+            last[starts + lengths - 1] = True
+        first = pos == 0
+        next_act = np.full(n, -1, dtype=np.int64)
+        prev_act = np.full(n, -1, dtype=np.int64)
+        if n:
+            next_act[:-1] = act[1:]
+            prev_act[1:] = act[:-1]
+        next_act[last] = -1
+        prev_act[first] = -1
+        ns = df[TIMESTAMP].to_numpy().astype("datetime64[ns]").astype(np.int64)
+        ts_s = (ns - (ns.min() if n else 0)) / 1e9
+        gap_next = np.full(n, np.nan)
+        if n:
+            gap_next[:-1] = np.diff(ts_s)
+        gap_next[last] = np.nan
+        gap_prev = np.full(n, np.nan)
+        if n:
+            gap_prev[1:] = gap_next[:-1]
+        gap_prev[first] = np.nan
+        dept, dept_labels = _codes(df, DEPARTMENT)
+        res, _ = _codes(df, RESOURCE)
+        return cls(
+            log=log,
+            labels=[str(c) for c in df[ACTIVITY].cat.categories],
+            act=act,
+            case=case,
+            pos=pos,
+            starts=starts,
+            lengths=lengths,
+            next_act=next_act,
+            prev_act=prev_act,
+            ts_s=ts_s,
+            gap_next_s=gap_next,
+            gap_prev_s=gap_prev,
+            dept=dept,
+            dept_labels=dept_labels,
+            res=res,
+        )
+
+    # -- sizes ----------------------------------------------------------------------------------
+    @property
+    def n_cases(self) -> int:
+        return len(self.starts)
+
+    @property
+    def n_events(self) -> int:
+        return len(self.act)
+
+    @property
+    def n_activities(self) -> int:
+        return len(self.labels)
+
+    # -- per case -------------------------------------------------------------------------------
+    @cached_property
+    def first_act(self) -> np.ndarray:
+        return self.act[self.starts] if self.n_cases else np.zeros(0, dtype=np.int64)
+
+    @cached_property
+    def last_act(self) -> np.ndarray:
+        """The outcome of a case as far as the log tells: its last activity."""
+        return self.act[self.starts + self.lengths - 1] if self.n_cases else np.zeros(0, dtype=np.int64)
+
+    @cached_property
+    def durations_s(self) -> np.ndarray:
+        if not self.n_cases:
+            return np.zeros(0)
+        return self.ts_s[self.starts + self.lengths - 1] - self.ts_s[self.starts]
+
+    @cached_property
+    def median_case_s(self) -> float | None:
+        d = self.durations_s
+        return float(np.median(d)) if len(d) else None
+
+    @cached_property
+    def variants(self) -> Variants:
+        return self.log.variants
+
+    # -- per activity ---------------------------------------------------------------------------
+    @cached_property
+    def occurrences(self) -> np.ndarray:
+        """Events per activity."""
+        return np.bincount(self.act, minlength=self.n_activities)
+
+    @cached_property
+    def case_act(self) -> np.ndarray:
+        """Unique (case, activity) keys: case * n_activities + activity, sorted."""
+        return unique_keys(self.case * self.n_activities + self.act, self.n_cases * self.n_activities)
+
+    @cached_property
+    def case_freq(self) -> np.ndarray:
+        """Cases in which each activity occurs at least once."""
+        return np.bincount(self.case_act % max(self.n_activities, 1), minlength=self.n_activities)
+
+    def cases_with(self, a: int) -> np.ndarray:
+        """Boolean per case: activity `a` occurs in it (computed once per activity)."""
+        got = self._presence.get(a)
+        if got is None:
+            got = np.zeros(self.n_cases, dtype=bool)
+            got[self.case[self.act == a]] = True
+            self._presence[a] = got
+        return got.copy()
+
+    @cached_property
+    def _presence(self) -> dict[int, np.ndarray]:
+        return {}
+
+    @cached_property
+    def first_share(self) -> np.ndarray:
+        """Share of cases that start with each activity."""
+        return np.bincount(self.first_act, minlength=self.n_activities) / max(self.n_cases, 1)
+
+    @cached_property
+    def last_share(self) -> np.ndarray:
+        """Share of cases that end with each activity."""
+        return np.bincount(self.last_act, minlength=self.n_activities) / max(self.n_cases, 1)
+
+    @cached_property
+    def order(self) -> np.ndarray:
+        """Process-order rank per activity: median relative position of its first occurrence."""
+        A = max(self.n_activities, 1)
+        out = np.full(self.n_activities, 2.0)
+        if not self.n_events:
+            return out
+        keys, first = self.first_pos_table
+        rel = first / np.maximum(self.lengths[keys // A] - 1, 1)
+        med = pd.Series(rel).groupby(keys % A).median()
+        out[med.index.to_numpy()] = med.to_numpy()
+        return out
+
+    @cached_property
+    def first_pos_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted (case, activity) keys and the position of that activity's first event in the case."""
+        A = max(self.n_activities, 1)
+        key = self.case * A + self.act
+        order = np.argsort(key, kind="stable")  # within a key, events stay in case order
+        k = key[order]
+        first = np.ones(len(k), dtype=bool)
+        first[1:] = k[1:] != k[:-1]
+        return k[first], self.pos[order][first]
+
+    def first_positions(self, a: int) -> np.ndarray:
+        """Per case: position of the first event of activity `a`, -1 where it does not occur."""
+        keys, pos = self.first_pos_table
+        sel = keys % max(self.n_activities, 1) == a
+        out = np.full(self.n_cases, -1, dtype=np.int64)
+        out[keys[sel] // max(self.n_activities, 1)] = pos[sel]
+        return out
+
+    def in_order(self, codes: list[int] | np.ndarray) -> list[str]:
+        """Labels in process order: x before y when x starts first in most cases having both.
+
+        Pairwise precedence (Copeland score), then the global median position, then the label.
+        """
+        uniq = sorted({int(c) for c in codes})
+        if len(uniq) > 1:
+            fp = {a: self.first_positions(a) for a in uniq}
+            wins = {a: 0 for a in uniq}
+            for i, x in enumerate(uniq):
+                for y in uniq[i + 1 :]:
+                    both = (fp[x] >= 0) & (fp[y] >= 0)
+                    xy = int((fp[x][both] < fp[y][both]).sum())
+                    yx = int((fp[y][both] < fp[x][both]).sum())
+                    if xy != yx:
+                        wins[x if xy > yx else y] += 1
+            uniq.sort(key=lambda a: (-wins[a], self.order[a], self.labels[a]))
+        return [self.labels[c] for c in uniq]
+
+    # -- directly-follows -----------------------------------------------------------------------
+    @cached_property
+    def edges(self) -> Edges:
+        A = max(self.n_activities, 1)
+        has = self.next_act >= 0
+        code = self.act[has] * A + self.next_act[has]
+        if not len(code):
+            z = np.zeros(0, dtype=np.int64)
+            return Edges(z, z, z, z, np.zeros(0), np.zeros(0), np.zeros(0))
+        all_counts = np.bincount(code, minlength=A * A)
+        uniq = np.flatnonzero(all_counts)
+        counts = all_counts[uniq]
+        inv = np.searchsorted(uniq, code)
+        case_keys = unique_keys(self.case[has] * (A * A) + code, self.n_cases * A * A)
+        cases = np.bincount(np.searchsorted(uniq, case_keys % (A * A)), minlength=len(uniq))
+        gaps = pd.Series(self.gap_next_s[has]).groupby(inv)
+        return Edges(
+            src=uniq // A,
+            dst=uniq % A,
+            events=counts,
+            cases=cases,
+            median_s=gaps.median().to_numpy(),
+            p85_s=gaps.quantile(0.85).to_numpy(),
+            mean_s=gaps.mean().to_numpy(),
+        )
+
+    def successors(self, a: int) -> dict[int, int]:
+        """Next activity (-1 = case ends) → events, for events of activity `a`."""
+        return self._neighbours(self.next_act, a)
+
+    def predecessors(self, a: int) -> dict[int, int]:
+        """Previous activity (-1 = case starts) → events, for events of activity `a`."""
+        return self._neighbours(self.prev_act, a)
+
+    def _neighbours(self, side: np.ndarray, a: int) -> dict[int, int]:
+        counts = np.bincount(side[self.act == a] + 1, minlength=self.n_activities + 1)
+        return {int(k) - 1: int(counts[k]) for k in np.flatnonzero(counts)}
+
+    # -- repetition -----------------------------------------------------------------------------
+    @cached_property
+    def prev_same_pos(self) -> np.ndarray:
+        """Position of the previous occurrence of the same activity in the case, -1 if none."""
+        key = self.case * max(self.n_activities, 1) + self.act
+        s = pd.Series(self.pos).groupby(key, sort=False).shift(1)
+        return s.fillna(-1).to_numpy().astype(np.int64)
+
+    @cached_property
+    def seen_before(self) -> np.ndarray:
+        """Per event: the next activity already occurred earlier in the case (a loop back)."""
+        A = max(self.n_activities, 1)
+        keys, first = self.first_pos_table
+        has = self.next_act >= 0
+        out = np.zeros(self.n_events, dtype=bool)
+        idx = np.searchsorted(keys, self.case[has] * A + self.next_act[has])  # the pair always exists
+        out[has] = first[idx] <= self.pos[has]
+        return out
+
+    @cached_property
+    def back_next(self) -> np.ndarray:
+        """Per event: the case goes back next: to a step it already did, or to a return, correction or refusal."""
+        rej = np.array([words.is_reject(x) for x in self.labels] + [False], dtype=bool)
+        return self.seen_before | rej[self.next_act]  # -1 (case end) indexes the trailing False
+
+    @cached_property
+    def handover_next(self) -> np.ndarray:
+        """Per event: the next event in the case is done by another department; where either
+        department is unknown, by another person. False where neither is known."""
+        out = np.zeros(self.n_events, dtype=bool)
+        if self.n_events < 2:
+            return out
+        has = self.next_act >= 0
+        decided = np.zeros(self.n_events, dtype=bool)
+        for who in (self.dept, self.res):  # departments first, people where departments are unknown
+            if who is None:
+                continue
+            nxt = np.full(self.n_events, -1, dtype=np.int64)
+            nxt[:-1] = who[1:]
+            known = has & ~decided & (who >= 0) & (nxt >= 0)
+            out |= known & (who != nxt)
+            decided |= known
+        return out
+
+    @cached_property
+    def bounce(self) -> np.ndarray:
+        """Per event i: a→b→a starts here (events i, i+1, i+2 in one case) with a hand-over in it."""
+        out = np.zeros(self.n_events, dtype=bool)
+        if self.n_events < 3:
+            return out
+        a, b, a2 = self.act[:-2], self.act[1:-1], self.act[2:]
+        same_case = self.case[:-2] == self.case[2:]
+        hand = self.handover_next[:-2] | self.handover_next[1:-1]
+        out[:-2] = same_case & (a == a2) & (a != b) & hand
+        return out
+
+    # -- essential steps ------------------------------------------------------------------------
+    @cached_property
+    def essential(self) -> dict[int, str]:
+        """Activities that must stay, with the reason. Evidence from the log first:
+
+        start (first in ≥30% of cases), end (last in ≥20%), an XOR decision point (its frequent
+        successors exclude each other), an outcome (mutually exclusive alternatives that lead to the
+        same next step, like approve/reject → notify), the final act (the last approval, signature
+        or decision in most of its cases). Then the label: one naming the decision or the outcome,
+        or registration, notification or archiving when it runs in (nearly) every case (≥80%).
+        """
+        out: dict[int, str] = {}
+        for a in range(self.n_activities):
+            if self.first_share[a] >= 0.3:
+                out[a] = "start"
+            elif self.last_share[a] >= 0.2:
+                out[a] = "end"
+        for reason, acts in (
+            ("decision point", self.decision_points),
+            ("outcome", self.outcome_alternatives),
+            ("final act", self.final_acts),
+        ):
+            for a in acts:
+                out.setdefault(a, reason)
+        share = self.case_freq / max(self.n_cases, 1)
+        for a, label in enumerate(self.labels):
+            role = words.essential_role(label)
+            if role in ("decision", "outcome") or (role and share[a] >= 0.8):
+                out.setdefault(a, role)
+        return dict(sorted(out.items()))
+
+    @cached_property
+    def dominant_successor(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per activity: its most frequent next activity (-1 = case ends) and that one's share."""
+        A = self.n_activities
+        nxt = np.full(A, -1, dtype=np.int64)
+        sh = np.zeros(A)
+        if not self.n_events:
+            return nxt, sh
+        code = self.act * (A + 1) + (self.next_act + 1)
+        counts = np.bincount(code, minlength=A * (A + 1)).reshape(A, A + 1)
+        best = counts.argmax(axis=1)
+        return best - 1, counts.max(axis=1) / np.maximum(counts.sum(axis=1), 1)
+
+    def _exclusive(self, x: int, y: int, tolerance: float = 0.05) -> bool:
+        px, py = self.cases_with(x), self.cases_with(y)
+        return int((px & py).sum()) <= tolerance * min(px.sum(), py.sum())
+
+    @cached_property
+    def decision_points(self) -> list[int]:
+        """Activities followed by ≥2 frequent successors that exclude each other within a case."""
+        e = self.edges
+        out = []
+        for a in range(self.n_activities):
+            occ = self.occurrences[a]
+            if occ == 0:
+                continue
+            sel = (e.src == a) & (e.dst != a)
+            succ = sorted(int(b) for b in e.dst[sel][e.events[sel] >= max(0.1 * occ, 2)])
+            if any(self._exclusive(b1, b2) for i, b1 in enumerate(succ) for b2 in succ[i + 1 :]):
+                out.append(a)
+        return out
+
+    @cached_property
+    def outcome_alternatives(self) -> list[int]:
+        """Mutually exclusive activities (each in ≥5% of cases) followed by the same next step.
+
+        Approve/reject, sign/refuse: the only difference between the branches is the act itself.
+        """
+        nxt, sh = self.dominant_successor
+        share = self.case_freq / max(self.n_cases, 1)
+        cand = [a for a in range(self.n_activities) if share[a] >= 0.05 and sh[a] >= 0.8]
+        out: set[int] = set()
+        for i, x in enumerate(cand):
+            for y in cand[i + 1 :]:
+                if nxt[x] == nxt[y] and nxt[x] not in (x, y) and self._exclusive(x, y, 0.02):
+                    out.update((x, y))
+        return sorted(out)
+
+    @cached_property
+    def final_acts(self) -> list[int]:
+        """Control or decision steps that are the last such step in at least half of their cases."""
+        ctl = np.array(
+            [words.is_control(x) or words.essential_role(x) == "decision" for x in self.labels] + [False], dtype=bool
+        )
+        is_ctl = ctl[self.act] if self.n_events else np.zeros(0, dtype=bool)
+        if not is_ctl.any():
+            return []
+        idx = np.flatnonzero(is_ctl)
+        last = pd.Series(idx).groupby(self.case[idx]).max().to_numpy()
+        last_count = np.bincount(self.act[last], minlength=self.n_activities)
+        return [int(a) for a in np.flatnonzero(ctl[:-1] & (last_count >= 0.5 * np.maximum(self.case_freq, 1)))]
+
+def unique_keys(keys: np.ndarray, space: int) -> np.ndarray:
+    """Sorted distinct integer keys in [0, space): a bitmap when the space is small, else a sort."""
+    if space <= 64_000_000:
+        mark = np.zeros(max(space, 1), dtype=bool)
+        mark[keys] = True
+        return np.flatnonzero(mark)
+    return np.unique(keys)
+
+
+_PLACEHOLDERS = frozenset(("", "empty", "none", "null", "nan", "n/a", "-", "unknown", "нет", "не указано"))
+
+
+def _codes(df: pd.DataFrame, col: str) -> tuple[np.ndarray | None, list[str]]:
+    """Category codes of an optional column, with placeholder values ("EMPTY", "-") as unknown (-1)."""
+    if col not in df.columns:
+        return None, []
+    c = df[col]
+    if not isinstance(c.dtype, pd.CategoricalDtype):
+        c = c.astype("string").fillna("").astype("category")
+    labels = [str(x) for x in c.cat.categories]
+    codes = c.cat.codes.to_numpy().astype(np.int64)
+    unknown = [i for i, x in enumerate(labels) if x.strip().lower() in _PLACEHOLDERS]
+    if unknown:
+        codes = np.where(np.isin(codes, unknown), -1, codes)
+    if (codes < 0).all():
+        return None, labels
+    return codes, labels

@@ -1,0 +1,506 @@
+"""Which element of the as-is model is which element of the to-be model.
+
+Models of one process come from different tools and different hands, and a re-mined model gets
+new ids every time, so ids alone cannot pair elements. Matching runs in stages, each recording how
+it paired two elements: by id ("id"), by normalised label ("label"), then by fuzzy label together
+with position in the flow ("similar-label+context"). Work stays near O(n·m): one rapidfuzz cdist
+over the labels (a few best candidates kept per element), neighbour pairs for context, and a
+best-first greedy assignment with deterministic tie-breaks (document order).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from ..bpmn.model import (
+    ARTIFACT,
+    EVENT,
+    GATEWAY,
+    SUBPROCESS,
+    TASK,
+    Flow,
+    Node,
+    ProcessModel,
+)
+
+BY_ID = "id"
+BY_LABEL = "label"
+BY_SIMILARITY = "similar-label+context"
+BY_ENDPOINTS = "endpoints"
+BY_CONTENT = "content"
+
+# acceptance for the similarity stage: a near-identical label, or a similar one in the same place
+STRONG_LABEL = 0.9
+WEAK_LABEL = 0.6
+MIN_CONTEXT = 0.5
+ID_TRUST = 0.8  # share of labelled same-id elements that must agree for ids to be trusted
+TOP_K = 5  # label candidates kept per element: bounds the work on models full of similar labels
+
+_QUOTES = dict.fromkeys(map(ord, "\"'`«»„“”‘’‚‹›"), None)
+_DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−"), "-")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_label(text: str | None) -> str:
+    """Case, whitespace, quotes and ё/е do not make two labels different."""
+    if not text:
+        return ""
+    s = unicodedata.normalize("NFC", text).casefold()
+    s = s.replace("ё", "е").translate(_QUOTES).translate(_DASHES)
+    return _SPACE.sub(" ", s).strip()
+
+
+@dataclass(frozen=True)
+class Match:
+    """One pairing of a before element with an after element, and how it was made."""
+
+    before: str
+    after: str
+    how: str  # id | label | similar-label+context | endpoints | content
+    score: float = 1.0
+    kind: str = ""  # task, event, gateway, subprocess, artifact, flow, lane, pool
+
+    def to_dict(self) -> dict[str, object]:
+        return {"before": self.before, "after": self.after, "kind": self.kind, "how": self.how, "score": round(self.score, 4)}
+
+
+def match_class(node: Node) -> str:
+    """Elements of one class may be paired: activities with activities, start events with start events."""
+    k = node.kind
+    if k in (TASK, SUBPROCESS):
+        return "activity"
+    if k == EVENT:
+        t = node.type
+        if t.startswith("intermediate"):
+            return "event:intermediate"
+        return "event:" + t
+    if k == GATEWAY:
+        return "gateway"
+    return "artifact:" + node.type
+
+
+class _Side:
+    """One model's nodes in comparable form: class, normalised label, neighbours, depth, order."""
+
+    def __init__(self, model: ProcessModel, include_artifacts: bool) -> None:
+        self.model = model
+        self.nodes = {
+            nid: n for nid, n in model.nodes.items() if include_artifacts or n.kind != ARTIFACT
+        }
+        self.order = {nid: i for i, nid in enumerate(self.nodes)}
+        self.cls = {nid: match_class(n) for nid, n in self.nodes.items()}
+        self.label = {nid: normalise_label(n.name) for nid, n in self.nodes.items()}
+        g: nx.MultiDiGraph = model.graph(flatten=False)
+        self.pred = {nid: set(g.predecessors(nid)) if nid in g else set() for nid in self.nodes}
+        self.succ = {nid: set(g.successors(nid)) if nid in g else set() for nid in self.nodes}
+        self.depth = {nid: self._depth(nid) for nid in self.nodes}
+        self.children: dict[str, list[str]] = {}
+        for nid, n in self.nodes.items():
+            if n.parent is not None:
+                self.children.setdefault(n.parent, []).append(nid)
+
+    def _depth(self, nid: str) -> int:
+        d, seen, cur = 0, {nid}, self.nodes[nid].parent
+        while cur is not None and cur in self.model.nodes and cur not in seen:
+            seen.add(cur)
+            d += 1
+            cur = self.model.nodes[cur].parent
+        return d
+
+    def parent(self, nid: str) -> str | None:
+        return self.nodes[nid].parent
+
+
+def match_nodes(
+    before: ProcessModel, after: ProcessModel, *, flatten: bool = False, include_artifacts: bool = False
+) -> list[Match]:
+    """Pair flow nodes (and artifacts if asked) of two models; unpaired ones are added/removed.
+
+    Nested sub-processes are matched nested (a label match needs matching parents) unless `flatten`.
+    """
+    b, a = _Side(before, include_artifacts), _Side(after, include_artifacts)
+    fwd: dict[str, Match] = {}
+    back: dict[str, str] = {}
+
+    def take(m: Match) -> None:
+        fwd[m.before] = m
+        back[m.after] = m.before
+
+    for m in _by_id(b, a):
+        take(m)
+    for depth in sorted(set(b.depth.values())):
+        _by_label(b, a, fwd, back, depth, flatten)
+    _by_similarity(b, a, fwd, back, flatten)
+    return sorted(fwd.values(), key=lambda m: b.order[m.before])
+
+
+def _by_id(b: _Side, a: _Side) -> list[Match]:
+    """Same id and class, when ids mean the same thing in both models.
+
+    Tools that number elements by position (a re-mined model's Activity_1, Gateway_2, …) reuse an
+    id for another step once a step is added or removed. Where most labelled elements sharing an id
+    disagree on their label, ids are positional and none is trusted; otherwise an id is trusted
+    unless its labels show it now names another step that exists elsewhere.
+    """
+    labels_a: dict[str, set[str]] = {}
+    labels_b: dict[str, set[str]] = {}
+    for nid, lab in a.label.items():
+        labels_a.setdefault(a.cls[nid], set()).add(lab)
+    for nid, lab in b.label.items():
+        labels_b.setdefault(b.cls[nid], set()).add(lab)
+    shared = [nid for nid in b.nodes if nid in a.nodes and b.cls[nid] == a.cls[nid]]
+    labelled = [nid for nid in shared if b.label[nid] and a.label[nid]]
+    agree = sum(1 for nid in labelled if b.label[nid] == a.label[nid])
+    if labelled and agree < ID_TRUST * len(labelled):
+        return []
+    out = []
+    for nid in shared:
+        lb, la, c = b.label[nid], a.label[nid], b.cls[nid]
+        if lb and la and lb != la and (lb in labels_a.get(c, ()) or la in labels_b.get(c, ())):
+            continue  # the id was reused for another step: let labels decide
+        out.append(Match(nid, nid, BY_ID, 1.0, b.nodes[nid].kind))
+    return out
+
+
+def _parent_ok(b: _Side, a: _Side, bid: str, aid: str, fwd: dict[str, Match], flatten: bool) -> bool:
+    if flatten:
+        return True
+    pb, pa = b.parent(bid), a.parent(aid)
+    if pb is None or pb not in b.nodes:
+        return pa is None or pa not in a.nodes
+    m = fwd.get(pb)
+    return m is not None and m.after == pa
+
+
+def _context(b: _Side, a: _Side, bid: str, aid: str, fwd: dict[str, Match]) -> float:
+    """Dice overlap of matched predecessors and successors: 1.0 when the element sits in the same place."""
+    deg = len(b.pred[bid]) + len(b.succ[bid]) + len(a.pred[aid]) + len(a.succ[aid])
+    if deg == 0:
+        return 0.0
+    common = sum(1 for p in b.pred[bid] if p in fwd and fwd[p].after in a.pred[aid])
+    common += sum(1 for s in b.succ[bid] if s in fwd and fwd[s].after in a.succ[aid])
+    return 2.0 * common / deg
+
+
+def _neighbour_labels(side: _Side, nid: str) -> tuple[Counter, Counter]:
+    def key(x: str) -> str:
+        return (side.label.get(x) or side.model.nodes[x].type) if x in side.model.nodes else x
+
+    return Counter(key(p) for p in side.pred[nid]), Counter(key(s) for s in side.succ[nid])
+
+
+def _label_context(b: _Side, a: _Side, bid: str, aid: str) -> float:
+    """Dice overlap of neighbour labels, matched or not: tells apart steps that share a label."""
+    pb, sb = _neighbour_labels(b, bid)
+    pa, sa = _neighbour_labels(a, aid)
+    deg = sum(pb.values()) + sum(sb.values()) + sum(pa.values()) + sum(sa.values())
+    if deg == 0:
+        return 0.0
+    return 2.0 * (sum((pb & pa).values()) + sum((sb & sa).values())) / deg
+
+
+def _by_label(
+    b: _Side, a: _Side, fwd: dict[str, Match], back: dict[str, str], depth: int, flatten: bool
+) -> list[Match]:
+    """Equal normalised labels at one nesting depth. Records pairings in `fwd`/`back`.
+
+    A label found once on each side pairs at once. Labels found several times (a step done twice)
+    pair in rounds: each round takes the pairs whose matched neighbours already agree, so every
+    round gives the next one context; when no pair has any, neighbour labels and then document
+    order decide.
+    """
+    groups_a: dict[tuple, list[str]] = {}
+    for aid in a.nodes:
+        if aid not in back and a.label[aid]:
+            par = None if flatten else a.parent(aid)
+            groups_a.setdefault((a.cls[aid], a.label[aid], par), []).append(aid)
+    groups_b: dict[tuple, list[str]] = {}
+    for bid in b.nodes:
+        if bid in fwd or not b.label[bid] or b.depth[bid] != depth:
+            continue
+        par = None
+        if not flatten and b.parent(bid) in b.nodes:
+            pm = fwd.get(b.parent(bid))  # type: ignore[arg-type]
+            if pm is None:
+                continue
+            par = pm.after
+        groups_b.setdefault((b.cls[bid], b.label[bid], par), []).append(bid)
+    out: list[Match] = []
+
+    def take(x: str, y: str) -> None:
+        m = Match(x, y, BY_LABEL, 1.0, b.nodes[x].kind)
+        fwd[x] = m
+        back[y] = x
+        out.append(m)
+
+    pending: list[tuple[list[str], list[str]]] = []
+    for key in sorted(groups_b, key=lambda k: b.order[groups_b[k][0]]):
+        bids, aids = groups_b[key], groups_a.get(key, [])
+        if len(bids) == 1 and len(aids) == 1:
+            take(bids[0], aids[0])
+        elif aids:
+            pending.append((bids, aids))
+    while pending:
+        scored = []
+        for bids, aids in pending:
+            for x in bids:
+                if x in fwd:
+                    continue
+                for y in aids:
+                    if y not in back:
+                        ctx = _context(b, a, x, y, fwd)
+                        scored.append((-ctx, -_label_context(b, a, x, y), b.order[x], a.order[y], x, y))
+        if not scored:
+            break
+        scored.sort()
+        sure = [p for p in scored if p[0] < 0]
+        for p in sure or scored:
+            if p[4] not in fwd and p[5] not in back:
+                take(p[4], p[5])
+                if not sure:
+                    break  # without context, pair one at a time: it gives context to the rest
+    return out
+
+
+def label_similarity(left: list[str], right: list[str]):  # -> numpy array
+    """Pairwise similarity in [0, 1]: the better of character ratio and word-order-free ratio."""
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    if not left or not right:
+        return np.zeros((len(left), len(right)), dtype=np.float32)
+    r1 = process.cdist(left, right, scorer=fuzz.ratio, dtype=np.float32, workers=1)
+    r2 = process.cdist(left, right, scorer=fuzz.token_sort_ratio, dtype=np.float32, workers=1)
+    return np.maximum(r1, r2) / 100.0
+
+
+def _by_similarity(
+    b: _Side, a: _Side, fwd: dict[str, Match], back: dict[str, str], flatten: bool
+) -> list[Match]:
+    """Similar labels in the same place in the flow; unlabelled nodes by place alone (same class).
+
+    Best pair first from a heap. Every pairing gives its neighbours context, so the neighbours'
+    pairs are scored and pushed then: a chain of renamed steps is followed link by link. A pair
+    whose score grew since it was pushed goes back in with the new score (scores only grow).
+    Records its pairings in `fwd`/`back` as it goes.
+    """
+    import heapq
+
+    free_b = [x for x in b.nodes if x not in fwd]
+    free_a = [y for y in a.nodes if y not in back]
+    if not free_b or not free_a:
+        return []
+    lab_b = [x for x in free_b if b.label[x]]
+    lab_a = [y for y in free_a if a.label[y]]
+    sim = label_similarity([b.label[x] for x in lab_b], [a.label[y] for y in lab_a])
+    ib = {x: i for i, x in enumerate(lab_b)}
+    ia = {y: j for j, y in enumerate(lab_a)}
+
+    def score(x: str, y: str) -> float | None:
+        """Combined score of an acceptable pair, None when the pair may not be made."""
+        if b.cls[x] != a.cls.get(y) or not _parent_ok(b, a, x, y, fwd, flatten):
+            return None
+        ctx = _context(b, a, x, y, fwd)
+        if b.label[x] and a.label[y]:
+            lab = float(sim[ib[x], ia[y]])
+            ok = lab >= STRONG_LABEL or (lab >= WEAK_LABEL and ctx >= MIN_CONTEXT)
+        elif not b.label[x] and not a.label[y]:
+            lab = 1.0 if b.nodes[x].type == a.nodes[y].type else 0.75
+            ok = ctx >= MIN_CONTEXT
+        else:
+            return None
+        return round(0.6 * lab + 0.4 * ctx, 6) if ok else None
+
+    heap: list[tuple[float, int, int, str, str]] = []
+    seeds: dict[str, list[str]] = {}
+
+    def push(x: str, y: str) -> None:
+        if x in fwd or y in back:
+            return
+        sc = score(x, y)
+        if sc is not None:
+            heapq.heappush(heap, (-sc, b.order[x], a.order[y], x, y))
+
+    def push_neighbours(x: str, y: str) -> None:
+        for p in b.pred[x]:
+            if p not in fwd:
+                for q in a.pred[y]:
+                    push(p, q)
+        for p in b.succ[x]:
+            if p not in fwd:
+                for q in a.succ[y]:
+                    push(p, q)
+        for c in b.children.get(x, ()):  # a paired sub-process opens its steps to pairing
+            for q in seeds.get(c, ()):
+                push(c, q)
+
+    # seeds: each labelled node's few most similar labels, and the neighbours of pairs made so far
+    if sim.size:
+        import numpy as np
+
+        k = min(TOP_K, sim.shape[1])
+        top = np.argsort(-sim, axis=1, kind="stable")[:, :k]
+        for i, row in enumerate(top):
+            for j in row:
+                if sim[i, j] >= WEAK_LABEL:
+                    seeds.setdefault(lab_b[i], []).append(lab_a[int(j)])
+                    push(lab_b[i], lab_a[int(j)])
+    for x in list(fwd):
+        push_neighbours(x, fwd[x].after)
+    new: list[Match] = []
+    while heap:
+        neg, _, _, x, y = heapq.heappop(heap)
+        if x in fwd or y in back:
+            continue
+        sc = score(x, y)
+        if sc is None:
+            continue
+        if sc > -neg:
+            heapq.heappush(heap, (-sc, b.order[x], a.order[y], x, y))
+            continue
+        m = Match(x, y, BY_SIMILARITY, sc, b.nodes[x].kind)
+        fwd[x] = m
+        back[y] = x
+        new.append(m)
+        push_neighbours(x, y)
+    return new
+
+
+# -- flows ------------------------------------------------------------------------------------
+BEHAVIOURAL_FLOW_KINDS = ("sequence", "message")
+
+
+def match_flows(
+    before: ProcessModel, after: ProcessModel, endpoint_map: dict[str, str], *, include_artifacts: bool = False
+) -> list[Match]:
+    """A flow is the same flow when its endpoints are matched elements (id only breaks ties)."""
+    kinds = None if include_artifacts else set(BEHAVIOURAL_FLOW_KINDS)
+
+    def keep(f: Flow) -> bool:
+        return kinds is None or f.kind in kinds
+
+    slots: dict[tuple[str, str, str], list[str]] = {}
+    for f in after.flows.values():
+        if keep(f):
+            slots.setdefault((f.source, f.target, f.kind), []).append(f.id)
+    out = []
+    for f in before.flows.values():
+        if not keep(f) or f.source not in endpoint_map or f.target not in endpoint_map:
+            continue
+        cands = slots.get((endpoint_map[f.source], endpoint_map[f.target], f.kind))
+        if not cands:
+            continue
+        fid = f.id if f.id in cands else cands[0]
+        cands.remove(fid)
+        out.append(Match(f.id, fid, BY_ID if fid == f.id else BY_ENDPOINTS, 1.0, "flow"))
+    return out
+
+
+# -- containers: processes, pools, lanes --------------------------------------------------------
+def _majority(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str, int]]:
+    """Greedy one-to-one pairing of containers by how many matched members they share."""
+    counts: dict[tuple[str, str], int] = {}
+    for x, y in pairs:
+        counts[(x, y)] = counts.get((x, y), 0) + 1
+    used_x: set[str] = set()
+    used_y: set[str] = set()
+    out = []
+    for (x, y), c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        if x not in used_x and y not in used_y:
+            used_x.add(x)
+            used_y.add(y)
+            out.append((x, y, c))
+    return out
+
+
+def match_processes(before: ProcessModel, after: ProcessModel, node_map: dict[str, str]) -> dict[str, str]:
+    """Process ids of before → after: by id, then by where the matched nodes went."""
+    out = {p: p for p in before.processes if p in after.processes}
+    taken = set(out.values())
+    pairs = []
+    for bid, aid in node_map.items():
+        pb, pa = before.nodes[bid].process, after.nodes[aid].process
+        if pb and pa and pb not in out and pa not in taken:
+            pairs.append((pb, pa))
+    for x, y, _ in _majority(pairs):
+        out[x] = y
+    return out
+
+
+def match_pools(before: ProcessModel, after: ProcessModel, process_map: dict[str, str]) -> list[Match]:
+    """Pools by id, then by normalised name, then by the process they hold."""
+    fwd: dict[str, Match] = {}
+    back: set[str] = set()
+    for pid in before.participants:
+        if pid in after.participants:
+            fwd[pid] = Match(pid, pid, BY_ID, 1.0, "pool")
+            back.add(pid)
+    _by_name(before.participants, after.participants, fwd, back, "pool")
+    proc_owner = {p.process: pid for pid, p in after.participants.items() if p.process and pid not in back}
+    for pid, p in before.participants.items():
+        if pid in fwd or not p.process:
+            continue
+        target = proc_owner.get(process_map.get(p.process, ""))
+        if target and target not in back:
+            fwd[pid] = Match(pid, target, BY_CONTENT, 1.0, "pool")
+            back.add(target)
+    return list(fwd.values())
+
+
+def _by_name(left: dict, right: dict, fwd: dict[str, Match], back: set[str], kind: str) -> None:
+    """Unique equal normalised names pair up (lanes, pools)."""
+    names_r: dict[str, list[str]] = {}
+    for rid, r in right.items():
+        if rid not in back and normalise_label(r.name):
+            names_r.setdefault(normalise_label(r.name), []).append(rid)
+    names_l: dict[str, list[str]] = {}
+    for lid, x in left.items():
+        if lid not in fwd and normalise_label(x.name):
+            names_l.setdefault(normalise_label(x.name), []).append(lid)
+    for name, lids in names_l.items():
+        rids = names_r.get(name, [])
+        for lid, rid in zip(lids, rids):
+            fwd[lid] = Match(lid, rid, BY_LABEL, 1.0, kind)
+            back.add(rid)
+
+
+def match_lanes(before: ProcessModel, after: ProcessModel, node_map: dict[str, str]) -> list[Match]:
+    """Lanes by id, then normalised name, then by members kept together (a renamed lane)."""
+    fwd: dict[str, Match] = {}
+    back: set[str] = set()
+    for lid in before.lanes:
+        if lid in after.lanes:
+            fwd[lid] = Match(lid, lid, BY_ID, 1.0, "lane")
+            back.add(lid)
+    _by_name(before.lanes, after.lanes, fwd, back, "lane")
+    members_b: dict[str, set[str]] = {}
+    members_a: dict[str, set[str]] = {}
+    for nid, n in before.nodes.items():
+        if n.lane in before.lanes and n.lane not in fwd and nid in node_map:
+            members_b.setdefault(n.lane, set()).add(node_map[nid])
+    for nid, n in after.nodes.items():
+        if n.lane in after.lanes and n.lane not in back:
+            members_a.setdefault(n.lane, set()).add(nid)
+    lb, la = sorted(members_b), sorted(members_a)
+    sim = label_similarity([normalise_label(before.lanes[x].name) for x in lb], [normalise_label(after.lanes[y].name) for y in la])
+    scored = []
+    for i, x in enumerate(lb):
+        for j, y in enumerate(la):
+            inter = len(members_b[x] & members_a[y])
+            if not inter:
+                continue
+            jac = inter / len(members_b[x] | members_a[y])
+            lab = float(sim[i, j])
+            if lab >= STRONG_LABEL or (lab >= WEAK_LABEL and jac >= 0.3) or jac >= 0.8:
+                scored.append((-(0.6 * lab + 0.4 * jac), x, y))
+    for neg, x, y in sorted(scored):
+        if x not in fwd and y not in back:
+            fwd[x] = Match(x, y, BY_SIMILARITY, round(-neg, 4), "lane")
+            back.add(y)
+    return list(fwd.values())

@@ -1,0 +1,288 @@
+"""`gosupr compare` output: terminal tables, Markdown for pull-request comments, gosupr.diff/1 JSON.
+
+Words only: every number comes from `ModelDiff`. English by default, Russian with lang="ru".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ..mining.compare import ModelDiff
+from . import jsondoc
+from .i18n import fmt_duration
+from .markdown import table as md_table
+
+SCHEMA = "gosupr.diff/1"
+LAYOUT_ROWS = 30  # layout changes listed in full up to this many; counts always
+
+_W: dict[str, tuple[str, str]] = {
+    "title": ("Model comparison", "Сравнение моделей"),
+    "no_changes": ("No changes", "Изменений нет"),
+    "layout_only": ("No behavioural change; {n} layout change(s)", "Поведение не изменилось; изменений оформления: {n}"),
+    "changed": ("{b} behavioural change(s), {l} layout change(s)", "Изменений поведения: {b}, оформления: {l}"),
+    "elements": ("Steps, events and gateways", "Задачи, события и шлюзы"),
+    "flows": ("Flows", "Потоки"),
+    "containers": ("Lanes and pools", "Дорожки и пулы"),
+    "layout": ("Layout only (no behavioural effect)", "Только оформление (поведение не меняется)"),
+    "metrics": ("Model metrics", "Показатели модели"),
+    "replay": ("Replay of the log", "Воспроизведение журнала"),
+    "removed_used": ("Removed steps the log executes", "Удалённые шаги, которые есть в журнале"),
+    "change": ("Change", "Изменение"),
+    "kind": ("Kind", "Вид"),
+    "element": ("Element", "Элемент"),
+    "name": ("Name", "Название"),
+    "was": ("Before", "Было"),
+    "now": ("After", "Стало"),
+    "how": ("Matched by", "Сопоставлено по"),
+    "from": ("From", "Откуда"),
+    "to": ("To", "Куда"),
+    "detail": ("Detail", "Подробности"),
+    "metric": ("Metric", "Показатель"),
+    "delta": ("Change", "Изменение"),
+    "activity": ("Activity", "Операция"),
+    "cases": ("Cases", "Дела"),
+    "share": ("Share of cases", "Доля дел"),
+    "median_time": ("Median time per case", "Медианное время на дело"),
+    "total_time": ("Total time", "Суммарное время"),
+    "fitness": ("Fitness", "Соответствие (fitness)"),
+    "fit_share": ("Cases that fit", "Доля дел, укладывающихся в модель"),
+    "not_in_log": ("Removed steps not seen in the log", "Удалённые шаги, которых нет в журнале"),
+    "more": ("… and {n} more", "… и ещё {n}"),
+    "before_model": ("before", "было"),
+    "after_model": ("after", "стало"),
+    # element and flow changes
+    "removed": ("removed", "удалено"),
+    "added": ("added", "добавлено"),
+    "renamed": ("renamed", "переименовано"),
+    "type-changed": ("type changed", "изменён тип"),
+    "lane-changed": ("moved to another lane", "перенесено в другую дорожку"),
+    "pool-changed": ("moved to another pool", "перенесено в другой пул"),
+    "parent-changed": ("moved to another sub-process", "перенесено в другой подпроцесс"),
+    "attachment-changed": ("attached elsewhere", "прикреплено к другому элементу"),
+    "condition-changed": ("condition changed", "изменено условие"),
+    # layout changes
+    "shifted": ("whole diagram shifted", "вся диаграмма сдвинута"),
+    "moved": ("moved", "перемещено"),
+    "resized": ("resized", "изменён размер"),
+    "waypoints": ("re-routed", "изменён маршрут линии"),
+    "shape-added": ("now drawn", "добавлено на диаграмму"),
+    "shape-removed": ("no longer drawn", "убрано с диаграммы"),
+    "label-spelling": ("label spelling", "написание подписи"),
+    # kinds
+    "task": ("task", "задача"),
+    "subprocess": ("sub-process", "подпроцесс"),
+    "event": ("event", "событие"),
+    "gateway": ("gateway", "шлюз"),
+    "artifact": ("artifact", "артефакт"),
+    "sequence": ("sequence flow", "поток управления"),
+    "message": ("message flow", "поток сообщений"),
+    "association": ("association", "ассоциация"),
+    "flow": ("flow", "поток"),
+    "lane": ("lane", "дорожка"),
+    "pool": ("pool", "пул"),
+    "diagram": ("diagram", "диаграмма"),
+    # how a match was made
+    "id": ("id", "идентификатор"),
+    "label": ("label", "подпись"),
+    "similar-label+context": ("similar label + place in flow", "похожая подпись + место в потоке"),
+    "endpoints": ("endpoints", "концы"),
+    "content": ("content", "содержимое"),
+}
+METRIC_NAMES: dict[str, tuple[str, str]] = {
+    "tasks": ("Tasks", "Задачи"),
+    "gateways": ("Gateways", "Шлюзы"),
+    "events": ("Events", "События"),
+    "sequence_flows": ("Sequence flows", "Потоки управления"),
+    "cfc": ("Control-flow complexity (CFC)", "Сложность потока управления (CFC)"),
+    "cnc": ("Coefficient of network connectivity (CNC)", "Связность (CNC)"),
+    "density": ("Density", "Плотность"),
+    "paths": ("Start-to-end paths", "Пути от начала до конца"),
+    "subprocesses": ("Sub-processes", "Подпроцессы"),
+    "size": ("Flow nodes", "Элементы потока"),
+    "cfc_xor": ("CFC of XOR splits", "CFC исключающих ветвлений"),
+    "cfc_or": ("CFC of OR splits", "CFC включающих ветвлений"),
+    "cfc_and": ("CFC of AND splits", "CFC параллельных ветвлений"),
+    "paths_log10": ("Start-to-end paths (log10)", "Пути от начала до конца (log10)"),
+    "lanes": ("Lanes", "Дорожки"),
+    "lane_handovers": ("Handovers between lanes", "Передачи между дорожками"),
+}
+
+
+HEADLINE_METRICS = ("tasks", "gateways", "sequence_flows", "cfc", "cnc", "density", "paths", "lane_handovers")
+
+
+def w(key: str, lang: str = "en", **kw: Any) -> str:
+    pair = _W.get(key)
+    text = key if pair is None else (pair[1] if lang == "ru" else pair[0])
+    return text.format(**kw) if kw else text
+
+
+def metric_name(key: str, lang: str = "en") -> str:
+    pair = METRIC_NAMES.get(key)
+    return key.replace("_", " ") if pair is None else (pair[1] if lang == "ru" else pair[0])
+
+
+# -- JSON -----------------------------------------------------------------------------------------
+def diff_document(diff: ModelDiff) -> dict[str, Any]:
+    """The gosupr.diff/1 document: schema, tool versions, summary, then the lists. Deterministic."""
+    body = diff.to_dict()
+    ordered = {"summary": body.pop("summary")}
+    ordered.update(body)
+    return jsondoc.document(SCHEMA, ordered)
+
+
+def diff_json(diff: ModelDiff) -> str:
+    return jsondoc.dumps(diff_document(diff))
+
+
+# -- rows shared by terminal and Markdown ------------------------------------------------------------
+def verdict(diff: ModelDiff, lang: str = "en") -> str:
+    if diff.unchanged:
+        return w("no_changes", lang)
+    if diff.behavioural_changes == 0:
+        return w("layout_only", lang, n=diff.layout_changes)
+    return w("changed", lang, b=diff.behavioural_changes, l=diff.layout_changes)
+
+
+def _v(x: Any) -> str:
+    return "" if x is None else str(x)
+
+
+def _how(how: str | None, score: float | None, lang: str) -> str:
+    if not how:
+        return ""
+    return w(how, lang) + (f" ({score:.2f})" if how == "similar-label+context" and score is not None else "")
+
+
+def element_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
+    return [
+        [w(c.change, lang), w(c.kind, lang), c.name or f"[{c.type}]", _v(c.before), _v(c.after), _how(c.how, c.score, lang)]
+        for c in diff.elements
+    ]
+
+
+def flow_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
+    return [[w(c.change, lang), w(c.kind, lang), c.source, c.target, _v(c.before), _v(c.after)] for c in diff.flows]
+
+
+def container_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
+    return [[w(c.change, lang), w(c.kind, lang), c.name, _v(c.before), _v(c.after)] for c in diff.containers]
+
+
+def _detail(d: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" if isinstance(v, (int, float)) else f"{k}: {v}" for k, v in d.items())
+
+
+def layout_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
+    rows = [[w(c.change, lang), w(c.element, lang), c.name, _detail(c.detail)] for c in diff.layout[:LAYOUT_ROWS]]
+    if len(diff.layout) > LAYOUT_ROWS:
+        rows.append([w("more", lang, n=len(diff.layout) - LAYOUT_ROWS), "", "", ""])
+    return rows
+
+
+def _num(x: Any) -> str:
+    if x is None:
+        return "—"
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, float):
+        return f"{x:.3f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
+    return str(x)
+
+
+def _delta(x: Any) -> str:
+    if x is None:
+        return ""
+    if x == 0:
+        return "0"
+    return ("+" if x > 0 else "") + _num(x)
+
+
+def metric_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
+    """The headline metrics always; the others (CFC parts, sizes) only when they changed."""
+    return [
+        [metric_name(k, lang), _num(m.before), _num(m.after), _delta(m.delta)]
+        for k, m in diff.metrics.items()
+        if k in HEADLINE_METRICS or m.before != m.after
+    ]
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _pp(x: float, lang: str) -> str:
+    """A change of a share, in percentage points."""
+    return f"{100 * x:+.1f} {'п.п.' if lang == 'ru' else 'pp'}" if abs(x) >= 0.0005 else "0"
+
+
+def replay_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
+    r = diff.replay
+    if r is None:
+        return []
+    return [
+        [w("fitness", lang), f"{r.fitness_before:.3f}", f"{r.fitness_after:.3f}", _delta(round(-r.fitness_drop, 3))],
+        [w("fit_share", lang), _pct(r.fit_share_before), _pct(r.fit_share_after), _pp(r.fit_share_after - r.fit_share_before, lang)],
+    ]
+
+
+def step_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
+    r = diff.replay
+    if r is None:
+        return []
+    return [
+        [s.activity, str(s.cases), _pct(s.case_share), fmt_duration(s.median_time_s, lang), fmt_duration(s.total_time_s, lang)]
+        for s in r.removed_executed
+    ]
+
+
+def _sections(diff: ModelDiff, lang: str) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, headers, rows) of every non-empty section, in reading order."""
+
+    def h(*keys: str) -> list[str]:
+        return [w(k, lang) for k in keys]
+
+    out = [
+        (w("elements", lang), h("change", "kind", "name", "was", "now", "how"), element_rows(diff, lang)),
+        (w("flows", lang), h("change", "kind", "from", "to", "was", "now"), flow_rows(diff, lang)),
+        (w("containers", lang), h("change", "kind", "name", "was", "now"), container_rows(diff, lang)),
+        (w("metrics", lang), h("metric", "before_model", "after_model", "delta"), metric_rows(diff, lang)),
+    ]
+    if diff.replay is not None:
+        out.append((w("replay", lang), h("metric", "before_model", "after_model", "delta"), replay_rows(diff, lang)))
+        out.append((w("removed_used", lang), h("activity", "cases", "share", "median_time", "total_time"), step_rows(diff, lang)))
+    out.append((w("layout", lang), h("change", "element", "name", "detail"), layout_rows(diff, lang)))
+    return [s for s in out if s[2]]
+
+
+# -- terminal -------------------------------------------------------------------------------------
+def diff_table(diff: ModelDiff, lang: str = "en") -> list[RenderableType]:
+    """Renderables for `console.print(*diff_table(diff))`: a verdict line, then one table per section."""
+    style = "green" if diff.unchanged else ("yellow" if diff.behavioural_changes == 0 else "bold")
+    out: list[RenderableType] = [Text(f"{w('title', lang)}: {diff.before_name} → {diff.after_name} — {verdict(diff, lang)}", style=style)]
+    for title, headers, rows in _sections(diff, lang):
+        t = Table(title=title, title_justify="left", show_lines=False)
+        for hd in headers:
+            t.add_column(hd, overflow="fold")
+        for r in rows:
+            t.add_row(*r)
+        out.append(t)
+    if diff.replay is not None and diff.replay.removed_not_in_log:
+        out.append(Text(f"{w('not_in_log', lang)}: " + ", ".join(diff.replay.removed_not_in_log)))
+    return out
+
+
+# -- Markdown -------------------------------------------------------------------------------------
+def diff_markdown(diff: ModelDiff, lang: str = "en") -> str:
+    """A pull-request comment: verdict first, then the tables; layout-only changes last."""
+    parts = [f"### {w('title', lang)}: `{diff.before_name}` → `{diff.after_name}`\n", f"**{verdict(diff, lang)}**\n"]
+    for title, headers, rows in _sections(diff, lang):
+        parts.append(f"#### {title}\n")
+        parts.append(md_table(headers, rows))
+    if diff.replay is not None and diff.replay.removed_not_in_log:
+        parts.append(f"{w('not_in_log', lang)}: " + ", ".join(diff.replay.removed_not_in_log) + "\n")
+    return "\n".join(parts)

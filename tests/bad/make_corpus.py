@@ -1,0 +1,436 @@
+"""Generate the binary, large and path-dependent files of the hostile-input corpus.
+
+Small text cases are committed beside this script (csv/, xes/, bpmn/). What is generated here is
+binary (gzip, Parquet, random bytes, mixed encodings), large (a gzip bomb, a 60 MB sparse BPMN,
+100 000-deep nesting) or must name a file that only exists at test time (XML external entities
+pointing at a secret file). Deterministic: a fixed seed, no wall clock.
+
+    python tests/bad/make_corpus.py [DEST] [--secret FILE]
+
+DEST defaults to tests/bad/generated/ (gitignored). Without --secret a secret file with a marker
+is written into DEST. tests/test_hostile.py calls `build()` into a temporary folder instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import gzip
+import io
+import random
+import struct
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DEST = HERE / "generated"
+MARKER = "GOSUPR-SECRET-7f3a9c1e-НЕ-ДОЛЖНО-УТЕЧЬ"
+BOMB_BYTES = (2 * 1024 + 256) * 1024 * 1024  # 2.25 GiB: past the default 2 GiB cap of read_log
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+XES_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<log xes.version="1849-2016" xmlns="http://www.xes-standard.org/">\n')
+
+RU_ROWS = [
+    ("Д-1", "Регистрация заявления", "09.01.2024 10:00"),
+    ("Д-1", "Проверка документов", "09.01.2024 11:00"),
+    ("Д-1", "Выдача результата", "10.01.2024 15:00"),
+    ("Д-2", "Регистрация заявления", "10.01.2024 09:30"),
+    ("Д-2", "Проверка документов", "10.01.2024 12:00"),
+    ("Д-2", "Выдача результата", "11.01.2024 16:00"),
+]
+RU_HEADER = ("Номер дела", "Операция", "Дата и время")
+
+
+def _csv(rows: list[tuple[str, ...]], header: tuple[str, ...] = RU_HEADER, sep: str = ";") -> str:
+    return "".join(sep.join(r) + "\r\n" for r in [header, *rows])
+
+
+def _event(case: str, activity: str, ts: str) -> str:
+    return (f'    <event><string key="concept:name" value="{activity}"/>'
+            f'<date key="time:timestamp" value="{ts}"/></event>\n')
+
+
+def _xes(traces: int = 2) -> str:
+    body = []
+    for t in range(1, traces + 1):
+        body.append(f'  <trace>\n    <string key="concept:name" value="Д-{t}"/>\n')
+        body.append(_event(f"Д-{t}", "Регистрация заявления", f"2024-01-{8 + t:02d}T10:00:00.000+03:00"))
+        body.append(_event(f"Д-{t}", "Проверка документов", f"2024-01-{8 + t:02d}T11:00:00.000+03:00"))
+        body.append("  </trace>\n")
+    return XES_HEAD + "".join(body) + "</log>\n"
+
+
+def _bpmn(process_body: str, prolog: str = "", extra_ns: str = "") -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n{prolog}'
+            f'<definitions xmlns="{BPMN_NS}"{extra_ns} id="defs" targetNamespace="http://gosupr.test/bad">\n'
+            f'  <process id="p">\n{process_body}  </process>\n</definitions>\n')
+
+
+SIMPLE_PROCESS = ('    <startEvent id="start"/>\n    <task id="t1" name="{name}"/>\n    <endEvent id="end"/>\n'
+                  '    <sequenceFlow id="f1" sourceRef="start" targetRef="t1"/>\n'
+                  '    <sequenceFlow id="f2" sourceRef="t1" targetRef="end"/>\n')
+
+
+def _xxe_doctype(root: str, secret: Path) -> str:
+    return f'<!DOCTYPE {root} [\n  <!ENTITY secret SYSTEM "{secret.resolve().as_uri()}">\n]>\n'
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+def binary_csv() -> bytes:
+    """Random bytes with NULs, as when an image or a database file is given a .csv name."""
+    rng = random.Random("binary.csv")
+    return bytes(rng.randrange(256) for _ in range(8192))
+
+
+def binary_no_nul_csv() -> bytes:
+    """High bytes only: decodes as cp1251 garbage but has no table in it."""
+    rng = random.Random("binary_no_nul.csv")
+    return bytes(rng.randrange(0x80, 0x100) for _ in range(8192))
+
+
+def mixed_encoding_csv() -> bytes:
+    """A register stitched from two exports: first rows UTF-8, the rest cp1251."""
+    head = _csv(RU_ROWS[:3]).encode("utf-8")
+    tail = "".join(";".join(r) + "\r\n" for r in RU_ROWS[3:]).encode("cp1251")
+    return head + tail
+
+
+def utf8_then_cp1251_csv() -> bytes:
+    """More than the 64 KiB sniffing sample in UTF-8, then cp1251 rows: the sample says UTF-8."""
+    rows = [(f"Д-{i}", a, t) for i in range(1, 1201) for _, a, t in RU_ROWS[:3]]
+    head = _csv(rows).encode("utf-8")
+    tail = "".join(";".join((f"Д-{i}", a, t)) + "\r\n"
+                   for i in range(1201, 1211) for _, a, t in RU_ROWS[:3]).encode("cp1251")
+    return head + tail
+
+
+def truncated_csv_gz() -> bytes:
+    data = gzip.compress(_csv(RU_ROWS * 200).encode("utf-8"), mtime=0)
+    return data[: len(data) // 2]
+
+
+def zip_as_csv() -> bytes:
+    """An Excel workbook (a ZIP) saved under a .csv name."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
+    return buf.getvalue()
+
+
+def _bomb(prefix: bytes, unit: bytes, total: int) -> bytes:
+    """One gzip member that inflates to `prefix` + `unit` repeated up to `total` bytes (valid CRC
+    and ISIZE), built from one compressed block repeated, so it costs seconds, not minutes."""
+    block = unit * max(1, (1 << 20) // len(unit))  # ~1 MiB
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = comp.compress(prefix) + comp.flush(zlib.Z_FULL_FLUSH)
+    one = comp.compress(block) + comp.flush(zlib.Z_FULL_FLUSH)
+    # a full flush resets the window, so the same input gives the same bytes again
+    assert comp.compress(block) + comp.flush(zlib.Z_FULL_FLUSH) == one
+    n = max(1, (total - len(prefix)) // len(block))
+    tail = comp.flush(zlib.Z_FINISH)
+    crc = zlib.crc32(prefix)
+    for _ in range(n + 1):  # n blocks plus the one used for the check above
+        crc = zlib.crc32(block, crc)
+    size = len(prefix) + (n + 1) * len(block)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    return header + head + one * (n + 1) + tail + struct.pack("<II", crc, size & 0xFFFFFFFF)
+
+
+def bomb_csv_gz() -> bytes:
+    row = "Д-1;Проверка документов;09.01.2024 11:00\r\n".encode("utf-8")
+    return _bomb(";".join(RU_HEADER).encode("utf-8") + b"\r\n", row, BOMB_BYTES)
+
+
+# --- Parquet -------------------------------------------------------------------------------------
+
+def _parquet(table) -> bytes:  # noqa: ANN001 - pyarrow imported lazily
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    return buf.getvalue()
+
+
+def _ru_table():
+    import pyarrow as pa
+
+    return pa.table({
+        "case_id": [r[0] for r in RU_ROWS],
+        "activity": [r[1] for r in RU_ROWS],
+        "timestamp": [f"{r[2][6:10]}-{r[2][3:5]}-{r[2][:2]} {r[2][11:]}:00" for r in RU_ROWS],
+    })
+
+
+def truncated_parquet() -> bytes:
+    data = _parquet(_ru_table())
+    return data[: len(data) // 2]
+
+
+def footer_only_parquet() -> bytes:
+    """Starts with PAR1 but the rest is garbage."""
+    return b"PAR1" + bytes(range(256)) * 4 + b"PAR1"
+
+
+def no_rows_parquet() -> bytes:
+    return _parquet(_ru_table().slice(0, 0))
+
+
+def nested_parquet() -> bytes:
+    """The activity column holds structs and the case id lists: not text."""
+    import pyarrow as pa
+
+    n = len(RU_ROWS)
+    return _parquet(pa.table({
+        "case_id": pa.array([[1, 2]] * n),
+        "activity": pa.array([{"name": r[1], "code": i} for i, r in enumerate(RU_ROWS)]),
+        "timestamp": _ru_table()["timestamp"],
+    }))
+
+
+def epoch_int_parquet() -> bytes:
+    """Timestamps as integer epoch seconds instead of a timestamp type."""
+    import pyarrow as pa
+
+    t = _ru_table()
+    return _parquet(t.set_column(2, "timestamp", pa.array([1704790800 + 3600 * i for i in range(len(t))])))
+
+
+def text_as_parquet() -> bytes:
+    return _csv(RU_ROWS).encode("utf-8")
+
+
+# --- XES -----------------------------------------------------------------------------------------
+
+def bomb_xes_gz() -> bytes:
+    """A tiny file that inflates to 2.25 GiB of well-formed-looking events."""
+    unit = _event("Д-1", "Проверка документов", "2024-01-09T11:00:00.000+03:00").encode("utf-8")
+    prefix = (XES_HEAD + '  <trace>\n    <string key="concept:name" value="Д-1"/>\n').encode("utf-8")
+    return _bomb(prefix, unit, BOMB_BYTES)
+
+
+def isize_lie_xes_gz() -> bytes:
+    """A valid small XES.gz whose gzip trailer claims 2 GB (ISIZE is not to be trusted)."""
+    data = bytearray(gzip.compress(_xes().encode("utf-8"), mtime=0))
+    data[-4:] = struct.pack("<I", 2_000_000_000)
+    return bytes(data)
+
+
+def truncated_xes_gz() -> bytes:
+    data = gzip.compress(_xes(50).encode("utf-8"), mtime=0)
+    return data[: len(data) * 2 // 3]
+
+
+def deep_nesting_xes() -> bytes:
+    """An event attribute nested 100 000 levels deep (a stack-exhaustion attempt)."""
+    depth = 100_000
+    inner = '<list key="l">' * depth + '<string key="x" value="y"/>' + "</list>" * depth
+    ev = ('    <event><string key="concept:name" value="Проверка"/>'
+          f'<date key="time:timestamp" value="2024-01-09T10:00:00.000+03:00"/>{inner}</event>\n')
+    return (XES_HEAD + '  <trace>\n    <string key="concept:name" value="Д-1"/>\n' + ev
+            + "  </trace>\n</log>\n").encode("utf-8")
+
+
+def deep_elements_xes() -> bytes:
+    """100 000 nested unknown elements inside a trace (not attributes)."""
+    depth = 100_000
+    return (XES_HEAD + "  <trace>" + "<x>" * depth + "</x>" * depth + "</trace>\n</log>\n").encode("utf-8")
+
+
+def binary_xes() -> bytes:
+    rng = random.Random("binary.xes")
+    return b"<?xml " + bytes(rng.randrange(256) for _ in range(4096))
+
+
+def xxe_xes(secret: Path) -> bytes:
+    text = _xes().replace(XES_HEAD, "")
+    text = text.replace('value="Регистрация заявления"', 'value="&secret;"')
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + _xxe_doctype("log", secret)
+            + '<log xes.version="1849-2016" xmlns="http://www.xes-standard.org/">\n' + text).encode("utf-8")
+
+
+def xxe_xes_gz(secret: Path) -> bytes:
+    return gzip.compress(xxe_xes(secret), mtime=0)
+
+
+def xxe_xes_utf16(secret: Path) -> bytes:
+    return codecs.BOM_UTF16_LE + xxe_xes(secret).decode("utf-8").replace(
+        'encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16-le")
+
+
+def xxe_xes_utf16_nobom(secret: Path) -> bytes:
+    return xxe_xes(secret).decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16-le")
+
+
+def xxe_xes_late(secret: Path) -> bytes:
+    """The DOCTYPE behind 1.5 MiB of comment, past the first read chunk."""
+    text = xxe_xes(secret).decode("utf-8")
+    decl, rest = text.split("\n", 1)
+    return (decl + "\n<!--" + " " * (3 << 19) + "-->\n" + rest).encode("utf-8")
+
+
+# --- BPMN ----------------------------------------------------------------------------------------
+
+def xxe_bpmn(secret: Path) -> bytes:
+    return _bpmn(SIMPLE_PROCESS.format(name="&secret;"), _xxe_doctype("definitions", secret)).encode("utf-8")
+
+
+def xxe_parameter_bpmn(secret: Path) -> bytes:
+    dtd = (f'<!DOCTYPE definitions [\n  <!ENTITY % leak SYSTEM "{secret.resolve().as_uri()}">\n'
+           '  <!ENTITY % wrap "<!ENTITY secret \'%leak;\'>">\n  %wrap;\n]>\n')
+    return _bpmn(SIMPLE_PROCESS.format(name="&secret;"), dtd).encode("utf-8")
+
+
+def xxe_bpmn_utf16(secret: Path) -> bytes:
+    text = xxe_bpmn(secret).decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    return codecs.BOM_UTF16_BE + text.encode("utf-16-be")
+
+
+def xxe_bpmn_utf16_nobom(secret: Path) -> bytes:
+    text = xxe_bpmn(secret).decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    return text.encode("utf-16-le")
+
+
+def xxe_bpmn_no_decl(secret: Path) -> bytes:
+    """No XML declaration, UTF-16 without BOM, DOCTYPE first: nothing ASCII to recognise."""
+    text = xxe_bpmn(secret).decode("utf-8").split("\n", 1)[1]
+    return text.encode("utf-16-le")
+
+
+def xxe_bpmn_late(secret: Path) -> bytes:
+    """The DOCTYPE after a 100 KB comment and processing instructions."""
+    text = xxe_bpmn(secret).decode("utf-8")
+    decl, rest = text.split("\n", 1)
+    return (decl + "\n<?pi x?>\n<!--" + " x" * 50_000 + "-->\n" + rest).encode("utf-8")
+
+
+def xinclude_bpmn(secret: Path) -> bytes:
+    """XInclude of the secret as text in a documentation element: must stay a dead element."""
+    body = (SIMPLE_PROCESS.format(name="Проверка")
+            + f'    <documentation><xi:include href="{secret.resolve().as_uri()}" parse="text"/></documentation>\n')
+    return _bpmn(body, extra_ns=' xmlns:xi="http://www.w3.org/2001/XInclude"').encode("utf-8")
+
+
+def deep_nesting_bpmn() -> bytes:
+    depth = 100_000
+    body = ("    <task id=\"t0\" name=\"Проверка\"><extensionElements>" + "<x:e>" * depth + "</x:e>" * depth
+            + "</extensionElements></task>\n")
+    return _bpmn(body, extra_ns=' xmlns:x="http://gosupr.test/ext"').encode("utf-8")
+
+
+def deep_subprocess_bpmn(depth: int = 200) -> bytes:
+    """Sub-processes nested 200 deep (valid XML, under libxml2's depth limit): recursion in the
+    reader, layout and renderers must not blow the Python stack."""
+    opening = "".join(f'<subProcess id="sp{i}" name="Уровень {i}">' for i in range(depth))
+    inner = ('<startEvent id="s_in"/><task id="t_in" name="Проверка"/>'
+             '<sequenceFlow id="f_in" sourceRef="s_in" targetRef="t_in"/>')
+    body = ('    <startEvent id="start"/>\n    ' + opening + inner + "</subProcess>" * depth
+            + '\n    <endEvent id="end"/>\n'
+            '    <sequenceFlow id="f1" sourceRef="start" targetRef="sp0"/>\n'
+            '    <sequenceFlow id="f2" sourceRef="sp0" targetRef="end"/>\n')
+    return _bpmn(body).encode("utf-8")
+
+
+def binary_bpmn() -> bytes:
+    rng = random.Random("binary.bpmn")
+    return bytes(rng.randrange(256) for _ in range(4096))
+
+
+def gzip_as_bpmn() -> bytes:
+    """A compressed BPMN under a .bpmn name."""
+    return gzip.compress(_bpmn(SIMPLE_PROCESS.format(name="Проверка")).encode("utf-8"), mtime=0)
+
+
+def _sparse(path: Path, size: int) -> None:
+    """A file of `size` bytes that takes no disk space (zeros)."""
+    with path.open("wb") as fh:
+        fh.truncate(size)
+
+
+# --- the corpus ----------------------------------------------------------------------------------
+
+def _writers(secret: Path) -> dict[str, Callable[[], bytes]]:
+    return {
+        "csv/binary.csv": binary_csv,
+        "csv/binary_no_nul.csv": binary_no_nul_csv,
+        "csv/mixed_encoding.csv": mixed_encoding_csv,
+        "csv/utf8_then_cp1251.csv": utf8_then_cp1251_csv,
+        "csv/truncated.csv.gz": truncated_csv_gz,
+        "csv/workbook.csv": zip_as_csv,
+        "csv/bomb.csv.gz": bomb_csv_gz,
+        "parquet/truncated.parquet": truncated_parquet,
+        "parquet/garbage.parquet": footer_only_parquet,
+        "parquet/no_rows.parquet": no_rows_parquet,
+        "parquet/nested.parquet": nested_parquet,
+        "parquet/epoch_int.parquet": epoch_int_parquet,
+        "parquet/text.parquet": text_as_parquet,
+        "xes/bomb.xes.gz": bomb_xes_gz,
+        "xes/isize_lie.xes.gz": isize_lie_xes_gz,
+        "xes/truncated.xes.gz": truncated_xes_gz,
+        "xes/deep_nesting.xes": deep_nesting_xes,
+        "xes/deep_elements.xes": deep_elements_xes,
+        "xes/binary.xes": binary_xes,
+        "xes/xxe.xes": lambda: xxe_xes(secret),
+        "xes/xxe.xes.gz": lambda: xxe_xes_gz(secret),
+        "xes/xxe_utf16.xes": lambda: xxe_xes_utf16(secret),
+        "xes/xxe_utf16_nobom.xes": lambda: xxe_xes_utf16_nobom(secret),
+        "xes/xxe_late.xes": lambda: xxe_xes_late(secret),
+        "bpmn/xxe.bpmn": lambda: xxe_bpmn(secret),
+        "bpmn/xxe_parameter.bpmn": lambda: xxe_parameter_bpmn(secret),
+        "bpmn/xxe_utf16.bpmn": lambda: xxe_bpmn_utf16(secret),
+        "bpmn/xxe_utf16_nobom.bpmn": lambda: xxe_bpmn_utf16_nobom(secret),
+        "bpmn/xxe_no_decl.bpmn": lambda: xxe_bpmn_no_decl(secret),
+        "bpmn/xxe_late.bpmn": lambda: xxe_bpmn_late(secret),
+        "bpmn/xinclude.bpmn": lambda: xinclude_bpmn(secret),
+        "bpmn/deep_nesting.bpmn": deep_nesting_bpmn,
+        "bpmn/deep_subprocess.bpmn": deep_subprocess_bpmn,
+        "bpmn/binary.bpmn": binary_bpmn,
+        "bpmn/gzipped.bpmn": gzip_as_bpmn,
+    }
+
+
+def write_secret(path: Path) -> Path:
+    """A local file an XML external entity would try to read; its marker must never leak."""
+    path.write_text(f"{MARKER}\nпароль=hunter2\n", encoding="utf-8")
+    return path
+
+
+def build(dest: Path, secret: Path | None = None, only: set[str] | None = None) -> dict[str, Path]:
+    """Write the generated corpus under `dest` (relative names as in MANIFEST.json); return them.
+
+    `only` limits the work to some names (the bomb alone takes a few seconds).
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    secret = secret or write_secret(dest / "secret.txt")
+    out: dict[str, Path] = {}
+    for name, make in _writers(secret).items():
+        if only is not None and name not in only:
+            continue
+        data = make()
+        path = dest / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        out[name] = path
+    if only is None or "bpmn/huge.bpmn" in only:
+        huge = dest / "bpmn" / "huge.bpmn"
+        huge.parent.mkdir(parents=True, exist_ok=True)
+        _sparse(huge, 60 * 1024 * 1024)
+        out["bpmn/huge.bpmn"] = huge
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dest", nargs="?", type=Path, default=DEFAULT_DEST)
+    ap.add_argument("--secret", type=Path, default=None, help="file the XXE cases point at")
+    args = ap.parse_args()
+    for name, path in sorted(build(args.dest, args.secret).items()):
+        print(f"{path.stat().st_size:>12}  {name}")
+
+
+if __name__ == "__main__":
+    main()
