@@ -105,13 +105,23 @@ def discover(
     timestamp: Optional[str] = TsOpt,
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
+    config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
+    no_reduce: bool = typer.Option(False, "--no-reduce", help="Skip the before/after report."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
 ) -> None:
-    """Discover a BPMN model from an event log and write it with a readable layout."""
+    """Discover a BPMN model from an event log, with its findings and the before/after report."""
     from .pipeline import run_discover
     from .report import discover_render as r
 
     out = output or Path(_stem(log) + ".bpmn")
-    result = run_discover(log, out, noise=noise, columns=_columns(case, activity, timestamp, resource, department))
+    result = run_discover(
+        log,
+        out,
+        noise=noise,
+        columns=_columns(case, activity, timestamp, resource, department),
+        analyze_config=_analyze_config(config, None, None),
+        with_reduction=not no_reduce,
+    )
     lg = _lang(lang)
     if fmt == Fmt.json:
         _emit(r.to_json(result))
@@ -119,6 +129,215 @@ def discover(
         _emit(r.to_markdown(result, lg))
     else:
         r.to_terminal(result, _console(), lg)
+    if html is not None:
+        from .report.html import discover_html
+
+        _write_html(html, discover_html(result, lg), [log])
+
+
+@app.command()
+def analyze(
+    source: Path = typer.Argument(..., help="An event log (findings of waste) or a .bpmn model (structural rules)."),
+    fmt: Fmt = FmtOpt,
+    lang: Lang = LangOpt,
+    kinds: Optional[List[str]] = typer.Option(None, "--kinds", help="Only these detectors/rules (repeatable)."),
+    min_share: Optional[float] = typer.Option(None, "--min-share", min=0.0, max=1.0, help="Hide findings touching fewer cases."),
+    config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
+    case: Optional[str] = CaseOpt,
+    activity: Optional[str] = ActOpt,
+    timestamp: Optional[str] = TsOpt,
+    resource: Optional[str] = ResOpt,
+    department: Optional[str] = DepOpt,
+) -> None:
+    """Find the waste in a process (log) or the structural defects of a model (BPMN), worst first."""
+    from .mining.analyze import findings_document, headline
+    from .pipeline import run_analyze
+    from .report import findings_render as fr
+    from .report import jsondoc
+
+    res = run_analyze(
+        source,
+        columns=_columns(case, activity, timestamp, resource, department),
+        config=_analyze_config(config, kinds, min_share),
+    )
+    lg = _lang(lang)
+    head = headline(res.findings, res.log)
+    if fmt == Fmt.json:
+        _emit(jsondoc.dumps(findings_document(res.findings, res.log, res.source if res.model else None)))
+        return
+    if fmt == Fmt.markdown:
+        _emit(f"## gosupr analyze: {res.source}\n\n" + fr.to_markdown(res.findings, head, lg))
+        return
+    con = _console()
+    if res.log is not None:
+        from .report.audit import audit_rows, kv_table
+        from .report.i18n import t
+
+        con.print(kv_table(t("audit", lg), audit_rows(res.log.audit.to_dict(), lg)))
+    fr.to_terminal(res.findings, head, con, lg)
+
+
+@app.command()
+def reduce(
+    log: Path = typer.Argument(..., help="Event log to reduce."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the to-be model as BPMN."),
+    before: Optional[Path] = typer.Option(None, "--before", help="Write the as-is model as BPMN."),
+    accept: Optional[List[str]] = typer.Option(None, "--accept", help="Apply only these finding kinds (repeatable)."),
+    noise: float = typer.Option(0.2, "--noise", min=0.0, max=1.0, help="Inductive miner noise threshold (both models)."),
+    alignments: Optional[float] = typer.Option(None, "--alignments", min=0.1, help="Also alignment fitness, within this many seconds."),
+    fmt: Fmt = FmtOpt,
+    lang: Lang = LangOpt,
+    config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
+    case: Optional[str] = CaseOpt,
+    activity: Optional[str] = ActOpt,
+    timestamp: Optional[str] = TsOpt,
+    resource: Optional[str] = ResOpt,
+    department: Optional[str] = DepOpt,
+) -> None:
+    """Build the to-be process without the waste and prove what it saves without loss of quality."""
+    from .pipeline import run_reduce
+    from .report import jsondoc
+    from .report import reduce_render as rr
+
+    res = run_reduce(
+        log,
+        output,
+        before=before,
+        accept=accept,
+        noise=noise,
+        columns=_columns(case, activity, timestamp, resource, department),
+        analyze_config=_analyze_config(config, None, None),
+        alignments_budget_s=alignments,
+    )
+    lg = _lang(lang)
+    if fmt == Fmt.json:
+        _emit(jsondoc.dumps(rr.document(res.reduction, res.log.audit.to_dict(), res.outputs)))
+    elif fmt == Fmt.markdown:
+        _emit(rr.to_markdown(res.reduction, lg))
+    else:
+        rr.to_terminal(res.reduction, _console(), lg)
+    if html is not None:
+        from .report.html import reduce_html
+
+        _write_html(html, reduce_html(res, lg), [log])
+
+
+@app.command()
+def compare(
+    before: Path = typer.Argument(..., help="The as-is BPMN model."),
+    after: Path = typer.Argument(..., help="The to-be BPMN model."),
+    log: Optional[Path] = typer.Option(None, "--log", help="Replay this log on both models."),
+    flatten: bool = typer.Option(False, "--flatten", help="Compare sub-process contents as if inlined."),
+    artifacts: bool = typer.Option(False, "--artifacts", help="Also compare data objects and annotations."),
+    fail_on: Optional[List[str]] = typer.Option(
+        None, "--fail-on", help="Gate: added-tasks, removed-tasks, any-change, complexity-up, fitness-drop=0.05 (repeatable)."
+    ),
+    fmt: Fmt = FmtOpt,
+    lang: Lang = LangOpt,
+    html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
+) -> None:
+    """What changed between two BPMN models (from any modeller), and what it is worth."""
+    from .bpmn.reader import read_bpmn
+    from .mining.compare import compare_models
+    from .mining.compare_gates import evaluate_gates, parse_gates
+    from .report import diff_render as dr
+
+    gates = list(fail_on or [])
+    parse_gates(gates)  # a bad gate is bad input: fail before any work
+    m_before, m_after = read_bpmn(before), read_bpmn(after)
+    ev = None
+    if log is not None:
+        from .ingest import read_log
+
+        ev = read_log(log)
+    diff = compare_models(m_before, m_after, flatten=flatten, include_artifacts=artifacts, log=ev)
+    lg = _lang(lang)
+    if fmt == Fmt.json:
+        _emit(dr.diff_json(diff))
+    elif fmt == Fmt.markdown:
+        _emit(dr.diff_markdown(diff, lg))
+    else:
+        _console().print(*dr.diff_table(diff, lg))
+    if html is not None:
+        from .report.html import compare_html
+
+        _write_html(html, compare_html(diff, m_before, m_after, lg), [before, after] + ([log] if log else []))
+    violated = evaluate_gates(diff, gates)
+    if violated:
+        raise GateFailed("; ".join(violated))
+
+
+@app.command()
+def render(
+    model: Path = typer.Argument(..., help="A BPMN file (with or without diagram interchange)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Picture to write: .svg, or .png (needs cairosvg)."),
+    highlight: Optional[Path] = typer.Option(None, "--highlight", help="A findings JSON (gosupr analyze --format json) to colour."),
+    diagram: int = typer.Option(0, "--diagram", min=0, help="Which diagram of the file to draw."),
+    lang: Lang = LangOpt,
+) -> None:
+    """Draw a BPMN model as SVG (or PNG), optionally with findings coloured in."""
+    from .bpmn.reader import read_bpmn
+    from .fileio import check_not_input, write_bytes, write_text
+    from .report.svg import render_svg, svg_to_png
+
+    inputs = [model] + ([highlight] if highlight else [])
+    check_not_input(output, inputs)
+    suffix = output.suffix.lower()
+    if suffix not in (".svg", ".png"):
+        raise GosuprError("the picture must end in .svg or .png", path=str(output))
+    m = read_bpmn(model)
+    hl = None
+    if highlight is not None:
+        from .report.svg_highlight import Highlight, load_findings_json
+
+        hl = Highlight.from_findings(load_findings_json(highlight), m)
+    svg = render_svg(m, highlight=hl, diagram_index=diagram, lang=_lang(lang))
+    if suffix == ".png":
+        write_bytes(output, svg_to_png(svg))
+    else:
+        write_text(output, '<?xml version="1.0" encoding="UTF-8"?>\n' + svg)
+
+
+@app.command()
+def batch(
+    paths: Optional[List[str]] = typer.Argument(None, help="Files, folders or globs (default: [batch] paths in the config)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml: columns per glob, thresholds, gates."),
+    out: Path = typer.Option(Path("gosupr-out"), "--out", help="Folder for summary.json, summary.md, junit.xml and models."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Parallel processes (0: one per core)."),
+    timings: bool = typer.Option(False, "--timings", help="Record wall-clock times (output no longer byte-identical)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+    lang: Lang = LangOpt,
+) -> None:
+    """Run discover + analyze + reduce on every log and lint every model: for CI pipelines."""
+    from .batch.progress import progress_reporter
+    from .batch.runner import run_batch
+
+    with progress_reporter(quiet=quiet) as cb:
+        res = run_batch(
+            list(paths or []), config_path=str(config) if config else None, out_dir=str(out), jobs=jobs,
+            timings=timings, progress=cb, lang=_lang(lang),
+        )
+    if not quiet:
+        sys.stderr.write(f"gosupr batch: wrote {out}/summary.json, summary.md, junit.xml\n")
+    if res.exit_code:
+        raise typer.Exit(res.exit_code)
+
+
+def _analyze_config(config: Optional[Path], kinds: Optional[List[str]], min_share: Optional[float]):
+    from .mining.analyze import AnalyzeConfig
+
+    cfg = AnalyzeConfig.from_toml(config) if config is not None else AnalyzeConfig()
+    if kinds or min_share is not None:
+        cfg = cfg.with_options(kinds=list(kinds) if kinds else None, min_share=min_share)
+    return cfg
+
+
+def _write_html(path: Path, html: str, inputs: list) -> None:
+    from .fileio import check_not_input, write_text
+
+    check_not_input(path, inputs)
+    write_text(path, html)
 
 
 def _stem(p: Path) -> str:

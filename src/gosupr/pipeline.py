@@ -19,7 +19,22 @@ class DiscoverResult:
     model: ProcessModel
     output: Path | None
     noise: float
-    extras: dict[str, Any] = field(default_factory=dict)
+    findings: list[Any] = field(default_factory=list)
+    reduction: Any = None  # mining.reduce.Reduction, when asked for
+
+
+@dataclass
+class AnalyzeResult:
+    """Findings of a log (log is set) or of a model (model is set)."""
+
+    source: str
+    findings: list[Any]
+    log: EventLog | None = None
+    model: ProcessModel | None = None
+
+
+def is_bpmn(path: str | os.PathLike) -> bool:
+    return str(path).lower().endswith((".bpmn", ".bpmn2", ".bpmn20.xml"))
 
 
 def run_discover(
@@ -28,17 +43,88 @@ def run_discover(
     *,
     noise: float = 0.2,
     columns: Any = None,
+    analyze_config: Any = None,
+    with_findings: bool = True,
+    with_reduction: bool = True,
 ) -> DiscoverResult:
-    """Ingest, discover, write the BPMN (atomically, never over the input)."""
+    """Ingest, discover, write the BPMN (atomically, never over the input); then findings and before/after."""
     from .bpmn.writer import write_bpmn
     from .fileio import check_not_input
     from .ingest import read_log
+    from .mining.analyze import analyze_log
     from .mining.discover import discover_model, summarize
+    from .mining.reduce import reduce_process
 
     if output is not None:
         check_not_input(output, [log_path])
     log = read_log(log_path, columns)
     model = discover_model(log, noise=noise)
+    res = DiscoverResult(log=log, summary=summarize(log), model=model, output=Path(output) if output else None, noise=noise)
+    if with_findings or with_reduction:
+        res.findings = analyze_log(log, analyze_config)
+    if with_reduction:
+        res.reduction = reduce_process(log, findings=res.findings, noise=noise, as_is=model)
     if output is not None:
         write_bpmn(model, output)
-    return DiscoverResult(log=log, summary=summarize(log), model=model, output=Path(output) if output else None, noise=noise)
+    return res
+
+
+def run_analyze(path: str | os.PathLike, *, columns: Any = None, config: Any = None) -> AnalyzeResult:
+    """Findings for a log, or model-rule findings for a BPMN file."""
+    from .mining.analyze import analyze_log, lint_model
+
+    if is_bpmn(path):
+        from .bpmn.reader import read_bpmn
+
+        model = read_bpmn(path)
+        return AnalyzeResult(source=os.path.basename(str(path)), findings=lint_model(model, config), model=model)
+    from .ingest import read_log
+
+    log = read_log(path, columns)
+    return AnalyzeResult(source=os.path.basename(str(path)), findings=analyze_log(log, config), log=log)
+
+
+@dataclass
+class ReduceResult:
+    log: EventLog
+    reduction: Any
+    outputs: dict[str, str | None]
+
+
+def run_reduce(
+    log_path: str | os.PathLike,
+    output: str | os.PathLike | None,
+    *,
+    before: str | os.PathLike | None = None,
+    accept: list[str] | None = None,
+    noise: float = 0.2,
+    columns: Any = None,
+    analyze_config: Any = None,
+    alignments_budget_s: float | None = None,
+) -> ReduceResult:
+    """The to-be process: findings applied, rediscovered, measured; both models written as BPMN."""
+    from .bpmn.writer import write_bpmn
+    from .fileio import check_not_input
+    from .ingest import read_log
+    from .mining.reduce import reduce_process
+
+    outs = [p for p in (output, before) if p is not None]
+    for p in outs:
+        check_not_input(p, [log_path])
+    if output is not None and before is not None and Path(output).resolve() == Path(before).resolve():
+        from .errors import GosuprError
+
+        raise GosuprError("-o and --before name the same file; give them different paths", path=str(output))
+    log = read_log(log_path, columns)
+    red = reduce_process(
+        log, accept=accept, noise=noise, analyze_config=analyze_config, alignments_budget_s=alignments_budget_s
+    )
+    if before is not None:
+        write_bpmn(red.as_is, before)
+    if output is not None:
+        write_bpmn(red.to_be, output)
+    return ReduceResult(
+        log=log,
+        reduction=red,
+        outputs={"to_be": str(output) if output else None, "as_is": str(before) if before else None},
+    )

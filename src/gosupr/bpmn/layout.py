@@ -46,9 +46,10 @@ from .layout_layers import _Block, _Container
 from .model import ARTIFACT, EVENT, GATEWAY, SUBPROCESS, Bounds, Diagram, Flow, Node, ProcessModel
 
 __all__ = [
-    "ARTIFACT_SIZES", "EVENT_SIZE", "GATEWAY_SIZE", "TASK_SIZE", "draws_expanded", "home_process", "label_lines",
+    "ARTIFACT_SIZES", "EVENT_SIZE", "GATEWAY_SIZE", "TASK_SIZE", "container_of", "draws_expanded", "home_process", "label_lines",
     "layout", "node_size", "process_order",
 ]
+
 
 # -- model structure shared with the writer ----------------------------------------------------
 def process_order(model: ProcessModel) -> list[str | None]:
@@ -65,14 +66,23 @@ def home_process(node: Node, order: list[str | None]) -> str | None:
     return node.process if node.process in order else order[0]
 
 
+def container_of(model: ProcessModel, node: Node) -> str | None:
+    """The sub-process a node is drawn and written inside, None at process level."""
+    p = node.parent
+    if p is not None and p != node.id and p in model.nodes and model.nodes[p].kind == SUBPROCESS:
+        return p
+    return None
+
+
 # -- the whole diagram -------------------------------------------------------------------------
 class _Layout:
     def __init__(self, model: ProcessModel) -> None:
         self.model = model
         self.children: dict[str, list[Node]] = defaultdict(list)
         for n in model.nodes.values():
-            if n.parent in model.nodes:
-                self.children[n.parent].append(n)
+            c = container_of(model, n)
+            if c is not None:
+                self.children[c].append(n)
         self.sequence = model.sequence_flows()
         self.routed: set[str] = set()
         self.links: dict[str, list[str]] = defaultdict(list)  # artifact -> associated elements
@@ -95,7 +105,7 @@ class _Layout:
         order = process_order(m)
         top_level: dict[str | None, list[Node]] = defaultdict(list)
         for n in m.nodes.values():
-            if n.parent in m.nodes:
+            if container_of(m, n) is not None:
                 continue
             if n.kind == ARTIFACT and n.type not in DRAWN_ARTIFACTS:
                 continue
@@ -111,9 +121,7 @@ class _Layout:
                 rows.append((None, pid))
         laid: list[tuple[object, str | None, _Block | None, list, int]] = []
         for part, pid in rows:
-            members = top_level.get(pid, []) if (pid is not None or part is None) else []
-            if part is not None and pid is None:
-                members = []
+            members = [] if part is not None and pid is None else top_level.get(pid, [])
             lanes = self.lane_tree(pid) if members else []
             leaves = [lane for lane, leaf, _ in lanes if leaf]
             keys: list[object] = list(leaves)

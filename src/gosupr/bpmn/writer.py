@@ -18,7 +18,7 @@ from lxml import etree
 
 from .. import __version__
 from ..fileio import write_bytes
-from .layout import draws_expanded
+from .layout import container_of, draws_expanded
 from .layout_geometry import _Box, _straight
 from .model import (
     ARTIFACT,
@@ -123,10 +123,7 @@ class _Writer:
 
     # structure
     def container_of(self, n: Node) -> str | None:
-        p = n.parent
-        if p in self.m.nodes and self.m.nodes[p].kind == SUBPROCESS and p != n.id:
-            return p
-        return None
+        return container_of(self.m, n)
 
     def classify_data(self, f: Flow) -> None:
         nodes = self.m.nodes
@@ -407,10 +404,6 @@ class _Writer:
             dg.set("name", _clean(d.name))
         plane = etree.SubElement(dg, _q(BPMNDI_NS, "BPMNPlane"), id=self.ids.new(f"{dg.get('id')}_plane"))
         plane.set("bpmnElement", self.plane_ref(d))
-        children = defaultdict(list)
-        for n in m.nodes.values():
-            if n.parent:
-                children[n.parent].append(n)
         elements: list[tuple[str, str]] = [(p, "participant") for p in m.participants]
         elements += [(lane, "lane") for lane in m.lanes if lane in self.written_lanes]
         elements += [(n, "node") for n in self.written_order() if n in self.written_nodes]
@@ -426,7 +419,7 @@ class _Writer:
             if node is not None and (node.kind == SUBPROCESS or node.type == "callActivity"):
                 exp = b.expanded if b.expanded is not None else node.attrs.get("expanded")
                 if exp is None and node.kind == SUBPROCESS:
-                    exp = draws_expanded(m, node, children)
+                    exp = draws_expanded(m, node, self.children)
                 if exp is not None:
                     sh.set("isExpanded", "true" if exp else "false")
             self.bounds(sh, b)

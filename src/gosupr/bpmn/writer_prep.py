@@ -65,6 +65,7 @@ class Ids:
 
 
 def _visible(model: ProcessModel, node: Node) -> bool:
+    """Drawn in the main diagram: no collapsed sub-process around it."""
     seen = set()
     p = node.parent
     while p in model.nodes and p not in seen:
@@ -93,6 +94,13 @@ def reusable_di(model: ProcessModel) -> bool:
 
 
 def prepare(model: ProcessModel) -> tuple[ProcessModel, list[Diagram]]:
+    """A copy of the model ready to write, and the diagrams to write with it.
+
+    Every node gets a process (an implicit `Process_1` when the model names none). The file's DI is
+    kept when it draws everything visible; otherwise the model is laid out afresh, and then every
+    process with flow nodes gets a pool whenever a collaboration is needed (pools, message flows or
+    lanes), so bpmn.io shows lanes inside a named pool. The input model is not changed.
+    """
     order = process_order(model)
     processes = dict(model.processes)
     taken = set(model.nodes) | set(model.flows) | set(model.lanes) | set(model.participants) | set(processes)
@@ -108,8 +116,8 @@ def prepare(model: ProcessModel) -> tuple[ProcessModel, list[Diagram]]:
     for pid in order:
         if pid is not None and pid not in processes:
             processes[pid] = ""
-    reuse = reusable_di(model)
     participants = dict(model.participants)
+    reuse = reusable_di(model) and not (model.message_flows() and not participants)
     needs_collab = bool(participants) or bool(model.message_flows()) or (bool(model.lanes) and not reuse)
     if needs_collab and not reuse:
         pooled = {p.process for p in participants.values()}

@@ -68,31 +68,28 @@ def stream(path: Path, source: str, max_bytes: int) -> Iterator[bytes]:
             return
         inflater = zlib.decompressobj(wbits=31)
         data = first
-        while data:
-            while data:
-                try:
-                    out = inflater.decompress(data, CHUNK)
-                except zlib.error as exc:
-                    raise GosuprError(f"corrupt gzip data ({exc}); compress the log again",
-                                      path=source) from None
-                data = inflater.unconsumed_tail
-                total += len(out)
-                if total > max_bytes:
-                    raise too_big(source, max_bytes, "decompressed data")
-                if out:
-                    yield out
-                if inflater.eof:
-                    data = inflater.unused_data.lstrip(b"\x00")  # next member; zero padding allowed
-                    if data:
-                        inflater = zlib.decompressobj(wbits=31)
-            data = fh.read(CHUNK)
-            if data and inflater.eof:
-                data = data.lstrip(b"\x00")
-                if data:
-                    inflater = zlib.decompressobj(wbits=31)
-        if not inflater.eof:
-            raise GosuprError("gzip data ends early (truncated file); compress the log again",
-                              path=source)
+        while True:
+            try:
+                out = inflater.decompress(data, CHUNK)
+            except zlib.error as exc:
+                raise GosuprError(f"corrupt gzip data ({exc}); compress the log again",
+                                  path=source) from None
+            data = inflater.unconsumed_tail
+            total += len(out)
+            if total > max_bytes:
+                raise too_big(source, max_bytes, "decompressed data")
+            if out:
+                yield out
+            if inflater.eof:  # another gzip member may follow; zero padding is allowed
+                data = (inflater.unused_data + data).lstrip(b"\x00") or fh.read(CHUNK).lstrip(b"\x00")
+                if not data:
+                    return
+                inflater = zlib.decompressobj(wbits=31)
+            elif not data and len(out) < CHUNK:  # zlib wants more input
+                data = fh.read(CHUNK)
+                if not data:
+                    raise GosuprError("gzip data ends early (truncated file); compress the log "
+                                      "again", path=source)
 
 
 def head(path: Path, source: str) -> bytes:

@@ -30,7 +30,7 @@ class Reduction:
     removal: Removal
     before: dict[str, Any]
     after: dict[str, Any]
-    change: dict[str, float | None]
+    change: dict[str, dict[str, float | None]]
     quality: dict[str, Any]
     noise: float
     headline: dict[str, Any] = field(default_factory=dict)
@@ -81,9 +81,12 @@ def reduce_process(
         raise GosuprError("removing the accepted waste leaves no events; accept fewer kinds", path=log.audit.source)
     as_is = as_is or discover_model(log, noise=noise)
     to_be = discover_model(essential, noise=noise, name=f"{log.name} (to-be)")
-    before = {**model_metrics(as_is).to_dict(), **log_work_metrics(log)}
-    after = {**model_metrics(to_be).to_dict(), **log_work_metrics(essential)}
-    change = {k: pct_change(before[k], after.get(k)) for k in before}
+    before = {"model": model_metrics(as_is).to_dict(), "work": log_work_metrics(log)}
+    after = {"model": model_metrics(to_be).to_dict(), "work": log_work_metrics(essential)}
+    change = {
+        part: {k: pct_change(v, after[part].get(k)) for k, v in before[part].items() if isinstance(v, (int, float))}
+        for part in before
+    }
     quality = evaluate_quality(to_be, essential=essential, today=log, alignments_budget_s=alignments_budget_s)
     red = Reduction(
         as_is=as_is,
@@ -110,8 +113,9 @@ def headline(red: Reduction, log: EventLog) -> dict[str, Any]:
         "events_removed": red.removal.events_removed,
         "cases_removed": red.removal.cases_removed,
         "outcome_preserved_share": red.quality.get("outcome_preserved_share"),
-        "median_case_duration_before_s": red.before.get("median_case_duration_s"),
-        "median_case_duration_after_s": red.after.get("median_case_duration_s"),
-        "tasks_before": red.before.get("tasks"),
-        "tasks_after": red.after.get("tasks"),
+        "median_case_duration_before_s": red.before["work"].get("case_duration_median_s"),
+        "median_case_duration_after_s": red.after["work"].get("case_duration_median_s"),
+        "tasks_before": red.before["model"].get("tasks"),
+        "tasks_after": red.after["model"].get("tasks"),
+        "fitness_essential": red.quality.get("fitness_essential"),
     }

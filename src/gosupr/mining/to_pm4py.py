@@ -143,6 +143,11 @@ class _Translator:
         self.children: dict[str | None, list[Node]] = {}
         for n in self.nodes.values():
             self.children.setdefault(self._scope_key(n), []).append(n)
+        self.armed: dict[str, list[Node]] = {}  # host id -> its non-interrupting boundary events
+        for n in self.nodes.values():
+            host = n.attrs.get("attached_to")
+            if n.type == "boundaryEvent" and host in self.nodes and n.attrs.get("cancel_activity") is False:
+                self.armed.setdefault(host, []).append(n)
         self.exit_of: dict[str, str] = {}  # scope key -> exit place
         self.end_redirect: dict[str, list[str]] = {}  # inner end event id -> places (error boundary)
 
@@ -183,6 +188,20 @@ class _Translator:
         if len(inc) > 1 and name not in self.b.places:
             for f in inc:
                 self.b.transition(f"merge:{n.id}:{f.id}", None, [self.fp(f)], [name])
+        return self.b.place(name)
+
+    def active(self, n: Node) -> str:
+        """Place from which activity `n` runs. With non-interrupting boundary events, enabling `n`
+        also arms each of them once: an armed event may fire (its branch runs in parallel) or is
+        disarmed into the scope's end when the scope finishes."""
+        if n.id not in self.armed:
+            return self.entry(n)
+        name = f"act:{n.id}"
+        if name not in self.b.places:
+            arms = [f"arm:{be.id}" for be in self.armed[n.id]]
+            self.b.transition(f"arm:{n.id}", None, [self.entry(n)], [name, *arms])
+            for be, arm in zip(self.armed[n.id], arms):
+                self.b.transition(f"disarm:{be.id}", None, [arm], [self.exit_of[self._scope_key(be)]])
         return self.b.place(name)
 
     def outs(self, n: Node) -> list[str]:
@@ -292,10 +311,10 @@ class _Translator:
                 self._adhoc(n)
             else:
                 key = f"sp:{n.id}"
-                self._start_scope(key, [self.entry(n)], f"enter:{n.id}")
+                self._start_scope(key, [self.active(n)], f"enter:{n.id}")
                 b.transition(f"leave:{n.id}", None, [self.exit_of[key]], self._done(n))
         elif n.kind in (TASK, SUBPROCESS):
-            b.transition(f"t:{n.id}", task_label(n.name), [self.entry(n)], self._done(n))
+            b.transition(f"t:{n.id}", task_label(n.name), [self.active(n)], self._done(n))
         elif n.kind == EVENT:
             b.transition(f"e:{n.id}", None, [self.entry(n)], self.outs(n))
 
@@ -313,7 +332,7 @@ class _Translator:
         """Ad-hoc sub-process: its inner activities run in any order, any number of times."""
         b = self.b
         hub = b.place(f"hub:{n.id}")
-        b.transition(f"enter:{n.id}", None, [self.entry(n)], [hub])
+        b.transition(f"enter:{n.id}", None, [self.active(n)], [hub])
         for c in self.children.get(f"sp:{n.id}", []):
             if c.is_activity:
                 b.transition(f"t:{c.id}", task_label(c.name), [hub], [hub])
@@ -325,11 +344,11 @@ class _Translator:
         if host is None:
             self.notes.append(f"boundary event {n.id} is attached to nothing and never fires")
             return
-        pre = [self.entry(host)]
-        if n.attrs.get("cancel_activity") is False:  # non-interrupting: the host stays enabled
-            self.b.transition(f"e:{n.id}", None, pre, pre + self.outs(n))
+        if n.attrs.get("cancel_activity") is False:
+            self.active(host)  # arms it
+            self.b.transition(f"e:{n.id}", None, [f"arm:{n.id}"], self.outs(n))
         else:  # interrupting: the host's work is abandoned before it completes
-            self.b.transition(f"e:{n.id}", None, pre, self.outs(n))
+            self.b.transition(f"e:{n.id}", None, [self.active(host)], self.outs(n))
 
     def _gateway(self, n: Node) -> None:
         b = self.b
@@ -430,9 +449,14 @@ def to_petri_net(model: ProcessModel, reduce: bool = True) -> tuple[Any, Any, An
     """Accepting Petri net (net, initial marking, final marking) of the model's control flow.
 
     Tasks are visible transitions labelled with their name; events, gateways and sub-process
-    borders are silent. Approximations (noted in `net.properties["gosupr_notes"]`): an interrupting
-    boundary event bypasses its host from the host's entry; event sub-processes and compensation are
-    left out; concurrent end events leave extra tokens in the sink; unnamed tasks are silent.
+    borders are silent. A sub-process is entered at its start events and left when its end is
+    reached; loop and multi-instance activities run one or more times; concurrent end events put
+    several tokens in the sink, which a silent `collapse:sink` transition folds back to one.
+    Approximations (noted in `net.properties["gosupr_notes"]`): an interrupting boundary event
+    bypasses its host from the host's entry (error end events inside a sub-process continue at the
+    matching boundary event); a non-interrupting one fires at most once per activation; event
+    sub-processes and compensation are left out; OR joins not paired with an OR split fire on any
+    non-empty subset of their inputs; unnamed tasks are silent.
     With `reduce`, silent transitions in series are fused as pm4py's own converter does, so token
     counts (and so fitness values) agree with pm4py's conversion on models it can convert.
     """

@@ -77,11 +77,13 @@ def grouped(findings: list[Finding]) -> list[Finding]:
 
 
 def to_terminal(findings: list[Finding], head: dict[str, Any], console: Console, lang: str, title: str | None = None) -> None:
+    """The table without the message column (too wide for a terminal; it is in Markdown and JSON)."""
     tab = Table(title=title or ("Находки" if lang == "ru" else "Findings"), title_justify="left", show_lines=False)
-    for h in _headers(lang):
+    for h in _headers(lang)[:-1]:
         tab.add_column(h, overflow="fold")
-    for f, row in zip(grouped(findings), _rows(grouped(findings), lang)):
-        tab.add_row(*row, style=SEVERITY_STYLE.get(f.severity))
+    ordered = grouped(findings)
+    for f, row in zip(ordered, _rows(ordered, lang)):
+        tab.add_row(*row[:-1], style=SEVERITY_STYLE.get(f.severity))
     console.print(tab)
     console.print(headline_text(head, lang))
 

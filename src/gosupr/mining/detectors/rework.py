@@ -50,7 +50,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         total = np.bincount(facts.case[is_a], minlength=facts.n_cases)
         inside = affected[facts.case] & ~is_a & (before >= 1) & (before < total[facts.case])
         body_cases = np.bincount(unique_keys(facts.case[inside] * A + facts.act[inside], facts.n_cases * A) % A, minlength=A)
-        body = [int(b) for b in np.flatnonzero(body_cases >= max(c["min_body_share"] * n, 1))]
+        body = [int(b) for b in np.flatnonzero(body_cases >= max(c["min_body_share"] * n, min(2, n)))]
         label = facts.labels[a]
         share = n / facts.n_cases
         gap = facts.pos[sel] - facts.prev_same_pos[sel]
