@@ -252,6 +252,7 @@ def compare(
 
         ev = read_log(log)
     diff = compare_models(m_before, m_after, flatten=flatten, include_artifacts=artifacts, log=ev)
+    diff.before_name, diff.after_name = before.name, after.name
     lg = _lang(lang)
     if fmt == Fmt.json:
         _emit(dr.diff_json(diff))

@@ -56,7 +56,10 @@ class Node:
 
     `attrs` keeps type-specific facts: event_definitions (list of e.g. "message", "timer"),
     attached_to (boundary events), cancel_activity, gateway_direction, default (flow id),
-    triggered_by_event (event sub-process), expanded (sub-process drawn open).
+    triggered_by_event (event sub-process), expanded (sub-process drawn open); the reader also
+    keeps interrupting (start events), loop ("standard" | "parallel" | "sequential"),
+    called_element, compensation, link_name, data_object / data_store (references), collection,
+    category_value (groups).
     """
 
     id: str

@@ -213,6 +213,8 @@ class _Reader:
                 sub_local = _bpmn(sub)
                 if sub_local and sub_local.endswith("EventDefinition"):
                     defs.append(sub_local[: -len("EventDefinition")])
+                    if sub_local == "linkEventDefinition" and sub.get("name"):
+                        a["link_name"] = sub.get("name")  # pairs a throwing link with its catching one
                 elif sub_local == "eventDefinitionRef" and _text(sub) in self.event_def_kinds:
                     defs.append(self.event_def_kinds[_text(sub)])
             a["event_definitions"] = defs
@@ -323,6 +325,11 @@ class _Reader:
             where = f" (line {line})" if line else ""
             if not ref:
                 raise self.fail(f"{what} '{flow.id}'{where} has no {end}; connect it in the modelling tool and export again")
+            if ref not in allowed and ref in self.m.nodes:
+                raise self.fail(
+                    f"{what} '{flow.id}'{where} connects to '{ref}', a {self.m.nodes[ref].type}, which is not a flow node "
+                    f"({end}); link artifacts with an association instead"
+                )
             if ref not in allowed:
                 raise self.fail(
                     f"{what} '{flow.id}'{where} points to missing element '{ref}' ({end}); "

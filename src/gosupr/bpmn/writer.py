@@ -351,6 +351,8 @@ class _Writer:
             for kind in a.get("event_definitions") or []:
                 if kind in EVENT_DEFINITIONS:
                     ed = etree.SubElement(el, _b(f"{kind}EventDefinition"), id=self.ids.new(f"{el.get('id')}_{kind}"))
+                    if kind == "link":  # required: it pairs the throwing link with the catching one
+                        ed.set("name", _clean(str(a.get("link_name") or n.name or el.get("id"))))
                     if kind == "conditional":
                         etree.SubElement(ed, _b("condition")).set(_q(XSI_NS, "type"), "bpmn:tFormalExpression")
         if n.type == "textAnnotation":

@@ -179,12 +179,20 @@ class Quality:
 
 
 # -- inputs -------------------------------------------------------------------------------------
-def as_net(model: ModelLike) -> tuple[Any, Any, Any]:
-    """(net, im, fm) from a ProcessModel (our translation) or an accepting Petri net tuple."""
-    if isinstance(model, ProcessModel):
-        from .to_pm4py import to_petri_net
+def as_net(model: ModelLike, log: LogLike | None = None) -> tuple[Any, Any, Any]:
+    """(net, im, fm) from a ProcessModel (our translation) or an accepting Petri net tuple.
 
-        return to_petri_net(model)
+    With a log, pools the log never mentions (no task of theirs among its activities) are left out:
+    a log records one organisation's process, not its customers' or partners'.
+    """
+    if isinstance(model, ProcessModel):
+        from .to_pm4py import processes_in_log, to_petri_net
+
+        keep = None
+        if log is not None:
+            acts = log.activities if isinstance(log, EventLog) else {a for t in log.traces for a in t}
+            keep = processes_in_log(model, acts)
+        return to_petri_net(model, processes=keep)
     if isinstance(model, tuple) and len(model) == 3:
         return model
     raise TypeError("model must be a ProcessModel or a (net, initial_marking, final_marking) tuple")
@@ -281,7 +289,7 @@ def fitness(
         raise GosuprError(f"unknown_activities must be 'penalise' or 'ignore', got {unknown_activities!r}")
     limits = limits or ReplayLimits()
     pm4py()
-    net, im, fm = as_net(model)
+    net, im, fm = as_net(model, log)
     labels = _visible_labels(net)
     variants = _on_model_labels(as_variants(log), labels)
     k, reason = select_variants(variants, limits)
@@ -384,7 +392,7 @@ def precision(model: ModelLike, log: LogLike, *, limits: ReplayLimits | None = N
 
     limits = limits or ReplayLimits()
     pm4py()
-    net, im, fm = as_net(model)
+    net, im, fm = as_net(model, log)
     variants = _on_model_labels(as_variants(log), _visible_labels(net))
     quad = [len(t) * (len(t) - 1) // 2 for t in variants.traces]
     k, reason = select_variants(variants, limits, cost=quad)
@@ -484,7 +492,7 @@ def alignment_fitness(
 
     pm4py()
     limits = limits or ReplayLimits()
-    net, im, fm = as_net(model)
+    net, im, fm = as_net(model, log)
     variants = _on_model_labels(as_variants(log), _visible_labels(net))
     k, reason = select_variants(variants, limits)
     from pm4py.algo.conformance.alignments.petri_net import algorithm as ali
@@ -554,7 +562,7 @@ def quality(
     """Fitness, precision and their harmonic mean for one model and log (one Petri net translation)."""
     from .._pm4py import version
 
-    net = as_net(model)
+    net = as_net(model, log)
     fit = fitness(net, log, limits=limits, unknown_activities=unknown_activities)
     prec = precision(net, log, limits=limits).precision if with_precision else None
     f = fit.log_fitness

@@ -20,9 +20,26 @@ from typing import Any, Iterable
 
 from ..bpmn.model import EVENT, GATEWAY, SUBPROCESS, TASK, Flow, Node, ProcessModel
 
-MAX_SUBSET_BRANCHES = 6  # OR gateways: one transition per branch subset up to this fan, else per-branch choice
+MAX_SUBSET_BRANCHES = 6  # unpaired OR joins: one transition per subset of inputs up to this fan-in
 XOR_LIKE = {"exclusiveGateway", "eventBasedGateway"}
 OR_LIKE = {"inclusiveGateway", "complexGateway"}
+
+
+def processes_in_log(model: ProcessModel, activities: Iterable[str]) -> list[str] | None:
+    """The model's processes (pools) with at least one task the log executes, matched by normalised
+    label; None (keep all) when the model has one process or the log matches none of them."""
+    from .matching import normalise_label
+
+    acts = {normalise_label(a) for a in activities}
+    by_proc: dict[str, int] = {}
+    for n in model.flow_nodes():
+        by_proc.setdefault(n.process or "", 0)
+        if n.is_activity and normalise_label(n.name) in acts:
+            by_proc[n.process or ""] += 1
+    hit = sorted(p for p, c in by_proc.items() if c > 0)
+    if len(by_proc) <= 1 or not hit or len(hit) == len(by_proc):
+        return None
+    return hit
 
 
 def task_label(name: str) -> str | None:
@@ -124,11 +141,12 @@ class _NetBuilder:
 class _Translator:
     """BPMN control flow → workflow net. One place per sequence flow; nodes become transitions."""
 
-    def __init__(self, model: ProcessModel) -> None:
+    def __init__(self, model: ProcessModel, processes: Iterable[str] | None = None) -> None:
         self.m = model
         self.b = _NetBuilder(model.name or "model")
         self.notes: list[str] = []
-        nodes = [n for n in model.flow_nodes() if not self._skipped(n)]
+        keep = None if processes is None else set(processes)
+        nodes = [n for n in model.flow_nodes() if not self._skipped(n) and (keep is None or n.process in keep)]
         self.nodes = {n.id: n for n in sorted(nodes, key=lambda n: n.id)}
         self.flows = sorted(
             (f for f in model.sequence_flows() if f.source in self.nodes and f.target in self.nodes),
@@ -192,17 +210,32 @@ class _Translator:
 
     def active(self, n: Node) -> str:
         """Place from which activity `n` runs. With non-interrupting boundary events, enabling `n`
-        also arms each of them once: an armed event may fire (its branch runs in parallel) or is
-        disarmed into the scope's end when the scope finishes."""
+        also arms each of them: while `n` runs an armed event may fire once (its branch runs in
+        parallel); when `n` completes or is interrupted, each event is collected, fired or not."""
         if n.id not in self.armed:
             return self.entry(n)
         name = f"act:{n.id}"
         if name not in self.b.places:
             arms = [f"arm:{be.id}" for be in self.armed[n.id]]
             self.b.transition(f"arm:{n.id}", None, [self.entry(n)], [name, *arms])
-            for be, arm in zip(self.armed[n.id], arms):
-                self.b.transition(f"disarm:{be.id}", None, [arm], [self.exit_of[self._scope_key(be)]])
         return self.b.place(name)
+
+    def completion(self, n: Node) -> list[str]:
+        """Places `n`'s completion marks: straight on, or via collecting its armed boundary events."""
+        if n.id not in self.armed:
+            return self._done(n)
+        done = self.b.place(f"done:{n.id}")
+        self._collect(n, done, self._done(n), f"collect:{n.id}")
+        return [done]
+
+    def _collect(self, host: Node, start: str, targets: list[str], tag: str) -> None:
+        stage: str = start
+        events = self.armed[host.id]
+        for i, be in enumerate(events):
+            nxt = targets if i == len(events) - 1 else [self.b.place(f"{tag}:{i}")]
+            self.b.transition(f"{tag}:{be.id}:armed", None, [stage, f"arm:{be.id}"], nxt)
+            self.b.transition(f"{tag}:{be.id}:fired", None, [stage, f"fired:{be.id}"], nxt)
+            stage = nxt[0]
 
     def outs(self, n: Node) -> list[str]:
         """Places `n` marks when it completes (AND-split); no outgoing flow means the scope ends."""
@@ -312,9 +345,9 @@ class _Translator:
             else:
                 key = f"sp:{n.id}"
                 self._start_scope(key, [self.active(n)], f"enter:{n.id}")
-                b.transition(f"leave:{n.id}", None, [self.exit_of[key]], self._done(n))
+                b.transition(f"leave:{n.id}", None, [self.exit_of[key]], self.completion(n))
         elif n.kind in (TASK, SUBPROCESS):
-            b.transition(f"t:{n.id}", task_label(n.name), [self.active(n)], self._done(n))
+            b.transition(f"t:{n.id}", task_label(n.name), [self.active(n)], self.completion(n))
         elif n.kind == EVENT:
             b.transition(f"e:{n.id}", None, [self.entry(n)], self.outs(n))
 
@@ -336,7 +369,7 @@ class _Translator:
         for c in self.children.get(f"sp:{n.id}", []):
             if c.is_activity:
                 b.transition(f"t:{c.id}", task_label(c.name), [hub], [hub])
-        b.transition(f"leave:{n.id}", None, [hub], self._done(n))
+        b.transition(f"leave:{n.id}", None, [hub], self.completion(n))
         self.notes.append(f"ad-hoc sub-process {n.id}: inner activities in any order")
 
     def _boundary(self, n: Node) -> None:
@@ -346,7 +379,11 @@ class _Translator:
             return
         if n.attrs.get("cancel_activity") is False:
             self.active(host)  # arms it
-            self.b.transition(f"e:{n.id}", None, [f"arm:{n.id}"], self.outs(n))
+            self.b.transition(f"e:{n.id}", None, [f"arm:{n.id}"], [*self.outs(n), f"fired:{n.id}"])
+        elif host.id in self.armed:  # interrupting, and the host's armed events are collected first
+            cut = self.b.place(f"cut:{n.id}")
+            self.b.transition(f"e:{n.id}", None, [self.active(host)], [cut])
+            self._collect(host, cut, self.outs(n), f"collect:{n.id}")
         else:  # interrupting: the host's work is abandoned before it completes
             self.b.transition(f"e:{n.id}", None, [self.active(host)], self.outs(n))
 
@@ -389,17 +426,13 @@ class _Translator:
             return
         found = self._join_map(n)
         skip = {fid: self.fp(f) for fid, f in found[1].items()} if found else {}
-        if len(out) <= MAX_SUBSET_BRANCHES:
-            for s in _subsets(out):
-                chosen = {f.id for f in s}
-                post = [self.fp(f) for f in s] + [skip[f.id] for f in out if f.id not in chosen and f.id in skip]
-                b.transition(f"g:{n.id}:out:{'+'.join(sorted(chosen))}", None, [hub], post)
-        else:  # per-branch choice keeps the net small; allows the empty choice
-            choice = [b.place(f"c:{n.id}:{f.id}") for f in out]
-            b.transition(f"g:{n.id}:split", None, [hub], choice)
-            for f, c in zip(out, choice):
-                b.transition(f"g:{n.id}:do:{f.id}", None, [c], [self.fp(f)])
-                b.transition(f"g:{n.id}:skip:{f.id}", None, [c], [skip[f.id]] if f.id in skip else [])
+        # per-branch choice: each branch runs or is skipped (straight to the paired join). Token
+        # replay handles it far better than one transition per subset; it also admits the empty choice.
+        choice = [b.place(f"c:{n.id}:{f.id}") for f in out]
+        b.transition(f"g:{n.id}:split", None, [hub], choice)
+        for f, c in zip(out, choice):
+            b.transition(f"g:{n.id}:do:{f.id}", None, [c], [self.fp(f)])
+            b.transition(f"g:{n.id}:skip:{f.id}", None, [c], [skip[f.id]] if f.id in skip else [])
 
     def _is_paired_join(self, join: Node) -> bool:
         for s in self.nodes.values():
@@ -445,7 +478,9 @@ def _subsets(items: list[Flow]) -> list[list[Flow]]:
     return [list(c) for k in range(1, len(items) + 1) for c in combinations(items, k)]
 
 
-def to_petri_net(model: ProcessModel, reduce: bool = True) -> tuple[Any, Any, Any]:
+def to_petri_net(
+    model: ProcessModel, reduce: bool = True, processes: Iterable[str] | None = None
+) -> tuple[Any, Any, Any]:
     """Accepting Petri net (net, initial marking, final marking) of the model's control flow.
 
     Tasks are visible transitions labelled with their name; events, gateways and sub-process
@@ -456,15 +491,16 @@ def to_petri_net(model: ProcessModel, reduce: bool = True) -> tuple[Any, Any, An
     bypasses its host from the host's entry (error end events inside a sub-process continue at the
     matching boundary event); a non-interrupting one fires at most once per activation; event
     sub-processes and compensation are left out; OR joins not paired with an OR split fire on any
-    non-empty subset of their inputs; unnamed tasks are silent.
+    non-empty subset of their inputs; an OR split may also choose no branch; unnamed tasks are silent.
     With `reduce`, silent transitions in series are fused as pm4py's own converter does, so token
     counts (and so fitness values) agree with pm4py's conversion on models it can convert.
+    Several pools run in parallel between one source and one sink; `processes` keeps only some.
     """
     from .._pm4py import pm4py, quiet
 
     pm4py()
     with quiet():
-        return _Translator(model).run(reduce=reduce)
+        return _Translator(model, processes).run(reduce=reduce)
 
 
 # -- pm4py BPMN ------------------------------------------------------------------------------------

@@ -159,8 +159,11 @@ def _how(how: str | None, score: float | None, lang: str) -> str:
 
 
 def element_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
+    def was_now(c: Any) -> tuple[str, str]:  # an added or removed step's name is already in the Name column
+        return ("", "") if c.change in ("added", "removed") else (_v(c.before), _v(c.after))
+
     return [
-        [w(c.change, lang), w(c.kind, lang), c.name or f"[{c.type}]", _v(c.before), _v(c.after), _how(c.how, c.score, lang)]
+        [w(c.change, lang), w(c.kind, lang), c.name or f"[{c.type}]", *was_now(c), _how(c.how, c.score, lang)]
         for c in diff.elements
     ]
 

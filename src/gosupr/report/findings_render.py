@@ -45,8 +45,16 @@ def headline_text(head: dict[str, Any], lang: str) -> str:
 
 
 def _rows(findings: list[Finding], lang: str) -> list[list[str]]:
+    from ..mining.rules import RULES
+
     rows = []
     for f in findings:
+        if f.kind in RULES:  # a model defect: no cases or time behind it
+            rows.append(
+                [f.kind, " → ".join(f.activities) or ", ".join(f.elements), "—", "—", "—", _sev(f.severity, lang),
+                 t("yes", lang) if f.removable else t("no", lang), f.message]
+            )
+            continue
         rows.append(
             [
                 kind_name(f.kind, lang),
