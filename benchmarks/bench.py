@@ -69,7 +69,7 @@ def run_once(cmd: list[str], cwd: Path, timeout: float = RUN_TIMEOUT_S, stdout: 
         if rc != 0:
             err.seek(0)
             tail = err.read().decode("utf-8", "replace").strip().splitlines()[-6:]
-            error = ("killed after %.0f s; " % timeout if rc == -signal.SIGKILL else "") + " | ".join(tail)
+            error = (f"killed after {timeout:.0f} s; " if rc == -signal.SIGKILL else "") + " | ".join(tail)
     return Run(round(wall, 4), round(usage.ru_maxrss / 1024, 1), rc, error)
 
 
@@ -138,7 +138,7 @@ def make_inputs(label: str, n: int, folder: Path) -> tuple[Path, Path, dict]:
     csv, xes = folder / f"log_{label}.csv", folder / f"log_{label}.xes.gz"
     facts = _generated("scale", label, str(n), folder, f"log_{label}", [csv, xes])
     print(f"[{label}] input: {facts['events']} events, {facts['cases']} cases (csv {facts['csv_mib']} MiB, "
-          f"xes.gz {facts['xes_gz_mib']} MiB, generated in {facts['generated_s']} s)", flush=True)
+          f"xes.gz {facts['xes_gz_mib']} MiB, generated in {facts.get('generated_s', '?')} s)", flush=True)
     return csv, xes, facts
 
 
@@ -175,11 +175,11 @@ def gosupr_output(path: Path) -> dict:
     return {"sections": sorted(doc), "summary": doc.get("summary", {}), "model": doc.get("model", {})}
 
 
-def hostile_run(folder: Path, work: Path, budget: float, n_variants: int, n_activities: int) -> dict:
-    csv, facts = make_hostile(folder, n_variants, n_activities)
+def hostile_run(csv: Path, facts: dict, work: Path, budget: float) -> dict:
+    """One `gosupr discover` on the hostile log, killed at twice the budget (never a hang)."""
     cmd = [*gosupr_cmd(), "discover", str(csv), "-o", str(work / "hostile.bpmn"), "--format", "json"]
     out = work / "hostile.json"
-    print(f"[hostile] {facts['events']} events, {n_variants} cases/variants, {n_activities} activities; "
+    print(f"[hostile] {facts['events']} events, {facts['cases']} cases/variants, {facts['activities']} activities; "
           f"budget {budget:.0f} s", flush=True)
     res = run_once(cmd, work, timeout=max(2 * budget, budget + 60), stdout=out)
     ok = res.rc == 0 and res.wall_s <= budget
@@ -230,8 +230,9 @@ def versions() -> dict:
         except PackageNotFoundError:
             out[pkg] = None
     try:
-        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "src"], capture_output=True, text=True)
+        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "src"], capture_output=True, text=True,
+                               check=False)
         out["gosupr_commit"] = head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
     except OSError:
         out["gosupr_commit"] = None
@@ -270,19 +271,22 @@ def main() -> int:
     print(f"machine: {doc['machine']}\nversions: {doc['versions']}", flush=True)
     try:
         run_once(_py("import pm4py, gosupr.cli, gosupr.ingest"), work)  # warm the bytecode caches, untimed
+        inputs = {label: make_inputs(label, n, folder) for label, n in sizes}  # all generated before timing
+        want_hostile = not a.no_hostile and (only is None or "hostile" in only)
+        hostile_in = make_hostile(folder, a.hostile_variants, a.hostile_activities) if want_hostile else None
         fixed = {k: v for k, v in fixed_stages().items() if only is None or k in only}
         doc["fixed"] = measure(fixed, max(a.reps, 5), work, "fixed")
-        for label, n in sizes:
-            csv, xes, facts = make_inputs(label, n, folder)
+        for label, _ in sizes:
+            csv, xes, facts = inputs[label]
             plan = {k: v for k, v in stages(csv, xes, work, a.noise).items() if only is None or k in only}
             cap = {"gosupr_discover": work / f"gosupr_{label}.json"}
             doc["sizes"][label] = {"log": facts, "stages": measure(plan, a.reps, work, label, cap),
                                    "gosupr": gosupr_output(cap["gosupr_discover"])}
-        if not a.no_hostile and (only is None or "hostile" in only):
-            doc["hostile"] = hostile_run(folder, work, a.hostile_budget, a.hostile_variants, a.hostile_activities)
+        if hostile_in:
+            doc["hostile"] = hostile_run(*hostile_in, work, a.hostile_budget)
         if a.profile and sizes:
             label = sizes[-1][0]
-            csv, _, _ = make_inputs(label, sizes[-1][1], folder)
+            csv = inputs[label][0]
             profile(csv, work, label, a.out.parent / f"profile_gosupr_discover_{label}.txt")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -6,6 +6,7 @@ re-rendered (`python benchmarks/bench_report.py benchmarks/results/latest.json`)
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 import sys
@@ -55,28 +56,30 @@ def _div(a: float | None, b: float | None) -> float | None:
 
 def ratios(doc: dict) -> dict:
     """Per size: gosupr vs the plain script (time, memory), XES.gz speed-ups (>1 means gosupr faster)."""
-    out = {}
-    for size in doc.get("sizes", {}):
-        g = lambda st, k="median_s": _get(doc, size, st, k)  # noqa: E731
-        out[size] = {
-            "discover_time_vs_plain_discover": _div(g("gosupr_discover"), g("plain_discover")),
-            "discover_time_vs_plain_full": _div(g("gosupr_discover"), g("plain_full")),
-            "discover_mem_vs_plain_discover": _div(g("gosupr_discover", "peak_mib"), g("plain_discover", "peak_mib")),
-            "discover_mem_vs_plain_full": _div(g("gosupr_discover", "peak_mib"), g("plain_full", "peak_mib")),
-            "xes_speedup_vs_pm4py_default": _div(g("pm4py_read_xes_default"), g("gosupr_read_xes_gz")),
-            "xes_speedup_vs_pm4py_iterparse": _div(g("pm4py_read_xes_iterparse"), g("gosupr_read_xes_gz")),
-            "xes_mem_vs_pm4py_default": _div(g("gosupr_read_xes_gz", "peak_mib"), g("pm4py_read_xes_default", "peak_mib")),
-            "xes_mem_vs_pm4py_iterparse": _div(g("gosupr_read_xes_gz", "peak_mib"),
-                                               g("pm4py_read_xes_iterparse", "peak_mib")),
-        }
-    return out
+    return {size: _size_ratios(doc, size) for size in doc.get("sizes", {})}
+
+
+def _size_ratios(doc: dict, size: str) -> dict:
+    def g(st: str, k: str = "median_s") -> float | None:
+        return _get(doc, size, st, k)
+
+    return {
+        "discover_time_vs_plain_discover": _div(g("gosupr_discover"), g("plain_discover")),
+        "discover_time_vs_plain_full": _div(g("gosupr_discover"), g("plain_full")),
+        "discover_mem_vs_plain_discover": _div(g("gosupr_discover", "peak_mib"), g("plain_discover", "peak_mib")),
+        "discover_mem_vs_plain_full": _div(g("gosupr_discover", "peak_mib"), g("plain_full", "peak_mib")),
+        "xes_speedup_vs_pm4py_default": _div(g("pm4py_read_xes_default"), g("gosupr_read_xes_gz")),
+        "xes_speedup_vs_pm4py_iterparse": _div(g("pm4py_read_xes_iterparse"), g("gosupr_read_xes_gz")),
+        "xes_mem_vs_pm4py_default": _div(g("gosupr_read_xes_gz", "peak_mib"), g("pm4py_read_xes_default", "peak_mib")),
+        "xes_mem_vs_pm4py_iterparse": _div(g("gosupr_read_xes_gz", "peak_mib"), g("pm4py_read_xes_iterparse", "peak_mib")),
+    }
 
 
 def scaling(doc: dict) -> dict:
     """time(larger)/time(smaller) per stage for consecutive sizes, with the ratio of event counts."""
     sizes = list(doc.get("sizes", {}))
     out = {}
-    for small, big in zip(sizes, sizes[1:]):
+    for small, big in itertools.pairwise(sizes):
         ev = _div(doc["sizes"][big]["log"]["events"], doc["sizes"][small]["log"]["events"])
         stages = doc["sizes"][big]["stages"]
         out[f"{big}/{small}"] = {"events": ev, **{st: _div(_get(doc, big, st, "median_s"), _get(doc, small, st, "median_s"))
@@ -92,7 +95,7 @@ def _basis(doc: dict) -> str | None:
 def _target(name: str, value: float | None, op: str, limit: float, basis: str, gating: bool = True, note: str = "") -> dict:
     ok = None if value is None else (value <= limit if op == "<=" else value >= limit if op == ">=" else value < limit)
     return {"name": name, "basis": basis, "value": value, "op": op, "limit": limit, "pass": ok,
-            "gating": gating, "note": note}
+        "gating": gating, "note": note}
 
 
 def targets(doc: dict) -> list[dict]:
@@ -146,15 +149,16 @@ def _fmt(v: float | None, unit: str = "×") -> str:
 def markdown(doc: dict) -> str:
     m, v, c = doc["machine"], doc["versions"], doc["config"]
     sizes = list(doc.get("sizes", {}))
+    head = (f"Run {doc['date']}: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB RAM, {m['os']}; "
+            f"Python {m['python']}, pm4py {v['pm4py']}, pandas {v['pandas']}, pyarrow {v['pyarrow']}, "
+            f"rustxes {v['rustxes']}; gosupr {v['gosupr']} ({v.get('gosupr_commit')}). "
+            f"{c['reps']} repetitions, noise {c['noise']}; load average {m['loadavg_start']} → {m.get('loadavg_end')}.")
     lines = [
-        f"Run {doc['date']}: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB RAM, {m['os']}; "
-        f"Python {m['python']}, pm4py {v['pm4py']}, pandas {v['pandas']}, pyarrow {v['pyarrow']}, "
-        f"rustxes {v['rustxes']}; gosupr {v['gosupr']} ({v.get('gosupr_commit')}). "
-        f"{c['reps']} repetitions, noise {c['noise']}; load average {m['loadavg_start']} → {m.get('loadavg_end')}.",
+        head,
         "",
         "Whole-process wall time: median (min–max), peak RSS from `wait4`.",
         "",
-        "| stage | " + " | ".join(f"{s} ({doc['sizes'][s]['log']['events']:,} events)" for s in sizes) + " |",
+        ("| stage | " + " | ".join(f"{s} ({doc['sizes'][s]['log']['events']:,} events)" for s in sizes) + " |"),
         "|---|" + "---|" * len(sizes),
     ]
     stages = list(dict.fromkeys(st for s in sizes for st in doc["sizes"][s]["stages"]))

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 XSD = ROOT / "tests" / "data" / "junit" / "jenkins-junit.xsd"
 MODEL = "C.1.0.bpmn"  # a Signavio export with pools and lanes
 SMALL_LOG = "memo_approval.xes"
+PERMIT = "construction_permit.csv"
 
 
 def _write(path: Path, text: str) -> Path:
@@ -46,6 +47,18 @@ def _truth(examples: Path) -> dict[str, dict]:
 
 def _schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(XSD)))
+
+
+@pytest.fixture(scope="module")
+def small_csv(tmp_path_factory, examples_dir: Path) -> Path:
+    """The first 80 cases of an example log: real waste (most cases carry a redundant approval), fast to run."""
+    import pandas as pd
+
+    df = pd.read_csv(examples_dir / PERMIT, dtype=str)
+    keep = df["case_id"].drop_duplicates().head(80)
+    out = tmp_path_factory.mktemp("small") / "permit_small.csv"
+    df[df["case_id"].isin(keep)].to_csv(out, index=False)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -190,30 +203,68 @@ def test_two_parallel_runs_are_byte_identical(full):
     assert [k for k in a if a[k] != b[k]] == []
 
 
-def test_exit_0_when_gates_pass_and_own_outputs_are_not_inputs(tmp_path, examples_dir, monkeypatch):
+def test_exit_0_when_gates_pass_and_own_outputs_are_not_inputs(tmp_path, small_csv, monkeypatch):
     import shutil
 
     monkeypatch.chdir(tmp_path)
-    shutil.copy(examples_dir / SMALL_LOG, tmp_path / SMALL_LOG)
+    shutil.copy(small_csv, tmp_path / small_csv.name)
     cfg = _write(tmp_path / "ok.toml", "[fail_if]\nremovable_share_above = 0.95\nfitness_below = 0.5\n")
-    res = run_batch(["."], config_path=str(cfg), out_dir="out", jobs=1)
+    events = []
+    res = run_batch(["."], config_path=str(cfg), out_dir="out", jobs=1, progress=events.append)
     assert res.exit_code == 0, res.inputs
+    assert [(e.done, e.total, e.status) for e in events] == [(0, 1, "start"), (1, 1, "ok")]
     (r,) = res.inputs
-    assert r["input"] == SMALL_LOG and r["status"] == "ok"
+    assert r["input"] == small_csv.name and r["status"] == "ok"
     assert [(g["name"], g["passed"]) for g in r["gates"]] == [("removable_share_above", True), ("fitness_below", True)]
     # the output folder sits inside the scanned folder: a rerun must not read its own BPMN files
-    assert (tmp_path / "out" / "memo_approval" / "as-is.bpmn").is_file()
-    assert [i.label for i in expand_inputs(["."], exclude="out")] == [SMALL_LOG]
-    assert "out/memo_approval/as-is.bpmn" in [i.label for i in expand_inputs(["."])]
+    assert (tmp_path / "out" / "permit_small" / "as-is.bpmn").is_file()
+    assert [i.label for i in expand_inputs(["."], exclude="out")] == [small_csv.name]
+    assert "out/permit_small/as-is.bpmn" in [i.label for i in expand_inputs(["."])]
 
 
-def test_cli_exit_1_when_a_gate_fails(tmp_path, examples_dir):
+def test_timings_are_opt_in(tmp_path, small_csv, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = run_batch([str(small_csv)], config_path=None, out_dir="out", jobs=1, timings=True)
+    doc = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert doc["seconds"] > 0 and doc["inputs"][0]["seconds"] > 0
+    junit = etree.parse(str(tmp_path / "out" / "junit.xml"))
+    assert _schema().validate(junit), _schema().error_log
+    assert float(junit.getroot().find("testsuite").get("time")) == pytest.approx(res.seconds, abs=1e-3)
+    assert "Time, s" in (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
+
+
+def test_progress_lines_in_ci(monkeypatch):
+    import io
+
+    from gosupr.batch import ProgressEvent
+    from gosupr.batch.progress import progress_reporter
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("CI", "true")
+    out = Tty()
+    with progress_reporter(stream=out) as cb:
+        cb(ProgressEvent(0, 2, "", "start"))
+        cb(ProgressEvent(1, 2, "a.csv", "ok"))
+        cb(ProgressEvent(2, 2, "b.csv", "failed", "b.csv: file not found"))
+    assert out.getvalue().splitlines() == [
+        "gosupr batch: 2 input(s)",
+        "[1/2] a.csv ok",
+        "[2/2] b.csv failed: b.csv: file not found",
+    ]
+    with progress_reporter(quiet=True) as cb:
+        assert cb is None
+
+
+def test_cli_exit_1_when_a_gate_fails(tmp_path, small_csv):
     if "batch" not in subprocess.run([sys.executable, "-m", "gosupr.cli", "--help"], capture_output=True, text=True).stdout:
         pytest.skip("the CLI does not have the batch command yet")
     cfg = _write(tmp_path / "strict.toml", "[fail_if]\nremovable_share_above = 0.05\n")
     out = tmp_path / "out"
     p = subprocess.run(
-        [sys.executable, "-m", "gosupr.cli", "batch", str(examples_dir / SMALL_LOG), "--config", str(cfg), "--out", str(out), "--quiet"],
+        [sys.executable, "-m", "gosupr.cli", "batch", str(small_csv), "--config", str(cfg), "--out", str(out), "--quiet"],
         capture_output=True,
         text=True,
         env={**os.environ, "CI": "true"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from collections import Counter
 
 import pytest
@@ -537,3 +538,28 @@ def test_odd_element_kinds_read_and_round_trip():
     assert semantic(back) == semantic(m)
     assert back.nodes["evsub"].attrs["triggered_by_event"] and back.nodes["refund"].attrs["compensation"]
     check_diagram(back, back.diagrams[0])
+
+
+HOSTILE = sorted((Path(__file__).resolve().parent / "bad" / "bpmn").glob("*.bpmn"))
+
+
+@pytest.mark.parametrize("path", HOSTILE, ids=ids(HOSTILE))
+def test_hostile_corpus_gives_a_model_or_one_clear_line(path):
+    try:
+        m = read_bpmn(path)
+    except GosuprError as exc:
+        msg = str(exc)
+        assert msg.startswith(str(path)) and "\n" not in msg and len(msg) < 400
+        assert "Traceback" not in msg
+    else:
+        back = read_bpmn(to_xml(m), name="again.bpmn")
+        same = ("nodes", "flows", "lanes") if not m.processes else ("nodes", "flows", "lanes", "processes")
+        assert {k: semantic(back)[k] for k in same} == {k: semantic(m)[k] for k in same}
+        if back.flow_nodes():
+            check_diagram(back, back.diagrams[0])
+
+
+def test_garbage_coordinates_are_not_a_drawing():
+    m = read_bpmn(Path(__file__).resolve().parent / "bad" / "bpmn" / "bad_di.bpmn")
+    assert all(abs(v) <= 1e6 for b in m.diagrams[0].shapes.values() for v in (b.x, b.y, b.width, b.height))
+    assert "t1" not in m.diagrams[0].shapes and not m.diagrams[0].edges

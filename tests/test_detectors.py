@@ -7,7 +7,7 @@ from analyze_helpers import make_log
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gosupr.mining.analyze import analyze_log
+from gosupr.mining.analyze import analyze_log, removes_step
 from gosupr.mining.detectors import DETECTORS
 from gosupr.mining.logfacts import LogFacts
 from gosupr.mining.words import core_stems, is_control, is_reject, same_work, stems
@@ -27,8 +27,9 @@ def test_self_loop_flags_an_immediate_repeat():
     ])
     (f,) = run("self_loop", log)
     assert f.activities == ["Сканирование"] and f.cases == 10 and f.case_share == pytest.approx(0.5)
-    assert f.time_cost_s == pytest.approx(H) and not f.removable
+    assert f.time_cost_s == pytest.approx(H)
     assert f.evidence["extra_executions"] == 10
+    assert f.removable and f.evidence["removal"] == "repeats"  # cases end alike: the repeat can go
 
 
 def test_self_loop_ignores_a_repeat_with_steps_between():
@@ -46,7 +47,15 @@ def test_rework_flags_a_loop_back_with_its_body():
     (f,) = run("rework", log)
     assert f.activities == ["Проверка", "Замечания", "Доработка"]
     assert f.cases == 8 and f.time_cost_s == pytest.approx(3 * H)  # first to last «Проверка»
-    assert f.evidence["repetitions"] == 8 and not f.removable
+    assert f.evidence["repetitions"] == 8 and f.removable and f.evidence["removal"] == "repeats"
+
+
+def test_a_loop_that_changes_the_outcome_keeps_its_rounds():
+    refused = ["Регистрация", "Проверка", "Замечания", "Доработка", "Проверка", "Отказ в услуге", "Архив"]
+    granted = ["Регистрация", "Проверка", "Выдача результата", "Архив"]
+    (f,) = run("rework", make_log([(refused, 20), (LOOP[:-2] + ["Выдача результата", "Архив"], 2), (granted, 30)]))
+    assert f.activities[0] == "Проверка" and not f.removable
+    assert f.evidence["outcome_difference"] > 0.5
 
 
 def test_rework_leaves_immediate_repeats_and_handovers_to_other_detectors():
@@ -72,7 +81,7 @@ def test_ping_pong_flags_a_bounce_between_departments():
     log = make_log([(BOUNCE, 7), (["Регистрация", ("Передача в юротдел", "Земельный"), ("Экспертиза", "Юридический"), "Решение"], 13)])
     (f,) = [f for f in run("ping_pong", log) if f.evidence["between"] == "activities"]
     assert f.activities == ["Передача в юротдел", "Возврат из юротдела"]
-    assert f.cases == 7 and f.time_cost_s == pytest.approx(2 * H) and not f.removable
+    assert f.cases == 7 and f.time_cost_s == pytest.approx(2 * H) and f.removable
 
 
 def test_ping_pong_ignores_the_same_pattern_inside_one_team():
@@ -224,7 +233,7 @@ def test_any_log_gives_valid_findings(traces, gap):
         assert f.kind in DETECTORS and f.activities and f.severity in ("high", "medium", "low")
         assert 0 <= f.cases <= log.n_cases and 0.0 <= f.case_share <= 1.0
         assert f.time_cost_s is None or f.time_cost_s >= 0
-        if f.removable and f.kind != "duplicate_step":  # a duplicate's echo of a decision may go
+        if removes_step(f) and f.kind != "duplicate_step":  # a duplicate's echo of a decision may go
             assert facts.labels.index(f.activities[-1]) not in facts.essential
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 import struct
 import threading
@@ -130,6 +131,20 @@ def test_cp1251_semicolon_russian_headers(tmp_path: Path) -> None:
                            ("Д-2", "Регистрация обращения", "2026-11-28 09:00:00")]
     assert set(log.df.department.astype(str)) == {"Канцелярия", "Юридический отдел"}
     check_audit(log)
+
+
+def test_encoding_decided_beyond_the_sample(tmp_path: Path) -> None:
+    ascii_rows = "case;activity;timestamp\n" + "".join(f"{i};step;01.01.2026 10:00\n" for i in range(8000))
+    late = tmp_path / "late.csv"  # first 64 KiB are ASCII, Cyrillic cp1251 comes later
+    late.write_bytes(ascii_rows.encode() + "9;Проверка;02.01.2026 10:00\n".encode("cp1251"))
+    log = read_log(late)
+    assert log.audit.encoding == "cp1251" and "Проверка" in log.activities
+    ru_rows = "case;activity;timestamp\n" + "".join(f"{i};Проверка;01.01.2026 10:00\n" for i in range(3000))
+    broken = tmp_path / "broken.csv"  # UTF-8 with one corrupt byte: not re-read as cp1251
+    broken.write_bytes(ru_rows.encode() + b"9;\xff;02.01.2026 10:00\n")
+    log = read_log(broken)
+    assert log.audit.encoding.startswith("utf-8") and "Проверка" in log.activities
+    assert log.n_events == 3001
 
 
 def test_utf8_bom_header_is_clean(tmp_path: Path) -> None:
@@ -429,6 +444,23 @@ def test_gzip_bomb_refused_without_expanding(tmp_path: Path) -> None:
         assert peak < 16 * 1024**2  # never held the 64 MiB expansion
 
 
+def test_multi_member_gzip_csv(tmp_path: Path) -> None:
+    # members larger than the 1 MiB read chunk, then zero padding, as concatenated gzip files are
+    rows = [f"{i // 5};step {i % 5};01.01.2026 {i % 24:02d}:00;{'x' * 40}" for i in range(60_000)]
+    half = len(rows) // 2
+    first = ("case;activity;timestamp;note\n" + "\n".join(rows[:half]) + "\n").encode()
+    second = ("\n".join(rows[half:]) + "\n").encode()
+    assert len(first) > 1024**2
+    path = tmp_path / "parts.csv.gz"
+    path.write_bytes(gzip.compress(first) + gzip.compress(second) + b"\x00" * 16)
+    log = read_log(path)
+    assert (log.audit.format, log.n_events, log.n_cases) == ("csv.gz", 60_000, 12_000)
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(gzip.compress(first)[:-100])
+    with pytest.raises(GosuprError, match=r"cut\.csv\.gz: gzip data ends early"):
+        read_log(cut)
+
+
 def test_size_cap_applies_to_plain_files(shared_data: Path) -> None:
     with pytest.raises(GosuprError, match="receipt.xes: .*limit"):
         read_log(shared_data / "logs" / "receipt.xes", max_bytes=1024**2)
@@ -450,6 +482,8 @@ def _bad_inputs(tmp_path: Path) -> dict[str, Path]:
     write(tmp_path / "not_a_log.csv", "name;price\napple;3\n")
     write(tmp_path / "empty_log.xes", XES_HEAD + "<log></log>")
     (tmp_path / "book.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1" + b"\x01" * 200)
+    write(tmp_path / "ragged.csv", "case;activity;timestamp\n1;a\n2;b\n")
     return {p.name: p for p in tmp_path.iterdir()} | {"missing.csv": tmp_path / "missing.csv"}
 
 
@@ -467,6 +501,8 @@ def _bad_inputs(tmp_path: Path) -> dict[str, Path]:
     ("not_a_log.csv", "no column found for case id, activity, timestamp"),
     ("empty_log.xes", "no events"),
     ("book.xlsx", "Excel"),
+    ("broken.parquet", "cannot read as Parquet"),
+    ("ragged.csv", "malformed_row 2.*delimiter"),
 ])
 def test_bad_input_gives_one_line_error_naming_the_file(tmp_path: Path, name: str, pattern: str) -> None:
     path = _bad_inputs(tmp_path)[name]
@@ -474,7 +510,7 @@ def test_bad_input_gives_one_line_error_naming_the_file(tmp_path: Path, name: st
         read_log(path)
     msg = str(err.value)
     assert name in msg and "\n" not in msg
-    assert pytest.importorskip("re").search(pattern, msg), msg
+    assert re.search(pattern, msg), msg
 
 
 def test_relative_source_is_kept_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

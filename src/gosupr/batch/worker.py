@@ -60,6 +60,7 @@ def _log(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
     from ..mining.analyze import headline as waste_headline
     from ..mining.discover import discover_model, summarize
     from ..mining.reduce import reduce_process
+    from ..report.reduce_render import document
 
     columns = ColumnMap(**task["columns"]) if task.get("columns") else None
     log = read_log(_read_path(task), columns)
@@ -90,34 +91,16 @@ def _log(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
         log, findings=findings, accept=task.get("accept"), noise=noise, as_is=as_is, analyze_config=task.get("analyze")
     )
     _write_model(red.to_be, folder, "to_be", task, res)
-    quality = dict(red.quality)
     res["headline"].update(
         {
-            **{k: v for k, v in red.headline.items() if k not in ("outcome_preserved_share",)},
-            "fitness": quality.get("fitness_essential"),
-            "precision": quality.get("precision_essential"),
-            "outcome_preserved_share": quality.get("outcome_preserved_share"),
+            **red.headline,
+            "fitness": red.quality.get("fitness_essential"),
+            "precision": red.quality.get("precision_essential"),
+            "outcome_preserved_share": red.quality.get("outcome_preserved_share"),
         }
     )
-    body = {
-        "input": task["label"],
-        "noise": noise,
-        "headline": red.headline,
-        "before": red.before,
-        "after": red.after,
-        "change": red.change,
-        "quality": quality,
-        "removal": {
-            "events_removed": red.removal.events_removed,
-            "events_removed_by_kind": red.removal.events_removed_by_kind,
-            "cases_removed": red.removal.cases_removed,
-            "hours_removed": red.removal.hours_removed,
-        },
-        "applied": [f.to_dict() for f in red.applied],
-    }
-    from ..report.jsondoc import document
-
-    _write_doc(folder, "reduction", task, res, document("gosupr.reduction/1", body))
+    rel = {k: res["outputs"].get(k) for k in ("as_is", "to_be")}
+    _write_doc(folder, "reduction", task, res, document(red, audit, rel))
 
 
 def _model(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:

@@ -79,12 +79,15 @@ def _text(el: etree._Element) -> str:
     return "".join(el.itertext()).strip()
 
 
+MAX_COORD = 1e6  # beyond this a coordinate is garbage, not a drawing
+
+
 def _num(el: etree._Element, attr: str) -> float | None:
     try:
         v = float(el.get(attr, ""))
     except ValueError:
         return None
-    return v if math.isfinite(v) else None
+    return v if math.isfinite(v) and abs(v) <= MAX_COORD else None
 
 
 def _flag(el: etree._Element, attr: str) -> bool | None:
@@ -428,8 +431,10 @@ class _Reader:
                         for wp in el:
                             if _di(wp) == "waypoint":
                                 x, y = _num(wp, "x"), _num(wp, "y")
-                                if x is not None and y is not None:
-                                    pts.append((x, y))
+                                if x is None or y is None:
+                                    pts = []
+                                    break
+                                pts.append((x, y))
                         if len(pts) >= 2:
                             diagram.edges[ref] = pts
                     for lab in el:
@@ -445,7 +450,7 @@ class _Reader:
         for b in el:
             if _di(b) == "Bounds":
                 vals = [_num(b, k) for k in ("x", "y", "width", "height")]
-                if all(v is not None for v in vals):
+                if all(v is not None for v in vals) and vals[2] >= 0 and vals[3] >= 0:
                     return Bounds(*vals)  # type: ignore[arg-type]
         return None
 

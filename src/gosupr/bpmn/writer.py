@@ -50,7 +50,6 @@ EVENT_DEFINITIONS = (
 _CATCH = {"startEvent", "intermediateCatchEvent", "boundaryEvent"}
 _DIRECTIONS = {"Unspecified", "Converging", "Diverging", "Mixed"}
 _DEFAULT_HOLDERS = {"exclusiveGateway", "inclusiveGateway", "complexGateway"}
-_COLLAB_ARTIFACTS = COLLAB_ARTIFACTS
 _DATA = {"dataObjectReference", "dataStoreReference", "dataObject", "dataStore", "dataInput", "dataOutput"}
 _BAD_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -170,8 +169,11 @@ class _Writer:
         for n in self.m.nodes.values():
             if n.type == "group" and n.name and n.id in self.writable:
                 gx = self.ref(n.id, "node")
-                cat = etree.SubElement(defs, _b("category"), id=self.ids.new(f"Category_{gx}"))
                 raw = n.attrs.get("category_value")
+                if isinstance(raw, str) and raw in self.ids.maps["categoryValue"]:  # groups may share a value
+                    self.category_ref[n.id] = self.ids.maps["categoryValue"][raw]
+                    continue
+                cat = etree.SubElement(defs, _b("category"), id=self.ids.new(f"Category_{gx}"))
                 cv = self.ids.claim("categoryValue", raw) if isinstance(raw, str) and raw else self.ids.new(f"CategoryValue_{gx}")
                 etree.SubElement(cat, _b("categoryValue"), id=cv, value=_clean(n.name))
                 self.category_ref[n.id] = cv
@@ -196,7 +198,7 @@ class _Writer:
                 fe.set("targetRef", t)
                 self.written_flows[f.id] = None
         for n in self.children[None]:
-            if n.process is None and n.type in _COLLAB_ARTIFACTS:
+            if n.process is None and n.type in COLLAB_ARTIFACTS:
                 self.node(el, n)
         for f in self.loose:
             if self.flow_home(f) == ("collab", None):
@@ -260,14 +262,14 @@ class _Writer:
         return ("collab", None) if self.collab else ("process", next(iter(m.processes)))
 
     def fill(self, el: etree._Element, members: list[Node], home: tuple[str, str | None]) -> None:
-        flow_elements = [n for n in members if n.type not in _COLLAB_ARTIFACTS and n.type not in ("dataStore", "dataInput", "dataOutput")]
+        flow_elements = [n for n in members if n.type not in COLLAB_ARTIFACTS and n.type not in ("dataStore", "dataInput", "dataOutput")]
         for n in flow_elements:
             self.node(el, n)
         for f in self.m.sequence_flows():
             if f.id not in self.written_flows and f.source in self.m.nodes and self.flow_home(f) == home:
                 self.sequence_flow(el, f)
         for n in members:
-            if n.type in _COLLAB_ARTIFACTS:
+            if n.type in COLLAB_ARTIFACTS:
                 self.node(el, n)
         for f in self.loose:
             if f.id not in self.written_flows and self.flow_home(f) == home:
@@ -302,7 +304,7 @@ class _Writer:
             return
         self.written_nodes.add(n.id)
         el = etree.SubElement(parent, _b(n.type), id=self.ref(n.id, "node"))
-        if n.name and n.type not in _COLLAB_ARTIFACTS:
+        if n.name and n.type not in COLLAB_ARTIFACTS:
             el.set("name", _clean(n.name))
         if n.type == "boundaryEvent":
             host = self.ref(a.get("attached_to") or "", "node")

@@ -88,6 +88,10 @@ def reusable_di(model: ProcessModel) -> bool:
         return False
     # a process none of whose nodes is drawn (e.g. one only called by a call activity) needs no shapes
     drawn_procs = {n.process for n in model.flow_nodes() if n.id in drawn}
+    with_nodes = {n.process for n in model.flow_nodes()}
+    pooled = {p.process for p in model.participants.values()} & with_nodes
+    if (with_nodes and not drawn_procs) or not pooled <= drawn_procs:
+        return False
     need = [n.id for n in model.flow_nodes() if n.process in drawn_procs and _visible(model, n)]
     need += list(model.lanes) + list(model.participants)
     return all(i in drawn for i in need)

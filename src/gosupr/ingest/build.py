@@ -159,7 +159,9 @@ def _nothing_left(raw: RawLog, dropped: dict[str, int], data: dict[str, Column],
         return "no event rows (only a header?); export the log with its events"
     parts = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items()))
     hint = "check the column choice (--case/--activity/--timestamp)"
-    if reasons["unparseable_timestamp"].all() and "timestamp" in data:
+    if set(dropped) == {"malformed_row"}:
+        hint = "no row has as many fields as the header; check the delimiter and quoting"
+    elif len(data["timestamp"]) and reasons["unparseable_timestamp"].all():
         vals = text(data["timestamp"]).drop_null()
         example = f" (e.g. «{vals[0].as_py()[:40]}»)" if len(vals) else " (all empty)"
         hint = (f"timestamps in «{raw.columns.get('timestamp')}» did not parse{example}; use "

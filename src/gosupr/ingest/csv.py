@@ -4,7 +4,8 @@ The delimiter and header come from a 64 KiB sample read with Python's csv module
 fields containing delimiters or line breaks do not mislead it); Arrow then reads only the role
 columns, all as strings, multi-threaded. Encoding: BOMs first, then strict UTF-8 on the sample,
 then cp1251 (charset-normalizer only when even cp1251 fails); a file whose sample is UTF-8 but
-whose body is not is re-read as cp1251. Rows with the wrong number of fields are dropped and
+whose body is not is re-read as cp1251, unless it is mostly valid UTF-8 with a few corrupt bytes
+(those are replaced, and the encoding says so). Rows with the wrong number of fields are dropped and
 counted as `malformed_row`. An Excel `sep=;` first line is honoured, title lines above the header
 (one field wide) are skipped, and a trailing delimiter on every data row (or only on the header)
 is tolerated.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +65,16 @@ def _detect_encoding(data: bytes, source: str) -> tuple[str, int]:
 
 def _to_utf8(data: bytes, encoding: str) -> bytes:
     return data.decode(encoding, errors="replace").encode("utf-8")
+
+
+def _repair_utf8(data: bytes) -> tuple[bytes, str]:
+    """The sample was UTF-8 but the body is not: cp1251 after all, or UTF-8 with a few bad bytes?"""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    multibyte = len(data) - len(text)  # ≈ number of valid non-ASCII UTF-8 characters
+    if bad * 10 < multibyte:  # mostly valid UTF-8 (e.g. Cyrillic): keep it, replace the junk
+        return text.encode("utf-8"), "utf-8 (invalid bytes replaced)"
+    return _to_utf8(data, "cp1251"), "cp1251"
 
 
 def _sample_text(buf: bytes, complete: bool, source: str) -> str:
@@ -160,10 +172,10 @@ def _split_datetime(headers: list[str], mapping: dict[str, str], rows: list[list
 
 def _read_table(buf: pa.Buffer, names: list[str], wanted: list[str], delim: str,
                 skip: int) -> tuple[pa.Table, int]:
-    bad = [0]
+    bad = itertools.count()  # next() is atomic; Arrow may call the handler from several threads
 
     def on_invalid(_row: object) -> str:
-        bad[0] += 1
+        next(bad)
         return "skip"
 
     table = pacsv.read_csv(
@@ -177,12 +189,11 @@ def _read_table(buf: pa.Buffer, names: list[str], wanted: list[str], delim: str,
                                              strings_can_be_null=False,
                                              quoted_strings_can_be_null=False),
     )
-    return table, bad[0]
+    return table, next(bad)
 
 
-def read_csv(path: Path, source: str, override: cols.ColumnMap | None, max_bytes: int,
-             size: int, gz: bool) -> RawLog:
-    """Read the role columns of a delimited text log."""
+def _load(path: Path, source: str, max_bytes: int, size: int, gz: bool) -> tuple[bytes, str, int]:
+    """(UTF-8 bytes, source encoding, BOM length), with the size cap applied."""
     if gz:
         data = b"".join(stream(path, source, max_bytes))
     else:
@@ -192,7 +203,32 @@ def read_csv(path: Path, source: str, override: cols.ColumnMap | None, max_bytes
     encoding, bom = _detect_encoding(data, source)
     if encoding not in ("utf-8", "utf-8-sig"):
         data, bom = _to_utf8(data, encoding), 0
-    buf = pa.py_buffer(data).slice(bom)
+    return data, encoding, bom
+
+
+def _read_roles(data: bytes, bom: int, encoding: str, layout: Layout, wanted: list[str],
+                source: str) -> tuple[pa.Table, int, str]:
+    """Arrow read of the wanted columns; (table, malformed rows, final encoding)."""
+    names = [f"c{i}" for i in range(len(layout.headers))]
+    args = (names, wanted, layout.delimiter, layout.skip_lines)
+    try:
+        try:
+            return (*_read_table(pa.py_buffer(data).slice(bom), *args), encoding)
+        except pa.ArrowInvalid as exc:
+            if "utf8" not in str(exc).lower() or not encoding.startswith("utf-8"):
+                raise
+            fixed, encoding = _repair_utf8(data[bom:])
+            return (*_read_table(pa.py_buffer(fixed), *args), encoding)
+    except pa.ArrowInvalid as exc:
+        msg = str(exc).splitlines()[0][:200]
+        raise GosuprError(f"cannot parse as CSV ({msg}); check the delimiter and quoting",
+                          path=source) from None
+
+
+def read_csv(path: Path, source: str, override: cols.ColumnMap | None, max_bytes: int,
+             size: int, gz: bool) -> RawLog:
+    """Read the role columns of a delimited text log."""
+    data, encoding, bom = _load(path, source, max_bytes, size, gz)
     text = _sample_text(data[bom: bom + HEAD], len(data) - bom <= HEAD, source)
     if not text.strip():
         raise GosuprError("file has no text; export the event log again", path=source)
@@ -200,38 +236,27 @@ def read_csv(path: Path, source: str, override: cols.ColumnMap | None, max_bytes
     if layout is None:
         raise GosuprError("no column delimiter (; , tab) found in the first lines; give a CSV "
                           "event log with a header row", path=source)
-    headers, delim, skip = layout.headers, layout.delimiter, layout.skip_lines
+    headers = layout.headers
     mapping = cols.resolve(headers, override, source)
-    time_part = None if override and override.timestamp else _split_datetime(headers, mapping, layout.rows)
-    names = [f"c{i}" for i in range(len(headers))]
-    role_col = {role: names[headers.index(h)] for role, h in mapping.items()}
-    wanted = sorted(set(role_col.values()) | ({names[headers.index(time_part)]} if time_part else set()))
-    try:
-        try:
-            table, malformed = _read_table(buf, names, wanted, delim, skip)
-        except pa.ArrowInvalid as exc:
-            if "utf8" not in str(exc).lower() or encoding != "utf-8":
-                raise
-            encoding = "cp1251"
-            table, malformed = _read_table(pa.py_buffer(_to_utf8(data, encoding)), names, wanted,
-                                           delim, skip)
-    except pa.ArrowInvalid as exc:
-        msg = str(exc).splitlines()[0][:200]
-        raise GosuprError(f"cannot parse as CSV ({msg}); check the delimiter and quoting",
-                          path=source) from None
+    time_part = None if override and override.timestamp else _split_datetime(headers, mapping,
+                                                                              layout.rows)
+    col = {h: f"c{headers.index(h)}" for h in [*mapping.values(), *([time_part] if time_part else [])]}
+    table, malformed, encoding = _read_roles(data, bom, encoding, layout, sorted(set(col.values())),
+                                             source)
+    del data
     if table.num_rows == 0 and malformed == 0:
         raise GosuprError("has a header but no data rows; export the log with its events",
                           path=source)
-    data_cols = {role: table[c] for role, c in role_col.items()}
+    data_cols = {role: table[col[h]] for role, h in mapping.items()}
     shown = dict(mapping)
     if time_part:
         data_cols["timestamp"] = pc.binary_join_element_wise(
-            table[role_col["timestamp"]], table[names[headers.index(time_part)]], " ")
+            data_cols["timestamp"], table[col[time_part]], " ")
         shown["timestamp"] = f"{mapping['timestamp']} + {time_part}"
     return RawLog(
         format="csv.gz" if gz else "csv", columns=shown, data=data_cols,
         rows_read=table.num_rows + malformed,
         dropped={"malformed_row": malformed} if malformed else {},
         encoding=encoding,
-        delimiter=DELIMITER_NAMES.get(delim, delim),
+        delimiter=DELIMITER_NAMES.get(layout.delimiter, layout.delimiter),
     )

@@ -81,7 +81,8 @@ def stream(path: Path, source: str, max_bytes: int) -> Iterator[bytes]:
             if out:
                 yield out
             if inflater.eof:  # another gzip member may follow; zero padding is allowed
-                data = (inflater.unused_data + data).lstrip(b"\x00") or fh.read(CHUNK).lstrip(b"\x00")
+                # at the end CPython leaves a stale copy of the rest in unconsumed_tail: use unused_data
+                data = inflater.unused_data.lstrip(b"\x00") or fh.read(CHUNK).lstrip(b"\x00")
                 if not data:
                     return
                 inflater = zlib.decompressobj(wbits=31)

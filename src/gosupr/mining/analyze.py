@@ -173,22 +173,39 @@ def _one_verdict_per_step(findings: list[Finding]) -> list[Finding]:
 
 
 def _removed_step(f: Finding) -> str:
-    """The activity a removable finding would take out (the second of a duplicate pair)."""
+    """The activity a step-removing finding takes out (the second of a duplicate pair)."""
     return str(f.evidence.get("second") or f.evidence.get("activity") or (f.activities[-1] if f.activities else ""))
 
 
+def removes_step(f: Finding) -> bool:
+    """The finding says a whole step can go (not just its repeats, not a model element)."""
+    return f.removable and f.kind in DETECTORS and f.evidence.get("removal") == "step"
+
+
+def removes_repeats(f: Finding) -> bool:
+    """The finding says the extra rounds of a loop can go; the step itself stays."""
+    return f.removable and f.kind in DETECTORS and f.evidence.get("removal") == "repeats"
+
+
 def removable_steps(findings: list[Finding]) -> list[str]:
-    """Activities the log's evidence says can go, each once, in the findings' order."""
-    return list(dict.fromkeys(_removed_step(f) for f in findings if f.removable and f.kind in DETECTORS))
+    """Activities the log's evidence says can go as a whole, each once, in the findings' order."""
+    return list(dict.fromkeys(_removed_step(f) for f in findings if removes_step(f)))
 
 
 # -- presenting -------------------------------------------------------------------------------
 def headline(findings: list[Finding], log: EventLog | None = None) -> dict[str, Any]:
-    """The one line an analyst reads first: how many steps can go and how much time per case they hold."""
-    steps = removable_steps(findings)
-    removable = [f for f in findings if f.removable and f.kind in DETECTORS]
-    held = sum((f.time_cost_s or 0.0) * f.cases for f in removable)
+    """The one line an analyst reads first: how many steps can go and how much time per case they hold.
+
+    Steps (duplicate, redundant, bypassable) and loop repeats (self-loop, rework, ping-pong rounds)
+    are counted apart: a loop's step stays, only its extra rounds go. Times are summed over the
+    affected cases and spread over all cases of the log (an average per case).
+    """
     n_cases = log.n_cases if log is not None else 0
+    steps = removable_steps(findings)
+    step_findings = [f for f in findings if removes_step(f)]
+    loop_findings = [f for f in findings if removes_repeats(f)]
+    step_time = sum((f.time_cost_s or 0.0) * f.cases for f in step_findings)
+    loop_time = sum((f.time_cost_s or 0.0) * f.cases for f in loop_findings)
     by_kind: dict[str, int] = {}
     for f in findings:
         by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
@@ -198,11 +215,14 @@ def headline(findings: list[Finding], log: EventLog | None = None) -> dict[str, 
         "by_severity": {s: sum(1 for f in findings if f.severity == s) for s in ("high", "medium", "low")},
         "removable_steps": len(steps),
         "removable_step_names": steps,
-        "removable_time_total_s": round(held, 3),
-        "removable_time_per_case_s": round(held / n_cases, 3) if n_cases else None,
+        "removable_time_total_s": round(step_time, 3),
+        "removable_time_per_case_s": round(step_time / n_cases, 3) if n_cases else None,
         "removable_time_by_step_s": {
-            _removed_step(f): round(f.time_cost_s, 3) for f in removable if f.time_cost_s is not None
+            _removed_step(f): round(f.time_cost_s, 3) for f in step_findings if f.time_cost_s is not None
         },
+        "removable_loops": len(loop_findings),
+        "removable_loop_time_total_s": round(loop_time, 3),
+        "removable_loop_time_per_case_s": round(loop_time / n_cases, 3) if n_cases else None,
         "removable_model_elements": sorted(
             {e for f in findings if f.removable and f.kind in RULES for e in f.elements[:1]}
         ),
@@ -215,12 +235,19 @@ def headline(findings: list[Finding], log: EventLog | None = None) -> dict[str, 
 def _headline_text(h: dict[str, Any]) -> str:
     from .detectors._common import duration
 
-    n = h["removable_steps"]
-    if not n:
-        return f"{h['findings']} findings; no step is a candidate for removal."
-    per_case = h.get("removable_time_per_case_s")
-    tail = f", holding {duration(per_case)} per case on average" if per_case is not None else ""
-    return f"{h['findings']} findings; {n} step{'s' if n != 1 else ''} can be removed{tail}."
+    n, loops = h["removable_steps"], h["removable_loops"]
+    parts = [f"{h['findings']} findings"]
+    if n:
+        per_case = h.get("removable_time_per_case_s")
+        tail = f", holding {duration(per_case)} per case on average" if per_case is not None else ""
+        parts.append(f"{n} step{'s' if n != 1 else ''} can be removed{tail}")
+    else:
+        parts.append("no step is a candidate for removal")
+    if loops:
+        per_case = h.get("removable_loop_time_per_case_s")
+        tail = f" ({duration(per_case)} per case on average)" if per_case is not None else ""
+        parts.append(f"{loops} loop{'s' if loops != 1 else ''} can lose {'their' if loops != 1 else 'its'} extra rounds{tail}")
+    return "; ".join(parts) + "."
 
 
 def findings_document(

@@ -9,9 +9,11 @@ variant/event budget, an optional time budget); what was not replayed is reporte
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence, Union
+from typing import Any, Iterator, Sequence, Union
 
 import numpy as np
 
@@ -124,7 +126,7 @@ class PrecisionResult:
     weighted by the cases that pass through it.
     """
 
-    precision: float | None  # None when a time budget cut the prefix replay short
+    precision: float | None  # None when nothing was replayed or a time budget cut the replay short
     escaping: int
     enabled: int
     prefixes: int
@@ -250,19 +252,49 @@ def _replay_parameters(net: Any, **flags: Any) -> dict[Any, Any]:
     return with_paths
 
 
+_PATCH_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _memo_enabled_transitions(net: Any) -> Iterator[None]:
+    """pm4py's replay ends every trace by searching which visible transitions its last marking
+    eventually enables: most of precision's cost, and the same for every prefix that reaches the same
+    marking. Memoise that pure function of (net, marking) while one replay runs."""
+    from pm4py.objects.petri_net.utils import align_utils
+
+    original = align_utils.get_visible_transitions_eventually_enabled_by_marking
+    cache: dict[frozenset, set] = {}
+
+    def memo(n: Any, marking: Any) -> set:
+        if n is not net:
+            return original(n, marking)
+        key = frozenset((p, c) for p, c in marking.items() if c > 0)
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = original(n, marking)
+        return set(hit)
+
+    with _PATCH_LOCK:
+        align_utils.get_visible_transitions_eventually_enabled_by_marking = memo
+        try:
+            yield
+        finally:
+            align_utils.get_visible_transitions_eventually_enabled_by_marking = original
+
+
 def _visible_labels(net: Any) -> set[str]:
     return {t.label for t in net.transitions if t.label is not None}
 
 
-def _on_model_labels(variants: Variants, labels: set[str]) -> Variants:
-    """Variants with each activity spelled as the model's task when only case, spaces, quotes or ё/е
-    differ (as `compare` matches labels); exact matches and unknown activities stay as they are."""
+def _on_model_labels(variants: Variants, labels: set[str], k: int) -> Variants:
+    """The first `k` variants with each activity spelled as the model's task when only case, spaces,
+    quotes or ё/е differ (as `compare` matches labels); exact matches and unknown activities stay."""
     from .matching import normalise_label
 
     by_norm: dict[str, list[str]] = {}
     for lab in labels:
         by_norm.setdefault(normalise_label(lab), []).append(lab)
-    acts = {a for t in variants.traces for a in t} - labels
+    acts = {a for t in variants.traces[:k] for a in t} - labels
     rename = {}
     for a in acts:
         hit = by_norm.get(normalise_label(a), [])
@@ -270,7 +302,7 @@ def _on_model_labels(variants: Variants, labels: set[str]) -> Variants:
             rename[a] = hit[0]
     if not rename:
         return variants
-    traces = [tuple(rename.get(a, a) for a in t) for t in variants.traces]
+    traces = [tuple(rename.get(a, a) for a in t) for t in variants.traces[:k]] + list(variants.traces[k:])
     return Variants(traces, variants.counts, variants.case_variant)
 
 
@@ -291,8 +323,9 @@ def fitness(
     pm4py()
     net, im, fm = as_net(model, log)
     labels = _visible_labels(net)
-    variants = _on_model_labels(as_variants(log), labels)
+    variants = as_variants(log)
     k, reason = select_variants(variants, limits)
+    variants = _on_model_labels(variants, labels, k)
     from pm4py.algo.conformance.tokenreplay.variants import token_replay as tr
 
     with quiet():
@@ -305,7 +338,7 @@ def fitness(
             reason = f"time budget {limits.time_budget_s:g} s reached"
             break
         chunk = variants.traces[lo : min(k, lo + limits.chunk)]
-        with quiet():
+        with quiet(), _memo_enabled_transitions(net):
             res = tr.apply(_pm4py_log(chunk), net, im, fm, parameters=dict(params))
         for j, (trace, r) in enumerate(zip(chunk, res)):
             v = VariantFit(
@@ -393,9 +426,10 @@ def precision(model: ModelLike, log: LogLike, *, limits: ReplayLimits | None = N
     limits = limits or ReplayLimits()
     pm4py()
     net, im, fm = as_net(model, log)
-    variants = _on_model_labels(as_variants(log), _visible_labels(net))
+    variants = as_variants(log)
     quad = [len(t) * (len(t) - 1) // 2 for t in variants.traces]
     k, reason = select_variants(variants, limits, cost=quad)
+    variants = _on_model_labels(variants, _visible_labels(net), k)
 
     # prefix tree: node -> (parent, activity); per node the cases through it and the activities that follow
     child: dict[tuple[int, str], int] = {}
@@ -449,7 +483,7 @@ def precision(model: ModelLike, log: LogLike, *, limits: ReplayLimits | None = N
         if limits.time_budget_s is not None and time.monotonic() - t0 > limits.time_budget_s:
             return _partial_precision(variants, k, reason, len(parent) - 1, limits)
         chunk = ids[lo : lo + limits.chunk]
-        with quiet():
+        with quiet(), _memo_enabled_transitions(net):
             res = tr.apply(_pm4py_log([prefix(i) for i in chunk]), net, im, fm, parameters=dict(params))
         for nid, r in zip(chunk, res):
             if not r["trace_is_fit"]:
@@ -457,7 +491,9 @@ def precision(model: ModelLike, log: LogLike, *, limits: ReplayLimits | None = N
             enabled = {t.label for t in r["enabled_transitions_in_marking"] if t.label is not None}
             sum_at += len(enabled) * weight[nid]
             sum_ee += len(enabled - follows[nid]) * weight[nid]
-    value = 1.0 - sum_ee / sum_at if sum_at > 0 else 1.0
+    value: float | None = 1.0 - sum_ee / sum_at if sum_at > 0 else 1.0  # pm4py: 1.0 when nothing is enabled
+    if n_cases == 0:
+        value = None  # nothing replayed: no evidence either way
     cov = Coverage(
         cases=int(np.sum(variants.counts)), variants=len(variants), cases_replayed=n_cases,
         variants_replayed=k, reason=reason if k < len(variants) else None,
@@ -493,8 +529,9 @@ def alignment_fitness(
     pm4py()
     limits = limits or ReplayLimits()
     net, im, fm = as_net(model, log)
-    variants = _on_model_labels(as_variants(log), _visible_labels(net))
+    variants = as_variants(log)
     k, reason = select_variants(variants, limits)
+    variants = _on_model_labels(variants, _visible_labels(net), k)
     from pm4py.algo.conformance.alignments.petri_net import algorithm as ali
     from pm4py.objects.log.obj import Event, Trace
 

@@ -324,36 +324,13 @@ class LogFacts:
         out[:-2] = same_case & (a == a2) & (a != b) & hand
         return out
 
-    # -- essential steps ------------------------------------------------------------------------
+    # -- essential steps (see essential.py) -------------------------------------------------------
     @cached_property
     def essential(self) -> dict[int, str]:
-        """Activities that must stay, with the reason. Evidence from the log first:
+        """Activities that must stay, with the reason (start, end, decision point, outcome, ...)."""
+        from .essential import essential_steps
 
-        start (first in ≥30% of cases), end (last in ≥20%), an XOR decision point (its frequent
-        successors exclude each other), an outcome (mutually exclusive alternatives that lead to the
-        same next step, like approve/reject → notify), the final act (the last approval, signature
-        or decision in most of its cases). Then the label: one naming the decision or the outcome,
-        or registration, notification or archiving when it runs in (nearly) every case (≥80%).
-        """
-        out: dict[int, str] = {}
-        for a in range(self.n_activities):
-            if self.first_share[a] >= 0.3:
-                out[a] = "start"
-            elif self.last_share[a] >= 0.2:
-                out[a] = "end"
-        for reason, acts in (
-            ("decision point", self.decision_points),
-            ("outcome", self.outcome_alternatives),
-            ("final act", self.final_acts),
-        ):
-            for a in acts:
-                out.setdefault(a, reason)
-        share = self.case_freq / max(self.n_cases, 1)
-        for a, label in enumerate(self.labels):
-            role = words.essential_role(label)
-            if role in ("decision", "outcome") or (role and share[a] >= 0.8):
-                out.setdefault(a, role)
-        return dict(sorted(out.items()))
+        return essential_steps(self)
 
     @cached_property
     def dominant_successor(self) -> tuple[np.ndarray, np.ndarray]:
@@ -365,57 +342,25 @@ class LogFacts:
             return nxt, sh
         code = self.act * (A + 1) + (self.next_act + 1)
         counts = np.bincount(code, minlength=A * (A + 1)).reshape(A, A + 1)
-        best = counts.argmax(axis=1)
-        return best - 1, counts.max(axis=1) / np.maximum(counts.sum(axis=1), 1)
-
-    def _exclusive(self, x: int, y: int, tolerance: float = 0.05) -> bool:
-        px, py = self.cases_with(x), self.cases_with(y)
-        return int((px & py).sum()) <= tolerance * min(px.sum(), py.sum())
+        return counts.argmax(axis=1) - 1, counts.max(axis=1) / np.maximum(counts.sum(axis=1), 1)
 
     @cached_property
     def decision_points(self) -> list[int]:
-        """Activities followed by ≥2 frequent successors that exclude each other within a case."""
-        e = self.edges
-        out = []
-        for a in range(self.n_activities):
-            occ = self.occurrences[a]
-            if occ == 0:
-                continue
-            sel = (e.src == a) & (e.dst != a)
-            succ = sorted(int(b) for b in e.dst[sel][e.events[sel] >= max(0.1 * occ, 2)])
-            if any(self._exclusive(b1, b2) for i, b1 in enumerate(succ) for b2 in succ[i + 1 :]):
-                out.append(a)
-        return out
+        from .essential import decision_points
+
+        return decision_points(self)
 
     @cached_property
     def outcome_alternatives(self) -> list[int]:
-        """Mutually exclusive activities (each in ≥5% of cases) followed by the same next step.
+        from .essential import outcome_alternatives
 
-        Approve/reject, sign/refuse: the only difference between the branches is the act itself.
-        """
-        nxt, sh = self.dominant_successor
-        share = self.case_freq / max(self.n_cases, 1)
-        cand = [a for a in range(self.n_activities) if share[a] >= 0.05 and sh[a] >= 0.8]
-        out: set[int] = set()
-        for i, x in enumerate(cand):
-            for y in cand[i + 1 :]:
-                if nxt[x] == nxt[y] and nxt[x] not in (x, y) and self._exclusive(x, y, 0.02):
-                    out.update((x, y))
-        return sorted(out)
+        return outcome_alternatives(self)
 
     @cached_property
     def final_acts(self) -> list[int]:
-        """Control or decision steps that are the last such step in at least half of their cases."""
-        ctl = np.array(
-            [words.is_control(x) or words.essential_role(x) == "decision" for x in self.labels] + [False], dtype=bool
-        )
-        is_ctl = ctl[self.act] if self.n_events else np.zeros(0, dtype=bool)
-        if not is_ctl.any():
-            return []
-        idx = np.flatnonzero(is_ctl)
-        last = pd.Series(idx).groupby(self.case[idx]).max().to_numpy()
-        last_count = np.bincount(self.act[last], minlength=self.n_activities)
-        return [int(a) for a in np.flatnonzero(ctl[:-1] & (last_count >= 0.5 * np.maximum(self.case_freq, 1)))]
+        from .essential import final_acts
+
+        return final_acts(self)
 
 def unique_keys(keys: np.ndarray, space: int) -> np.ndarray:
     """Sorted distinct integer keys in [0, space): a bitmap when the space is small, else a sort."""

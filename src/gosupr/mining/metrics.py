@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..bpmn.model import EVENT, GATEWAY, SUBPROCESS, TASK, ProcessModel
-from ..eventlog import ACTIVITY, DEPARTMENT, RESOURCE, TIMESTAMP, EventLog
+from ..eventlog import ACTIVITY, CASE, DEPARTMENT, RESOURCE, TIMESTAMP, EventLog
 
 XOR_SPLITS = {"exclusiveGateway", "eventBasedGateway"}
 OR_SPLITS = {"inclusiveGateway", "complexGateway"}
@@ -185,8 +185,7 @@ def _service_seconds(log: EventLog) -> tuple[np.ndarray, str]:
         ready = prev_case
         method = "case-gap"
         if log.has_resource:
-            res = df[RESOURCE].cat.codes.to_numpy()
-            named = df[RESOURCE].astype(str).to_numpy() != ""
+            res, named = _codes(df[RESOURCE])
             order = np.lexsort((np.arange(n), ts, res))
             r_sorted, t_sorted = res[order], ts[order]
             prev_res_sorted = np.empty(n, dtype=np.float64)
@@ -204,17 +203,26 @@ def _service_seconds(log: EventLog) -> tuple[np.ndarray, str]:
     return svc.fillna(fill).fillna(0.0).to_numpy(), method
 
 
+def _codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of a resource/department column and where it names someone (not blank/missing)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        blank = [i for i, c in enumerate(col.cat.categories) if str(c).strip() == ""]
+    else:
+        codes, uniques = pd.factorize(col.astype("string"))
+        blank = [i for i, c in enumerate(uniques) if str(c).strip() == ""]
+    return codes, (codes >= 0) & ~np.isin(codes, blank)
+
+
 def _handovers(log: EventLog, col: str) -> float | None:
     """Consecutive events in a case done by a different (named) department/resource, per case."""
     if col not in log.df.columns or log.n_cases == 0:
         return None
-    vals = log.df[col].astype(str).to_numpy()
-    case = log.df["case_id"].cat.codes.to_numpy()
-    same_case = case[1:] == case[:-1]
-    named = (vals[1:] != "") & (vals[:-1] != "")
+    vals, named = _codes(log.df[col])
     if not named.any():
         return None
-    diff = same_case & named & (vals[1:] != vals[:-1])
+    case = log.df[CASE].cat.codes.to_numpy()
+    diff = (case[1:] == case[:-1]) & named[1:] & named[:-1] & (vals[1:] != vals[:-1])
     return float(diff.sum()) / log.n_cases
 
 

@@ -335,6 +335,9 @@ class _Translator:
 
     def _node(self, n: Node) -> None:
         b = self.b
+        parent = self.nodes.get(n.parent or "")
+        if parent is not None and parent.type == "adHocSubProcess":
+            return  # translated by _adhoc
         if n.type == "boundaryEvent":
             self._boundary(n)
         elif n.kind == GATEWAY:
@@ -406,7 +409,8 @@ class _Translator:
     # -- inclusive gateways -------------------------------------------------------------------
     def _inclusive(self, n: Node) -> None:
         """OR split paired with its OR join: skipped branches send their token straight to the join,
-        which then is an AND join (the usual sound translation). Unpaired: subsets on each side."""
+        which then is an AND join (the usual sound translation). An unpaired OR join fires on any
+        non-empty subset of its inputs."""
         b = self.b
         inc, out = self.inc[n.id], self.out[n.id]
         if len(inc) > 1:

@@ -176,12 +176,15 @@ def container_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
     return [[w(c.change, lang), w(c.kind, lang), c.name, _v(c.before), _v(c.after)] for c in diff.containers]
 
 
-def _detail(d: dict[str, Any]) -> str:
-    return ", ".join(f"{k} {v}" if isinstance(v, (int, float)) else f"{k}: {v}" for k, v in d.items())
+def _detail(d: dict[str, Any], lang: str = "en") -> str:
+    def key(k: str) -> str:
+        return w(f"{k}_model", lang) if k in ("before", "after") else k
+
+    return ", ".join(f"{key(k)} {v}" if isinstance(v, (int, float)) else f"{key(k)}: {v}" for k, v in d.items())
 
 
 def layout_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
-    rows = [[w(c.change, lang), w(c.element, lang), c.name, _detail(c.detail)] for c in diff.layout[:LAYOUT_ROWS]]
+    rows = [[w(c.change, lang), w(c.element, lang), c.name, _detail(c.detail, lang)] for c in diff.layout[:LAYOUT_ROWS]]
     if len(diff.layout) > LAYOUT_ROWS:
         rows.append([w("more", lang, n=len(diff.layout) - LAYOUT_ROWS), "", "", ""])
     return rows
@@ -243,7 +246,7 @@ def step_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
     ]
 
 
-def _sections(diff: ModelDiff, lang: str) -> list[tuple[str, list[str], list[list[str]]]]:
+def sections(diff: ModelDiff, lang: str) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, headers, rows) of every non-empty section, in reading order."""
 
     def h(*keys: str) -> list[str]:
@@ -267,7 +270,7 @@ def diff_table(diff: ModelDiff, lang: str = "en") -> list[RenderableType]:
     """Renderables for `console.print(*diff_table(diff))`: a verdict line, then one table per section."""
     style = "green" if diff.unchanged else ("yellow" if diff.behavioural_changes == 0 else "bold")
     out: list[RenderableType] = [Text(f"{w('title', lang)}: {diff.before_name} → {diff.after_name} — {verdict(diff, lang)}", style=style)]
-    for title, headers, rows in _sections(diff, lang):
+    for title, headers, rows in sections(diff, lang):
         t = Table(title=title, title_justify="left", show_lines=False)
         for hd in headers:
             t.add_column(hd, overflow="fold")
@@ -283,7 +286,7 @@ def diff_table(diff: ModelDiff, lang: str = "en") -> list[RenderableType]:
 def diff_markdown(diff: ModelDiff, lang: str = "en") -> str:
     """A pull-request comment: verdict first, then the tables; layout-only changes last."""
     parts = [f"### {w('title', lang)}: `{diff.before_name}` → `{diff.after_name}`\n", f"**{verdict(diff, lang)}**\n"]
-    for title, headers, rows in _sections(diff, lang):
+    for title, headers, rows in sections(diff, lang):
         parts.append(f"#### {title}\n")
         parts.append(md_table(headers, rows))
     if diff.replay is not None and diff.replay.removed_not_in_log:

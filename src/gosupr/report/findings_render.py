@@ -20,6 +20,13 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
     "bypassable_step": ("bypassable step", "необязательный шаг"),
     "rare_path": ("rare path", "редкий путь"),
     "waiting": ("waiting", "ожидание"),
+    # model rules keep their bpmnlint names (users know them); Russian adds a gloss
+    "superfluous-gateway": ("superfluous-gateway", "лишний шлюз (superfluous-gateway)"),
+    "no-duplicate-sequence-flows": ("no-duplicate-sequence-flows", "дублирующий поток (no-duplicate-sequence-flows)"),
+    "no-disconnected": ("no-disconnected", "несвязанный элемент (no-disconnected)"),
+    "fake-join": ("fake-join", "неявное слияние (fake-join)"),
+    "no-implicit-split": ("no-implicit-split", "неявное ветвление (no-implicit-split)"),
+    "dead-element": ("dead-element", "мёртвый элемент (dead-element)"),
 }
 SEVERITY_NAMES = {"high": ("high", "высокая"), "medium": ("medium", "средняя"), "low": ("low", "низкая")}
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
@@ -44,18 +51,89 @@ def headline_text(head: dict[str, Any], lang: str) -> str:
     return f"{total} findings; {n} steps are candidates for removal, holding {per_case} per case."
 
 
-def _rows(findings: list[Finding], lang: str) -> list[list[str]]:
+def _pct(share: Any) -> str:
+    v = 100 * float(share or 0.0)
+    return f"{v:.1f}%" if v < 10 else f"{v:.0f}%"
+
+
+def _in_cases(n: int) -> str:
+    """«в 1 деле», «в 21 деле», «в 134 делах» (prepositional case)."""
+    return f"в {n} деле" if n % 10 == 1 and n % 100 != 11 else f"в {n} делах"
+
+
+def _q(label: Any) -> str:
+    return f"«{label}»"
+
+
+def _ru_message(f: Finding) -> str | None:
+    """One Russian template per kind, filled from the finding's numbers and evidence."""
+    e, acts = f.evidence or {}, list(f.activities) or list(f.elements)
+    a = _q(acts[0]) if acts else "—"
+    b = _q(acts[1]) if len(acts) > 1 else a
+    cost = fmt_duration(f.time_cost_s, "ru") if f.time_cost_s is not None else "неизвестное время"
+    n, share = f.cases, _pct(f.case_share)
+    k = f.kind
+    if k == "self_loop":
+        return f"{a} сразу повторяется {_in_cases(n)} ({share}); это добавляет в медиане {cost} на затронутое дело."
+    if k == "rework":
+        return f"{a} выполняется снова после других шагов {_in_cases(n)} ({share}); от первого до последнего выполнения проходит в медиане {cost}."
+    if k == "ping_pong":
+        if e.get("between") == "departments" and len(e.get("departments") or []) == 2:
+            d1, d2 = e["departments"]
+            return f"{_in_cases(n).capitalize()} ({share}) дело передаётся туда и обратно между подразделениями {_q(d1)} и {_q(d2)}; потеря в медиане {cost} на дело."
+        return f"{_in_cases(n).capitalize()} ({share}) дело ходит туда и обратно между {a} и {b}; потеря в медиане {cost} на дело."
+    if k == "duplicate_step":
+        first, second = _q(e.get("first", acts[0] if acts else "—")), _q(e.get("second", acts[-1] if acts else "—"))
+        return f"{second} повторяет работу {first} сразу после неё {_in_cases(n)} ({share}) и не меняет дальнейший путь дела; занимает в медиане {cost} на дело."
+    if k == "redundant_approval":
+        nxt = _q(e["next"]) if e.get("next") else "один и тот же шаг"
+        return f"За {a} следует {nxt} в {_pct(e.get('same_next_share'))} из {n} дел, и согласование ни разу не возвращает дело; занимает в медиане {cost} на дело."
+    if k == "bypassable_step":
+        return (f"{a} выполняется лишь в {_pct(e.get('presence_share', f.case_share))} дел ({n}); {e.get('compared_cases', '—')} сопоставимых дел "
+                f"без этого шага идут тем же путём и заканчиваются так же. Шаг занимает в медиане {cost} на дело.")
+    if k == "rare_path":
+        return (f"Прямой переход от {a} к {b} есть лишь {_in_cases(n)} ({share}); это один из {e.get('rare_edges_total', '—')} редких переходов, "
+                f"он занимает в медиане {cost}.")
+    if k == "waiting":
+        p85 = fmt_duration(e.get("p85_s"), "ru")
+        return (f"Между {a} и {b} {_in_cases(n)} ({share}) ожидание в медиане {fmt_duration(e.get('median_s', f.time_cost_s), 'ru')} "
+                f"(P85 {p85}); это {_pct(e.get('share_of_all_waiting'))} всего ожидания в журнале.")
+    if k == "superfluous-gateway":
+        return f"У шлюза {a} один входящий и один исходящий поток; его можно убрать."
+    if k == "no-duplicate-sequence-flows":
+        return f"Поток {e.get('flow', '—')} дублирует {e.get('duplicate_of', '—')} от {a} к {b}; один из них можно убрать."
+    if k == "no-disconnected":
+        return f"{a} не связан ни с одним потоком управления и никогда не выполнится."
+    if k == "fake-join":
+        return f"{a}: входящих потоков — {len(e.get('incoming') or [])}, но элемент их не объединяет; смоделируйте слияние шлюзом."
+    if k == "no-implicit-split":
+        return f"{a} ветвится неявно: безусловных исходящих потоков — {len(e.get('outgoing') or [])}; смоделируйте ветвление шлюзом."
+    if k == "dead-element":
+        why = "до него не доходит ни одно начало" if e.get("reachable_from_start") is False else "от него нельзя дойти до конца"
+        return f"{a} не лежит ни на одном пути от начала до конца ({why}); он не может завершить дело."
+    return None
+
+
+def finding_message(f: Finding, lang: str) -> str:
+    """The finding worded for people: the detector's English sentence, or a Russian one built from its data."""
+    if lang == "ru":
+        return _ru_message(f) or f.message
+    return f.message
+
+
+def rows(findings: list[Finding], lang: str) -> list[list[str]]:
+    """One row of words per finding, in the order given; headers() names the columns."""
     from ..mining.rules import RULES
 
-    rows = []
+    out = []
     for f in findings:
         if f.kind in RULES:  # a model defect: no cases or time behind it
-            rows.append(
-                [f.kind, " → ".join(f.activities) or ", ".join(f.elements), "—", "—", "—", _sev(f.severity, lang),
-                 t("yes", lang) if f.removable else t("no", lang), f.message]
+            out.append(
+                [kind_name(f.kind, lang), " → ".join(f.activities) or ", ".join(f.elements), "—", "—", "—", _sev(f.severity, lang),
+                 t("yes", lang) if f.removable else t("no", lang), finding_message(f, lang)]
             )
             continue
-        rows.append(
+        out.append(
             [
                 kind_name(f.kind, lang),
                 " → ".join(f.activities) if f.activities else ", ".join(f.elements),
@@ -64,13 +142,13 @@ def _rows(findings: list[Finding], lang: str) -> list[list[str]]:
                 fmt_duration(f.time_cost_s, lang),
                 _sev(f.severity, lang),
                 t("yes", lang) if f.removable else t("no", lang),
-                f.message,
+                finding_message(f, lang),
             ]
         )
-    return rows
+    return out
 
 
-def _headers(lang: str) -> list[str]:
+def headers(lang: str) -> list[str]:
     if lang == "ru":
         return ["Вид", "Операции", "Дела", "Доля", "Время/дело", "Важность", "Удалимо", "Пояснение"]
     return ["Kind", "Activities", "Cases", "Share", "Time/case", "Severity", "Removable", "Message"]
@@ -87,10 +165,10 @@ def grouped(findings: list[Finding]) -> list[Finding]:
 def to_terminal(findings: list[Finding], head: dict[str, Any], console: Console, lang: str, title: str | None = None) -> None:
     """The table without the message column (too wide for a terminal; it is in Markdown and JSON)."""
     tab = Table(title=title or ("Находки" if lang == "ru" else "Findings"), title_justify="left", show_lines=False)
-    for h in _headers(lang)[:-1]:
+    for h in headers(lang)[:-1]:
         tab.add_column(h, overflow="fold")
     ordered = grouped(findings)
-    for f, row in zip(ordered, _rows(ordered, lang)):
+    for f, row in zip(ordered, rows(ordered, lang)):
         tab.add_row(*row[:-1], style=SEVERITY_STYLE.get(f.severity))
     console.print(tab)
     console.print(headline_text(head, lang))
@@ -98,4 +176,4 @@ def to_terminal(findings: list[Finding], head: dict[str, Any], console: Console,
 
 def to_markdown(findings: list[Finding], head: dict[str, Any], lang: str) -> str:
     title = "Находки" if lang == "ru" else "Findings"
-    return f"### {title}\n\n{headline_text(head, lang)}\n\n" + markdown.table(_headers(lang), _rows(grouped(findings), lang))
+    return f"### {title}\n\n{headline_text(head, lang)}\n\n" + markdown.table(headers(lang), rows(grouped(findings), lang))

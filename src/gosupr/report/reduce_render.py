@@ -108,21 +108,21 @@ def headline_text(red: Reduction, lang: str) -> str:
     return s + "."
 
 
-def _heads(lang: str) -> tuple[list[str], list[str], list[str]]:
+def heads(lang: str) -> tuple[list[str], list[str], list[str]]:
     if lang == "ru":
         return (["Показатель", "Как есть", "Как будет", "Изменение"], ["Качество", "Значение"], ["Вид", "Операции", "Дела", "Время/дело"])
     return (["Metric", "As-is", "To-be", "Change"], ["Quality retained", "Value"], ["Kind", "Activities", "Cases", "Time/case"])
 
 
 def to_terminal(red: Reduction, console: Console, lang: str) -> None:
-    mh, qh, rh = _heads(lang)
-    for title, heads, rows in (
+    mh, qh, rh = heads(lang)
+    for title, columns, rows in (
         ("До и после" if lang == "ru" else "Before / after", mh, metric_rows(red, lang)),
         ("Удалено" if lang == "ru" else "Removed", rh, removed_rows(red, lang)),
         ("Качество" if lang == "ru" else "Quality", qh, quality_rows(red, lang)),
     ):
         tab = Table(title=title, title_justify="left")
-        for i, h in enumerate(heads):
+        for i, h in enumerate(columns):
             tab.add_column(h, justify="right" if i else "left", overflow="fold")
         for r in rows:
             tab.add_row(*r)
@@ -131,7 +131,7 @@ def to_terminal(red: Reduction, console: Console, lang: str) -> None:
 
 
 def to_markdown(red: Reduction, lang: str) -> str:
-    mh, qh, rh = _heads(lang)
+    mh, qh, rh = heads(lang)
     title = "Сокращение процесса" if lang == "ru" else "Process reduction"
     return (
         f"### {title}\n\n**{headline_text(red, lang)}**\n\n"

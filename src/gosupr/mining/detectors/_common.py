@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .. import words
 from ..findings import Finding, severity_for
 from ..logfacts import LogFacts
 
@@ -84,11 +86,42 @@ def shares(counts: dict[int, int], labels: list[str], end: str = "(case ends)") 
     return {(labels[k] if k >= 0 else end): round(v / total, 4) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
 
 
-def proportion_gaps(s1: np.ndarray, n1: int, s2: np.ndarray, n2: int, min_diff: float, z: float) -> tuple[np.ndarray, np.ndarray]:
+def proportion_gaps(
+    s1: np.ndarray, n1: int, s2: np.ndarray, n2: int, min_diff: float, alpha: float, tests: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Differences of shares s1/n1 vs s2/n2 per category, and which are real: wider than `min_diff`
-    and than `z` standard errors of a two-proportion test (so small samples do not raise alarms)."""
+    and significant in a two-proportion z-test at level `alpha`, Bonferroni-corrected for the
+    number of comparisons (so neither small samples nor many activities raise false alarms)."""
+    k = max(tests if tests is not None else len(s1), 1)
+    z = NormalDist().inv_cdf(1 - alpha / (2 * k))
     p1, p2 = s1 / max(n1, 1), s2 / max(n2, 1)
     p = (s1 + s2) / max(n1 + n2, 1)
     se = np.sqrt(p * (1 - p) * (1 / max(n1, 1) + 1 / max(n2, 1)))
     d = np.abs(p1 - p2)
     return d, (d > min_diff) & (d > z * se)
+
+
+def outcome_shift(
+    facts: LogFacts, affected: np.ndarray, own: list[int], min_diff: float, alpha: float, min_cases: int = 10
+) -> tuple[float, bool]:
+    """Do the affected cases end differently from the others? Compared on the last activity and on
+    the presence of outcome steps (outcome alternatives, refusals, returns), the pattern's own
+    activities left out. Returns the largest share difference and whether the ends differ; with
+    fewer than `min_cases` on either side there is no evidence, and they count as differing."""
+    A, C = facts.n_activities, facts.n_cases
+    n1, n2 = int(affected.sum()), int(C - affected.sum())
+    if min(n1, n2) < max(min_cases, 1):
+        return 0.0, True  # too few to compare: the evidence cannot clear it
+    keep = np.ones(A, dtype=bool)
+    keep[own] = False
+    last1 = np.bincount(facts.last_act[affected], minlength=A)[keep]
+    last2 = np.bincount(facts.last_act[~affected], minlength=A)[keep]
+    marks = [a for a in range(A) if keep[a] and (
+        facts.essential.get(a) in ("outcome", "decision") or words.is_reject(facts.labels[a]))]
+    pres1 = np.array([int((facts.cases_with(a) & affected).sum()) for a in marks], dtype=np.int64)
+    pres2 = np.array([int((facts.cases_with(a) & ~affected).sum()) for a in marks], dtype=np.int64)
+    s1, s2 = np.concatenate((last1, pres1)), np.concatenate((last2, pres2))
+    if not len(s1):
+        return 0.0, False
+    d, real = proportion_gaps(s1, n1, s2, n2, min_diff, alpha)
+    return float(d.max()), bool(real.any())

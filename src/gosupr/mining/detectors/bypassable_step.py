@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "min_presence": 0.05,  # share of cases with the step
     "max_presence": 0.95,
     "max_path_difference": 0.1,  # largest allowed difference in any activity's share between the groups
-    "z": 3.0,  # ... and a difference counts only when it is this many standard errors wide
+    "alpha": 0.01,  # ... and a difference counts only when significant at this level (Bonferroni)
     "context_share": 0.95,  # a preceding step belongs to the context when it precedes in this share
 }
 
@@ -78,6 +78,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             facts, KIND, [label], n, cost,
             removable=True,
             evidence={
+                "removal": "step",
                 "activity": label,
                 "presence_share": round(float(share[x]), 4),
                 "context": facts.in_order(context),
@@ -110,8 +111,11 @@ def _worst_difference(
         feats.append((s1, s2))
     feats.append((np.bincount(facts.last_act[g1], minlength=A), np.bincount(facts.last_act[g2], minlength=A)))
     worst, worst_label = 0.0, None
+    tests = len(feats) * (A - 1)
     for s1, s2 in feats:
-        d, real = proportion_gaps(np.delete(s1, x), int(n1), np.delete(s2, x), int(n2), c["max_path_difference"], c["z"])
+        d, real = proportion_gaps(
+            np.delete(s1, x), int(n1), np.delete(s2, x), int(n2), c["max_path_difference"], c["alpha"], tests
+        )
         worst = max(worst, float(d.max()) if len(d) else 0.0)
         bad = np.flatnonzero(real)
         if len(bad) and worst_label is None:

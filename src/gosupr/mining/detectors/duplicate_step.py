@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "min_pair_share": 0.9,  # share of b's executions directly preceded by a
     "min_similarity": 0.85,  # same_work(a, b)
     "max_route_change": 0.1,  # largest allowed difference in a next step's share (after b vs after a alone)
-    "z": 3.0,  # ... counted only when this many standard errors wide
+    "alpha": 0.01,  # ... counted only when significant at this level (Bonferroni over next steps)
     "min_alone": 5,  # executions of a without b needed to compare routes
 }
 
@@ -71,7 +71,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             keys = sorted(set(after_a) | set(after_b))
             s1 = np.array([after_b.get(k, 0) for k in keys])
             s2 = np.array([after_a.get(k, 0) for k in keys])
-            d, real = proportion_gaps(s1, int(s1.sum()), s2, int(s2.sum()), c["max_route_change"], c["z"])
+            d, real = proportion_gaps(s1, int(s1.sum()), s2, int(s2.sum()), c["max_route_change"], c["alpha"])
             if real.any():
                 continue
             route_change = max(route_change, float(d.max()))
@@ -89,6 +89,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             facts, KIND, [la, lb], n, cost,
             removable=essential is None,
             evidence={
+                "removal": "step",
                 "first": la,
                 "second": lb,
                 "pair_share": round(pair_share, 4),

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..findings import Finding
 from ..logfacts import LogFacts
-from ._common import cases_text, duration, finding, pct, quote, settings
+from ._common import cases_text, duration, finding, outcome_shift, pct, quote, settings
 
 KIND = "ping_pong"
 DEFAULTS: dict[str, Any] = {
@@ -23,6 +23,10 @@ DEFAULTS: dict[str, Any] = {
     # department hand-overs A→B→A are normal (register in A, decide in B, issue in A); a bounce
     # needs this many alternating runs: 4 = A→B→A→B
     "min_department_runs": 4,
+    # the extra rounds can go when affected cases end like the others: by less than this share, or by chance
+    "max_outcome_difference": 0.1,
+    "alpha": 0.01,
+    "min_compared": 10,  # cases needed on each side before the evidence can clear a loop
 }
 
 
@@ -65,9 +69,15 @@ def _activity_bounces(facts: LogFacts, c: dict[str, Any]) -> list[Finding]:
         cost = float(np.median(span))
         labels = facts.in_order([x, y])
         share = n / facts.n_cases
+        affected = np.zeros(facts.n_cases, dtype=bool)
+        affected[g.index.get_level_values(1).to_numpy()] = True
+        shift, changes = outcome_shift(facts, affected, [x, y], c["max_outcome_difference"], c["alpha"], c["min_compared"])
         out.append(finding(
             facts, KIND, labels, n, cost,
+            removable=not changes,
             evidence={
+                "removal": "repeats",
+                "outcome_difference": round(shift, 4),
                 "between": "activities",
                 "handover_share": 1.0,
                 "bounces": int(g["n"].sum()),
@@ -124,6 +134,7 @@ def _department_bounces(facts: LogFacts, c: dict[str, Any]) -> list[Finding]:
         out.append(finding(
             facts, KIND, facts.in_order(top), n, cost,
             evidence={
+                "removal": None,  # hand-overs between departments: re-route work, no step to drop
                 "between": "departments",
                 "departments": [d1, d2],
                 "handovers_per_case_median": float(per_case["runs"].median() + 1),

@@ -45,6 +45,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             facts, KIND, [label], n, cost,
             removable=True,
             evidence={
+                "removal": "step",
                 "activity": label,
                 "next": facts.labels[nxt],
                 "same_next_share": round(same_next, 4),

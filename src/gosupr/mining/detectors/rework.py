@@ -13,12 +13,25 @@ import pandas as pd
 
 from ..findings import Finding
 from ..logfacts import LogFacts, unique_keys
-from ._common import cases_text, duration, finding, pct, quote, settings, shares
+from ._common import (
+    cases_text,
+    duration,
+    finding,
+    outcome_shift,
+    pct,
+    quote,
+    settings,
+    shares,
+)
 
 KIND = "rework"
 DEFAULTS: dict[str, Any] = {
     "min_cases": 2,
     "min_body_share": 0.5,  # a step belongs to the loop when it lies between repeats in this share of cases
+    # the extra rounds can go when affected cases end like the others: by less than this share, or by chance
+    "max_outcome_difference": 0.1,
+    "alpha": 0.01,
+    "min_compared": 10,  # cases needed on each side before the evidence can clear a loop
 }
 
 
@@ -54,10 +67,16 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         label = facts.labels[a]
         share = n / facts.n_cases
         gap = facts.pos[sel] - facts.prev_same_pos[sel]
+        shift, changes = outcome_shift(
+            facts, affected, [int(a)] + body, c["max_outcome_difference"], c["alpha"], c["min_compared"]
+        )
         loops.append((int(a), set(body),
             finding(
                 facts, KIND, [label] + facts.in_order([b for b in body if b != a]), n, cost,
+                removable=not changes,
                 evidence={
+                    "removal": "repeats",
+                    "outcome_difference": round(shift, 4),
                     "activity": label,
                     "repetitions": int(sel.sum()),
                     "loop_body": {facts.labels[b]: round(int(body_cases[b]) / n, 4) for b in body},

@@ -12,6 +12,7 @@ from ._common import (
     cases_text,
     duration,
     finding,
+    outcome_shift,
     pct,
     per_case_median,
     quote,
@@ -19,7 +20,13 @@ from ._common import (
 )
 
 KIND = "self_loop"
-DEFAULTS: dict[str, Any] = {"min_cases": 2}
+DEFAULTS: dict[str, Any] = {
+    "min_cases": 2,
+    # the repeats can go when affected cases end like the others: by less than this share, or by chance
+    "max_outcome_difference": 0.1,
+    "alpha": 0.01,
+    "min_compared": 10,  # cases needed on each side before the evidence can clear a loop
+}
 
 
 def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
@@ -37,10 +44,16 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         per_case = np.bincount(cases)[np.unique(cases)]
         label = facts.labels[a]
         share = n_cases / facts.n_cases
+        affected = np.zeros(facts.n_cases, dtype=bool)
+        affected[cases] = True
+        shift, changes = outcome_shift(facts, affected, [int(a)], c["max_outcome_difference"], c["alpha"], c["min_compared"])
         out.append(
             finding(
                 facts, KIND, [label], n_cases, cost,
+                removable=not changes,
                 evidence={
+                    "removal": "repeats",
+                    "outcome_difference": round(shift, 4),
                     "activity": label,
                     "extra_executions": int(sel.sum()),
                     "repeats_per_case_median": float(np.median(per_case)),

@@ -1,0 +1,479 @@
+"""Hostile and broken input through the real CLI: every corpus file × every command that reads it.
+
+The corpus is tests/bad/ (small committed files) plus what tests/bad/make_corpus.py generates
+(bombs, binary files, XXE files pointing at a secret made here). tests/bad/MANIFEST.json says for
+each file which kind it is (log or BPMN, hence which commands read it) and the expected outcome:
+exit 2 with one stderr line naming the file (and a message fragment), or exit 0 with the dropped
+rows counted in the JSON audit. Each (file, command) runs `python -m gosupr` in its own process
+and folder; all of them run up front in parallel, then each is checked as its own test.
+
+Checked for every run: the exit code, no traceback, the one-line error, the secret's marker in no
+output, peak memory of the child (ru_maxrss from wait4), no output or temp file after a failure.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import os
+import resource
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gosupr.errors import GosuprError
+
+ROOT = Path(__file__).resolve().parents[1]
+BAD = ROOT / "tests" / "bad"
+MANIFEST: list[dict[str, Any]] = json.loads((BAD / "MANIFEST.json").read_text(encoding="utf-8"))
+
+_spec = importlib.util.spec_from_file_location("make_corpus", BAD / "make_corpus.py")
+make_corpus = importlib.util.module_from_spec(_spec)
+assert _spec.loader is not None
+_spec.loader.exec_module(make_corpus)
+
+DEFAULT_MAX_RSS_MIB = 1024  # any run; bombs and entity files set a lower bound in the manifest
+SAFETY_AS_BYTES = 6 * 1024**3  # address-space belt for bomb runs, so a regression cannot take the machine
+TIMEOUT_S = 300  # a hang guard, not a speed target
+MARKERS = (make_corpus.MARKER.split("-НЕ")[0], "hunter2")
+
+
+# --- the command table: one row per way a command reads a file -----------------------------------
+
+@dataclass(frozen=True)
+class Ctx:
+    input: Path  # the corpus file (hard-linked into the run's own folder)
+    out: Path  # empty folder for outputs
+    reference: Path  # a good BPMN, for commands that read two models
+
+
+@dataclass(frozen=True)
+class Command:
+    """How one CLI command is run on a corpus file, and what a successful run leaves behind."""
+
+    name: str  # test id; the CLI command is the part before the first "-"
+    reads: tuple[str, ...]  # corpus kinds it reads: "log", "bpmn"
+    args: Callable[[Ctx], list[str]]
+    outputs: tuple[str, ...] = ()  # files under Ctx.out after success
+    json_stdout: bool = True  # success prints a JSON document
+    audit: Callable[[dict], dict] = lambda doc: doc["log"]  # the ingest audit inside that document
+    keeps_on_failure: bool = False  # failure still writes a report (batch)
+    pending: bool = False  # the command is not in the CLI yet: its rows are skipped
+
+    @property
+    def cli(self) -> str:
+        return self.name.split("-")[0]
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("discover", ("log",),
+            lambda c: ["discover", str(c.input), "-o", str(c.out / "model.bpmn"), "--format", "json"],
+            outputs=("model.bpmn",)),
+    Command("analyze", ("log", "bpmn"), lambda c: ["analyze", str(c.input), "--format", "json"],
+            pending=True),
+    Command("reduce", ("log",),
+            lambda c: ["reduce", str(c.input), "-o", str(c.out / "to-be.bpmn"), "--format", "json"],
+            outputs=("to-be.bpmn",), pending=True),
+    Command("compare-first", ("bpmn",),
+            lambda c: ["compare", str(c.input), str(c.reference), "--format", "json"], pending=True),
+    Command("compare-second", ("bpmn",),
+            lambda c: ["compare", str(c.reference), str(c.input), "--format", "json"], pending=True),
+    Command("render", ("bpmn",), lambda c: ["render", str(c.input), "-o", str(c.out / "model.svg")],
+            outputs=("model.svg",), json_stdout=False, pending=True),
+    Command("batch", ("log", "bpmn"), lambda c: ["batch", str(c.input), "--out", str(c.out / "batch")],
+            json_stdout=False, keeps_on_failure=True, pending=True),
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    entry: dict[str, Any]
+    command: Command
+
+    @property
+    def id(self) -> str:
+        return f"{self.entry['path']}-{self.command.name}"
+
+    @property
+    def outcomes(self) -> list[dict[str, Any]]:
+        exp = self.entry.get("commands", {}).get(self.command.name, self.entry["expect"])
+        return exp if isinstance(exp, list) else [exp]
+
+
+CASES = [Case(e, c) for e in MANIFEST for c in COMMANDS if e["kind"] in c.reads]
+
+
+# --- running the CLI ------------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+    max_rss_mib: float
+    seconds: float
+    timed_out: bool
+    folder: Path
+
+
+def _child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "GOSUPR_DEBUG"}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def run_cli(args: list[str], folder: Path, *, address_space: int | None = None,
+            timeout: float = TIMEOUT_S) -> Run:
+    """`python -m gosupr ARGS` in `folder`; its exit code, output and peak RSS (from wait4)."""
+    cwd = folder / "cwd"
+    cwd.mkdir(parents=True, exist_ok=True)
+
+    def limits() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if address_space:
+            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+    t0 = time.monotonic()
+    with (folder / "stdout").open("wb") as out, (folder / "stderr").open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "gosupr", *args], cwd=cwd, stdout=out,
+                                stderr=err, stdin=subprocess.DEVNULL, env=_child_env(),
+                                preexec_fn=limits)
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+    code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code  # reaped by wait4; tell Popen so it does not wait again
+    return Run(code, (folder / "stdout").read_text("utf-8", "replace"),
+               (folder / "stderr").read_text("utf-8", "replace"), usage.ru_maxrss / 1024,
+               time.monotonic() - t0, timed_out.is_set(), folder)
+
+
+def _link(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def _help_commands() -> set[str]:
+    text = subprocess.run([sys.executable, "-m", "gosupr", "--help"], capture_output=True, text=True,
+                          env=_child_env(), check=True).stdout
+    section = text.split("Commands:", 1)[-1]
+    return {line.split()[0] for line in section.splitlines() if line.strip()}
+
+
+# --- fixtures -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The generated part of the corpus and the secret the XXE files point at."""
+    base = tmp_path_factory.mktemp("hostile")
+    secret = make_corpus.write_secret(base / "secret.txt")
+    files = make_corpus.build(base / "generated", secret)
+    return {"secret": secret, "generated": files}
+
+
+def corpus_path(entry: dict[str, Any], corpus: dict[str, Any]) -> Path:
+    return corpus["generated"][entry["path"]] if entry.get("generated") else BAD / entry["path"]
+
+
+@pytest.fixture(scope="session")
+def reference_bpmn(shared_data: Path) -> Path:
+    return shared_data / "bpmn" / "running-example.bpmn"
+
+
+@pytest.fixture(scope="session")
+def cli_runs(request: pytest.FixtureRequest, corpus: dict[str, Any], reference_bpmn: Path,
+             tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+    """Every selected (file, command) case, run once, in parallel, before any is checked."""
+    wanted = {item.callspec.params["case"].id: item.callspec.params["case"]
+              for item in request.session.items
+              if getattr(item, "callspec", None) and isinstance(item.callspec.params.get("case"), Case)
+              and not item.callspec.params["case"].command.pending}
+    base = tmp_path_factory.mktemp("runs")
+
+    def one(case: Case) -> tuple[str, Run]:
+        folder = base / case.id.replace("/", "_")
+        src = corpus_path(case.entry, corpus)
+        ctx = Ctx(folder / "in" / src.name, folder / "out", reference_bpmn)
+        _link(src, ctx.input)
+        ctx.out.mkdir(parents=True)
+        belt = SAFETY_AS_BYTES if "max_rss_mib" in case.entry else None
+        return case.id, run_cli(case.command.args(ctx), folder, address_space=belt)
+
+    workers = max(2, os.cpu_count() or 2)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(pool.map(one, sorted(wanted.values(), key=lambda c: "bomb" not in c.id)))
+
+
+# --- checks ---------------------------------------------------------------------------------------
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def _leaks(text: str | bytes) -> list[str]:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return [m for m in MARKERS if m.encode("utf-8") in data or m.encode("utf-16-le") in data]
+
+
+def _valid_output(path: Path) -> str | None:
+    """None if a finished output file reads back; else what is wrong with it."""
+    try:
+        if path.suffix == ".bpmn":
+            from gosupr.bpmn.reader import read_bpmn
+
+            read_bpmn(path)
+        elif path.suffix in (".svg", ".xml"):
+            from lxml import etree
+
+            etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+        elif path.suffix == ".json":
+            json.loads(path.read_text(encoding="utf-8"))
+    except Exception as exc:  # noqa: BLE001 - any failure to read back is the finding
+        return f"{path.name} does not read back: {type(exc).__name__}: {exc}"
+    return None
+
+
+def outcome_problems(case: Case, run: Run, outcome: dict[str, Any]) -> list[str]:
+    """What differs from one acceptable outcome (empty list: this outcome matches)."""
+    cmd, name = case.command, Path(case.entry["path"]).name
+    if run.code != outcome["exit"]:
+        return [f"exit {run.code}, expected {outcome['exit']}"]
+    problems: list[str] = []
+    out_files = _files(run.folder / "out")
+    if run.code == 2:
+        lines = run.stderr.strip().splitlines()
+        if len(lines) != 1:
+            problems.append(f"stderr has {len(lines)} lines, expected exactly one")
+        line = lines[0] if lines else ""
+        if name not in line:
+            problems.append(f"the error line does not name the file {name!r}")
+        frag = outcome.get("message")
+        if frag and frag.lower() not in line.lower():
+            problems.append(f"the error line lacks {frag!r}")
+        if run.stdout.strip():
+            try:
+                json.loads(run.stdout)
+            except ValueError:
+                problems.append("stdout is neither empty nor a JSON document")
+        if out_files and not cmd.keeps_on_failure:
+            problems.append(f"files left after a failed run: {[p.name for p in out_files]}")
+    else:
+        doc: dict[str, Any] = {}
+        if cmd.json_stdout:
+            try:
+                doc = json.loads(run.stdout)
+            except ValueError:
+                problems.append("stdout is not a JSON document")
+        if run.stderr.strip():
+            problems.append("stderr is not empty after success")
+        if doc and case.entry["kind"] == "log" and ("dropped" in outcome or "log" in outcome):
+            audit = cmd.audit(doc)
+            if "dropped" in outcome and audit.get("dropped") != outcome["dropped"]:
+                problems.append(f"dropped {audit.get('dropped')}, expected {outcome['dropped']}")
+            for key, want in outcome.get("log", {}).items():
+                if audit.get(key) != want:
+                    problems.append(f"log.{key} = {audit.get(key)}, expected {want}")
+            if audit.get("rows_read") != audit.get("rows_kept", 0) + sum(audit.get("dropped", {}).values()):
+                problems.append(f"audit does not add up: {audit}")
+        for rel in cmd.outputs:
+            if not (run.folder / "out" / rel).is_file():
+                problems.append(f"output {rel} missing after success")
+        for p in out_files:
+            if (bad := _valid_output(p)) is not None:
+                problems.append(bad)
+    return problems
+
+
+def universal_problems(case: Case, run: Run) -> list[str]:
+    """What must hold whatever the outcome."""
+    problems: list[str] = []
+    if run.timed_out:
+        problems.append(f"no answer after {TIMEOUT_S} s (killed)")
+    if run.code < 0:
+        problems.append(f"killed by signal {-run.code} ({signal.Signals(-run.code).name})")
+    if "Traceback" in run.stdout + run.stderr:
+        problems.append("a traceback was printed")
+    limit = case.entry.get("max_rss_mib", DEFAULT_MAX_RSS_MIB)
+    if run.max_rss_mib > limit:
+        problems.append(f"peak memory {run.max_rss_mib:.0f} MiB > {limit} MiB")
+    for where, text in (("stdout", run.stdout), ("stderr", run.stderr)):
+        if leaked := _leaks(text):
+            problems.append(f"secret file content {leaked} in {where}")
+    for p in _files(run.folder / "out") + _files(run.folder / "cwd") + _files(run.folder / "in"):
+        if p.name.endswith(".tmp") or p.name.startswith(".") and ".tmp" in p.name:
+            problems.append(f"temp file left: {p.relative_to(run.folder)}")
+        elif leaked := _leaks(p.read_bytes()):
+            problems.append(f"secret file content {leaked} in {p.relative_to(run.folder)}")
+    if stray := [p.name for p in _files(run.folder / "cwd")]:
+        problems.append(f"files written to the working folder: {stray}")
+    if len(_files(run.folder / "in")) != 1:
+        problems.append(f"files written beside the input: {[p.name for p in _files(run.folder / 'in')]}")
+    return problems
+
+
+def _excerpt(run: Run) -> str:
+    return (f"exit {run.code} in {run.seconds:.1f}s, peak {run.max_rss_mib:.0f} MiB\n"
+            f"stderr: {run.stderr[-1500:]!r}\nstdout: {run.stdout[:800]!r}")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_hostile_file_through_cli(case: Case, cli_runs: dict[str, Run]) -> None:
+    if case.command.pending:
+        pytest.skip(f"command `{case.command.cli}` is not in the CLI yet (pending=True in "
+                    f"tests/test_hostile.py COMMANDS)")
+    run = cli_runs[case.id]
+    problems = universal_problems(case, run)
+    alternatives = [outcome_problems(case, run, o) for o in case.outcomes]
+    if all(alternatives):
+        problems += [" / ".join(p) for p in alternatives]
+    assert not problems, (f"{case.entry['path']} ({case.entry['why']}) via `gosupr {case.command.cli}`: "
+                          + "; ".join(problems) + "\n" + _excerpt(run))
+
+
+# --- the readers themselves, in process (BPMN: no command reads it in every build) --------------
+
+BPMN_ENTRIES = [e for e in MANIFEST if e["kind"] == "bpmn"]
+
+
+@pytest.mark.parametrize("entry", BPMN_ENTRIES, ids=[e["path"] for e in BPMN_ENTRIES])
+def test_bpmn_reader_on_hostile_file(entry: dict[str, Any], corpus: dict[str, Any]) -> None:
+    from gosupr.bpmn.model import ProcessModel
+    from gosupr.bpmn.reader import read_bpmn
+
+    path = corpus_path(entry, corpus)
+    outcomes = entry["expect"] if isinstance(entry["expect"], list) else [entry["expect"]]
+    codes = {o["exit"] for o in outcomes}
+    try:
+        model = read_bpmn(path)
+    except GosuprError as exc:
+        msg = str(exc)
+        assert 2 in codes, f"{entry['path']}: refused, expected to read: {msg}"
+        assert "\n" not in msg and path.name in msg
+        frags = [o["message"] for o in outcomes if o["exit"] == 2 and o.get("message")]
+        assert not frags or any(f.lower() in msg.lower() for f in frags), msg
+        assert not _leaks(msg)
+        return
+    assert 0 in codes, f"{entry['path']}: read without error, expected exit 2"
+    assert isinstance(model, ProcessModel)
+    assert not _leaks(repr(model.nodes) + repr(model.flows) + repr(model.lanes))
+
+
+# --- the corpus itself ----------------------------------------------------------------------------
+
+def test_manifest_lists_every_corpus_file(corpus: dict[str, Any]) -> None:
+    committed = {str(p.relative_to(BAD)) for sub in ("csv", "xes", "bpmn") for p in (BAD / sub).iterdir()}
+    listed = {e["path"] for e in MANIFEST if not e.get("generated")}
+    assert committed == listed
+    assert {e["path"] for e in MANIFEST if e.get("generated")} == set(corpus["generated"])
+    assert all(e["kind"] in ("log", "bpmn") and e["why"] for e in MANIFEST)
+    assert len({e["path"] for e in MANIFEST}) == len(MANIFEST)
+
+
+def test_commands_in_the_table_exist() -> None:
+    present = _help_commands()
+    missing = [c.cli for c in COMMANDS if not c.pending and c.cli not in present]
+    assert not missing, f"commands in COMMANDS not in `gosupr --help`: {missing}"
+
+
+def test_xxe_files_are_real_attacks(corpus: dict[str, Any]) -> None:
+    """A parser that resolves entities does leak the secret from these files: the test means something."""
+    from lxml import etree
+
+    naive = etree.XMLParser(resolve_entities=True, load_dtd=True, no_network=True)
+    for name in ("xes/xxe.xes", "bpmn/xxe.bpmn", "bpmn/xxe_utf16.bpmn"):
+        root = etree.fromstring(corpus["generated"][name].read_bytes(), naive)
+        assert _leaks(etree.tostring(root, encoding="unicode")), name
+    xi = etree.fromstring(corpus["generated"]["bpmn/xinclude.bpmn"].read_bytes())
+    etree.ElementTree(xi).xinclude()
+    assert _leaks(etree.tostring(xi, encoding="unicode"))
+
+
+def test_bombs_really_inflate_past_the_limit(corpus: dict[str, Any]) -> None:
+    from gosupr.ingest import DEFAULT_MAX_BYTES
+
+    for name in ("xes/bomb.xes.gz", "csv/bomb.csv.gz"):
+        path = corpus["generated"][name]
+        data = path.read_bytes()
+        assert len(data) < 16 * 1024**2
+        assert struct.unpack("<I", data[-4:])[0] == make_corpus.BOMB_BYTES % 2**32
+        assert make_corpus.BOMB_BYTES > DEFAULT_MAX_BYTES
+        with gzip.open(path) as fh:  # and it is a real gzip stream of the promised content
+            head = fh.read(1 << 20)
+        assert len(head) == 1 << 20 and head.count(b"\n") > 1000
+
+
+# --- interrupting a run ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def big_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 000 events: discovery runs for several seconds, long enough to interrupt."""
+    from gosupr.synth import scale, write_csv
+
+    path = tmp_path_factory.mktemp("big") / "land_lease_300k.csv"
+    write_csv(scale(300_000), path, dialect="en")
+    return path
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cpu_s", [1.5, 4.0], ids=["while-ingesting", "while-discovering"])
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["SIGINT", "SIGTERM"])
+def test_interrupt_leaves_no_partial_output(big_log: Path, tmp_path: Path, sig: signal.Signals,
+                                            code: int, cpu_s: float) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "model.bpmn"
+    old = sig == signal.SIGTERM  # with SIGTERM, an earlier result must survive untouched
+    if old:
+        target.write_text("OLD", encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gosupr", "discover", str(big_log), "-o", str(target), "--format", "json"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_child_env(),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        while proc.poll() is None and _cpu_seconds(proc.pid) < cpu_s:
+            time.sleep(0.05)
+        assert proc.poll() is None, "discover finished before it could be interrupted; use a bigger log"
+        proc.send_signal(sig)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = (stdout + stderr).decode("utf-8", "replace")
+    assert proc.returncode == code, text[-2000:]
+    assert "Traceback" not in text
+    left = sorted(p.name for p in out.iterdir())
+    assert left == (["model.bpmn"] if old else []), left
+    if old:
+        assert target.read_text(encoding="utf-8") == "OLD"
+    assert not [p for p in tmp_path.iterdir() if p.name != "out"]
