@@ -117,7 +117,7 @@ def test_missing_task_lowers_fitness_and_fitting_share(running: EventLog) -> Non
 def test_bpmn_file_converts_and_replays(shared_data: Path, running: EventLog) -> None:
     reader = pytest.importorskip("gosupr.bpmn.reader")
     model = reader.read_bpmn(shared_data / "bpmn" / "running-example.bpmn")
-    net, im, fm = to_petri_net(model)
+    net, _, _ = to_petri_net(model)
     labels = {t.label for t in net.transitions if t.label}
     assert labels == {n.name for n in model.tasks()} == set(running.activities)
     res = C.fitness(model, running)

@@ -2,6 +2,29 @@
 
 Read with the standard library's TOML reader. Every key is checked: a typo in a gate would
 otherwise silently turn the gate off, so unknown keys are errors naming the key and the file.
+
+    [batch]
+    paths = ["logs", "models/**/*.bpmn"]   # inputs when none are given; relative to this file
+    noise = 0.2                            # inductive miner noise threshold (as-is and to-be)
+    accept = ["rework", "ping_pong"]       # waste kinds the to-be model removes (default: all)
+
+    [columns."logs/minfin/*.csv"]          # first glob matching the path (relative to this file) wins;
+    case = "Номер дела"                    # a glob without "/" matches the file name anywhere
+    activity = "Операция"
+    timestamp = "Дата"
+
+    [analyze]                              # detector thresholds: gosupr.mining.analyze.AnalyzeConfig
+    min_share = 0.02
+
+    [fail_if]                              # gates, per input
+    removable_share_above = 0.3            # share of the log's steps the to-be model removes
+    fitness_below = 0.9                    # to-be model fitness on the waste-free log
+    precision_below = 0.5                  # to-be model precision on the waste-free log
+    outcome_preserved_below = 0.95         # share of cases whose essential path the to-be allows
+    rows_dropped_share_above = 0.05        # share of rows ingest had to drop
+    findings.kinds = ["ping_pong"]         # any finding of these kinds (log detectors or model rules)
+    findings.severity = "high"             # any finding of this severity or worse
+    findings.count_above = 20              # more findings than this
 """
 
 from __future__ import annotations
@@ -9,12 +32,17 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tomllib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import GosuprError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 needs the tomli backport
+    import tomli as tomllib
 
 DEFAULT_CONFIG = "gosupr.toml"
 COLUMN_ROLES = ("case", "activity", "timestamp", "resource", "department")
@@ -285,7 +313,7 @@ def glob_match(pattern: str, rel_path: str) -> bool:
 
 
 def _translate(pattern: str) -> str:
-    pat = pattern[2:] if pattern.startswith("./") else pattern
+    pat = pattern.removeprefix("./")
     out, i, n = [], 0, len(pat)
     while i < n:
         c = pat[i]

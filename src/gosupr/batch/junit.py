@@ -21,7 +21,7 @@ SUITE = "gosupr"
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def junit_bytes(result: "BatchResult") -> bytes:
+def junit_bytes(result: BatchResult) -> bytes:
     """The JUnit XML document, UTF-8, stable byte for byte across reruns."""
     from lxml import etree
 
@@ -69,7 +69,7 @@ def junit_bytes(result: "BatchResult") -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8", pretty_print=True)
 
 
-def write_junit(result: "BatchResult", path: Path) -> None:
+def write_junit(result: BatchResult, path: Path) -> None:
     write_bytes(path, junit_bytes(result))
 
 
@@ -100,7 +100,7 @@ def _details(label: str, gate: dict[str, Any]) -> str:
     return f"input: {label}\ngate: {gate['name']}\nvalue: {gate['value']}\nthreshold: {limit}\n{gate['message']}\n"
 
 
-def _config_label(result: "BatchResult") -> str:
+def _config_label(result: BatchResult) -> str:
     from .outputs import display_path
 
     return display_path(result.config.source) if result.config.source else "(defaults)"

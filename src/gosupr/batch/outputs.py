@@ -52,7 +52,7 @@ def _w(key: str, lang: str) -> str:
     return ru if lang == "ru" else en
 
 
-def summary_document(result: "BatchResult") -> dict[str, Any]:
+def summary_document(result: BatchResult) -> dict[str, Any]:
     from ..report.jsondoc import document
 
     cfg = result.config
@@ -69,13 +69,13 @@ def summary_document(result: "BatchResult") -> dict[str, Any]:
     return document(SCHEMA, body)
 
 
-def write_summary_json(result: "BatchResult", path: Path) -> None:
+def write_summary_json(result: BatchResult, path: Path) -> None:
     from ..report.jsondoc import dumps
 
     write_text(path, dumps(summary_document(result)))
 
 
-def summary_markdown(result: "BatchResult", lang: str = "en") -> str:
+def summary_markdown(result: BatchResult, lang: str = "en") -> str:
     t = result.totals
     head = (
         f"## {_w('title', lang)}\n\n"
@@ -110,11 +110,11 @@ def summary_markdown(result: "BatchResult", lang: str = "en") -> str:
     return text
 
 
-def write_summary_md(result: "BatchResult", path: Path, lang: str = "en") -> None:
+def write_summary_md(result: BatchResult, path: Path, lang: str = "en") -> None:
     write_text(path, summary_markdown(result, lang))
 
 
-def render_terminal(result: "BatchResult", console: Any, lang: str = "en") -> None:
+def render_terminal(result: BatchResult, console: Any, lang: str = "en") -> None:
     """The summary as a rich table, for the CLI on a terminal; problems listed below it."""
     from rich.table import Table
 
@@ -155,7 +155,7 @@ def _gates_cell(r: dict[str, Any], lang: str) -> str:
     return f"{len(gates)}/{len(gates)} {_w('passed', lang)}"
 
 
-def _problems(result: "BatchResult", lang: str) -> list[str]:
+def _problems(result: BatchResult, lang: str) -> list[str]:
     out = []
     for r in result.inputs:
         if r["status"] == "failed":

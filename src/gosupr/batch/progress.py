@@ -9,7 +9,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import IO, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import IO
 
 from .runner import ProgressEvent
 
@@ -45,7 +46,13 @@ def _line(ev: ProgressEvent, out: IO[str]) -> None:
 def _bar(out: IO[str]) -> Iterator[Callable[[ProgressEvent], None]]:
     from rich.console import Console
     from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     console = Console(file=out)
     with Progress(

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import GosuprError
 from . import gates as gate_rules
@@ -152,7 +153,7 @@ def _check_outputs_not_inputs(items: list[InputFile], out: Path) -> None:
     """Refuse up front when any file the batch would write is one of its inputs."""
     from ..fileio import check_not_input
 
-    inputs = [i.path for i in items if i.path]
+    inputs: list[str | os.PathLike] = [i.path for i in items if i.path]
     if not inputs:
         return
     targets = [out / n for n in (SUMMARY_JSON, SUMMARY_MD, JUNIT_XML)]

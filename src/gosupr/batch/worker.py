@@ -37,7 +37,6 @@ def process_input(task: dict[str, Any]) -> dict[str, Any]:
         if task["kind"] == "missing":
             raise GosuprError(task.get("problem") or "file not found", path=task["label"])
         folder = Path(task["out_dir"]) / task["stem"]
-        folder.mkdir(parents=True, exist_ok=True)
         _clear_previous(folder)
         if task["kind"] == "model":
             _model(task, folder, res)
@@ -47,7 +46,7 @@ def process_input(task: dict[str, Any]) -> dict[str, Any]:
         res.update(status="failed", reason=scrub(str(e), task))
     except MemoryError:
         res.update(status="failed", reason="internal error: out of memory on this input; run it alone or with fewer --jobs")
-    except Exception as e:  # a bug of ours on this input: report it, keep going with the others
+    except Exception as e:  # noqa: BLE001 - a bug of ours on this input: report it, keep going with the others
         res.update(status="failed", reason=scrub(f"internal error: {type(e).__name__}: {e}", task))
     if task.get("timings"):
         res["seconds"] = round(time.perf_counter() - t0, 3)
@@ -145,6 +144,7 @@ def _write_model(model: Any, folder: Path, key: str, task: dict[str, Any], res: 
     from ..bpmn.writer import write_bpmn
 
     target = folder / OUTPUT_NAMES[key]
+    folder.mkdir(parents=True, exist_ok=True)
     write_bpmn(model, target)
     res["outputs"][key] = f"{task['stem']}/{target.name}"
 
@@ -154,6 +154,7 @@ def _write_doc(folder: Path, key: str, task: dict[str, Any], res: dict[str, Any]
     from ..report.jsondoc import dumps
 
     target = folder / OUTPUT_NAMES[key]
+    folder.mkdir(parents=True, exist_ok=True)
     write_text(target, dumps(doc))
     res["outputs"][key] = f"{task['stem']}/{target.name}"
 
@@ -165,6 +166,10 @@ def _clear_previous(folder: Path) -> None:
             (folder / name).unlink()
         except FileNotFoundError:
             pass
+    try:
+        folder.rmdir()  # only when now empty; recreated by the first output written
+    except OSError:
+        pass
 
 
 def _read_path(task: dict[str, Any]) -> str:

@@ -9,37 +9,34 @@ variant/event budget, an optional time budget); what was not replayed is reporte
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator, Sequence, Union
+from typing import Any
 
 import numpy as np
 
-from ..bpmn.model import ProcessModel
 from ..errors import GosuprError
-from ..eventlog import EventLog, Variants
+from ..eventlog import Variants
+from .conformance_align import AlignmentResult, alignment_fitness
+from .conformance_replay import (
+    Coverage,
+    LogLike,
+    ModelLike,
+    ReplayLimits,
+    as_net,
+    as_variants,
+    memo_enabled_transitions,
+    on_model_labels,
+    pm4py_log,
+    replay_parameters,
+    select_variants,
+    visible_labels,
+)
 
-ACT = "concept:name"
-ModelLike = Union[ProcessModel, tuple]
-LogLike = Union[EventLog, Variants]
-
-
-@dataclass
-class ReplayLimits:
-    """Caps that keep replay bounded on hostile logs.
-
-    Variants are taken most frequent first while all caps hold: at most `max_variants`, stopping
-    once `coverage` of the cases is reached, at most `max_events` trace events (for precision: prefix
-    events, which grow with the square of trace length). `time_budget_s` stops between chunks.
-    """
-
-    max_variants: int = 20_000
-    coverage: float = 1.0
-    max_events: int = 5_000_000
-    time_budget_s: float | None = None
-    chunk: int = 2000
+__all__ = [
+    "AlignmentResult", "Coverage", "FitnessResult", "PrecisionResult", "Quality", "ReplayLimits", "VariantFit",
+    "alignment_fitness", "as_net", "as_variants", "fitness", "precision", "quality", "select_variants",
+]
 
 
 @dataclass
@@ -58,30 +55,6 @@ class VariantFit:
         d = asdict(self)
         d["trace"] = list(self.trace)
         d["fitness"] = round(self.fitness, 6)
-        return d
-
-
-@dataclass
-class Coverage:
-    """How much of the log a measure actually saw."""
-
-    cases: int = 0
-    variants: int = 0
-    cases_replayed: int = 0
-    variants_replayed: int = 0
-    reason: str | None = None  # why some variants were not replayed
-
-    @property
-    def cases_not_replayed(self) -> int:
-        return self.cases - self.cases_replayed
-
-    @property
-    def complete(self) -> bool:
-        return self.cases_replayed == self.cases
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["cases_not_replayed"] = self.cases_not_replayed
         return d
 
 
@@ -141,26 +114,6 @@ class PrecisionResult:
 
 
 @dataclass
-class AlignmentResult:
-    """Alignment-based fitness (pm4py's definition), case-weighted, within a time budget."""
-
-    log_fitness: float | None
-    average_trace_fitness: float | None
-    fitting_case_share: float | None
-    coverage: Coverage
-    variants_timed_out: int = 0
-    partial: bool = False
-    method: str = "alignments on variants"
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        for k in ("log_fitness", "average_trace_fitness", "fitting_case_share"):
-            d[k] = None if d[k] is None else round(d[k], 6)
-        d["coverage"] = self.coverage.to_dict()
-        return d
-
-
-@dataclass
 class Quality:
     """The pair a model is judged by, with how much of the log they rest on."""
 
@@ -180,132 +133,6 @@ class Quality:
         return d
 
 
-# -- inputs -------------------------------------------------------------------------------------
-def as_net(model: ModelLike, log: LogLike | None = None) -> tuple[Any, Any, Any]:
-    """(net, im, fm) from a ProcessModel (our translation) or an accepting Petri net tuple.
-
-    With a log, pools the log never mentions (no task of theirs among its activities) are left out:
-    a log records one organisation's process, not its customers' or partners'.
-    """
-    if isinstance(model, ProcessModel):
-        from .to_pm4py import processes_in_log, to_petri_net
-
-        keep = None
-        if log is not None:
-            acts = log.activities if isinstance(log, EventLog) else {a for t in log.traces for a in t}
-            keep = processes_in_log(model, acts)
-        return to_petri_net(model, processes=keep)
-    if isinstance(model, tuple) and len(model) == 3:
-        return model
-    raise TypeError("model must be a ProcessModel or a (net, initial_marking, final_marking) tuple")
-
-
-def as_variants(log: LogLike) -> Variants:
-    if isinstance(log, EventLog):
-        return log.variants
-    if isinstance(log, Variants):
-        return log
-    raise TypeError("log must be an EventLog or its Variants")
-
-
-def select_variants(variants: Variants, limits: ReplayLimits, cost: Sequence[int] | None = None) -> tuple[int, str | None]:
-    """How many of the (most-frequent-first) variants to replay, and why the rest were left out."""
-    counts = np.asarray(variants.counts, dtype=np.int64)
-    n = len(counts)
-    if n == 0:
-        return 0, None
-    costs = np.asarray(cost if cost is not None else [len(t) for t in variants.traces], dtype=np.int64)
-    k = min(n, max(0, limits.max_variants))
-    reason = f"more than {limits.max_variants} variants" if k < n else None
-    if limits.coverage < 1.0:
-        share = np.cumsum(counts) / counts.sum()
-        k_cov = int(np.searchsorted(share, limits.coverage, side="left")) + 1
-        if k_cov < k:
-            k, reason = k_cov, f"coverage {limits.coverage:g} of cases reached"
-    cum = np.cumsum(costs[:k])
-    k_ev = int(np.searchsorted(cum, limits.max_events, side="right"))
-    if k_ev < k:
-        k, reason = k_ev, f"event budget {limits.max_events} reached"
-    return k, reason
-
-
-def _pm4py_log(traces: Sequence[Sequence[str]]) -> Any:
-    from pm4py.objects.log.obj import Event, EventLog as PmLog, Trace
-
-    return PmLog([Trace([Event({ACT: a}) for a in t]) for t in traces])
-
-
-def _replay_parameters(net: Any, **flags: Any) -> dict[Any, Any]:
-    """Token-replay parameters; the hidden-transition shortest paths are computed once per net,
-    not once per chunk (pm4py recomputes them on every call)."""
-    from pm4py.algo.conformance.tokenreplay.variants import token_replay as tr
-
-    with_paths = {
-        tr.Parameters.ACTIVITY_KEY: ACT,
-        tr.Parameters.CLEANING_TOKEN_FLOOD: False,
-        tr.Parameters.SHOW_PROGRESS_BAR: False,
-        tr.Parameters.PLACES_SHORTEST_PATH_BY_HIDDEN: tr.get_places_shortest_path_by_hidden(
-            net, tr.TechnicalParameters.MAX_REC_DEPTH.value
-        ),
-    }
-    with_paths.update({getattr(tr.Parameters, k): v for k, v in flags.items()})
-    return with_paths
-
-
-_PATCH_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _memo_enabled_transitions(net: Any) -> Iterator[None]:
-    """pm4py's replay ends every trace by searching which visible transitions its last marking
-    eventually enables: most of precision's cost, and the same for every prefix that reaches the same
-    marking. Memoise that pure function of (net, marking) while one replay runs."""
-    from pm4py.objects.petri_net.utils import align_utils
-
-    original = align_utils.get_visible_transitions_eventually_enabled_by_marking
-    cache: dict[frozenset, set] = {}
-
-    def memo(n: Any, marking: Any) -> set:
-        if n is not net:
-            return original(n, marking)
-        key = frozenset((p, c) for p, c in marking.items() if c > 0)
-        hit = cache.get(key)
-        if hit is None:
-            hit = cache[key] = original(n, marking)
-        return set(hit)
-
-    with _PATCH_LOCK:
-        align_utils.get_visible_transitions_eventually_enabled_by_marking = memo
-        try:
-            yield
-        finally:
-            align_utils.get_visible_transitions_eventually_enabled_by_marking = original
-
-
-def _visible_labels(net: Any) -> set[str]:
-    return {t.label for t in net.transitions if t.label is not None}
-
-
-def _on_model_labels(variants: Variants, labels: set[str], k: int) -> Variants:
-    """The first `k` variants with each activity spelled as the model's task when only case, spaces,
-    quotes or ё/е differ (as `compare` matches labels); exact matches and unknown activities stay."""
-    from .matching import normalise_label
-
-    by_norm: dict[str, list[str]] = {}
-    for lab in labels:
-        by_norm.setdefault(normalise_label(lab), []).append(lab)
-    acts = {a for t in variants.traces[:k] for a in t} - labels
-    rename = {}
-    for a in acts:
-        hit = by_norm.get(normalise_label(a), [])
-        if len(hit) == 1:
-            rename[a] = hit[0]
-    if not rename:
-        return variants
-    traces = [tuple(rename.get(a, a) for a in t) for t in variants.traces[:k]] + list(variants.traces[k:])
-    return Variants(traces, variants.counts, variants.case_variant)
-
-
 # -- fitness ------------------------------------------------------------------------------------
 def fitness(
     model: ModelLike,
@@ -322,14 +149,14 @@ def fitness(
     limits = limits or ReplayLimits()
     pm4py()
     net, im, fm = as_net(model, log)
-    labels = _visible_labels(net)
+    labels = visible_labels(net)
     variants = as_variants(log)
     k, reason = select_variants(variants, limits)
-    variants = _on_model_labels(variants, labels, k)
+    variants = on_model_labels(variants, labels, k)
     from pm4py.algo.conformance.tokenreplay.variants import token_replay as tr
 
     with quiet():
-        params = _replay_parameters(net, CONSIDER_REMAINING_IN_FITNESS=True)
+        params = replay_parameters(net, CONSIDER_REMAINING_IN_FITNESS=True)
     fold = _fold_places(net, fm)
     per: list[VariantFit] = []
     t0 = time.monotonic()
@@ -338,8 +165,8 @@ def fitness(
             reason = f"time budget {limits.time_budget_s:g} s reached"
             break
         chunk = variants.traces[lo : min(k, lo + limits.chunk)]
-        with quiet(), _memo_enabled_transitions(net):
-            res = tr.apply(_pm4py_log(chunk), net, im, fm, parameters=dict(params))
+        with quiet(), memo_enabled_transitions(net):
+            res = tr.apply(pm4py_log(chunk), net, im, fm, parameters=dict(params))
         for j, (trace, r) in enumerate(zip(chunk, res)):
             v = VariantFit(
                 trace=tuple(trace), count=int(variants.counts[lo + j]), fit=bool(r["trace_is_fit"]),
@@ -429,7 +256,7 @@ def precision(model: ModelLike, log: LogLike, *, limits: ReplayLimits | None = N
     variants = as_variants(log)
     quad = [len(t) * (len(t) - 1) // 2 for t in variants.traces]
     k, reason = select_variants(variants, limits, cost=quad)
-    variants = _on_model_labels(variants, _visible_labels(net), k)
+    variants = on_model_labels(variants, visible_labels(net), k)
 
     # prefix tree: node -> (parent, activity); per node the cases through it and the activities that follow
     child: dict[tuple[int, str], int] = {}
@@ -470,7 +297,7 @@ def precision(model: ModelLike, log: LogLike, *, limits: ReplayLimits | None = N
     from pm4py.objects.petri_net.utils.align_utils import get_visible_transitions_eventually_enabled_by_marking
 
     with quiet():
-        params = _replay_parameters(
+        params = replay_parameters(
             net, CONSIDER_REMAINING_IN_FITNESS=False, TRY_TO_REACH_FINAL_MARKING_THROUGH_HIDDEN=False,
             STOP_IMMEDIATELY_UNFIT=True, WALK_THROUGH_HIDDEN_TRANS=True,
         )
@@ -483,8 +310,8 @@ def precision(model: ModelLike, log: LogLike, *, limits: ReplayLimits | None = N
         if limits.time_budget_s is not None and time.monotonic() - t0 > limits.time_budget_s:
             return _partial_precision(variants, k, reason, len(parent) - 1, limits)
         chunk = ids[lo : lo + limits.chunk]
-        with quiet(), _memo_enabled_transitions(net):
-            res = tr.apply(_pm4py_log([prefix(i) for i in chunk]), net, im, fm, parameters=dict(params))
+        with quiet(), memo_enabled_transitions(net):
+            res = tr.apply(pm4py_log([prefix(i) for i in chunk]), net, im, fm, parameters=dict(params))
         for nid, r in zip(chunk, res):
             if not r["trace_is_fit"]:
                 continue
@@ -508,83 +335,6 @@ def _partial_precision(variants: Variants, k: int, reason: str | None, prefixes:
         reason=f"time budget {limits.time_budget_s:g} s reached",
     )
     return PrecisionResult(None, 0, 0, prefixes, cov)
-
-
-# -- alignments ---------------------------------------------------------------------------------
-def alignment_fitness(
-    model: ModelLike,
-    log: LogLike,
-    *,
-    time_budget_s: float = 30.0,
-    per_trace_s: float | None = None,
-    limits: ReplayLimits | None = None,
-) -> AlignmentResult:
-    """Alignment fitness on variants, most frequent first, until `time_budget_s` is spent.
-
-    Costly (A*/Dijkstra per variant): only on request. A variant whose search exceeds its share of
-    the budget is counted as timed out; the result is then `partial`.
-    """
-    from .._pm4py import pm4py, quiet
-
-    pm4py()
-    limits = limits or ReplayLimits()
-    net, im, fm = as_net(model, log)
-    variants = as_variants(log)
-    k, reason = select_variants(variants, limits)
-    variants = _on_model_labels(variants, _visible_labels(net), k)
-    from pm4py.algo.conformance.alignments.petri_net import algorithm as ali
-    from pm4py.objects.log.obj import Event, Trace
-
-    variant = ali.DEFAULT_VARIANT
-    t0 = time.monotonic()
-    with quiet():
-        bwc = ali.__dict__["__get_best_worst_cost"](net, im, fm, variant, {ali.Parameters.ACTIVITY_KEY: ACT})
-    done_w: list[int] = []
-    costs: list[float] = []
-    bwcs: list[float] = []
-    fits: list[float] = []
-    timed_out = 0
-    for i in range(k):
-        left = time_budget_s - (time.monotonic() - t0)
-        if left <= 0:
-            reason = f"time budget {time_budget_s:g} s reached"
-            break
-        budget = left if per_trace_s is None else min(left, per_trace_s)
-        params = {
-            ali.Parameters.ACTIVITY_KEY: ACT,
-            ali.Parameters.PARAM_MAX_ALIGN_TIME_TRACE: budget,
-            ali.Parameters.BEST_WORST_COST_INTERNAL: bwc,
-        }
-        trace = Trace([Event({ACT: a}) for a in variants.traces[i]])
-        with quiet():
-            res = ali.apply_trace(trace, net, im, fm, parameters=params, variant=variant)
-        if res is None or "fitness" not in res:
-            timed_out += 1
-            continue
-        done_w.append(int(variants.counts[i]))
-        costs.append(float(res["cost"]))
-        bwcs.append(float(res["bwc"]))
-        fits.append(float(res["fitness"]))
-    cov = Coverage(
-        cases=int(np.sum(variants.counts)), variants=len(variants), cases_replayed=int(sum(done_w)),
-        variants_replayed=len(done_w), reason=None,
-    )
-    if cov.cases_replayed < cov.cases:
-        cov.reason = reason or "alignment search timed out"
-    if not done_w:
-        return AlignmentResult(None, None, None, cov, timed_out, partial=True)
-    w = np.array(done_w, dtype=np.float64)
-    f = np.array(fits)
-    sum_bwc = float(np.dot(w, bwcs))
-    log_fit = 1.0 - float(np.dot(w, costs)) / sum_bwc if sum_bwc > 0 else 0.0
-    return AlignmentResult(
-        log_fitness=log_fit,
-        average_trace_fitness=float(np.dot(w, f) / w.sum()),
-        fitting_case_share=float(w[f == 1.0].sum() / w.sum()),
-        coverage=cov,
-        variants_timed_out=timed_out,
-        partial=not cov.complete,
-    )
 
 
 # -- both ---------------------------------------------------------------------------------------

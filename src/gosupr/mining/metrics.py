@@ -169,7 +169,7 @@ def _service_seconds(log: EventLog) -> tuple[np.ndarray, str]:
     df = log.df
     ts = df[TIMESTAMP].to_numpy().astype("datetime64[ns]").astype(np.int64)
     n = len(ts)
-    starts, lengths = log.case_bounds
+    starts, _ = log.case_bounds
     first = np.zeros(n, dtype=bool)
     first[starts] = True
     if "start_timestamp" in df.columns and pd.api.types.is_datetime64_any_dtype(df["start_timestamp"]):

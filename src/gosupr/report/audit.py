@@ -20,7 +20,7 @@ def audit_rows(audit: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     if audit.get("delimiter"):
         rows.append((t("delimiter", lang), repr(audit["delimiter"])))
     if audit.get("columns"):
-        rows.append((t("columns", lang), ", ".join(f"{k}={v}" for k, v in audit["columns"].items())))
+        rows.append((t("columns", lang), ", ".join(f"{t('role_' + k, lang)}={v}" for k, v in audit["columns"].items())))
     rows += [
         (t("rows_read", lang), f"{audit.get('rows_read', 0):,}"),
         (t("rows_kept", lang), f"{audit.get('rows_kept', 0):,}"),

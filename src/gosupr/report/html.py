@@ -201,13 +201,14 @@ def _process_page(
 
     name = source.replace("\\", "/").rsplit("/", 1)[-1] or source
     head = headline(findings, log)
+    pictures = w("diagrams" if reduction is not None else "diagram", lang)
     lines = [fr.headline_text(head, lang)] + ([rr.headline_text(reduction, lang)] if reduction is not None else [])
     body = [
         '<div class="headline">' + "".join(f"<p>{esc(x)}</p>" for x in lines) + "</div>" + tiles(_tiles(summary, findings, reduction, lang)),
-        section("diagrams", w("diagrams", lang), _process_diagrams(model, findings, reduction, lang)),
+        section("diagrams", pictures, _process_diagrams(model, findings, reduction, lang)),
         section("findings", w("findings", lang), _findings_table(findings, lang) + _cost_chart(findings, lang)),
     ]
-    nav = [("diagrams", w("diagrams", lang)), ("findings", w("findings", lang))]
+    nav = [("diagrams", pictures), ("findings", w("findings", lang))]
     if reduction is not None:
         body.append(section("metrics", w("metrics", lang), _reduction_tables(reduction, log, lang)))
         nav.append(("metrics", w("metrics", lang)))

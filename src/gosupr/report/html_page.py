@@ -62,6 +62,9 @@ footer{margin-top:40px;color:var(--muted);font-size:12px;border-top:1px solid va
 }
 """
 
+# the browser itself refuses any script or fetch that might slip in: the page is only what it holds
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
 _NUMERIC = re.compile(r"^[≥+\-−]?\s*[\d.,  ]+\s*(%|п\.п\.|pp|s|min|h|d|с|мин|ч|дн)?$")
 
 
@@ -121,6 +124,7 @@ def page(*, title: str, lang: str, heading: str, subtitle: str, nav: Sequence[tu
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta name="generator" content="gosupr {esc(__version__)}">\n'
         f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"

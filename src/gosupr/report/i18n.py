@@ -34,6 +34,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     "yes": ("yes", "да"),
     "no": ("no", "нет"),
     "metric": ("Metric", "Показатель"),
+    # the roles of a log's columns (audit "columns": role=column)
+    "role_case": ("case", "дело"),
+    "role_activity": ("activity", "операция"),
+    "role_timestamp": ("timestamp", "время"),
+    "role_resource": ("resource", "исполнитель"),
+    "role_department": ("department", "подразделение"),
+    "role_lifecycle": ("lifecycle", "жизненный цикл"),
     "value": ("Value", "Значение"),
     "reason": ("Reason", "Причина"),
     "empty_case_id": ("empty case id", "пустой номер дела"),

@@ -33,7 +33,7 @@ ROWS: list[tuple[str, str, str, str, str]] = [
 QUALITY_ROWS = [
     ("fitness_essential", "Fitness on the essential behaviour", "Соответствие существенному поведению"),
     ("precision_essential", "Precision on the essential behaviour", "Точность на существенном поведении"),
-    ("outcome_preserved_share", "Cases whose outcome path the to-be model allows", "Дела, чей путь к результату сохраняет модель to-be"),
+    ("outcome_preserved_share", "Cases whose outcome path the to-be model allows", "Дела, чей путь к результату сохраняет модель «как будет»"),
     ("fitness_today", "Fitness of today's log (waste included)", "Соответствие сегодняшнему журналу (с потерями)"),
 ]
 

@@ -71,7 +71,8 @@ def _activity_bounces(facts: LogFacts, c: dict[str, Any]) -> list[Finding]:
         share = n / facts.n_cases
         affected = np.zeros(facts.n_cases, dtype=bool)
         affected[g.index.get_level_values(1).to_numpy()] = True
-        shift, changes = outcome_shift(facts, affected, [x, y], c["max_outcome_difference"], c["alpha"], c["min_compared"])
+        in_order = [facts.labels.index(lb) for lb in labels]  # the bounce starts at the first of the two
+        shift, changes = outcome_shift(facts, affected, in_order, c["max_outcome_difference"], c["alpha"], c["min_compared"])
         out.append(finding(
             facts, KIND, labels, n, cost,
             removable=not changes,

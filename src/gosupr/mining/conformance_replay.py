@@ -1,0 +1,188 @@
+"""What every replay shares: inputs (model or net, log or variants), caps, coverage, pm4py glue.
+
+Variants are replayed most frequent first; caps keep hostile logs bounded and what was left out is
+reported in `Coverage`, never hidden.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ..bpmn.model import ProcessModel
+from ..eventlog import EventLog, Variants
+
+ACT = "concept:name"
+ModelLike = ProcessModel | tuple
+LogLike = EventLog | Variants
+
+
+@dataclass
+class ReplayLimits:
+    """Caps that keep replay bounded on hostile logs.
+
+    Variants are taken most frequent first while all caps hold: at most `max_variants`, stopping
+    once `coverage` of the cases is reached, at most `max_events` trace events (for precision: prefix
+    events, which grow with the square of trace length). `time_budget_s` stops between chunks.
+    """
+
+    max_variants: int = 20_000
+    coverage: float = 1.0
+    max_events: int = 5_000_000
+    time_budget_s: float | None = None
+    chunk: int = 2000
+
+
+@dataclass
+class Coverage:
+    """How much of the log a measure actually saw."""
+
+    cases: int = 0
+    variants: int = 0
+    cases_replayed: int = 0
+    variants_replayed: int = 0
+    reason: str | None = None  # why some variants were not replayed
+
+    @property
+    def cases_not_replayed(self) -> int:
+        return self.cases - self.cases_replayed
+
+    @property
+    def complete(self) -> bool:
+        return self.cases_replayed == self.cases
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["cases_not_replayed"] = self.cases_not_replayed
+        return d
+
+
+def as_net(model: ModelLike, log: LogLike | None = None) -> tuple[Any, Any, Any]:
+    """(net, im, fm) from a ProcessModel (our translation) or an accepting Petri net tuple.
+
+    With a log, pools the log never mentions (no task of theirs among its activities) are left out:
+    a log records one organisation's process, not its customers' or partners'.
+    """
+    if isinstance(model, ProcessModel):
+        from .to_pm4py import processes_in_log, to_petri_net
+
+        keep = None
+        if log is not None:
+            acts = log.activities if isinstance(log, EventLog) else {a for t in log.traces for a in t}
+            keep = processes_in_log(model, acts)
+        return to_petri_net(model, processes=keep)
+    if isinstance(model, tuple) and len(model) == 3:
+        return model
+    raise TypeError("model must be a ProcessModel or a (net, initial_marking, final_marking) tuple")
+
+
+def as_variants(log: LogLike) -> Variants:
+    if isinstance(log, EventLog):
+        return log.variants
+    if isinstance(log, Variants):
+        return log
+    raise TypeError("log must be an EventLog or its Variants")
+
+
+def select_variants(variants: Variants, limits: ReplayLimits, cost: Sequence[int] | None = None) -> tuple[int, str | None]:
+    """How many of the (most-frequent-first) variants to replay, and why the rest were left out."""
+    counts = np.asarray(variants.counts, dtype=np.int64)
+    n = len(counts)
+    if n == 0:
+        return 0, None
+    costs = np.asarray(cost if cost is not None else [len(t) for t in variants.traces], dtype=np.int64)
+    k = min(n, max(0, limits.max_variants))
+    reason = f"more than {limits.max_variants} variants" if k < n else None
+    if limits.coverage < 1.0:
+        share = np.cumsum(counts) / counts.sum()
+        k_cov = int(np.searchsorted(share, limits.coverage, side="left")) + 1
+        if k_cov < k:
+            k, reason = k_cov, f"coverage {limits.coverage:g} of cases reached"
+    cum = np.cumsum(costs[:k])
+    k_ev = int(np.searchsorted(cum, limits.max_events, side="right"))
+    if k_ev < k:
+        k, reason = k_ev, f"event budget {limits.max_events} reached"
+    return k, reason
+
+
+def pm4py_log(traces: Sequence[Sequence[str]]) -> Any:
+    from pm4py.objects.log.obj import Event, Trace
+    from pm4py.objects.log.obj import EventLog as PmLog
+
+    return PmLog([Trace([Event({ACT: a}) for a in t]) for t in traces])
+
+
+def replay_parameters(net: Any, **flags: Any) -> dict[Any, Any]:
+    """Token-replay parameters; the hidden-transition shortest paths are computed once per net,
+    not once per chunk (pm4py recomputes them on every call)."""
+    from pm4py.algo.conformance.tokenreplay.variants import token_replay as tr
+
+    with_paths = {
+        tr.Parameters.ACTIVITY_KEY: ACT,
+        tr.Parameters.CLEANING_TOKEN_FLOOD: False,
+        tr.Parameters.SHOW_PROGRESS_BAR: False,
+        tr.Parameters.PLACES_SHORTEST_PATH_BY_HIDDEN: tr.get_places_shortest_path_by_hidden(
+            net, tr.TechnicalParameters.MAX_REC_DEPTH.value
+        ),
+    }
+    with_paths.update({getattr(tr.Parameters, k): v for k, v in flags.items()})
+    return with_paths
+
+
+_PATCH_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def memo_enabled_transitions(net: Any) -> Iterator[None]:
+    """pm4py's replay ends every trace by searching which visible transitions its last marking
+    eventually enables: most of precision's cost, and the same for every prefix that reaches the same
+    marking. Memoise that pure function of (net, marking) while one replay runs."""
+    from pm4py.objects.petri_net.utils import align_utils
+
+    original = align_utils.get_visible_transitions_eventually_enabled_by_marking
+    cache: dict[frozenset, set] = {}
+
+    def memo(n: Any, marking: Any) -> set:
+        if n is not net:
+            return original(n, marking)
+        key = frozenset((p, c) for p, c in marking.items() if c > 0)
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = original(n, marking)
+        return set(hit)
+
+    with _PATCH_LOCK:
+        align_utils.get_visible_transitions_eventually_enabled_by_marking = memo
+        try:
+            yield
+        finally:
+            align_utils.get_visible_transitions_eventually_enabled_by_marking = original
+
+
+def visible_labels(net: Any) -> set[str]:
+    return {t.label for t in net.transitions if t.label is not None}
+
+
+def on_model_labels(variants: Variants, labels: set[str], k: int) -> Variants:
+    """The first `k` variants with each activity spelled as the model's task when only case, spaces,
+    quotes or ё/е differ (as `compare` matches labels); exact matches and unknown activities stay."""
+    from .matching import normalise_label
+
+    by_norm: dict[str, list[str]] = {}
+    for lab in labels:
+        by_norm.setdefault(normalise_label(lab), []).append(lab)
+    acts = {a for t in variants.traces[:k] for a in t} - labels
+    rename = {}
+    for a in acts:
+        hit = by_norm.get(normalise_label(a), [])
+        if len(hit) == 1:
+            rename[a] = hit[0]
+    if not rename:
+        return variants
+    traces = [tuple(rename.get(a, a) for a in t) for t in variants.traces[:k]] + list(variants.traces[k:])
+    return Variants(traces, variants.counts, variants.case_variant)
