@@ -81,6 +81,7 @@ def full(tmp_path_factory, examples_dir: Path, shared_data: Path):
     return first, second, tmp
 
 
+@pytest.mark.slow
 def test_every_input_is_reported_and_a_bad_one_stops_nothing(full, examples_dir):
     res, _, _ = full
     truth = _truth(examples_dir)
@@ -115,6 +116,7 @@ def test_every_input_is_reported_and_a_bad_one_stops_nothing(full, examples_dir)
     assert model["headline"]["tasks"] > 0 and set(model["outputs"]) == {"findings"}
 
 
+@pytest.mark.slow
 def test_summary_json(full):
     res, _, _ = full
     doc = json.loads((res.out_dir / "summary.json").read_text(encoding="utf-8"))
@@ -139,6 +141,7 @@ def test_summary_json(full):
     assert "Проверка оформления" in (res.out_dir / "memo_approval" / "findings.json").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_per_input_bpmn_files(full):
     from gosupr.bpmn.reader import read_bpmn
 
@@ -155,6 +158,7 @@ def test_per_input_bpmn_files(full):
     assert "Визирование руководителем отдела" not in {n.name for n in memo_to_be.tasks()}
 
 
+@pytest.mark.slow
 def test_junit_valid_and_one_case_per_input_and_gate(full):
     res, _, _ = full
     doc = etree.parse(str(res.out_dir / "junit.xml"))
@@ -183,6 +187,7 @@ def test_junit_valid_and_one_case_per_input_and_gate(full):
     assert "time" not in doc.getroot().attrib and all("time" not in c.attrib for c in cases.values())
 
 
+@pytest.mark.slow
 def test_summary_md_has_a_row_per_input(full):
     res, _, _ = full
     md = (res.out_dir / "summary.md").read_text(encoding="utf-8")
@@ -195,6 +200,7 @@ def test_summary_md_has_a_row_per_input(full):
     assert "broken.csv" in md.split("### Problems", 1)[1]
 
 
+@pytest.mark.slow
 def test_two_parallel_runs_are_byte_identical(full):
     first, second, _ = full
     a, b = _tree(first.out_dir), _tree(second.out_dir)
@@ -340,6 +346,15 @@ def test_bad_values_are_errors(tmp_path, text, words):
     with pytest.raises(GosuprError) as e:
         load_config(str(cfg))
     assert words in str(e.value)
+
+
+def test_no_inputs_and_out_as_a_file_are_errors(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(GosuprError, match="no inputs"):
+        run_batch([], config_path=None, out_dir="out")
+    _write(tmp_path / "taken", "")
+    with pytest.raises(GosuprError, match="--out must be a folder"):
+        run_batch([str(tmp_path)], config_path=None, out_dir="taken")
 
 
 def test_bad_config_runs_nothing(tmp_path, examples_dir):

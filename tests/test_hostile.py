@@ -59,17 +59,55 @@ class Ctx:
     reference: Path  # a good BPMN, for commands that read two models
 
 
+def _stderr_line(run: Run) -> tuple[str, list[str]]:
+    """The error as most commands report it: exactly one line on stderr."""
+    lines = run.stderr.strip().splitlines()
+    problems = [] if len(lines) == 1 else [f"stderr has {len(lines)} lines, expected exactly one"]
+    if run.stdout.strip():
+        try:
+            json.loads(run.stdout)
+        except ValueError:
+            problems.append("stdout is neither empty nor a JSON document")
+    return (lines[0] if lines else ""), problems
+
+
+def _stdout_json(run: Run) -> dict[str, Any]:
+    return json.loads(run.stdout)
+
+
+def _batch_input(run: Run) -> dict[str, Any]:
+    summary = json.loads((run.folder / "out" / "batch" / "summary.json").read_text(encoding="utf-8"))
+    (item,) = summary["inputs"]
+    return item
+
+
+def _batch_reason(run: Run) -> tuple[str, list[str]]:
+    """batch keeps going and reports each bad input in summary.json (and junit.xml)."""
+    try:
+        item = _batch_input(run)
+    except (OSError, ValueError) as exc:
+        return "", [f"no readable summary.json after the failed batch: {exc}"]
+    problems = [] if item["status"] == "failed" else [f"input status {item['status']!r}, expected 'failed'"]
+    reason = item.get("reason") or ""
+    if "\n" in reason.strip():
+        problems.append("the reason in summary.json is more than one line")
+    if run.stderr.strip() or run.stdout.strip():
+        problems.append("batch --quiet printed something")
+    return reason, problems
+
+
 @dataclass(frozen=True)
 class Command:
-    """How one CLI command is run on a corpus file, and what a successful run leaves behind."""
+    """How one CLI command is run on a corpus file, and how its answer is read."""
 
     name: str  # test id; the CLI command is the part before the first "-"
     reads: tuple[str, ...]  # corpus kinds it reads: "log", "bpmn"
     args: Callable[[Ctx], list[str]]
     outputs: tuple[str, ...] = ()  # files under Ctx.out after success
-    json_stdout: bool = True  # success prints a JSON document
+    document: Callable[[Run], dict[str, Any]] | None = _stdout_json  # the JSON answer on success
     audit: Callable[[dict], dict] = lambda doc: doc["log"]  # the ingest audit inside that document
-    keeps_on_failure: bool = False  # failure still writes a report (batch)
+    error: Callable[[Run], tuple[str, list[str]]] = _stderr_line  # the error text of a failed run
+    failure_files: tuple[str, ...] = ()  # files under Ctx.out a failed run may leave (a report)
     pending: bool = False  # the command is not in the CLI yet: its rows are skipped
 
     @property
@@ -81,19 +119,21 @@ COMMANDS: tuple[Command, ...] = (
     Command("discover", ("log",),
             lambda c: ["discover", str(c.input), "-o", str(c.out / "model.bpmn"), "--format", "json"],
             outputs=("model.bpmn",)),
-    Command("analyze", ("log", "bpmn"), lambda c: ["analyze", str(c.input), "--format", "json"],
-            pending=True),
+    Command("analyze", ("log", "bpmn"), lambda c: ["analyze", str(c.input), "--format", "json"]),
     Command("reduce", ("log",),
             lambda c: ["reduce", str(c.input), "-o", str(c.out / "to-be.bpmn"), "--format", "json"],
-            outputs=("to-be.bpmn",), pending=True),
+            outputs=("to-be.bpmn",)),
     Command("compare-first", ("bpmn",),
-            lambda c: ["compare", str(c.input), str(c.reference), "--format", "json"], pending=True),
+            lambda c: ["compare", str(c.input), str(c.reference), "--format", "json"]),
     Command("compare-second", ("bpmn",),
-            lambda c: ["compare", str(c.reference), str(c.input), "--format", "json"], pending=True),
+            lambda c: ["compare", str(c.reference), str(c.input), "--format", "json"]),
     Command("render", ("bpmn",), lambda c: ["render", str(c.input), "-o", str(c.out / "model.svg")],
-            outputs=("model.svg",), json_stdout=False, pending=True),
-    Command("batch", ("log", "bpmn"), lambda c: ["batch", str(c.input), "--out", str(c.out / "batch")],
-            json_stdout=False, keeps_on_failure=True, pending=True),
+            outputs=("model.svg",), document=None),
+    Command("batch", ("log", "bpmn"),
+            lambda c: ["batch", str(c.input), "--quiet", "--out", str(c.out / "batch")],
+            outputs=("batch/summary.json", "batch/junit.xml"), document=_batch_input,
+            audit=lambda item: item["audit"], error=_batch_reason,
+            failure_files=("batch/summary.json", "batch/summary.md", "batch/junit.xml")),
 )
 
 
@@ -265,29 +305,22 @@ def outcome_problems(case: Case, run: Run, outcome: dict[str, Any]) -> list[str]
     problems: list[str] = []
     out_files = _files(run.folder / "out")
     if run.code == 2:
-        lines = run.stderr.strip().splitlines()
-        if len(lines) != 1:
-            problems.append(f"stderr has {len(lines)} lines, expected exactly one")
-        line = lines[0] if lines else ""
+        line, problems = cmd.error(run)
         if name not in line:
-            problems.append(f"the error line does not name the file {name!r}")
+            problems.append(f"the error does not name the file {name!r}")
         frag = outcome.get("message")
         if frag and frag.lower() not in line.lower():
-            problems.append(f"the error line lacks {frag!r}")
-        if run.stdout.strip():
-            try:
-                json.loads(run.stdout)
-            except ValueError:
-                problems.append("stdout is neither empty nor a JSON document")
-        if out_files and not cmd.keeps_on_failure:
-            problems.append(f"files left after a failed run: {[p.name for p in out_files]}")
+            problems.append(f"the error lacks {frag!r}")
+        left = [str(p.relative_to(run.folder / "out")) for p in out_files]
+        if extra := sorted(set(left) - set(cmd.failure_files)):
+            problems.append(f"files left after a failed run: {extra}")
     else:
         doc: dict[str, Any] = {}
-        if cmd.json_stdout:
+        if cmd.document is not None:
             try:
-                doc = json.loads(run.stdout)
-            except ValueError:
-                problems.append("stdout is not a JSON document")
+                doc = cmd.document(run)
+            except (OSError, ValueError, KeyError) as exc:
+                problems.append(f"no JSON answer: {type(exc).__name__}: {exc}")
         if run.stderr.strip():
             problems.append("stderr is not empty after success")
         if doc and case.entry["kind"] == "log" and ("dropped" in outcome or "log" in outcome):
