@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import GosuprError
 from ..eventlog import Variants
 from .conformance_align import AlignmentResult, alignment_fitness
+from .conformance_precision import PrecisionResult, precision
 from .conformance_replay import (
     Coverage,
     LogLike,
@@ -89,28 +90,6 @@ class FitnessResult:
             "coverage": self.coverage.to_dict(),
             "variants": [v.to_dict() for v in self.per_variant[:max_variants]],
         }
-
-
-@dataclass
-class PrecisionResult:
-    """ETConformance precision (Muñoz-Gama & Carmona 2010) as pm4py computes it, weighted by cases.
-
-    precision = 1 − Σ escaping / Σ enabled over every log prefix (and the empty prefix), each prefix
-    weighted by the cases that pass through it.
-    """
-
-    precision: float | None  # None when nothing was replayed or a time budget cut the replay short
-    escaping: int
-    enabled: int
-    prefixes: int
-    coverage: Coverage
-    method: str = "ETConformance token-based, on a prefix tree of variants"
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["precision"] = None if self.precision is None else round(self.precision, 6)
-        d["coverage"] = self.coverage.to_dict()
-        return d
 
 
 @dataclass
@@ -238,103 +217,6 @@ def _summarise_fitness(per: list[VariantFit], variants: Variants, reason: str | 
     else:  # pm4py reports zeros when nothing was consumed or produced
         log_fit = avg = share = 0.0
     return FitnessResult(log_fit, avg, share, int(np.dot(w, u)), cov, per, mode)
-
-
-# -- precision ----------------------------------------------------------------------------------
-def precision(model: ModelLike, log: LogLike, *, limits: ReplayLimits | None = None) -> PrecisionResult:
-    """ETConformance precision as pm4py's `precision_token_based_replay`, from a weighted prefix tree.
-
-    pm4py builds the prefixes of every case; here each distinct prefix is built once from the
-    variants and carries the number of cases through it, so the value is the same (pm4py joins
-    prefixes with "," and so misreads activity names containing a comma; this does not).
-    """
-    from .._pm4py import pm4py, quiet
-
-    limits = limits or ReplayLimits()
-    pm4py()
-    net, im, fm = as_net(model, log)
-    variants = as_variants(log)
-    quad = [len(t) * (len(t) - 1) // 2 for t in variants.traces]
-    k, reason = select_variants(variants, limits, cost=quad)
-    variants = on_model_labels(variants, visible_labels(net), k)
-
-    # prefix tree: node -> (parent, activity); per node the cases through it and the activities that follow
-    child: dict[tuple[int, str], int] = {}
-    parent: list[int] = [-1]
-    act: list[str] = [""]
-    weight: list[int] = [0]
-    follows: list[set[str]] = [set()]
-    starts: set[str] = set()
-    n_cases = 0
-    for trace, cnt in zip(variants.traces[:k], variants.counts[:k]):
-        cnt = int(cnt)
-        n_cases += cnt
-        if trace:
-            starts.add(trace[0])
-        node = 0
-        for i, a in enumerate(trace[:-1]):
-            key = (node, a)
-            nxt = child.get(key)
-            if nxt is None:
-                nxt = len(parent)
-                child[key] = nxt
-                parent.append(node)
-                act.append(a)
-                weight.append(0)
-                follows.append(set())
-            weight[nxt] += cnt
-            follows[nxt].add(trace[i + 1])
-            node = nxt
-
-    def prefix(nid: int) -> list[str]:
-        out = []
-        while nid > 0:
-            out.append(act[nid])
-            nid = parent[nid]
-        return out[::-1]
-
-    from pm4py.algo.conformance.tokenreplay.variants import token_replay as tr
-    from pm4py.objects.petri_net.utils.align_utils import get_visible_transitions_eventually_enabled_by_marking
-
-    with quiet():
-        params = replay_parameters(
-            net, CONSIDER_REMAINING_IN_FITNESS=False, TRY_TO_REACH_FINAL_MARKING_THROUGH_HIDDEN=False,
-            STOP_IMMEDIATELY_UNFIT=True, WALK_THROUGH_HIDDEN_TRANS=True,
-        )
-        initial = {t.label for t in get_visible_transitions_eventually_enabled_by_marking(net, im)}
-    sum_at = n_cases * len(initial)
-    sum_ee = n_cases * len(initial - starts)
-    ids = list(range(1, len(parent)))
-    t0 = time.monotonic()
-    for lo in range(0, len(ids), max(1, limits.chunk)):
-        if limits.time_budget_s is not None and time.monotonic() - t0 > limits.time_budget_s:
-            return _partial_precision(variants, k, reason, len(parent) - 1, limits)
-        chunk = ids[lo : lo + limits.chunk]
-        with quiet(), memo_enabled_transitions(net):
-            res = tr.apply(pm4py_log([prefix(i) for i in chunk]), net, im, fm, parameters=dict(params))
-        for nid, r in zip(chunk, res):
-            if not r["trace_is_fit"]:
-                continue
-            enabled = {t.label for t in r["enabled_transitions_in_marking"] if t.label is not None}
-            sum_at += len(enabled) * weight[nid]
-            sum_ee += len(enabled - follows[nid]) * weight[nid]
-    value: float | None = 1.0 - sum_ee / sum_at if sum_at > 0 else 1.0  # pm4py: 1.0 when nothing is enabled
-    if n_cases == 0:
-        value = None  # nothing replayed: no evidence either way
-    cov = Coverage(
-        cases=int(np.sum(variants.counts)), variants=len(variants), cases_replayed=n_cases,
-        variants_replayed=k, reason=reason if k < len(variants) else None,
-    )
-    return PrecisionResult(value, int(sum_ee), int(sum_at), len(parent) - 1, cov)
-
-
-def _partial_precision(variants: Variants, k: int, reason: str | None, prefixes: int, limits: ReplayLimits) -> PrecisionResult:
-    """Precision is not additive over a half-replayed prefix tree: report it as unknown."""
-    cov = Coverage(
-        cases=int(np.sum(variants.counts)), variants=len(variants), cases_replayed=0, variants_replayed=0,
-        reason=f"time budget {limits.time_budget_s:g} s reached",
-    )
-    return PrecisionResult(None, 0, 0, prefixes, cov)
 
 
 # -- both ---------------------------------------------------------------------------------------

@@ -70,24 +70,25 @@ def _drop_repeats_in_run(ev: EventFrame, f: Finding) -> np.ndarray:
     return same_prev & np.isin(ev.act, list(a))
 
 
-def _collapse_loop(ev: EventFrame, f: Finding) -> np.ndarray:
-    """rework: after the first pass of the anchor step, drop the loop's steps up to its last repetition."""
-    anchor = f.activities[0]
-    is_anchor = ev.act == anchor
-    first, last = ev.first_pos(is_anchor), ev.last_pos(is_anchor)
-    in_loop = np.isin(ev.act, list(set(f.activities)))
+def _collapse(ev: EventFrame, f: Finding, until_any_member: bool) -> np.ndarray:
+    """Keep the first pass of the anchor step (the finding's first activity); drop the loop's steps
+    after it, up to its last repetition (or up to the last of any member, for ping-pong)."""
+    members = list(set(f.activities))
+    in_loop = np.isin(ev.act, members)
+    is_anchor = ev.act == f.activities[0]
+    first = ev.first_pos(is_anchor)
+    last = ev.last_pos(in_loop if until_any_member else is_anchor)
     return in_loop & (first >= 0) & (ev.pos > first) & (ev.pos <= last)
 
 
+def _collapse_loop(ev: EventFrame, f: Finding) -> np.ndarray:
+    """rework: the loop back to the anchor step is done once, right the first time."""
+    return _collapse(ev, f, until_any_member=False)
+
+
 def _cut_rounds(ev: EventFrame, f: Finding) -> np.ndarray:
-    """ping_pong: each of the bouncing steps keeps its first execution; later rounds go."""
-    members = list(set(f.activities))
-    involved = np.isin(ev.act, members)
-    drop = np.zeros(len(ev.act), dtype=bool)
-    for a in members:
-        is_a = ev.act == a
-        drop |= is_a & (ev.pos > ev.first_pos(is_a))
-    return drop & involved
+    """ping_pong: the case goes over once; the rounds back and forth go."""
+    return _collapse(ev, f, until_any_member=True)
 
 
 def _drop_last(ev: EventFrame, f: Finding) -> np.ndarray:
@@ -119,6 +120,7 @@ class Removal:
     events_removed_by_kind: dict[str, int] = field(default_factory=dict)
     cases_removed: int = 0  # cases filtered out entirely (rare paths)
     hours_removed: float = 0.0
+    dropped: np.ndarray | None = None  # per event of the original log: taken out as waste
 
 
 def remove_waste(log: EventLog, findings: list[Finding], name: str | None = None) -> Removal:
@@ -146,6 +148,7 @@ def remove_waste(log: EventLog, findings: list[Finding], name: str | None = None
         events_removed_by_kind=dict(sorted(by_kind.items())),
         cases_removed=int(pd.unique(ev.case[case_drop]).size),
         hours_removed=float(removed_gap[~case_drop].sum() / 3600.0),
+        dropped=drop & ~case_drop,
     )
 
 

@@ -103,19 +103,20 @@ def proportion_gaps(
 
 def outcome_shift(
     facts: LogFacts, affected: np.ndarray, own: list[int], min_diff: float, alpha: float, min_cases: int = 10
-) -> tuple[float, bool]:
+) -> tuple[float, bool, str | None]:
     """Do the cases with a loop end differently from comparable cases without it?
 
     Comparable: the cases that ran the loop's first step `own[0]` without looping (they reached
     the same point). Compared on the last activity and on the presence of outcome steps (outcome
     alternatives, refusals, returns), the loop's own activities left out. Returns the largest
-    share difference and whether the ends differ; with fewer than `min_cases` on either side
-    there is no evidence, and they count as differing."""
+    share difference, whether the ends differ, and where the difference is largest ("ends with X"
+    or "has X"); with fewer than `min_cases` on either side there is no evidence, and they count
+    as differing."""
     A = facts.n_activities
     peers = ~affected & facts.cases_with(own[0])
     n1, n2 = int(affected.sum()), int(peers.sum())
     if min(n1, n2) < max(min_cases, 1):
-        return 0.0, True  # too few to compare: the evidence cannot clear it
+        return 0.0, True, None  # too few to compare: the evidence cannot clear it
     keep = np.ones(A, dtype=bool)
     keep[own] = False
     last1 = np.bincount(facts.last_act[affected], minlength=A)[keep]
@@ -126,6 +127,7 @@ def outcome_shift(
     pres2 = np.array([int((facts.cases_with(a) & peers).sum()) for a in marks], dtype=np.int64)
     s1, s2 = np.concatenate((last1, pres1)), np.concatenate((last2, pres2))
     if not len(s1):
-        return 0.0, False
+        return 0.0, False, None
     d, real = proportion_gaps(s1, n1, s2, n2, min_diff, alpha)
-    return float(d.max()), bool(real.any())
+    names = [f"ends with {facts.labels[a]}" for a in np.flatnonzero(keep)] + [f"has {facts.labels[a]}" for a in marks]
+    return float(d.max()), bool(real.any()), names[int(d.argmax())]

@@ -72,13 +72,14 @@ def _activity_bounces(facts: LogFacts, c: dict[str, Any]) -> list[Finding]:
         affected = np.zeros(facts.n_cases, dtype=bool)
         affected[g.index.get_level_values(1).to_numpy()] = True
         in_order = [facts.labels.index(lb) for lb in labels]  # the bounce starts at the first of the two
-        shift, changes = outcome_shift(facts, affected, in_order, c["max_outcome_difference"], c["alpha"], c["min_compared"])
+        shift, changes, where = outcome_shift(facts, affected, in_order, c["max_outcome_difference"], c["alpha"], c["min_compared"])
         out.append(finding(
             facts, KIND, labels, n, cost,
             removable=not changes,
             evidence={
                 "removal": "repeats",
                 "outcome_difference": round(shift, 4),
+                "outcome_difference_at": where,
                 "between": "activities",
                 "handover_share": 1.0,
                 "bounces": int(g["n"].sum()),

@@ -67,7 +67,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         label = facts.labels[a]
         share = n / facts.n_cases
         gap = facts.pos[sel] - facts.prev_same_pos[sel]
-        shift, changes = outcome_shift(
+        shift, changes, where = outcome_shift(
             facts, affected, [int(a)] + body, c["max_outcome_difference"], c["alpha"], c["min_compared"]
         )
         loops.append((int(a), set(body),
@@ -77,6 +77,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
                 evidence={
                     "removal": "repeats",
                     "outcome_difference": round(shift, 4),
+                    "outcome_difference_at": where,
                     "activity": label,
                     "repetitions": int(sel.sum()),
                     "loop_body": {facts.labels[b]: round(int(body_cases[b]) / n, 4) for b in body},

@@ -46,7 +46,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         share = n_cases / facts.n_cases
         affected = np.zeros(facts.n_cases, dtype=bool)
         affected[cases] = True
-        shift, changes = outcome_shift(facts, affected, [int(a)], c["max_outcome_difference"], c["alpha"], c["min_compared"])
+        shift, changes, where = outcome_shift(facts, affected, [int(a)], c["max_outcome_difference"], c["alpha"], c["min_compared"])
         out.append(
             finding(
                 facts, KIND, [label], n_cases, cost,
@@ -54,6 +54,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
                 evidence={
                     "removal": "repeats",
                     "outcome_difference": round(shift, 4),
+                    "outcome_difference_at": where,
                     "activity": label,
                     "extra_executions": int(sel.sum()),
                     "repeats_per_case_median": float(np.median(per_case)),
