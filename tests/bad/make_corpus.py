@@ -71,6 +71,10 @@ def _bpmn(process_body: str, prolog: str = "", extra_ns: str = "") -> str:
 SIMPLE_PROCESS = ('    <startEvent id="start"/>\n    <task id="t1" name="{name}"/>\n    <endEvent id="end"/>\n'
                   '    <sequenceFlow id="f1" sourceRef="start" targetRef="t1"/>\n'
                   '    <sequenceFlow id="f2" sourceRef="t1" targetRef="end"/>\n')
+# an entity in element content, where a reader would copy it into the model (annotation text)
+LEAKY_PROCESS = SIMPLE_PROCESS.format(name="Проверка") + (
+    '    <textAnnotation id="note"><text>&secret;</text></textAnnotation>\n'
+    '    <association id="a1" sourceRef="note" targetRef="t1"/>\n')
 
 
 def _xxe_doctype(root: str, secret: Path) -> str:
@@ -247,8 +251,10 @@ def binary_xes() -> bytes:
 
 
 def xxe_xes(secret: Path) -> bytes:
+    """The entity is used in element content (the XML spec forbids external entities in attributes)."""
     text = _xes().replace(XES_HEAD, "")
-    text = text.replace('value="Регистрация заявления"', 'value="&secret;"')
+    text = text.replace('<string key="concept:name" value="Д-1"/>',
+                        '<string key="concept:name" value="Д-1">&secret;</string>')
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + _xxe_doctype("log", secret)
             + '<log xes.version="1849-2016" xmlns="http://www.xes-standard.org/">\n' + text).encode("utf-8")
 
@@ -276,13 +282,13 @@ def xxe_xes_late(secret: Path) -> bytes:
 # --- BPMN ----------------------------------------------------------------------------------------
 
 def xxe_bpmn(secret: Path) -> bytes:
-    return _bpmn(SIMPLE_PROCESS.format(name="&secret;"), _xxe_doctype("definitions", secret)).encode("utf-8")
+    return _bpmn(LEAKY_PROCESS, _xxe_doctype("definitions", secret)).encode("utf-8")
 
 
 def xxe_parameter_bpmn(secret: Path) -> bytes:
-    dtd = (f'<!DOCTYPE definitions [\n  <!ENTITY % leak SYSTEM "{secret.resolve().as_uri()}">\n'
-           '  <!ENTITY % wrap "<!ENTITY secret \'%leak;\'>">\n  %wrap;\n]>\n')
-    return _bpmn(SIMPLE_PROCESS.format(name="&secret;"), dtd).encode("utf-8")
+    """A parameter entity pulls the file into the DTD: an error-based leak if the parser echoes it."""
+    dtd = f'<!DOCTYPE definitions [\n  <!ENTITY % leak SYSTEM "{secret.resolve().as_uri()}">\n  %leak;\n]>\n'
+    return _bpmn(LEAKY_PROCESS, dtd).encode("utf-8")
 
 
 def xxe_bpmn_utf16(secret: Path) -> bytes:

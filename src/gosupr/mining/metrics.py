@@ -184,8 +184,8 @@ def _service_seconds(log: EventLog) -> tuple[np.ndarray, str]:
         prev_case[first] = np.nan
         ready = prev_case
         method = "case-gap"
-        if log.has_resource:
-            res, named = _codes(df[RESOURCE])
+        res, named = _codes(df[RESOURCE]) if log.has_resource else (None, None)
+        if res is not None and named is not None and named.any():
             order = np.lexsort((np.arange(n), ts, res))
             r_sorted, t_sorted = res[order], ts[order]
             prev_res_sorted = np.empty(n, dtype=np.float64)

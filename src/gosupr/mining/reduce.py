@@ -37,8 +37,13 @@ class Reduction:
 
 
 def select_findings(findings: Iterable[Finding], accept: Iterable[str] | None = None) -> tuple[list[Finding], list[Finding]]:
-    """Removable findings of the accepted kinds (all removable kinds by default)."""
-    kinds = set(accept) if accept else set(REMOVABLE_KINDS)
+    """Removable findings of the accepted kinds (all removable kinds by default).
+
+    Rare paths are never removable on the evidence alone (rare is not wrong); they are filtered
+    only when `rare_path` is accepted by name, and the cases taking them then count as not preserved.
+    """
+    explicit_rare = bool(accept) and "rare_path" in set(accept or ())
+    kinds = set(accept) if accept else set(REMOVABLE_KINDS) - {"rare_path"}
     unknown = kinds - set(REMOVABLE_KINDS)
     if unknown:
         raise GosuprError(
@@ -46,7 +51,8 @@ def select_findings(findings: Iterable[Finding], accept: Iterable[str] | None = 
         )
     applied, rest = [], []
     for f in findings:
-        (applied if f.removable and f.kind in kinds else rest).append(f)
+        take = f.kind in kinds and (f.removable or (f.kind == "rare_path" and explicit_rare))
+        (applied if take else rest).append(f)
     return applied, rest
 
 

@@ -46,6 +46,11 @@ def headline_text(head: dict[str, Any], lang: str) -> str:
     n = head.get("removable_steps", 0)
     per_case = fmt_duration(head.get("removable_time_per_case_s"), lang)
     total = head.get("findings", 0)
+    if head.get("cases") is None:  # a model: no cases, no time
+        els = len(head.get("removable_model_elements") or [])
+        if lang == "ru":
+            return f"Найдено проблем модели: {total}; элементов, которые можно убрать: {els}."
+        return f"{total} model findings; {els} elements can be removed."
     if lang == "ru":
         return f"Найдено проблем: {total}; кандидатов на удаление шагов: {n}; они занимают {per_case} на дело."
     return f"{total} findings; {n} steps are candidates for removal, holding {per_case} per case."
