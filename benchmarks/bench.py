@@ -47,12 +47,15 @@ class Run:
     error: str = ""
 
 
-def run_once(cmd: list[str], cwd: Path, timeout: float = RUN_TIMEOUT_S, stdout: Path | None = None) -> Run:
-    """Run `cmd` to completion; wall time and the child's own peak RSS (ru_maxrss, KiB on Linux)."""
+def run_once(cmd: list[str], cwd: Path, timeout: float = RUN_TIMEOUT_S, stdout: Path | None = None,
+             sig: int = signal.SIGKILL) -> Run:
+    """Run `cmd` to completion; wall time and the child's own peak RSS (ru_maxrss, KiB on Linux).
+
+    After `timeout` seconds the child's process group gets `sig` (SIGINT lets a profiler report)."""
     with tempfile.TemporaryFile() as err, open(stdout or os.devnull, "wb") as out:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
-        timer = threading.Timer(timeout, _kill_group, (p.pid,))
+        timer = threading.Timer(timeout, _kill_group, (p.pid, sig))
         timer.start()
         try:
             _, status, usage = os.wait4(p.pid, 0)
@@ -69,13 +72,14 @@ def run_once(cmd: list[str], cwd: Path, timeout: float = RUN_TIMEOUT_S, stdout: 
         if rc != 0:
             err.seek(0)
             tail = err.read().decode("utf-8", "replace").strip().splitlines()[-6:]
-            error = (f"killed after {timeout:.0f} s; " if rc == -signal.SIGKILL else "") + " | ".join(tail)
+            stopped = rc == -signal.SIGKILL or (sig != signal.SIGKILL and wall >= timeout)
+            error = (f"stopped after {timeout:.0f} s; " if stopped else "") + " | ".join(tail)
     return Run(round(wall, 4), round(usage.ru_maxrss / 1024, 1), rc, error)
 
 
-def _kill_group(pid: int) -> None:
+def _kill_group(pid: int, sig: int = signal.SIGKILL) -> None:
     try:
-        os.killpg(pid, signal.SIGKILL)  # the group of the one child this bench started
+        os.killpg(pid, sig)  # the group of the one child this bench started
     except ProcessLookupError:
         pass
 
@@ -188,16 +192,19 @@ def hostile_run(csv: Path, facts: dict, work: Path, budget: float) -> dict:
     return {"log": facts, "budget_s": budget, **asdict(res), "pass": ok, "gosupr": gosupr_output(out)}
 
 
-def profile(csv: Path, work: Path, label: str, dest: Path) -> None:
-    """pyinstrument over one `gosupr discover` (same arguments as the timed stage)."""
-    if shutil.which("pyinstrument", path=str(Path(PY).parent)) is None:
+def profile(csv: Path, work: Path, label: str, dest: Path, limit: float = RUN_TIMEOUT_S) -> None:
+    """pyinstrument over one `gosupr discover` (same arguments as the timed stage).
+
+    Interrupted (SIGINT) after `limit` seconds: the profile then shows where a slow run was stuck."""
+    exe = Path(PY).parent / "pyinstrument"
+    if not exe.exists():
         print("[profile] pyinstrument is not installed (pip install -e '.[bench]'); skipped", flush=True)
         return
-    cmd = [str(Path(PY).parent / "pyinstrument"), "-r", "text", "--show-all", "-o", str(dest),
+    cmd = [str(exe), "-r", "text", "--show-all", "-o", str(dest),
            "-m", "gosupr", "discover", str(csv), "-o", str(work / "prof.bpmn"), "--format", "json"]
-    res = run_once(cmd, work)
-    print(f"[profile] {label}: {res.wall_s:.1f} s -> {dest.relative_to(REPO) if dest.is_relative_to(REPO) else dest}"
-          f" {res.error}", flush=True)
+    res = run_once(cmd, work, timeout=limit, sig=signal.SIGINT)
+    shown = dest.relative_to(REPO) if dest.is_relative_to(REPO) else dest
+    print(f"[profile] {label}: {res.wall_s:.1f} s, {res.peak_mib:.0f} MiB, rc={res.rc} -> {shown} {res.error}", flush=True)
 
 
 # --- the machine ------------------------------------------------------------------------------
@@ -286,8 +293,10 @@ def main() -> int:
             doc["hostile"] = hostile_run(*hostile_in, work, a.hostile_budget)
         if a.profile and sizes:
             label = sizes[-1][0]
-            csv = inputs[label][0]
-            profile(csv, work, label, a.out.parent / f"profile_gosupr_discover_{label}.txt")
+            profile(inputs[label][0], work, label, a.out.parent / f"profile_gosupr_discover_{label}.txt")
+        if a.profile and hostile_in:
+            profile(hostile_in[0], work, "hostile", a.out.parent / "profile_gosupr_discover_hostile.txt",
+                    limit=2 * a.hostile_budget)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if not keep:

@@ -92,8 +92,11 @@ def _basis(doc: dict) -> str | None:
     return TARGET_SIZE if TARGET_SIZE in sizes else (sizes[-1] if sizes else None)
 
 
-def _target(name: str, value: float | None, op: str, limit: float, basis: str, gating: bool = True, note: str = "") -> dict:
-    ok = None if value is None else (value <= limit if op == "<=" else value >= limit if op == ">=" else value < limit)
+def _target(name: str, value: float | None, op: str, limit: float, basis: str, gating: bool = True, note: str = "",
+            failed: bool = False) -> dict:
+    """`failed`: the measured thing did not complete, so the target is missed (no value to compare)."""
+    ok = False if failed else None if value is None else (
+        value <= limit if op == "<=" else value >= limit if op == ">=" else value < limit)
     return {"name": name, "basis": basis, "value": value, "op": op, "limit": limit, "pass": ok,
         "gating": gating, "note": note}
 
@@ -129,7 +132,8 @@ def targets(doc: dict) -> list[dict]:
         out.append(_target(f"hostile log ({h['log']['events']} events, {h['log']['intended_variants']} variants, "
                            f"{h['log']['activities']} activities) discover seconds",
                            h["wall_s"] if h["rc"] == 0 else None, "<=", h["budget_s"], "hostile",
-                           note="" if h["rc"] == 0 else f"failed: rc={h['rc']} {h['error']}"))
+                           note="" if h["rc"] == 0 else f"did not finish: rc={h['rc']} {h['error']}",
+                           failed=h["rc"] != 0))
     return out
 
 

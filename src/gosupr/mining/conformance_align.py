@@ -70,6 +70,10 @@ def alignment_fitness(
     t0 = time.monotonic()
     with quiet():
         bwc = ali.__dict__["__get_best_worst_cost"](net, im, fm, variant, {ali.Parameters.ACTIVITY_KEY: ACT})
+    if bwc is None:  # no run of the model reaches its final marking: nothing can be aligned
+        cov = Coverage(cases=int(np.sum(variants.counts)), variants=len(variants),
+                       reason="the model cannot reach its end (final marking unreachable)")
+        return AlignmentResult(None, None, None, cov, 0, partial=True)
     done_w: list[int] = []
     costs: list[float] = []
     bwcs: list[float] = []

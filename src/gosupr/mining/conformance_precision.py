@@ -6,7 +6,8 @@ an event depends only on the marking and that event), so the marking a prefix re
 the whole trace passes through at that point. Here every variant is replayed once, the markings after
 each visible step are rebuilt from the fired transitions, and each distinct prefix (a node of a
 prefix tree weighted by cases) takes its marking from there; the visible transitions a marking
-eventually enables are computed once per distinct marking. Same numbers, linear cost.
+eventually enables are searched once per distinct marking, with a bound (pm4py's search never ends
+on a net whose silent transitions create tokens). Same numbers, linear cost.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from .conformance_replay import (
     ReplayLimits,
     as_net,
     as_variants,
-    memo_enabled_transitions,
     on_model_labels,
     pm4py_log,
     replay_parameters,
     select_variants,
+    skip_enabled_search,
+    visible_enabled,
     visible_labels,
 )
 
@@ -48,6 +50,7 @@ class PrecisionResult:
     enabled: int
     prefixes: int
     coverage: Coverage
+    truncated_searches: int = 0  # markings whose silent behaviour was too large to explore fully
     method: str = "ETConformance token-based, on a prefix tree of variants"
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,7 +108,6 @@ def precision(model: ModelLike, log: LogLike, *, limits: ReplayLimits | None = N
     pm4py joins prefixes with "," and so misreads activity names containing a comma; this does not.
     """
     from pm4py.algo.conformance.tokenreplay.variants import token_replay as tr
-    from pm4py.objects.petri_net.utils.align_utils import get_visible_transitions_eventually_enabled_by_marking
 
     from .._pm4py import pm4py, quiet
 
@@ -129,7 +131,7 @@ def precision(model: ModelLike, log: LogLike, *, limits: ReplayLimits | None = N
         if limits.time_budget_s is not None and time.monotonic() - t0 > limits.time_budget_s:
             return _partial_precision(variants, len(tree), limits)
         chunk = variants.traces[lo : min(k, lo + limits.chunk)]
-        with quiet(), memo_enabled_transitions(net):
+        with quiet(), skip_enabled_search():
             res = tr.apply(pm4py_log(chunk), net, im, fm, parameters=dict(params))
         for j, (trace, r) in enumerate(zip(chunk, res)):
             cnt = int(variants.counts[lo + j])
@@ -146,13 +148,14 @@ def precision(model: ModelLike, log: LogLike, *, limits: ReplayLimits | None = N
                     tree.marking[node] = markings[known]
 
     enabled_of: dict[frozenset, set[str]] = {}
+    truncated = 0
 
     def enabled(marking: Any) -> set[str]:
-        key = frozenset(marking.items())
+        nonlocal truncated
+        key = frozenset((p, c) for p, c in marking.items() if c > 0)
         if key not in enabled_of:
-            with quiet():
-                ts = get_visible_transitions_eventually_enabled_by_marking(net, marking)
-            enabled_of[key] = {t.label for t in ts if t.label is not None}
+            enabled_of[key], complete = visible_enabled(net, marking)
+            truncated += not complete
         return enabled_of[key]
 
     initial = enabled(im)
@@ -171,7 +174,7 @@ def precision(model: ModelLike, log: LogLike, *, limits: ReplayLimits | None = N
         cases=int(np.sum(variants.counts)), variants=len(variants), cases_replayed=n_cases,
         variants_replayed=k, reason=reason if k < len(variants) else None,
     )
-    return PrecisionResult(value, int(sum_ee), int(sum_at), len(tree), cov)
+    return PrecisionResult(value, int(sum_ee), int(sum_at), len(tree), cov, truncated)
 
 
 def _partial_precision(variants: Variants, prefixes: int, limits: ReplayLimits) -> PrecisionResult:

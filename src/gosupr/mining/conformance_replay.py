@@ -7,6 +7,7 @@ reported in `Coverage`, never hidden.
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -135,33 +136,58 @@ def replay_parameters(net: Any, **flags: Any) -> dict[Any, Any]:
 
 
 _PATCH_LOCK = threading.Lock()
+MAX_SILENT_STEPS = 10_000  # steps of one enabled-set search through silent transitions
 
 
 @contextlib.contextmanager
-def memo_enabled_transitions(net: Any) -> Iterator[None]:
-    """pm4py's replay ends every trace by searching which visible transitions its last marking
-    eventually enables: most of precision's cost, and the same for every prefix that reaches the same
-    marking. Memoise that pure function of (net, marking) while one replay runs."""
+def skip_enabled_search() -> Iterator[None]:
+    """pm4py ends every replayed trace by searching which visible transitions its last marking
+    eventually enables. Neither fitness nor our precision reads that result, and on a net whose silent
+    transitions create tokens the search never ends: skip it while our replay runs."""
     from pm4py.objects.petri_net.utils import align_utils
 
     original = align_utils.get_visible_transitions_eventually_enabled_by_marking
-    cache: dict[frozenset, set] = {}
-
-    def memo(n: Any, marking: Any) -> set:
-        if n is not net:
-            return original(n, marking)
-        key = frozenset((p, c) for p, c in marking.items() if c > 0)
-        hit = cache.get(key)
-        if hit is None:
-            hit = cache[key] = original(n, marking)
-        return set(hit)
-
     with _PATCH_LOCK:
-        align_utils.get_visible_transitions_eventually_enabled_by_marking = memo
+        align_utils.get_visible_transitions_eventually_enabled_by_marking = lambda net, marking: set()
         try:
             yield
         finally:
             align_utils.get_visible_transitions_eventually_enabled_by_marking = original
+
+
+def visible_enabled(net: Any, marking: Any, max_steps: int = MAX_SILENT_STEPS) -> tuple[set[str], bool]:
+    """Labels of the visible transitions `marking` eventually enables through silent transitions, and
+    whether the search finished. A port of pm4py's `get_visible_transitions_eventually_enabled_by_marking`
+    kept step for step (it remembers one marking per transition, so its answer can differ from a plain
+    reachability search, and precision must agree with pm4py), plus a step bound: on a net whose
+    silent transitions create tokens pm4py's search never ends."""
+    from pm4py.objects.petri_net import semantics
+
+    def ordered(ts: Any) -> list[Any]:
+        return sorted(ts, key=lambda x: (str(x.name), id(x)))
+
+    todo = ordered(semantics.enabled_transitions(net, marking))
+    at = {t: marking for t in todo}
+    visible: set[str] = set()
+    visited: set[tuple[Any, str]] = set()
+    i = 0
+    while i < len(todo):
+        if i >= max_steps:
+            return visible, False
+        t = todo[i]
+        m = copy.copy(at[t])
+        key = (t, repr(m))
+        if key not in visited:
+            if t.label is not None:
+                visible.add(t.label)
+            elif semantics.is_enabled(t, net, m):
+                new = semantics.execute(t, net, m)
+                for t2 in ordered(semantics.enabled_transitions(net, new)):
+                    todo.append(t2)
+                    at[t2] = new
+            visited.add(key)
+        i += 1
+    return visible, True
 
 
 def visible_labels(net: Any) -> set[str]:

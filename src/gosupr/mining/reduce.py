@@ -74,9 +74,9 @@ def reduce_process(
 ) -> Reduction:
     """Build the to-be process from the accepted removable findings and measure both sides."""
     from .analyze import analyze_log
-    from .quality import evaluate_quality
     from .discover import discover_model
     from .metrics import log_work_metrics, model_metrics
+    from .quality import evaluate_quality
 
     if findings is None:
         findings = analyze_log(log, analyze_config)

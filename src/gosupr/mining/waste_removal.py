@@ -7,8 +7,8 @@ to-be log estimate what the case would take without the waste.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,7 @@ class EventFrame:
     gap_s: np.ndarray  # seconds since the previous event of the case (0 for the first)
 
     @classmethod
-    def of(cls, log: EventLog) -> "EventFrame":
+    def of(cls, log: EventLog) -> EventFrame:
         df = log.df
         starts, lengths = log.case_bounds
         row_start = np.repeat(starts, lengths)
