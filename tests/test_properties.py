@@ -220,6 +220,7 @@ xml_text = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cn"), whitel
                    max_size=30)
 xml_id = st.from_regex(r"[A-Za-z_][A-Za-z0-9_.\-]{0,10}", fullmatch=True)
 coord = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+size = st.floats(0, 1e5, allow_nan=False, allow_infinity=False)  # negative sizes are invalid DI
 
 
 @st.composite
@@ -243,7 +244,7 @@ def bpmn_models(draw: st.DrawFn) -> dict:
     lanes = {f"lane{k}": draw(xml_text) for k in range(draw(st.integers(0, 3)))}
     top = [i for i, n in nodes.items() if n["parent"] is None]
     lane_of = {i: draw(st.sampled_from(sorted(lanes))) for i in top if lanes and draw(st.booleans())}
-    shapes = {i: tuple(draw(coord) for _ in range(4)) for i in node_ids if draw(st.booleans())}
+    shapes = {i: (draw(coord), draw(coord), draw(size), draw(size)) for i in node_ids if draw(st.booleans())}
     return {"nodes": nodes, "flows": flows, "nested": nested, "lanes": lanes, "lane_of": lane_of,
             "shapes": shapes, "name": draw(xml_text)}
 

@@ -51,9 +51,17 @@ def headline_text(head: dict[str, Any], lang: str) -> str:
         if lang == "ru":
             return f"Найдено проблем модели: {total}; элементов, которые можно убрать: {els}."
         return f"{total} model findings; {els} elements can be removed."
+    loops = head.get("removable_loops", 0)
+    loop_time = fmt_duration(head.get("removable_loop_time_per_case_s"), lang)
     if lang == "ru":
-        return f"Найдено проблем: {total}; кандидатов на удаление шагов: {n}; они занимают {per_case} на дело."
-    return f"{total} findings; {n} steps are candidates for removal, holding {per_case} per case."
+        s = f"Найдено проблем: {total}; кандидатов на удаление шагов: {n}; они занимают {per_case} на дело"
+        if loops:
+            s += f"; повторов, которые можно сократить: {loops} ({loop_time} на дело)"
+        return s + "."
+    s = f"{total} findings; {n} steps are candidates for removal, holding {per_case} per case"
+    if loops:
+        s += f"; {loops} loops can lose their repeats ({loop_time} per case)"
+    return s + "."
 
 
 def _pct(share: Any) -> str:
