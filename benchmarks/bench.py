@@ -200,7 +200,7 @@ def profile(csv: Path, work: Path, label: str, dest: Path, limit: float = RUN_TI
     if not exe.exists():
         print("[profile] pyinstrument is not installed (pip install -e '.[bench]'); skipped", flush=True)
         return
-    cmd = [str(exe), "-r", "text", "--show-all", "-o", str(dest),
+    cmd = [str(exe), "-r", "text", "--show-regex", ".*(gosupr|pm4py).*", "-o", str(dest),
            "-m", "gosupr", "discover", str(csv), "-o", str(work / "prof.bpmn"), "--format", "json"]
     res = run_once(cmd, work, timeout=limit, sig=signal.SIGINT)
     shown = dest.relative_to(REPO) if dest.is_relative_to(REPO) else dest

@@ -194,7 +194,7 @@ def markdown(doc: dict) -> str:
 
 
 def update_readme(readme: Path, table: str) -> None:
-    text = readme.read_text(encoding="utf-8")
+    text = readme.read_text(encoding="utf-8") if readme.exists() else "# Benchmarks\n"
     if BEGIN not in text or END not in text:
         text = text.rstrip("\n") + f"\n\n## Latest results\n\n{BEGIN}\n{END}\n"
     head, rest = text.split(BEGIN, 1)

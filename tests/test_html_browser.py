@@ -32,7 +32,7 @@ def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
         f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0", *args,
     ]
     env = {**os.environ, "HOME": str(tmp_path)}
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
+    return subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=240, env=env)
 
 
 def console_messages(stderr: str) -> list[str]:

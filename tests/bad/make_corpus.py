@@ -272,6 +272,15 @@ def xxe_xes_utf16_nobom(secret: Path) -> bytes:
     return xxe_xes(secret).decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16-le")
 
 
+def laughs_xes_utf16_nobom() -> bytes:
+    """Billion laughs in UTF-16 without BOM, expanded in attribute values (where entities always expand)."""
+    levels = "".join(f'  <!ENTITY l{i} "{f"&l{i - 1};" * 10}">\n' for i in range(1, 10))
+    dtd = '<!DOCTYPE log [\n  <!ENTITY l0 "lol">\n' + levels + "]>\n"
+    text = ('<?xml version="1.0" encoding="UTF-16"?>\n' + dtd
+            + _xes().split("\n", 1)[1].replace('value="Проверка документов"', 'value="&l9;"'))
+    return text.encode("utf-16-le")
+
+
 def xxe_xes_late(secret: Path) -> bytes:
     """The DOCTYPE behind 1.5 MiB of comment, past the first read chunk."""
     text = xxe_xes(secret).decode("utf-8")
@@ -385,6 +394,7 @@ def _writers(secret: Path) -> dict[str, Callable[[], bytes]]:
         "xes/xxe_utf16.xes": lambda: xxe_xes_utf16(secret),
         "xes/xxe_utf16_nobom.xes": lambda: xxe_xes_utf16_nobom(secret),
         "xes/xxe_late.xes": lambda: xxe_xes_late(secret),
+        "xes/laughs_utf16_nobom.xes": laughs_xes_utf16_nobom,
         "bpmn/xxe.bpmn": lambda: xxe_bpmn(secret),
         "bpmn/xxe_parameter.bpmn": lambda: xxe_parameter_bpmn(secret),
         "bpmn/xxe_utf16.bpmn": lambda: xxe_bpmn_utf16(secret),

@@ -9,9 +9,11 @@ Markdown renderers so every output says the same thing.
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..bpmn.model import ProcessModel
+from ..errors import GosuprError
 from ..eventlog import EventLog
 from ..mining.compare import ModelDiff
 from ..mining.findings import Finding
@@ -22,27 +24,37 @@ from . import reduce_render as rr
 from .html_charts import Bar, cost_bars, duration_histogram
 from .html_page import esc, inline_svg, kv_table, page, section, table, tiles
 from .i18n import fmt_duration, t
-from .svg import render_svg
-from .svg_highlight import ADDED, LOOP_KINDS, REMOVABLE, REMOVED, WAITING_KINDS, Highlight
+from .svg import render_svg as _render_svg
+from .svg_highlight import (
+    ADDED,
+    LOOP_KINDS,
+    REMOVABLE,
+    REMOVED,
+    WAITING_KINDS,
+    Highlight,
+)
 
-__all__ = ["discover_html", "reduce_html", "compare_html", "batch_input_html", "model_html"]
+__all__ = ["batch_input_html", "compare_html", "discover_html", "model_html", "reduce_html"]
 
 MAX_COST_BARS = 15
 _W: dict[str, tuple[str, str]] = {
     "discover": ("Process analysis", "Анализ процесса"),
     "reduce": ("Process reduction", "Сокращение процесса"),
     "lint": ("Model check", "Проверка модели"),
-    "lint_headline": ("{n} rule finding(s); {k} element(s) can be removed.", "Нарушений правил моделирования: {n}; элементов можно убрать: {k}."),
     "headline": ("Headline", "Главное"),
     "diagrams": ("Before and after", "Как есть и как будет"),
     "diagram": ("Diagram", "Диаграмма"),
     "as_is": ("As-is (discovered from the log)", "Как есть (по журналу)"),
     "to_be": ("To-be (waste removed)", "Как будет (без потерь)"),
     "diagram_note": (
-        "Red: steps that can go; grey dashed: steps the to-be model no longer has; orange: rework and ping-pong; "
-        "purple: waiting; green: new in the to-be model.",
-        "Красным — шаги, которые можно убрать; серым пунктиром — шаги, которых нет в модели «как будет»; "
-        "оранжевым — повторы и пинг-понг; фиолетовым — ожидание; зелёным — новое в модели «как будет».",
+        (
+            "Red: steps that can go; grey dashed: steps the to-be model no longer has; orange: rework and ping-pong; "
+            "purple: waiting; green: new in the to-be model."
+        ),
+        (
+            "Красным — шаги, которые можно убрать; серым пунктиром — шаги, которых нет в модели «как будет»; "
+            "оранжевым — повторы и пинг-понг; фиолетовым — ожидание; зелёным — новое в модели «как будет»."
+        ),
     ),
     "findings": ("Findings", "Находки"),
     "no_findings": ("No findings.", "Находок нет."),
@@ -144,10 +156,12 @@ def batch_input_html(
 
 def model_html(model: ProcessModel, findings: list[Finding], lang: str, *, source: str) -> str:
     """A BPMN model with its rule findings coloured on the diagram."""
+    from ..mining.analyze import headline
+
     hl = Highlight.from_findings(findings, model)
     svg = render_svg(model, highlight=hl, lang=lang)
     body = [
-        f'<p class="headline">{esc(w("lint_headline", lang, n=len(findings), k=sum(f.removable for f in findings)))}</p>',
+        f'<p class="headline">{esc(fr.headline_text(headline(findings, None), lang))}</p>',
         section("diagram", w("diagram", lang), f"<figure>{_sized(svg)}</figure>"),
         section("findings", w("findings", lang), _findings_table(findings, lang)),
     ]
@@ -330,6 +344,15 @@ def _model_line(model: ProcessModel, lang: str) -> str:
 
 
 # -- diagrams -----------------------------------------------------------------------------------
+def render_svg(model: ProcessModel, *, highlight: Highlight | None, lang: str) -> str:
+    """The diagram, or a short note in its place when the model cannot be drawn (the rest of the page still helps)."""
+    try:
+        return _render_svg(model, highlight=highlight, lang=lang)
+    except GosuprError as e:
+        note = ("Диаграмму нельзя нарисовать: " if lang == "ru" else "The diagram cannot be drawn: ") + str(e)
+        return f'<svg width="600" height="40" viewBox="0 0 600 40"><text x="8" y="24" font-size="13">{esc(note)}</text></svg>'
+
+
 _SIZE = re.compile(r'<svg[^>]*? width="([\d.]+)" height="([\d.]+)"')
 MIN_SCALE = 0.5  # on screen a diagram shrinks no further; wider ones scroll inside their frame
 SIDE_BY_SIDE_MAX_WIDTH = 700.0

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -65,7 +65,7 @@ def _tick(sec: float, lang: str) -> str:
 def _nice_ceiling(v: float) -> tuple[float, float]:
     """An axis top and tick step for counts: 1, 2 or 5 times a power of ten, 3 to 6 ticks."""
     v = max(v, 1.0)
-    for mag in (10 ** k for k in range(0, 12)):
+    for mag in (10 ** k for k in range(12)):
         for m in (1, 2, 5):
             step = m * mag
             if v / step <= 5:
@@ -107,8 +107,13 @@ def duration_histogram(
     pw, ph = WIDTH - left - right, height - top - bottom
     nb = len(edges) - 1
     bw = pw / nb
-    x_of = lambda sec: left + pw * min(sec, top_edge) / top_edge  # noqa: E731
-    y_of = lambda c: top + ph * (1 - c / ymax)  # noqa: E731
+
+    def x_of(sec: float) -> float:
+        return left + pw * min(sec, top_edge) / top_edge
+
+    def y_of(c: float) -> float:
+        return top + ph * (1 - c / ymax)
+
     out: list[str] = []
     tick = 0.0
     while tick <= ymax + 1e-9:  # horizontal grid and y labels

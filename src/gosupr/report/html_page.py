@@ -7,8 +7,8 @@ the same from a mail attachment, a CI artifact or a printer.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from html import escape
-from typing import Iterable, Sequence
 
 from .. import __version__
 

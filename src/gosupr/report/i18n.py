@@ -46,7 +46,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "empty_case_id": ("empty case id", "пустой номер дела"),
     "unparseable_timestamp": ("unparseable timestamp", "нераспознанная дата"),
     "empty_activity": ("empty activity", "пустая операция"),
-    "malformed_row": ("malformed row", "повреждённая строка"),
     "malformed_row": ("wrong number of fields", "неверное число полей"),
     "lifecycle_not_complete": ("lifecycle not 'complete'", "не завершающее событие жизненного цикла"),
 }
