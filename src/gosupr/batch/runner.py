@@ -97,7 +97,7 @@ def run_batch(
     _check_outputs_not_inputs(items, out)
     out.mkdir(parents=True, exist_ok=True)
 
-    tasks = [_task(i, cfg, out, timings) for i in items]
+    tasks = [_task(i, cfg, out, timings, lang) for i in items]
 
     def judge(r: dict[str, Any]) -> dict[str, Any]:
         r["gates"] = gate_rules.evaluate(cfg.gates, r) if r["status"] == OK else []
@@ -133,7 +133,7 @@ def run_batch(
     return result
 
 
-def _task(item: InputFile, cfg: BatchConfig, out: Path, timings: bool) -> dict[str, Any]:
+def _task(item: InputFile, cfg: BatchConfig, out: Path, timings: bool, lang: str = "en") -> dict[str, Any]:
     return {
         "path": item.path,
         "label": item.label,
@@ -146,6 +146,7 @@ def _task(item: InputFile, cfg: BatchConfig, out: Path, timings: bool) -> dict[s
         "accept": list(cfg.accept) if cfg.accept is not None else None,
         "analyze": cfg.analyze,
         "timings": timings,
+        "lang": lang,
     }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import GosuprError
 from ..mining.findings import SEVERITIES
 
-OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findings.json", "reduction": "reduction.json"}
+OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findings.json", "reduction": "reduction.json", "html": "report.html"}
 
 
 def process_input(task: dict[str, Any]) -> dict[str, Any]:
@@ -100,6 +100,10 @@ def _log(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
     )
     rel = {k: res["outputs"].get(k) for k in ("as_is", "to_be")}
     _write_doc(folder, "reduction", task, res, document(red, audit, rel))
+    from ..report.html import batch_input_html
+
+    page = batch_input_html(task["label"], task.get("lang", "en"), model=as_is, findings=findings, log=log, reduction=red)
+    _write_page(folder, task, res, page)
 
 
 def _model(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
@@ -125,6 +129,9 @@ def _model(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
         "findings": len(findings),
     }
     _write_doc(folder, "findings", task, res, findings_document(findings, None, model_name=task["label"]))
+    from ..report.html import batch_input_html
+
+    _write_page(folder, task, res, batch_input_html(task["label"], task.get("lang", "en"), model=model, findings=findings))
 
 
 def count_findings(findings: list[Any]) -> dict[str, Any]:
@@ -157,6 +164,15 @@ def _write_doc(folder: Path, key: str, task: dict[str, Any], res: dict[str, Any]
     folder.mkdir(parents=True, exist_ok=True)
     write_text(target, dumps(doc))
     res["outputs"][key] = f"{task['stem']}/{target.name}"
+
+
+def _write_page(folder: Path, task: dict[str, Any], res: dict[str, Any], page: str) -> None:
+    from ..fileio import write_text
+
+    target = folder / OUTPUT_NAMES["html"]
+    folder.mkdir(parents=True, exist_ok=True)
+    write_text(target, page)
+    res["outputs"]["html"] = f"{task['stem']}/{target.name}"
 
 
 def _clear_previous(folder: Path) -> None:
