@@ -353,16 +353,22 @@ def _on_sigterm(signum, frame):  # pragma: no cover - exercised by subprocess te
     raise SystemExit(143)
 
 
+def _one_line(e: BaseException, limit: int = 2000) -> str:
+    """Messages may quote file content (headers, parser text): keep them to one printable line."""
+    text = " ".join(str(e).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Entry point: user errors become one stderr line and exit 2; Ctrl-C 130; SIGTERM 143."""
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         rv = app(args=argv, standalone_mode=False)
     except GosuprError as e:
-        sys.stderr.write(f"gosupr: error: {e}\n")
+        sys.stderr.write(f"gosupr: error: {_one_line(e)}\n")
         sys.exit(2)
     except GateFailed as e:
-        sys.stderr.write(f"gosupr: gate failed: {e}\n")
+        sys.stderr.write(f"gosupr: gate failed: {_one_line(e)}\n")
         sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("gosupr: interrupted\n")
@@ -377,7 +383,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     except Exception as e:  # a bug of ours, not the user's: still one line unless asked for more
         if os.environ.get("GOSUPR_DEBUG"):
             raise
-        sys.stderr.write(f"gosupr: internal error: {type(e).__name__}: {e} (set GOSUPR_DEBUG=1 for details)\n")
+        sys.stderr.write(f"gosupr: internal error: {type(e).__name__}: {_one_line(e)} (set GOSUPR_DEBUG=1 for details)\n")
         sys.exit(3)
     sys.exit(rv if isinstance(rv, int) else 0)
 
