@@ -99,7 +99,7 @@ def test_every_input_is_reported_and_a_bad_one_stops_nothing(full, examples_dir)
         assert r["status"] in ("ok", "gate-failed"), r["reason"]
         assert r["headline"]["cases"] == doc["cases"]
         assert r["headline"]["events"] == doc["events"]
-        assert set(r["outputs"]) == {"as_is", "to_be", "findings", "reduction"}
+        assert set(r["outputs"]) == {"as_is", "to_be", "findings", "reduction", "html"}
         # every log carries injected waste well above 5% of its steps: the gate must fail
         share = r["headline"]["steps_removable_share"]
         gate = {g["name"]: g for g in r["gates"]}["removable_share_above"]
@@ -113,7 +113,7 @@ def test_every_input_is_reported_and_a_bad_one_stops_nothing(full, examples_dir)
     assert model["kind"] == "model" and model["status"] in ("ok", "gate-failed")
     assert [g["name"] for g in model["gates"]] == ["findings.kinds"]  # log-only gates do not apply
     assert (model["status"] == "gate-failed") is bool(model["findings"]["by_kind"].get("fake-join"))
-    assert model["headline"]["tasks"] > 0 and set(model["outputs"]) == {"findings"}
+    assert model["headline"]["tasks"] > 0 and set(model["outputs"]) == {"findings", "html"}
 
 
 @pytest.mark.slow
