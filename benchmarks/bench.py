@@ -36,6 +36,7 @@ REPO = HERE.parent
 PY = sys.executable
 SEED = 42
 RUN_TIMEOUT_S = 1800.0  # a safety net, not a budget: one run that hangs must not stall the bench
+KILL_GRACE_S = 60.0
 
 
 # --- one process ------------------------------------------------------------------------------
@@ -48,15 +49,19 @@ class Run:
 
 
 def run_once(cmd: list[str], cwd: Path, timeout: float = RUN_TIMEOUT_S, stdout: Path | None = None,
-             sig: int = signal.SIGKILL) -> Run:
+             sig: signal.Signals = signal.SIGKILL) -> Run:
     """Run `cmd` to completion; wall time and the child's own peak RSS (ru_maxrss, KiB on Linux).
 
-    After `timeout` seconds the child's process group gets `sig` (SIGINT lets a profiler report)."""
+    After `timeout` seconds the child's process group gets `sig` (SIGTERM: gosupr exits 143 and a
+    profiler around it still writes its report), and SIGKILL `KILL_GRACE_S` later if still running."""
     with tempfile.TemporaryFile() as err, open(stdout or os.devnull, "wb") as out:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
-        timer = threading.Timer(timeout, _kill_group, (p.pid, sig))
-        timer.start()
+        timers = [threading.Timer(timeout, _kill_group, (p.pid, sig))]
+        if sig != signal.SIGKILL:
+            timers.append(threading.Timer(timeout + KILL_GRACE_S, _kill_group, (p.pid, signal.SIGKILL)))
+        for timer in timers:
+            timer.start()
         try:
             _, status, usage = os.wait4(p.pid, 0)
         except BaseException:  # Ctrl-C / SIGTERM of the bench: take the child down with it
@@ -65,7 +70,8 @@ def run_once(cmd: list[str], cwd: Path, timeout: float = RUN_TIMEOUT_S, stdout: 
             p.returncode = -1
             raise
         finally:
-            timer.cancel()
+            for timer in timers:
+                timer.cancel()
         wall = time.perf_counter() - t0
         p.returncode = rc = os.waitstatus_to_exitcode(status)  # so Popen never waits again
         error = ""
@@ -77,7 +83,7 @@ def run_once(cmd: list[str], cwd: Path, timeout: float = RUN_TIMEOUT_S, stdout: 
     return Run(round(wall, 4), round(usage.ru_maxrss / 1024, 1), rc, error)
 
 
-def _kill_group(pid: int, sig: int = signal.SIGKILL) -> None:
+def _kill_group(pid: int, sig: signal.Signals = signal.SIGKILL) -> None:
     try:
         os.killpg(pid, sig)  # the group of the one child this bench started
     except ProcessLookupError:
@@ -195,14 +201,14 @@ def hostile_run(csv: Path, facts: dict, work: Path, budget: float) -> dict:
 def profile(csv: Path, work: Path, label: str, dest: Path, limit: float = RUN_TIMEOUT_S) -> None:
     """pyinstrument over one `gosupr discover` (same arguments as the timed stage).
 
-    Interrupted (SIGINT) after `limit` seconds: the profile then shows where a slow run was stuck."""
+    Stopped (SIGTERM) after `limit` seconds: the profile then shows where a slow run was stuck."""
     exe = Path(PY).parent / "pyinstrument"
     if not exe.exists():
         print("[profile] pyinstrument is not installed (pip install -e '.[bench]'); skipped", flush=True)
         return
     cmd = [str(exe), "-r", "text", "--show-regex", ".*(gosupr|pm4py).*", "-o", str(dest),
            "-m", "gosupr", "discover", str(csv), "-o", str(work / "prof.bpmn"), "--format", "json"]
-    res = run_once(cmd, work, timeout=limit, sig=signal.SIGINT)
+    res = run_once(cmd, work, timeout=limit, sig=signal.SIGTERM)
     shown = dest.relative_to(REPO) if dest.is_relative_to(REPO) else dest
     print(f"[profile] {label}: {res.wall_s:.1f} s, {res.peak_mib:.0f} MiB, rc={res.rc} -> {shown} {res.error}", flush=True)
 
@@ -259,7 +265,9 @@ def main() -> int:
     ap.add_argument("--hostile-variants", type=int, default=50_000)
     ap.add_argument("--hostile-activities", type=int, default=300)
     ap.add_argument("--no-hostile", action="store_true")
-    ap.add_argument("--profile", action="store_true", help="pyinstrument gosupr discover on the largest size")
+    ap.add_argument("--profile", action="store_true",
+                    help="pyinstrument gosupr discover on the largest size and on the hostile log")
+    ap.add_argument("--profile-dir", type=Path, default=HERE / "results", help="where --profile writes its reports")
     ap.add_argument("--update-readme", action="store_true", help="replace the results section of benchmarks/README.md")
     a = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -280,7 +288,8 @@ def main() -> int:
         run_once(_py("import pm4py, gosupr.cli, gosupr.ingest"), work)  # warm the bytecode caches, untimed
         inputs = {label: make_inputs(label, n, folder) for label, n in sizes}  # all generated before timing
         want_hostile = not a.no_hostile and (only is None or "hostile" in only)
-        hostile_in = make_hostile(folder, a.hostile_variants, a.hostile_activities) if want_hostile else None
+        need_hostile = not a.no_hostile and (want_hostile or a.profile)
+        hostile_in = make_hostile(folder, a.hostile_variants, a.hostile_activities) if need_hostile else None
         fixed = {k: v for k, v in fixed_stages().items() if only is None or k in only}
         doc["fixed"] = measure(fixed, max(a.reps, 5), work, "fixed")
         for label, _ in sizes:
@@ -289,13 +298,15 @@ def main() -> int:
             cap = {"gosupr_discover": work / f"gosupr_{label}.json"}
             doc["sizes"][label] = {"log": facts, "stages": measure(plan, a.reps, work, label, cap),
                                    "gosupr": gosupr_output(cap["gosupr_discover"])}
-        if hostile_in:
+        if hostile_in and want_hostile:
             doc["hostile"] = hostile_run(*hostile_in, work, a.hostile_budget)
+        if a.profile:
+            a.profile_dir.mkdir(parents=True, exist_ok=True)
         if a.profile and sizes:
             label = sizes[-1][0]
-            profile(inputs[label][0], work, label, a.out.parent / f"profile_gosupr_discover_{label}.txt")
+            profile(inputs[label][0], work, label, a.profile_dir / f"profile_gosupr_discover_{label}.txt")
         if a.profile and hostile_in:
-            profile(hostile_in[0], work, "hostile", a.out.parent / "profile_gosupr_discover_hostile.txt",
+            profile(hostile_in[0], work, "hostile", a.profile_dir / "profile_gosupr_discover_hostile.txt",
                     limit=2 * a.hostile_budget)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -25,11 +25,12 @@ with atheris.instrument_imports(include=["gosupr"]):
     from gosupr.ingest import read_log
 
 MAX_BYTES = 8 * 1024 * 1024
-SCRATCH = Path(tempfile.mkdtemp(prefix="gosupr-fuzz-xes-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+SCRATCH = Path("/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir())  # RAM, where there is one
 
 
 def test_one_input(data: bytes) -> None:
-    path = SCRATCH / ("input.xes.gz" if data.startswith(b"\x1f\x8b") else "input.xes")
+    suffix = ".xes.gz" if data.startswith(b"\x1f\x8b") else ".xes"
+    path = SCRATCH / f"gosupr-fuzz-{os.getpid()}{suffix}"  # removed after each input
     path.write_bytes(data)
     try:
         log = read_log(path, max_bytes=MAX_BYTES)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 import tempfile
 from collections import defaultdict
@@ -31,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "bad"
 SHARED = ROOT.parent / "shared" / "data"
 
-SETTINGS = settings(deadline=None, max_examples=120,
+# GOSUPR_HYPOTHESIS_EXAMPLES=2000 for a longer hunt than the suite's default
+SETTINGS = settings(deadline=None, max_examples=int(os.environ.get("GOSUPR_HYPOTHESIS_EXAMPLES", "120")),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 # --- values as registers hold them ---------------------------------------------------------------
@@ -250,7 +252,7 @@ def bpmn_models(draw: st.DrawFn) -> dict:
 
 
 def _bpmn_xml(m: dict) -> bytes:
-    b = lambda tag: f"{{{BPMN}}}{tag}"  # noqa: E731
+    b = lambda tag: f"{{{BPMN}}}{tag}"
     root = etree.Element(b("definitions"), nsmap={None: BPMN, **DI}, id="defs",
                          targetNamespace="http://gosupr.test/prop")
     proc = etree.SubElement(root, b("process"), id="p", name=m["name"])

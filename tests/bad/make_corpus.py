@@ -25,7 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DEST = HERE / "generated"
-MARKER = "GOSUPR-SECRET-7f3a9c1e-НЕ-ДОЛЖНО-УТЕЧЬ"
+MARKER = "GOSUPR-SECRET-7f3a9c1e"  # ASCII, so it is found in any encoding of any output
 BOMB_BYTES = (2 * 1024 + 256) * 1024 * 1024  # 2.25 GiB: past the default 2 GiB cap of read_log
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -146,13 +146,13 @@ def _bomb(prefix: bytes, unit: bytes, total: int) -> bytes:
 
 
 def bomb_csv_gz() -> bytes:
-    row = "Д-1;Проверка документов;09.01.2024 11:00\r\n".encode("utf-8")
+    row = "Д-1;Проверка документов;09.01.2024 11:00\r\n".encode()
     return _bomb(";".join(RU_HEADER).encode("utf-8") + b"\r\n", row, BOMB_BYTES)
 
 
 # --- Parquet -------------------------------------------------------------------------------------
 
-def _parquet(table) -> bytes:  # noqa: ANN001 - pyarrow imported lazily
+def _parquet(table: object) -> bytes:
     import pyarrow.parquet as pq
 
     buf = io.BytesIO()
@@ -243,6 +243,13 @@ def deep_elements_xes() -> bytes:
     """100 000 nested unknown elements inside a trace (not attributes)."""
     depth = 100_000
     return (XES_HEAD + "  <trace>" + "<x>" * depth + "</x>" * depth + "</trace>\n</log>\n").encode("utf-8")
+
+
+def nul_char_xes() -> bytes:
+    """A NUL byte between elements, and the last </trace> missing: not XML either way
+    (libxml2's message for the NUL ends in a line break, which must not reach the one-line error)."""
+    text = _xes().replace("<event>", "<event>\x00", 1)
+    return text.replace("  </trace>\n</log>", "</log>").encode("utf-8")
 
 
 def binary_xes() -> bytes:
@@ -389,6 +396,7 @@ def _writers(secret: Path) -> dict[str, Callable[[], bytes]]:
         "xes/deep_nesting.xes": deep_nesting_xes,
         "xes/deep_elements.xes": deep_elements_xes,
         "xes/binary.xes": binary_xes,
+        "xes/nul_char.xes": nul_char_xes,
         "xes/xxe.xes": lambda: xxe_xes(secret),
         "xes/xxe.xes.gz": lambda: xxe_xes_gz(secret),
         "xes/xxe_utf16.xes": lambda: xxe_xes_utf16(secret),
@@ -411,7 +419,7 @@ def _writers(secret: Path) -> dict[str, Callable[[], bytes]]:
 
 def write_secret(path: Path) -> Path:
     """A local file an XML external entity would try to read; its marker must never leak."""
-    path.write_text(f"{MARKER}\nпароль=hunter2\n", encoding="utf-8")
+    path.write_text(f"{MARKER} не должно утечь\nпароль=hunter2\n", encoding="utf-8")
     return path
 
 
