@@ -540,3 +540,86 @@ def test_dates_large_column_matches_pandas() -> None:
     got, _ = parse_timestamps(text)
     assert (got == ts.to_numpy()).all()
     assert pc.sum(pc.is_null(text)).as_py() == 0
+
+
+# --- regressions from the hostile-input suite ------------------------------------------------
+
+XES_EVENT = ('<log xmlns="http://www.xes-standard.org/"><trace><string key="concept:name" value="Д-1"/>'
+             '<event><string key="concept:name" value="Приём"/>'
+             '<date key="time:timestamp" value="2026-01-09T10:00:00.000+03:00"/>{inner}</event>'
+             '</trace></log>')
+
+
+def test_deep_xes_nesting_refused_before_rustxes(tmp_path: Path) -> None:
+    deep = '<list key="l"><values>' * 5000 + '</values></list>' * 5000  # rustxes would overflow
+    with pytest.raises(GosuprError, match=r"deep\.xes: .*deeper than 256 levels"):
+        read_log(write(tmp_path / "deep.xes", XES_HEAD + XES_EVENT.format(inner=deep)))
+    # quoted '/>' and '>' in values, comments and CDATA do not fool the counter either way
+    tricky = ('<string key="a" value="x/>"/><string key=\'b\' value=\'O"Brien/>\'/>'
+              '<!-- <x><x><x> --><string key="c" value="a > b"/>')
+    log = read_log(write(tmp_path / "ok.xes", XES_HEAD + XES_EVENT.format(inner=tricky * 300)))
+    assert log.n_events == 1
+
+
+def test_gzip_bomb_refused_by_ratio(tmp_path: Path) -> None:
+    rows = b"case;activity;timestamp\n" + b"1;step;01.01.2026 10:00\n" * (3 * 1024**2)  # 72 MiB
+    bomb = tmp_path / "bomb.csv.gz"
+    bomb.write_bytes(gzip.compress(rows, compresslevel=9))
+    del rows
+    tracemalloc.start()
+    with pytest.raises(GosuprError, match=r"bomb\.csv\.gz: gzip data inflates more than 200 times"):
+        read_log(bomb)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 160 * 1024**2
+
+
+def test_nested_parquet_role_column_named(tmp_path: Path) -> None:
+    table = pa.table({"case_id": pa.array([[1], [2]]), "activity": ["a", "b"],
+                      "timestamp": ["2026-01-01 10:00", "2026-01-01 11:00"]})
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, tmp_path / "n.parquet")
+    with pytest.raises(GosuprError, match=r"n\.parquet: column «case_id» \(case id\) holds nested"):
+        read_log(tmp_path / "n.parquet")
+
+
+def test_error_messages_stay_one_line(tmp_path: Path) -> None:
+    text = '"Колонка\n1";"Колонка\r\n2"\n1;2\n'
+    with pytest.raises(GosuprError) as err:
+        read_log(write(tmp_path / "m.csv", text))
+    assert "\n" not in str(err.value) and "\r" not in str(err.value)
+    assert "«Колонка 1», «Колонка 2»" in str(err.value)
+    with pytest.raises(GosuprError) as err:
+        read_log(write(tmp_path / "m2.csv", text), ColumnMap(case="a\nb"))
+    assert "\n" not in str(err.value) and "«a b»" in str(err.value)
+    nul = XES_HEAD + '<log><trace>\x00<event/></log>'
+    with pytest.raises(GosuprError, match="malformed XML") as err:
+        read_log(write(tmp_path / "nul.xes", nul))
+    assert "\n" not in str(err.value)
+
+
+def test_mixed_utf8_and_cp1251_refused(tmp_path: Path) -> None:
+    rows = "".join(f"Д-{i};Проверка документов;09.01.2024 10:00\n" for i in range(3000))
+    late = ("Д-9;Регистрация обращения;10.01.2024 10:00\n" * 5).encode("cp1251")
+    for name, head in (("long.csv", rows), ("short.csv", rows[:120])):
+        path = tmp_path / name
+        path.write_bytes(("Номер дела;Операция;Дата и время\n" + head).encode() + late)
+        with pytest.raises(GosuprError, match=rf"{name}: mixed encodings: line \d+ .*cp1251"):
+            read_log(path)
+
+
+def test_utf16_without_bom_doctype_refused(tmp_path: Path) -> None:
+    doc = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE log [<!ENTITY x SYSTEM '
+           '"file:///etc/passwd">]><log><trace><string key="concept:name" value="&x;"/></trace></log>')
+    for enc in ("utf-16-le", "utf-16-be"):
+        path = tmp_path / f"{enc}.xes"
+        path.write_bytes(doc.encode(enc))
+        with pytest.raises(GosuprError, match="DOCTYPE"):
+            read_log(path)
+
+
+def test_quoted_values_ending_in_pipe_sniffed_right(tmp_path: Path) -> None:
+    text = '"case";"activity";"timestamp";"x"\n' + '"1";"a";"01.01.2026 10:00";"|"\n' * 6
+    log = read_log(write(tmp_path / "p.csv", text))
+    assert (log.audit.delimiter, log.n_events, log.audit.dropped) == (";", 6, {})

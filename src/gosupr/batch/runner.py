@@ -7,7 +7,9 @@ so the output does not depend on which worker finished first.
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -21,7 +23,13 @@ from ..errors import GosuprError
 from . import gates as gate_rules
 from .config import BatchConfig, load_config
 from .inputs import InputFile, expand_inputs
-from .worker import OUTPUT_NAMES, count_findings, process_input
+from .worker import (
+    OUTPUT_NAMES,
+    count_findings,
+    process_input,
+    staging_prefix,
+    stop_worker,
+)
 
 SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"
@@ -194,6 +202,7 @@ def _run(
 def _run_pool(tasks: list[dict[str, Any]], workers: int, finished: Callable[[dict[str, Any]], None]) -> None:
     """Parallel run; if a worker dies (killed, out of memory) the inputs it left are reported failed."""
     ex = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init)
+    died = False
     try:
         pending: dict[Future, dict[str, Any]] = {ex.submit(process_input, t): t for t in tasks}
         while pending:
@@ -203,21 +212,50 @@ def _run_pool(tasks: list[dict[str, Any]], workers: int, finished: Callable[[dic
                 try:
                     finished(fut.result())
                 except BrokenProcessPool:
+                    died = True
                     finished(_died(task))
         ex.shutdown(wait=True)
     except BaseException:  # Ctrl-C, SIGTERM: stop the workers now rather than after their current input
         procs = list((getattr(ex, "_processes", None) or {}).values())
         ex.shutdown(wait=False, cancel_futures=True)
         for p in procs:
-            p.terminate()
+            p.terminate()  # SIGTERM: each worker removes its temporary folder and exits
+        _reap(procs)
+        _sweep_staging(tasks)
         raise
+    if died:  # a killed worker had no chance to remove its temporary folder
+        _sweep_staging(tasks)
+
+
+def _reap(procs: list[Any], timeout: float = 10.0) -> None:
+    """Wait for stopped workers; kill any that do not stop, so none outlives the batch."""
+    deadline = time.monotonic() + timeout
+    for p in procs:
+        p.join(max(0.0, deadline - time.monotonic()))
+    for p in procs:
+        if p.is_alive():
+            p.kill()
+            p.join(5.0)
+
+
+def _sweep_staging(tasks: list[dict[str, Any]]) -> None:
+    """Remove temporary folders left by workers that were killed before they could clean up."""
+    for t in tasks:
+        if not t.get("stem") or not t.get("out_dir"):
+            continue
+        pattern = os.path.join(glob.escape(t["out_dir"]), glob.escape(staging_prefix(t["stem"])) + "*")
+        for path in glob.glob(pattern):
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def _worker_init() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them; no traceback per worker on the terminal."""
+    """Workers leave Ctrl-C to the parent, which stops them with SIGTERM; on that a worker removes
+    its temporary folder and exits at once (no traceback per worker on the terminal)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, stop_worker)
 
 
 def _died(task: dict[str, Any]) -> dict[str, Any]:

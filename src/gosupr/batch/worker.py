@@ -4,13 +4,24 @@ Logs go through ingest → discover → analyze → reduce; BPMN models through 
 and the model rules (lint). Any failure becomes status "failed" with a one-line reason: one bad
 input never stops the others. Reasons and audits name the input by its label, never by an
 absolute path, so the batch's output stays the same on every machine.
+
+Each input's files are written into a hidden temporary folder beside the final one
+(`<out>/.<stem>.tmp-XXXX`) and renamed into place only when the input completes: an interrupted
+or failed input never leaves a complete-looking folder, and an earlier run's folder survives an
+interrupt untouched.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import tempfile
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +29,10 @@ from ..errors import GosuprError
 from ..mining.findings import SEVERITIES
 
 OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findings.json", "reduction": "reduction.json", "html": "report.html"}
+
+# The temporary folder this process is filling (or the earlier run's folder being thrown away):
+# removed by `discard_staging` on failure, interrupt, or a worker's SIGTERM.
+_staging: Path | None = None
 
 
 def process_input(task: dict[str, Any]) -> dict[str, Any]:
@@ -33,21 +48,29 @@ def process_input(task: dict[str, Any]) -> dict[str, Any]:
         "findings": count_findings([]),
         "outputs": {},
     }
+    final: Path | None = None
     try:
         if task["kind"] == "missing":
             raise GosuprError(task.get("problem") or "file not found", path=task["label"])
-        folder = Path(task["out_dir"]) / task["stem"]
-        _clear_previous(folder)
+        final = Path(task["out_dir"]) / task["stem"]
+        folder = _stage(final)
         if task["kind"] == "model":
             _model(task, folder, res)
         else:
             _log(task, folder, res)
+        _commit(folder, final)
     except GosuprError as e:
-        res.update(status="failed", reason=scrub(str(e), task))
+        res.update(status="failed", reason=scrub(_unstaged(str(e), final), task))
     except MemoryError:
         res.update(status="failed", reason="internal error: out of memory on this input; run it alone or with fewer --jobs")
     except Exception as e:  # noqa: BLE001 - a bug of ours on this input: report it, keep going with the others
-        res.update(status="failed", reason=scrub(f"internal error: {type(e).__name__}: {e}", task))
+        res.update(status="failed", reason=scrub(_unstaged(f"internal error: {type(e).__name__}: {e}", final), task))
+    finally:  # also on KeyboardInterrupt/SystemExit: no temporary folder is left behind
+        discard_staging()
+    if res["status"] == "failed":
+        res["outputs"] = {}
+        if final is not None:
+            _clear_previous(final)
     if task.get("timings"):
         res["seconds"] = round(time.perf_counter() - t0, 3)
     return res
@@ -175,15 +198,102 @@ def _write_page(folder: Path, task: dict[str, Any], res: dict[str, Any], page: s
     res["outputs"]["html"] = f"{task['stem']}/{target.name}"
 
 
+def staging_prefix(stem: str) -> str:
+    """Name prefix of an input's temporary folders (hidden; short enough for any file system)."""
+    return f".{stem[:64]}.tmp-"
+
+
+def _stage(final: Path) -> Path:
+    global _staging
+    _staging = Path(tempfile.mkdtemp(prefix=staging_prefix(final.name), dir=final.parent))
+    return _staging
+
+
+def _commit(folder: Path, final: Path) -> None:
+    """Swap the finished folder in for an earlier run's: old → trash, new → final, drop trash."""
+    global _staging
+    os.chmod(folder, 0o777 & ~_umask())  # mkdtemp makes 0700; outputs get ordinary permissions
+    trash = folder.with_name(folder.name + ".old")
+    with _signals_deferred():  # a signal between the two renames must not lose both folders
+        had_old = final.exists() or final.is_symlink()
+        if had_old:
+            os.replace(final, trash)
+        try:
+            os.replace(folder, final)
+        except BaseException:
+            if had_old:
+                os.replace(trash, final)
+            raise
+        _staging = trash if had_old else None
+    discard_staging()
+
+
+def discard_staging() -> None:
+    """Remove this process's temporary folder, if any (safe to call from a signal handler)."""
+    global _staging
+    path, _staging = _staging, None
+    if path is not None:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+
+
+def stop_worker(signum: int, frame: Any) -> None:
+    """A worker's SIGTERM (the parent stopping the pool): drop the half-written folder, then exit."""
+    discard_staging()
+    os._exit(128 + signum)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM for a few renames, then act on them as their handlers would have."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    old: dict[int, Any] = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(sig) is not None:  # None: a handler not set from Python, leave it
+            old[sig] = signal.signal(sig, lambda n, f: pending.append(n))
+    try:
+        yield
+    finally:
+        for held, handler in old.items():
+            signal.signal(held, handler)
+        for num in pending:
+            handler = old[num]
+            if callable(handler):
+                handler(num, None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(num)
+
+
+def _unstaged(text: str, final: Path | None) -> str:
+    """Messages name the final folder, never a temporary one."""
+    if final is None or _staging is None:
+        return text
+    return text.replace(str(_staging), str(final))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _clear_previous(folder: Path) -> None:
     """A re-run must not leave an earlier run's files beside a now failing input."""
     for name in OUTPUT_NAMES.values():
         try:
             (folder / name).unlink()
-        except FileNotFoundError:
+        except OSError:
             pass
     try:
-        folder.rmdir()  # only when now empty; recreated by the first output written
+        folder.rmdir()  # only when now empty: files of the user's own stay
     except OSError:
         pass
 

@@ -30,6 +30,7 @@ from gosupr.eventlog import (
     EventLog,
     IngestAudit,
 )
+from gosupr.ingest.columns import shown
 from gosupr.ingest.dates import parse_timestamps
 
 Column: TypeAlias = "pa.Array | pa.ChunkedArray"
@@ -163,7 +164,7 @@ def _nothing_left(raw: RawLog, dropped: dict[str, int], data: dict[str, Column],
         hint = "no row has as many fields as the header; check the delimiter and quoting"
     elif len(data["timestamp"]) and reasons["unparseable_timestamp"].all():
         vals = text(data["timestamp"]).drop_null()
-        example = f" (e.g. «{vals[0].as_py()[:40]}»)" if len(vals) else " (all empty)"
-        hint = (f"timestamps in «{raw.columns.get('timestamp')}» did not parse{example}; use "
+        example = f" (e.g. «{shown(vals[0].as_py(), 40)}»)" if len(vals) else " (all empty)"
+        hint = (f"timestamps in «{shown(raw.columns.get('timestamp', ''))}» did not parse{example}; use "
                 f"dd.mm.yyyy hh:mm or ISO dates, or pick another column with --timestamp")
     return f"no usable rows: {raw.rows_read} read, all dropped ({parts}); {hint}"

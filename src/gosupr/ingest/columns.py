@@ -100,10 +100,20 @@ def _stem_match(role: str, norm: str) -> bool:
             and not any(s in norm for s in never))
 
 
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """Text from the file as it may appear in a one-line message: control characters and line
+    breaks collapsed to one space, cut to `limit` characters."""
+    one = _CONTROLS.sub(" ", text).strip()
+    return one if len(one) <= limit else one[: limit - 1] + "…"
+
+
 def _seen(headers: list[str]) -> str:
-    shown = [h if h.strip() else "(unnamed)" for h in headers[:40]]
+    names = [shown(h) or "(unnamed)" for h in headers[:40]]
     more = f" … ({len(headers)} in all)" if len(headers) > 40 else ""
-    return ", ".join(f"«{h}»" for h in shown) + more
+    return ", ".join(f"«{h}»" for h in names) + more
 
 
 def find_header(headers: list[str], wanted: str) -> str | None:
@@ -125,7 +135,7 @@ def resolve(headers: list[str], override: ColumnMap | None, source: str) -> dict
         hit = find_header(headers, wanted)
         if hit is None:
             raise GosuprError(
-                f"column «{wanted}» given for {ROLE_FLAG[role]} is not in the file; headers seen: "
+                f"column «{shown(wanted)}» given for {ROLE_FLAG[role]} is not in the file; headers seen: "
                 f"{_seen(headers)}", path=source)
         out[role] = hit
     taken = set(out.values())

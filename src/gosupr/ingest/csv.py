@@ -5,7 +5,8 @@ fields containing delimiters or line breaks do not mislead it); Arrow then reads
 columns, all as strings, multi-threaded. Encoding: BOMs first, then strict UTF-8 on the sample,
 then cp1251 (charset-normalizer only when even cp1251 fails); a file whose sample is UTF-8 but
 whose body is not is re-read as cp1251, unless it is mostly valid UTF-8 with a few corrupt bytes
-(those are replaced, and the encoding says so). Rows with the wrong number of fields are dropped and
+(those are replaced, and the encoding says so); UTF-8 mixed with cp1251 words is refused, naming
+the first bad line (one of the two halves would silently turn into mojibake). Rows with the wrong number of fields are dropped and
 counted as `malformed_row`. An Excel `sep=;` first line is honoured, title lines above the header
 (one field wide) are skipped, and a trailing delimiter on every data row (or only on the header)
 is tolerated.
@@ -36,7 +37,7 @@ _BARE_TIME = re.compile(r"^\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?$")
 _BINARY = "binary data, not a text table; give a CSV, XES, XES.gz or Parquet event log"
 
 
-def _detect_encoding(data: bytes, source: str) -> tuple[str, int]:
+def _detect_encoding(data: bytes | bytearray, source: str) -> tuple[str, int]:
     """(encoding, BOM length) from BOMs and a strict decode of the sample."""
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig", 3
@@ -49,7 +50,7 @@ def _detect_encoding(data: bytes, source: str) -> tuple[str, int]:
         codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=len(data) <= HEAD)
         return "utf-8", 0
     except UnicodeDecodeError:
-        pass
+        _check_mixed(sample.decode("utf-8", errors="replace"), source)
     try:
         sample.decode("cp1251")
         return "cp1251", 0
@@ -63,21 +64,39 @@ def _detect_encoding(data: bytes, source: str) -> tuple[str, int]:
     return best.encoding, 0
 
 
-def _to_utf8(data: bytes, encoding: str) -> bytes:
+def _to_utf8(data: bytes | bytearray, encoding: str) -> bytes:
     return data.decode(encoding, errors="replace").encode("utf-8")
 
 
-def _repair_utf8(data: bytes) -> tuple[bytes, str]:
-    """The sample was UTF-8 but the body is not: cp1251 after all, or UTF-8 with a few bad bytes?"""
+_UTF8_WORD = re.compile(r"[\u0400-\u04ff]{3,}")  # 3 Cyrillic letters: never cp1251 by accident
+
+
+def _check_mixed(text: str, source: str) -> None:
+    """Refuse a file stitched from UTF-8 and cp1251 exports: either way half of it would turn
+    into mojibake. Mixed = real UTF-8 Cyrillic words (≥ 4 of ≥ 3 letters; cp1251 bytes pair into
+    valid UTF-8 only by accident, one letter at a time) plus runs of ≥ 3 undecodable bytes
+    (words in a one-byte encoding, not a stray corrupt byte)."""
+    if text.count("\ufffd" * 3) < 2 or len(list(itertools.islice(_UTF8_WORD.finditer(text), 4))) < 4:
+        return
+    line = text.count("\n", 0, text.index("\ufffd")) + 1
+    raise GosuprError(f"mixed encodings: line {line} and others are not UTF-8 (looks like "
+                      f"cp1251) while the rest is UTF-8; re-export the file in one encoding",
+                      path=source)
+
+
+def _repair_utf8(data: bytes | bytearray, source: str) -> tuple[bytes, str]:
+    """The sample was UTF-8 but the body is not: cp1251 after all, UTF-8 with a few bad bytes,
+    or both encodings mixed (refused)?"""
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
     multibyte = len(data) - len(text)  # ≈ number of valid non-ASCII UTF-8 characters
+    _check_mixed(text, source)
     if bad * 10 < multibyte:  # mostly valid UTF-8 (e.g. Cyrillic): keep it, replace the junk
         return text.encode("utf-8"), "utf-8 (invalid bytes replaced)"
     return _to_utf8(data, "cp1251"), "cp1251"
 
 
-def _sample_text(buf: bytes, complete: bool, source: str) -> str:
+def _sample_text(buf: bytes | bytearray, complete: bool, source: str) -> str:
     text = buf.decode("utf-8", errors="replace").lstrip("\ufeff")
     if not complete and "\n" in text:
         text = text[: text.rindex("\n") + 1]  # drop the partial last line
@@ -95,6 +114,7 @@ class Layout:
     headers: list[str]
     rows: list[list[str]]  # sample data rows after the header
     skip_lines: int  # physical lines up to and including the header (Arrow's skip_rows)
+    header_line: int = 1  # physical line the header starts on
 
 
 def _parse(text: str, delim: str, offset: int = 0) -> Layout | None:
@@ -102,7 +122,7 @@ def _parse(text: str, delim: str, offset: int = 0) -> Layout | None:
     reader = csv.reader(io.StringIO(text), delimiter=delim, quotechar='"')
     rows: list[list[str]] = []
     header: list[str] | None = None
-    end = 0
+    end = start = 0
     try:
         for row in reader:
             if header is None:
@@ -110,6 +130,8 @@ def _parse(text: str, delim: str, offset: int = 0) -> Layout | None:
                     header, end = row, reader.line_num
                 elif reader.line_num > 10:
                     return None
+                else:
+                    start = reader.line_num
             elif row:
                 rows.append(row)
                 if len(rows) >= 500:
@@ -119,7 +141,7 @@ def _parse(text: str, delim: str, offset: int = 0) -> Layout | None:
     if header is None:
         return None
     headers = [h.strip().lstrip("\ufeff") for h in header]
-    return Layout(delim, _fit(headers, rows), rows, end + offset)
+    return Layout(delim, _fit(headers, rows), rows, end + offset, start + 1 + offset)
 
 
 def _fit(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -136,19 +158,23 @@ def _fit(headers: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def sniff(text: str) -> Layout | None:
-    """The delimiter giving the most consistent field count (≥ 2 fields); Excel's `sep=` wins."""
+    """The delimiter giving the most consistent field count (≥ 2 fields); Excel's `sep=` wins.
+
+    No data rows score 0 (a wrong delimiter can swallow the whole sample into a quoted
+    multi-line "header"); among equals a header on the first line wins, then more columns.
+    """
     forced = re.match(r"\s*sep=(.)[ \t]*\r?\n", text)
     if forced:
         return _parse(text[forced.end():], forced.group(1), offset=1)
-    best: tuple[tuple[float, int, int], Layout] | None = None
+    best: tuple[tuple[float, bool, int, int], Layout] | None = None
     for rank, delim in enumerate(DELIMITERS):
         layout = _parse(text, delim)
         if layout is None:
             continue
         width = len(layout.headers)
         body = layout.rows
-        consistent = sum(len(r) == width for r in body) / len(body) if body else 1.0
-        score = (consistent, width, -rank)
+        consistent = sum(len(r) == width for r in body) / len(body) if body else 0.0
+        score = (consistent, layout.header_line == 1, width, -rank)
         if best is None or score > best[0]:
             best = (score, layout)
     return best[1] if best else None
@@ -192,10 +218,13 @@ def _read_table(buf: pa.Buffer, names: list[str], wanted: list[str], delim: str,
     return table, next(bad)
 
 
-def _load(path: Path, source: str, max_bytes: int, size: int, gz: bool) -> tuple[bytes, str, int]:
+def _load(path: Path, source: str, max_bytes: int, size: int,
+          gz: bool) -> tuple[bytes | bytearray, str, int]:
     """(UTF-8 bytes, source encoding, BOM length), with the size cap applied."""
-    if gz:
-        data = b"".join(stream(path, source, max_bytes))
+    if gz:  # grown in place: no list of chunks plus a joined copy; bombs stop in stream()
+        data: bytes | bytearray = bytearray()
+        for chunk in stream(path, source, max_bytes):
+            data += chunk
     else:
         if size > max_bytes:
             raise too_big(source, max_bytes)
@@ -206,7 +235,7 @@ def _load(path: Path, source: str, max_bytes: int, size: int, gz: bool) -> tuple
     return data, encoding, bom
 
 
-def _read_roles(data: bytes, bom: int, encoding: str, layout: Layout, wanted: list[str],
+def _read_roles(data: bytes | bytearray, bom: int, encoding: str, layout: Layout, wanted: list[str],
                 source: str) -> tuple[pa.Table, int, str]:
     """Arrow read of the wanted columns; (table, malformed rows, final encoding)."""
     names = [f"c{i}" for i in range(len(layout.headers))]
@@ -217,7 +246,7 @@ def _read_roles(data: bytes, bom: int, encoding: str, layout: Layout, wanted: li
         except pa.ArrowInvalid as exc:
             if "utf8" not in str(exc).lower() or not encoding.startswith("utf-8"):
                 raise
-            fixed, encoding = _repair_utf8(data[bom:])
+            fixed, encoding = _repair_utf8(data[bom:], source)
             return (*_read_table(pa.py_buffer(fixed), *args), encoding)
     except pa.ArrowInvalid as exc:
         msg = str(exc).splitlines()[0][:200]

@@ -1,5 +1,6 @@
-"""Parquet via pyarrow: only the role columns are read; any column type is accepted
-(strings, dictionaries, numbers as case ids, timestamps with or without time zone, dates)."""
+"""Parquet via pyarrow: only the role columns are read; any scalar column type is accepted
+(strings, dictionaries, numbers as case ids, timestamps with or without time zone, dates);
+nested role columns (lists, structs, maps) are refused by name."""
 
 from __future__ import annotations
 
@@ -14,6 +15,20 @@ from gosupr.ingest.build import RawLog
 from gosupr.ingest.sniff import too_big
 
 
+def _check_types(schema: pa.Schema, mapping: dict[str, str], source: str) -> None:
+    """Role columns must hold scalars: a list/struct/map column is not a case id or activity."""
+    for role, header in mapping.items():
+        t = schema.field(header).type
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        if pa.types.is_nested(t):
+            raise GosuprError(
+                f"column «{cols.shown(header)}» ({cols.ROLE_HUMAN.get(role, role)}) holds nested "
+                f"values ({t}), not text, numbers or dates; flatten it"
+                + (f" or pick another column with {cols.ROLE_FLAG[role]}" if role in cols.ROLE_FLAG
+                   else " or rename it"), path=source)
+
+
 def read_parquet(path: Path, source: str, override: cols.ColumnMap | None, max_bytes: int,
                  size: int) -> RawLog:
     """Read the role columns of a Parquet event log."""
@@ -23,6 +38,7 @@ def read_parquet(path: Path, source: str, override: cols.ColumnMap | None, max_b
         pf = pq.ParquetFile(path)
         headers = pf.schema_arrow.names
         mapping = cols.resolve(headers, override, source)
+        _check_types(pf.schema_arrow, mapping, source)
         table = pf.read(columns=sorted(set(mapping.values())))
     except (pa.ArrowException, OSError) as exc:
         msg = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__

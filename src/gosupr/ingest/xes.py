@@ -2,7 +2,11 @@
 
 XML is untrusted. Before any parser sees it, the (decompressed) stream is read in 1 MiB chunks,
 counted against the size cap, and searched for `<!DOCTYPE`/`<!ENTITY`, which are refused (XES
-needs no DTD, and entity expansion is the classic XML bomb). rustxes then reads the file; it
+needs no DTD, and entity expansion is the classic XML bomb); UTF-16/32 files (with or without a
+BOM) are searched with their zero bytes removed. The same pass counts element nesting with numpy
+(quoted attribute values, comments and CDATA blanked first) and refuses more than 256 levels:
+rustxes recurses per level and overflows its stack (SIGSEGV) on deep files. rustxes then reads
+the file; it
 panics on malformed input (and prints to stderr), so it runs with stdout/stderr silenced and any
 failure falls back to lxml iterparse (no entities, no network, no huge trees), which either reads
 the file or reports the line of the XML error. Files declaring a non-UTF-8 encoding go straight
@@ -22,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 
 from gosupr.errors import GosuprError
@@ -36,26 +41,111 @@ _DECL = re.compile(rb'^\s*<\?xml[^>]*?encoding\s*=\s*["\']([A-Za-z0-9._-]+)["\']
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _UTF8 = {"utf-8", "utf8", "us-ascii", "ascii"}
 _ATTRS = {"string", "date", "int", "float", "boolean", "id"}
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+MAX_DEPTH = 256  # libxml2's own limit without XML_PARSE_HUGE; XES needs about 10
+_MARKUP = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.DOTALL)  # may hold '<'
+_TAG = re.compile(rb"<[^\s/>]*(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")  # exact, for odd segments
+_LT, _SLASH, _GT, _BANG, _QUERY, _DQ, _SQ = (ord(c) for c in "</>!?\"'")
+
+
+def _wide(first: bytes) -> bool:
+    """UTF-16/32, as libxml2 tells them from the first four bytes (a BOM or zero bytes)."""
+    return first.startswith(_WIDE_BOMS) or b"\x00" in first[:4]
+
+
+class _Depth:
+    """Running maximum of element nesting over a byte stream, vectorised per chunk.
+
+    Chunks are cut before their last '<'. A raw '<' cannot occur inside an attribute value, so
+    each '<' starts a tag outside quotes: the tag ends at the first '>' after it with an even
+    number of '"' in between (segments holding a "'" are matched exactly by regex instead).
+    '<name' is +1, '</' is -1, a tag ending in '/>' is -1; comments, CDATA and PIs are removed.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.rest = b""
+
+    def feed(self, chunk: bytes, final: bool = False) -> int:
+        """Feed the next bytes; returns the deepest level reached so far in them."""
+        data = self.rest + chunk
+        cut = len(data) if final else data.rfind(b"<")
+        if cut <= 0:
+            self.rest = data
+            return self.depth
+        self.rest = b"" if final else data[cut:]
+        if data.find(b"<!", 0, cut) >= 0 or data.find(b"<?", 0, cut) >= 0:
+            data = _MARKUP.sub(b"", data[:cut])
+            cut = len(data)
+        if cut == len(data):
+            data += b" "  # every '<' needs a next byte
+        arr = np.frombuffer(data, dtype=np.uint8, count=cut + 1)
+        body = arr[:-1]
+        special = body == _LT
+        for byte in (_GT, _DQ, _SQ) if data.find(b"'", 0, cut) >= 0 else (_GT, _DQ):
+            special |= body == byte
+        where = np.flatnonzero(special)  # then work on the few marked positions only
+        kind = arr[where]
+        lts, gts = where[kind == _LT], where[kind == _GT]
+        dqs, sqs = where[kind == _DQ], where[kind == _SQ]
+        if not len(lts):
+            return self.depth
+        nxt = arr[lts + 1]
+        step = ((nxt != _SLASH) & (nxt != _BANG) & (nxt != _QUERY)).astype(np.int64)
+        step[nxt == _SLASH] = -1
+        gts = gts[gts > lts[0]]
+        seg = np.searchsorted(lts, gts, side="right") - 1  # the tag each '>' follows
+        quotes = np.searchsorted(dqs, gts) - np.searchsorted(dqs, lts)[seg]
+        gts, seg = gts[(quotes & 1) == 0], seg[(quotes & 1) == 0]
+        first_seg, first = np.unique(seg, return_index=True)
+        ends = gts[first]
+        closing = arr[ends - 1] == _SLASH
+        odd = np.zeros(len(lts), dtype=bool)
+        odd[np.searchsorted(lts, sqs[sqs > lts[0]], side="right") - 1] = True
+        closing &= ~odd[first_seg]
+        extra = []
+        for t in np.flatnonzero(odd & (step == 1)):  # rare: a "'" in the tag or after it
+            m = _TAG.match(data, int(lts[t]), cut)
+            if m and m.group().endswith(b"/>"):
+                extra.append(m.end() - 1)
+        ends = np.concatenate([ends[closing], np.array(extra, dtype=lts.dtype)])
+        pos = np.concatenate([lts, ends])
+        order = np.argsort(pos, kind="stable")
+        levels = np.cumsum(np.concatenate([step, np.full(len(ends), -1)])[order])
+        peak = self.depth + int(levels.max())
+        self.depth += int(levels[-1])
+        return peak
 
 
 def scan(path: Path, source: str, max_bytes: int) -> str | None:
-    """Refuse DTDs and oversize input; return the declared encoding (lower case), if any."""
+    """Refuse DTDs, deep nesting and oversize input; return the declared encoding, if any."""
     declared: str | None = None
     tail = b""
-    utf16 = False
+    wide = False
+    depth = _Depth()
     for i, chunk in enumerate(stream(path, source, max_bytes)):
         if i == 0:
-            utf16 = chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
+            wide = _wide(chunk)
             m = _DECL.match(chunk.lstrip(b"\xef\xbb\xbf"))
-            declared = "utf-16" if utf16 else (m.group(1).decode().lower() if m else None)
+            declared = "utf-16" if wide else (m.group(1).decode().lower() if m else None)
         window = tail + chunk
-        if utf16:
+        if wide:
             window = window.replace(b"\x00", b"")
         if _DTD.search(window):
             raise GosuprError("contains a DOCTYPE/ENTITY declaration, refused for safety (XES "
                               "needs none); remove it and read the file again", path=source)
         tail = chunk[-32:]
+        if not wide and depth.feed(chunk) > MAX_DEPTH:  # wide files go to lxml, which limits
+            raise _too_deep(source)
+    if not wide and depth.feed(b"", final=True) > MAX_DEPTH:
+        raise _too_deep(source)
     return declared
+
+
+def _too_deep(source: str) -> GosuprError:
+    return GosuprError(f"XML elements nested deeper than {MAX_DEPTH} levels (depth limit), "
+                       f"refused for safety (XES needs about 10); export the log again",
+                       path=source)
 
 
 _quiet_lock = threading.Lock()
@@ -141,7 +231,7 @@ def _iterparse(path: Path, source: str, gz: bool) -> pa.Table:
                     del trace.getparent()[0]
             root = ctx.root
     except etree.XMLSyntaxError as exc:
-        msg = re.sub(r",? line \d+, column \d+$", "", str(exc.msg))
+        msg = re.sub(r",? line \d+, column \d+$", "", " ".join(str(exc.msg).split())).rstrip(" ,")
         raise GosuprError(f"malformed XML at line {exc.lineno}: {msg}; the file may be "
                           f"truncated, export it again", path=source) from None
     except (OSError, EOFError, zlib.error) as exc:

@@ -52,8 +52,20 @@ def to_pm4py_frame(log: EventLog) -> pd.DataFrame:
     return df
 
 
+#: above these, pm4py's IMf recursion does not finish in reasonable time (its fall-throughs rebuild
+#: the DFG in pure Python per candidate activity); discovery then runs IMd on a filtered DFG.
+MAX_VARIANTS_FOR_IMF = 5_000
+MAX_ACTIVITIES_FOR_IMF = 120
+
+
 def discover_model(log: EventLog, noise: float = 0.2, name: str | None = None) -> ProcessModel:
-    """BPMN from pm4py's inductive miner, with stable ids and gosupr's own layout."""
+    """BPMN from pm4py's inductive miner, with stable ids and gosupr's own layout.
+
+    The miner is fed the log's variants directly (each distinct trace once, with its count), which
+    is what pm4py builds internally from a frame, at a fraction of the cost. Hostile shapes (tens of
+    thousands of variants, hundreds of activities) go to IMd on a noise-filtered directly-follows
+    graph instead, so discovery stays bounded; `model.method` says which path was taken.
+    """
     from .._pm4py import pm4py, quiet
     from ..bpmn.layout import layout
     from .to_pm4py import from_pm4py_bpmn
@@ -63,16 +75,68 @@ def discover_model(log: EventLog, noise: float = 0.2, name: str | None = None) -
     if not 0.0 <= noise <= 1.0:
         raise GosuprError(f"--noise must be between 0 and 1, got {noise}")
     pm = pm4py()
-    frame = to_pm4py_frame(log)
+    v = log.variants
+    hostile = len(v) > MAX_VARIANTS_FOR_IMF or len(log.activities) > MAX_ACTIVITIES_FOR_IMF
     with quiet():
-        bpmn = pm.discover_bpmn_inductive(
-            frame,
-            noise_threshold=noise,
-            activity_key="concept:name",
-            case_id_key="case:concept:name",
-            timestamp_key="time:timestamp",
-        )
+        tree = _tree_from_dfg(log, noise) if hostile else _tree_from_variants(v.traces, v.counts, noise)
+        bpmn = pm.convert_to_bpmn(tree)
     model = from_pm4py_bpmn(bpmn)
     model.name = name or log.name
     model.diagrams = [layout(model)]
     return model
+
+
+def discovery_method(log: EventLog) -> str:
+    v = log.variants
+    if len(v) > MAX_VARIANTS_FOR_IMF or len(log.activities) > MAX_ACTIVITIES_FOR_IMF:
+        return "inductive miner (IMd) on a noise-filtered directly-follows graph"
+    return "inductive miner (IMf) on variants"
+
+
+def _tree_from_variants(traces: list[tuple[str, ...]], counts: np.ndarray, noise: float) -> Any:
+    from collections import Counter
+
+    from pm4py.algo.discovery.inductive.dtypes.im_ds import IMDataStructureUVCL
+    from pm4py.algo.discovery.inductive.variants.im import IMUVCL
+    from pm4py.algo.discovery.inductive.variants.imf import IMFUVCL
+    from pm4py.objects.process_tree.utils import generic as pt_util
+
+    uvcl: Counter = Counter({t: int(c) for t, c in zip(traces, counts)})
+    params = {"noise_threshold": noise, "multiprocessing": False, "disable_fallthroughs": False}
+    miner = IMFUVCL(params) if noise > 0 else IMUVCL(params)
+    tree = miner.apply(IMDataStructureUVCL(uvcl), params)
+    tree = pt_util.fold(tree)
+    pt_util.tree_sort(tree)
+    return tree
+
+
+def _tree_from_dfg(log: EventLog, noise: float) -> Any:
+    """IMd on the directly-follows graph, edges below `noise` × the source's strongest edge dropped."""
+    from pm4py.algo.discovery.inductive.dtypes.im_dfg import InductiveDFG
+    from pm4py.algo.discovery.inductive.dtypes.im_ds import IMDataStructureDFG
+    from pm4py.algo.discovery.inductive.variants.imd import IMD
+    from pm4py.objects.dfg.obj import DFG
+    from pm4py.objects.process_tree.utils import generic as pt_util
+
+    df = log.df
+    starts, lengths = log.case_bounds
+    codes = df[ACTIVITY].cat.codes.to_numpy()
+    cats = df[ACTIVITY].cat.categories
+    same_case = np.ones(len(codes), dtype=bool)
+    same_case[starts] = False  # row i and i-1 belong to one case unless i starts a case
+    src, dst = codes[:-1][same_case[1:]], codes[1:][same_case[1:]]
+    pairs = pd.DataFrame({"a": src, "b": dst}).value_counts()
+    strongest = pairs.groupby(level="a").transform("max")
+    kept = pairs[pairs >= noise * strongest]
+    graph = {(str(cats[a]), str(cats[b])): int(n) for (a, b), n in kept.items()}
+    first = pd.Series(codes[starts]).value_counts()
+    last = pd.Series(codes[starts + lengths - 1]).value_counts()
+    dfg = DFG(
+        graph=graph,
+        start_activities={str(cats[a]): int(n) for a, n in first.items()},
+        end_activities={str(cats[a]): int(n) for a, n in last.items()},
+    )
+    tree = IMD({}).apply(IMDataStructureDFG(InductiveDFG(dfg=dfg, skip=False)), {})
+    tree = pt_util.fold(tree)
+    pt_util.tree_sort(tree)
+    return tree
