@@ -164,6 +164,14 @@ def test_csv_round_trip_keeps_every_event(log: dict) -> None:
         data = _write(log)
     except UnicodeEncodeError:
         assume(False)  # a value cp1251 cannot hold
+    if log["encoding"] == "cp1251":
+        # bytes that decode as both cp1251 and UTF-8 (e.g. «В«» is also UTF-8 «) cannot be told
+        # apart; a real cp1251 export has Russian words, which settle it
+        try:
+            data.decode("utf-8")
+            assume(False)
+        except UnicodeDecodeError:
+            pass
     got = _read_bytes(data, ".csv")
     assert got.audit.dropped == {}
     assert got.audit.rows_read == got.n_events == len(log["events"])
