@@ -137,6 +137,11 @@ def resolve(headers: list[str], override: ColumnMap | None, source: str) -> dict
             raise GosuprError(
                 f"column «{shown(wanted)}» given for {ROLE_FLAG[role]} is not in the file; headers seen: "
                 f"{_seen(headers)}", path=source)
+        clash = next((r for r, h in out.items() if h == hit), None)
+        if clash is not None:
+            raise GosuprError(
+                f"column «{shown(hit)}» is given for both {ROLE_FLAG[clash]} and {ROLE_FLAG[role]}; "
+                "each role needs its own column", path=source)
         out[role] = hit
     taken = set(out.values())
     norms = [(h, normalise(h)) for h in headers]
