@@ -22,7 +22,8 @@ class EventFrame:
     """Per-event arrays the transformations share (computed once)."""
 
     case: np.ndarray  # case code per event
-    act: np.ndarray  # activity label per event (object array)
+    act: np.ndarray  # activity code per event (category codes: no per-event strings)
+    labels: dict[str, int]  # activity label -> code
     pos: np.ndarray  # position within case
     starts: np.ndarray  # row offset of each event's case
     gap_s: np.ndarray  # seconds since the previous event of the case (0 for the first)
@@ -40,11 +41,16 @@ class EventFrame:
         gap[pos == 0] = 0.0
         return cls(
             case=df[CASE].cat.codes.to_numpy(),
-            act=df[ACTIVITY].astype(str).to_numpy(dtype=object),
+            act=df[ACTIVITY].cat.codes.to_numpy(),
+            labels={str(c): i for i, c in enumerate(df[ACTIVITY].cat.categories)},
             pos=pos,
             starts=row_start,
             gap_s=gap,
         )
+
+    def is_(self, *labels: str) -> np.ndarray:
+        """Per event: is its activity one of `labels`?"""
+        return np.isin(self.act, [self.labels[a] for a in labels if a in self.labels])
 
     def first_pos(self, mask: np.ndarray) -> np.ndarray:
         """Per event: position of the first event of its case where `mask` holds (-1 if none)."""
@@ -67,15 +73,15 @@ def _drop_repeats_in_run(ev: EventFrame, f: Finding) -> np.ndarray:
     a = set(f.activities)
     same_prev = np.zeros(len(ev.act), dtype=bool)
     same_prev[1:] = (ev.act[1:] == ev.act[:-1]) & (ev.pos[1:] > 0)
-    return same_prev & np.isin(ev.act, list(a))
+    return same_prev & ev.is_(*a)
 
 
 def _collapse(ev: EventFrame, f: Finding, until_any_member: bool) -> np.ndarray:
     """Keep the first pass of the anchor step (the finding's first activity); drop the loop's steps
     after it, up to its last repetition (or up to the last of any member, for ping-pong)."""
     members = list(set(f.activities))
-    in_loop = np.isin(ev.act, members)
-    is_anchor = ev.act == f.activities[0]
+    in_loop = ev.is_(*members)
+    is_anchor = ev.is_(f.activities[0])
     first = ev.first_pos(is_anchor)
     last = ev.last_pos(in_loop if until_any_member else is_anchor)
     return in_loop & (first >= 0) & (ev.pos > first) & (ev.pos <= last)
@@ -93,12 +99,12 @@ def _cut_rounds(ev: EventFrame, f: Finding) -> np.ndarray:
 
 def _drop_last(ev: EventFrame, f: Finding) -> np.ndarray:
     """duplicate_step: the second of the pair repeats the first's work."""
-    return ev.act == f.activities[-1]
+    return ev.is_(f.activities[-1])
 
 
 def _drop_all(ev: EventFrame, f: Finding) -> np.ndarray:
     """redundant_approval, bypassable_step: the step itself goes."""
-    return np.isin(ev.act, f.activities)
+    return ev.is_(*f.activities)
 
 
 TRANSFORMS: dict[str, Callable[[EventFrame, Finding], np.ndarray]] = {
