@@ -19,6 +19,7 @@ import csv
 import io
 import itertools
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,17 +205,24 @@ def _read_table(buf: pa.Buffer, names: list[str], wanted: list[str], delim: str,
         next(bad)
         return "skip"
 
-    table = pacsv.read_csv(
-        pa.BufferReader(buf),
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip),
-        parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
-                                          newlines_in_values=True, ignore_empty_lines=True,
-                                          invalid_row_handler=on_invalid),
-        convert_options=pacsv.ConvertOptions(include_columns=wanted,
-                                             column_types={w: pa.string() for w in wanted},
-                                             strings_can_be_null=False,
-                                             quoted_strings_can_be_null=False),
-    )
+    # When a malformed row is not valid UTF-8, Arrow cannot hand it to the handler: it prints
+    # "Exception ignored" through sys.unraisablehook and raises ArrowInvalid, which the caller
+    # turns into a retry or one clear error. Keep that print off the user's stderr.
+    hook, sys.unraisablehook = sys.unraisablehook, lambda _u: None
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(buf),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip),
+            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
+                                              newlines_in_values=True, ignore_empty_lines=True,
+                                              invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(include_columns=wanted,
+                                                 column_types={w: pa.string() for w in wanted},
+                                                 strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False),
+        )
+    finally:
+        sys.unraisablehook = hook
     return table, next(bad)
 
 
