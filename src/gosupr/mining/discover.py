@@ -64,7 +64,7 @@ def discover_model(log: EventLog, noise: float = 0.2, name: str | None = None) -
     The miner is fed the log's variants directly (each distinct trace once, with its count), which
     is what pm4py builds internally from a frame, at a fraction of the cost. Hostile shapes (tens of
     thousands of variants, hundreds of activities) go to IMd on a noise-filtered directly-follows
-    graph instead, so discovery stays bounded; `model.method` says which path was taken.
+    graph instead, so discovery stays bounded; `discovery_method(log)` says which path is taken.
     """
     from .._pm4py import pm4py, quiet
     from ..bpmn.layout import layout
@@ -76,9 +76,8 @@ def discover_model(log: EventLog, noise: float = 0.2, name: str | None = None) -
         raise GosuprError(f"--noise must be between 0 and 1, got {noise}")
     pm = pm4py()
     v = log.variants
-    hostile = len(v) > MAX_VARIANTS_FOR_IMF or len(log.activities) > MAX_ACTIVITIES_FOR_IMF
     with quiet():
-        tree = _tree_from_dfg(log, noise) if hostile else _tree_from_variants(v.traces, v.counts, noise)
+        tree = _tree_from_dfg(log, noise) if _hostile(log) else _tree_from_variants(v.traces, v.counts, noise)
         bpmn = pm.convert_to_bpmn(tree)
     model = from_pm4py_bpmn(bpmn)
     model.name = name or log.name
@@ -86,9 +85,13 @@ def discover_model(log: EventLog, noise: float = 0.2, name: str | None = None) -
     return model
 
 
+def _hostile(log: EventLog) -> bool:
+    return len(log.variants) > MAX_VARIANTS_FOR_IMF or len(log.activities) > MAX_ACTIVITIES_FOR_IMF
+
+
 def discovery_method(log: EventLog) -> str:
-    v = log.variants
-    if len(v) > MAX_VARIANTS_FOR_IMF or len(log.activities) > MAX_ACTIVITIES_FOR_IMF:
+    """Which path `discover_model` takes for this log, for reports."""
+    if _hostile(log):
         return "inductive miner (IMd) on a noise-filtered directly-follows graph"
     return "inductive miner (IMf) on variants"
 

@@ -435,12 +435,7 @@ def match_processes(before: ProcessModel, after: ProcessModel, node_map: dict[st
 
 def match_pools(before: ProcessModel, after: ProcessModel, process_map: dict[str, str]) -> list[Match]:
     """Pools by id, then by normalised name, then by the process they hold."""
-    fwd: dict[str, Match] = {}
-    back: set[str] = set()
-    for pid in before.participants:
-        if pid in after.participants:
-            fwd[pid] = Match(pid, pid, BY_ID, 1.0, "pool")
-            back.add(pid)
+    fwd, back = _containers_by_id(before.participants, after.participants, "pool")
     _by_name(before.participants, after.participants, fwd, back, "pool")
     proc_owner = {p.process: pid for pid, p in after.participants.items() if p.process and pid not in back}
     for pid, p in before.participants.items():
@@ -451,6 +446,12 @@ def match_pools(before: ProcessModel, after: ProcessModel, process_map: dict[str
             fwd[pid] = Match(pid, target, BY_CONTENT, 1.0, "pool")
             back.add(target)
     return list(fwd.values())
+
+
+def _containers_by_id(left: dict, right: dict, kind: str) -> tuple[dict[str, Match], set[str]]:
+    """Containers whose id stands on both sides (lanes, pools): forward matches and taken right ids."""
+    fwd = {i: Match(i, i, BY_ID, 1.0, kind) for i in left if i in right}
+    return fwd, set(fwd)
 
 
 def _by_name(left: dict, right: dict, fwd: dict[str, Match], back: set[str], kind: str) -> None:
@@ -472,12 +473,7 @@ def _by_name(left: dict, right: dict, fwd: dict[str, Match], back: set[str], kin
 
 def match_lanes(before: ProcessModel, after: ProcessModel, node_map: dict[str, str]) -> list[Match]:
     """Lanes by id, then normalised name, then by members kept together (a renamed lane)."""
-    fwd: dict[str, Match] = {}
-    back: set[str] = set()
-    for lid in before.lanes:
-        if lid in after.lanes:
-            fwd[lid] = Match(lid, lid, BY_ID, 1.0, "lane")
-            back.add(lid)
+    fwd, back = _containers_by_id(before.lanes, after.lanes, "lane")
     _by_name(before.lanes, after.lanes, fwd, back, "lane")
     members_b: dict[str, set[str]] = {}
     members_a: dict[str, set[str]] = {}

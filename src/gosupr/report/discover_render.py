@@ -14,11 +14,12 @@ from .i18n import t
 
 def document(res: DiscoverResult) -> dict[str, Any]:
     from ..mining.analyze import headline
+    from ..mining.discover import discovery_method
 
     body: dict[str, Any] = {
         "log": res.log.audit.to_dict(),
         "summary": res.summary.to_dict(),
-        "model": {"noise_threshold": res.noise, **res.model.summary()},
+        "model": {"noise_threshold": res.noise, "method": discovery_method(res.log), **res.model.summary()},
         "output": str(res.output) if res.output else None,
         "findings_headline": headline(res.findings, res.log),
         "findings": [f.to_dict() for f in res.findings],
