@@ -561,6 +561,15 @@ def test_deep_xes_nesting_refused_before_rustxes(tmp_path: Path) -> None:
     assert log.n_events == 1
 
 
+def test_nesting_hidden_behind_tags_in_attribute_values_never_reaches_rustxes(tmp_path: Path) -> None:
+    """quick-xml (under rustxes) accepts '<' in attribute values, so fake closing tags there could
+    hide deep nesting from a counter that takes every '<' for a tag: such files go to lxml."""
+    deep = '<list key="l"><values>' * 5000 + '</values></list>' * 5000
+    hidden = '<string key="x" value="' + "</values></list>" * 5000 + '"/>' + deep
+    with pytest.raises(GosuprError, match=r"hidden\.xes: malformed XML at line 2: Unescaped '<'"):
+        read_log(write(tmp_path / "hidden.xes", XES_HEAD + XES_EVENT.format(inner=hidden)))
+
+
 def test_gzip_bomb_refused_by_ratio(tmp_path: Path) -> None:
     rows = b"case;activity;timestamp\n" + b"1;step;01.01.2026 10:00\n" * (3 * 1024**2)  # 72 MiB
     bomb = tmp_path / "bomb.csv.gz"

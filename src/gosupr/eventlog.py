@@ -80,14 +80,14 @@ class EventLog:
         """Normalise dtypes and order of a frame that already has the canonical column names."""
         out = pd.DataFrame(
             {
-                CASE: df[CASE].astype(str).astype("category"),
-                ACTIVITY: df[ACTIVITY].astype(str).astype("category"),
+                CASE: _as_category(df[CASE]),
+                ACTIVITY: _as_category(df[ACTIVITY]),
                 TIMESTAMP: pd.to_datetime(df[TIMESTAMP]).astype("datetime64[ns]"),
             }
         )
         for col in (RESOURCE, DEPARTMENT):
             if col in df.columns:
-                out[col] = df[col].astype("string").fillna("").astype("category")
+                out[col] = _as_category(df[col], fill="")
         for col in df.columns:
             if col not in out.columns:
                 out[col] = df[col].to_numpy()
@@ -162,15 +162,15 @@ class EventLog:
         keys = pd.DataFrame({"a": k1, "b": k2, "n": lengths})
         vid, uniq = pd.factorize(pd.MultiIndex.from_frame(keys), sort=False)
         first_case = pd.Series(np.arange(len(vid))).groupby(vid).first().to_numpy()
-        cats = df[ACTIVITY].cat.categories
+        cats = np.asarray(df[ACTIVITY].cat.categories, dtype=object)
         acts = df[ACTIVITY].cat.codes.to_numpy()
-        traces = [tuple(cats[acts[starts[i] : starts[i] + lengths[i]]]) for i in first_case]
+        traces = [tuple(cats[acts[starts[i] : starts[i] + lengths[i]]].tolist()) for i in first_case]
         counts = np.bincount(vid, minlength=len(traces)).astype(np.int64)
         # stable, meaningful order: most frequent first, then lexicographic
         order = sorted(range(len(traces)), key=lambda i: (-counts[i], traces[i]))
         remap = np.empty(len(order), dtype=np.int64)
         remap[order] = np.arange(len(order))
-        case_ids = df[CASE].to_numpy()[starts]
+        case_ids = df[CASE].cat.categories[df[CASE].cat.codes.to_numpy()[starts]]
         return Variants(
             traces=[traces[i] for i in order],
             counts=counts[order],
@@ -192,6 +192,21 @@ class EventLog:
 
     def __repr__(self) -> str:
         return f"EventLog({self.name!r}, cases={self.n_cases}, events={self.n_events})"
+
+
+def _as_category(col: pd.Series, fill: str | None = None) -> pd.Series:
+    """Sorted string categories; a column that already is one (as ingestion builds it) is kept as is."""
+    dt = col.dtype
+    if (
+        isinstance(dt, pd.CategoricalDtype)
+        and dt.categories.dtype == "str"
+        and dt.categories.is_monotonic_increasing
+        and not col.hasnans
+    ):
+        return col
+    if fill is not None:
+        return col.astype("string").fillna(fill).astype("category")
+    return col.astype(str).astype("category")
 
 
 def sort_events(df: pd.DataFrame) -> pd.DataFrame:

@@ -72,4 +72,11 @@ def read_log(path: str | Path, columns: ColumnMap | None = None, *,
         from gosupr.ingest.csv import read_csv
 
         raw = read_csv(p, source, columns, max_bytes, size, gz)
-    return to_event_log(raw, source, _log_name(p))
+    log = to_event_log(raw, source, _log_name(p))
+    del raw
+    # Arrow's allocator keeps freed pages for reuse (~300 MiB after a 1M-event CSV); the log is a
+    # small categorical frame, so hand them back before mining raises the peak on top of them.
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    return log

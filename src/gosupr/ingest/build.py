@@ -100,30 +100,74 @@ def _lifecycle_bad(col: Column) -> np.ndarray:
     return other if complete.any() and other.any() else np.zeros(len(life), dtype=bool)
 
 
-def _reordered(codes: np.ndarray, ts: np.ndarray) -> bool:
-    """Were some case's events out of time order in the file?"""
-    if len(codes) < 2:
-        return False
+def _case_time_order(codes: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The row order sorted by case then time (stable), and whether some case's events were out of
+    time order in the file. One stable sort by case suffices when the file had each case in order."""
     order = np.argsort(codes, kind="stable")
+    if len(codes) < 2:
+        return order, False
     c, t = codes[order], ts[order].view(np.int64)
-    return bool(((c[1:] == c[:-1]) & (t[1:] < t[:-1])).any())
+    reordered = bool(((c[1:] == c[:-1]) & (t[1:] < t[:-1])).any())
+    if reordered:
+        order = np.lexsort((ts.view(np.int64), codes))
+    return order, reordered
 
 
-def _strings(arr: pa.Array) -> pd.Series:
-    """Arrow-backed pandas strings: from_frame turns them into categories without a Python pass."""
-    return arr.to_pandas()
+@dataclass
+class Coded:
+    """A text column as sorted distinct values and a code per row (-1 where empty or missing)."""
+
+    codes: np.ndarray
+    words: list[str]
+
+    @property
+    def missing(self) -> np.ndarray:
+        return self.codes < 0
+
+    def categorical(self, keep: np.ndarray) -> pd.Categorical:
+        """The kept rows as a categorical with only the values they use (as `astype` would give)."""
+        codes = self.codes[keep]
+        used = np.bincount(codes, minlength=len(self.words)) > 0
+        words = np.asarray(self.words, dtype=object)
+        if not used.all():
+            shift = np.cumsum(used, dtype=np.int32) - 1
+            codes, words = shift[codes], words[used]
+        return pd.Categorical.from_codes(codes, categories=pd.Index(words, dtype="str"), validate=False)
+
+
+def coded(col: Column, fill: str | None = None) -> Coded:
+    """`text(col)` as codes into its sorted distinct values; only the distinct values are trimmed.
+
+    Only the distinct values become Python strings: a million rows of per-event strings would cost
+    ~200 MiB that the allocator never hands back. Values sort as `astype("category")` sorts them.
+    `fill` stands for empty and missing values (else they are coded -1).
+    """
+    arr = _array(col)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    enc = arr.dictionary_encode()
+    trimmed: list[str | None] = [v.strip() or None for v in enc.dictionary.to_pylist()]
+    trimmed.append(None)  # where the row itself is null
+    if fill is not None:
+        trimmed = [fill if v is None else v for v in trimmed]
+    idx = pc.fill_null(enc.indices, len(trimmed) - 1).to_numpy(zero_copy_only=False)
+    present = np.bincount(idx, minlength=len(trimmed)) > 0
+    words = sorted({v for v, p in zip(trimmed, present) if p and v is not None})
+    rank = {w: i for i, w in enumerate(words)}
+    remap = np.array([-1 if v is None else rank.get(v, -1) for v in trimmed], dtype=np.int32)
+    return Coded(remap[idx], words)
 
 
 def to_event_log(raw: RawLog, source: str, name: str) -> EventLog:
     """Drop and count unusable rows, then normalise and sort via EventLog.from_frame."""
     data = raw.data
-    case, activity = text(data["case"]), text(data["activity"])
+    case, activity = coded(data["case"]), coded(data["activity"])
     ts = timestamps(data["timestamp"])
-    n = len(case)
+    n = len(case.codes)
     reasons = {
-        "empty_case_id": case.is_null().to_numpy(zero_copy_only=False),
+        "empty_case_id": case.missing,
         "unparseable_timestamp": np.isnat(ts),
-        "empty_activity": activity.is_null().to_numpy(zero_copy_only=False),
+        "empty_activity": activity.missing,
     }
     if "lifecycle" in data:
         reasons["lifecycle_not_complete"] = _lifecycle_bad(data["lifecycle"])
@@ -137,21 +181,20 @@ def to_event_log(raw: RawLog, source: str, name: str) -> EventLog:
     kept = int(keep.sum())
     if kept == 0:
         raise GosuprError(_nothing_left(raw, dropped, data, reasons), path=source)
-    mask = pa.array(keep)
-    case = case.filter(mask)
-    frame = {CASE: _strings(case), ACTIVITY: _strings(activity.filter(mask)), TIMESTAMP: ts[keep]}
+    cases = case.categorical(keep)
+    frame = {CASE: cases, ACTIVITY: activity.categorical(keep), TIMESTAMP: ts[keep]}
+    del case, activity
     for role, col in ((RESOURCE, "resource"), (DEPARTMENT, "department")):
         if col in data:
-            frame[role] = _strings(pc.fill_null(text(data[col]).filter(mask), ""))
-    df = pd.DataFrame(frame)
-    case_codes = case.dictionary_encode().indices.to_numpy(zero_copy_only=False)
+            frame[role] = coded(data[col], fill="").categorical(keep)
+    order, reordered = _case_time_order(cases.codes, frame[TIMESTAMP])
+    df = pd.DataFrame(frame).iloc[order].reset_index(drop=True)
     audit = IngestAudit(
         source=source, format=raw.format, rows_read=raw.rows_read, rows_kept=kept,
         dropped=dropped, encoding=raw.encoding, delimiter=raw.delimiter,
-        columns=dict(raw.columns),
-        reordered=_reordered(case_codes, frame[TIMESTAMP]),
+        columns=dict(raw.columns), reordered=reordered,
     )
-    return EventLog.from_frame(df, name=name, audit=audit)
+    return EventLog.from_frame(df, name=name, audit=audit, sort=False)
 
 
 def _nothing_left(raw: RawLog, dropped: dict[str, int], data: dict[str, Column],

@@ -1,16 +1,17 @@
 """XES and XES.gz: a bounded safety scan, then the Rust reader, then a bounded lxml fallback.
 
 XML is untrusted. Before any parser sees it, the (decompressed) stream is read in 1 MiB chunks,
-counted against the size cap, and searched for `<!DOCTYPE`/`<!ENTITY`, which are refused (XES
-needs no DTD, and entity expansion is the classic XML bomb); UTF-16/32 files (with or without a
-BOM) are searched with their zero bytes removed. The same pass counts element nesting with numpy
-(quoted attribute values, comments and CDATA blanked first) and refuses more than 256 levels:
-rustxes recurses per level and overflows its stack (SIGSEGV) on deep files. rustxes then reads
-the file; it
-panics on malformed input (and prints to stderr), so it runs with stdout/stderr silenced and any
-failure falls back to lxml iterparse (no entities, no network, no huge trees), which either reads
-the file or reports the line of the XML error. Files declaring a non-UTF-8 encoding go straight
-to lxml, since rustxes ignores the declaration.
+counted against the size cap, and its prolog is searched for `<!DOCTYPE`/`<!ENTITY`, which are
+refused (XES needs no DTD, and entity expansion is the classic XML bomb); UTF-16/32 files (with
+or without a BOM) are searched whole, with their zero bytes removed. The same pass counts element
+nesting with numpy and refuses more than 256 levels: rustxes recurses per level and overflows its
+stack (SIGSEGV) on deep files. The count must see the tags rustxes (quick-xml) sees, so a body
+that could be split differently (a '<' inside an attribute value, which quick-xml accepts, or a
+comment, CDATA section or PI after the root element) is not given to rustxes. rustxes panics on
+malformed input (and prints to stderr), so it runs with stdout/stderr silenced and any failure
+falls back to lxml iterparse (no entities, no network, no huge trees: libxml2 limits depth
+itself), which either reads the file or reports the line of the XML error. Files declaring a
+non-UTF-8 encoding go straight to lxml, since rustxes ignores the declaration.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ _UTF8 = {"utf-8", "utf8", "us-ascii", "ascii"}
 _ATTRS = {"string", "date", "int", "float", "boolean", "id"}
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 MAX_DEPTH = 256  # libxml2's own limit without XML_PARSE_HUGE; XES needs about 10
-_MARKUP = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.DOTALL)  # may hold '<'
+_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)  # before the root element
 _TAG = re.compile(rb"<[^\s/>]*(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")  # exact, for odd segments
 _LT, _SLASH, _GT, _BANG, _QUERY, _DQ, _SQ = (ord(c) for c in "</>!?\"'")
 
@@ -54,92 +55,140 @@ def _wide(first: bytes) -> bool:
 
 
 class _Depth:
-    """Running maximum of element nesting over a byte stream, vectorised per chunk.
+    """Running maximum of element nesting in an XML body, vectorised per chunk, and whether the
+    body is plain enough for rustxes.
 
-    Chunks are cut before their last '<'. A raw '<' cannot occur inside an attribute value, so
-    each '<' starts a tag outside quotes: the tag ends at the first '>' after it with an even
-    number of '"' in between (segments holding a "'" are matched exactly by regex instead).
-    '<name' is +1, '</' is -1, a tag ending in '/>' is -1; comments, CDATA and PIs are removed.
+    Fed from the root element on. Chunks are cut before their last '<'. Each '<' starts a tag,
+    which ends at the first '>' after it with an even number of '"' in between (segments holding a
+    "'" are matched exactly by regex): quick-xml, under rustxes, splits tags the same way exactly
+    when every tag ends before the next '<'. A tag that does not ('<' inside an attribute value,
+    which quick-xml accepts), or a comment, CDATA section or PI in the body (which may hide '<'),
+    marks the body `irregular`: the file then goes to lxml, whose parser limits depth itself.
+    '<name' is +1 and '</' is -1; a self-closing '<name .../>' is +1 only while it is open, which
+    ends before the next '<', so no sort is needed.
     """
 
     def __init__(self) -> None:
         self.depth = 0
         self.rest = b""
+        self.irregular = False
+        self._buf = (np.empty(0, dtype=bool), np.empty(0, dtype=bool))
 
     def feed(self, chunk: bytes, final: bool = False) -> int:
         """Feed the next bytes; returns the deepest level reached so far in them."""
-        data = self.rest + chunk
+        if self.irregular:
+            return self.depth
+        data, self.rest = self.rest + chunk, b""
         cut = len(data) if final else data.rfind(b"<")
         if cut <= 0:
-            self.rest = data
+            self.rest = b"" if final else data
             return self.depth
-        self.rest = b"" if final else data[cut:]
-        if data.find(b"<!", 0, cut) >= 0 or data.find(b"<?", 0, cut) >= 0:
-            data = _MARKUP.sub(b"", data[:cut])
-            cut = len(data)
-        if cut == len(data):
-            data += b" "  # every '<' needs a next byte
-        arr = np.frombuffer(data, dtype=np.uint8, count=cut + 1)
+        self.rest = data[cut:]
+        # every '<' needs a next byte: the '<' at the cut, or one added at the end
+        arr = np.frombuffer(data if cut < len(data) else data + b" ", dtype=np.uint8, count=cut + 1)
         body = arr[:-1]
-        special = body == _LT
-        for byte in (_GT, _DQ, _SQ) if data.find(b"'", 0, cut) >= 0 else (_GT, _DQ):
-            special |= body == byte
+        single = data.find(b"'", 0, cut) >= 0
+        special = self._marks(body, (_LT, _GT, _DQ, _SQ) if single else (_LT, _GT, _DQ))
         where = np.flatnonzero(special)  # then work on the few marked positions only
-        kind = arr[where]
-        lts, gts = where[kind == _LT], where[kind == _GT]
-        dqs, sqs = where[kind == _DQ], where[kind == _SQ]
-        if not len(lts):
+        kind = body[where]
+        is_lt = kind == _LT
+        starts = np.flatnonzero(is_lt)  # index into `where` of each tag start
+        if not len(starts):
             return self.depth
-        nxt = arr[lts + 1]
-        step = ((nxt != _SLASH) & (nxt != _BANG) & (nxt != _QUERY)).astype(np.int64)
-        step[nxt == _SLASH] = -1
-        gts = gts[gts > lts[0]]
-        seg = np.searchsorted(lts, gts, side="right") - 1  # the tag each '>' follows
-        quotes = np.searchsorted(dqs, gts) - np.searchsorted(dqs, lts)[seg]
-        gts, seg = gts[(quotes & 1) == 0], seg[(quotes & 1) == 0]
-        first_seg, first = np.unique(seg, return_index=True)
-        ends = gts[first]
-        closing = arr[ends - 1] == _SLASH
-        odd = np.zeros(len(lts), dtype=bool)
-        odd[np.searchsorted(lts, sqs[sqs > lts[0]], side="right") - 1] = True
-        closing &= ~odd[first_seg]
-        extra = []
-        for t in np.flatnonzero(odd & (step == 1)):  # rare: a "'" in the tag or after it
-            m = _TAG.match(data, int(lts[t]), cut)
-            if m and m.group().endswith(b"/>"):
-                extra.append(m.end() - 1)
-        ends = np.concatenate([ends[closing], np.array(extra, dtype=lts.dtype)])
-        pos = np.concatenate([lts, ends])
-        order = np.argsort(pos, kind="stable")
-        levels = np.cumsum(np.concatenate([step, np.full(len(ends), -1)])[order])
-        peak = self.depth + int(levels.max())
-        self.depth += int(levels[-1])
-        return peak
+        nxt = arr[where[starts] + 1]
+        if ((nxt == _BANG) | (nxt == _QUERY)).any():
+            self.irregular = True
+            return self.depth
+        tag = np.cumsum(is_lt) - 1  # per marked position: the tag it follows (-1 before the first)
+        quotes = np.cumsum(kind == _DQ)
+        gts = np.flatnonzero((kind == _GT) & (tag >= 0))
+        seg = tag[gts]
+        even = ((quotes[gts] - quotes[starts[seg]]) & 1) == 0  # '"' between the tag start and '>'
+        gts, seg = gts[even], seg[even]
+        first = np.ones(len(seg), dtype=bool)
+        first[1:] = seg[1:] != seg[:-1]
+        ends, owner = where[gts[first]], seg[first]  # where each tag ends
+        ended = np.zeros(len(starts), dtype=bool)
+        ended[owner] = True
+        selfclosing = np.zeros(len(starts), dtype=bool)
+        selfclosing[owner[body[ends - 1] == _SLASH]] = True
+        if single:  # rare: a "'" in the tag or after it: match those tags exactly
+            lts = where[starts]
+            odd = np.zeros(len(starts), dtype=bool)
+            sq_tag = tag[kind == _SQ]
+            odd[sq_tag[sq_tag >= 0]] = True
+            for t in np.flatnonzero(odd):
+                m = _TAG.match(data, int(lts[t]), cut)
+                limit = int(lts[t + 1]) if t + 1 < len(lts) else cut
+                ended[t] = bool(m) and m.end() <= limit
+                selfclosing[t] = ended[t] and m.group().endswith(b"/>")
+        if not ended.all():
+            self.irregular = True
+            return self.depth
+        step = np.where(nxt == _SLASH, -1, np.where(selfclosing, 0, 1))
+        levels = self.depth + np.cumsum(step)
+        self.depth = int(levels[-1])
+        return int((levels + selfclosing).max())
+
+    def _marks(self, body: np.ndarray, chars: tuple[int, ...]) -> np.ndarray:
+        """Where `body` holds any of `chars`, in buffers reused across chunks: fresh 1 MiB
+        temporaries cost more in page faults than the comparisons themselves."""
+        if len(self._buf[0]) < len(body):
+            self._buf = (np.empty(len(body), dtype=bool), np.empty(len(body), dtype=bool))
+        out, tmp = self._buf[0][: len(body)], self._buf[1][: len(body)]
+        np.equal(body, chars[0], out=out)
+        for c in chars[1:]:
+            np.logical_or(out, np.equal(body, c, out=tmp), out=out)
+        return out
 
 
-def scan(path: Path, source: str, max_bytes: int) -> str | None:
-    """Refuse DTDs, deep nesting and oversize input; return the declared encoding, if any."""
+def _prolog_end(head: bytes) -> int | None:
+    """Where the root element starts, after the XML declaration, comments and PIs; None if not
+    in `head` (or a DOCTYPE or something odd comes first)."""
+    at = 0
+    while True:
+        m = _PROLOG_ITEM.match(head, at)
+        if m is None:
+            break
+        at = m.end()
+    return at if head.startswith(b"<", at) and head[at + 1 : at + 2] not in (b"!", b"?", b"") else None
+
+
+def scan(path: Path, source: str, max_bytes: int) -> tuple[str | None, bool]:
+    """Refuse DTDs, deep nesting and oversize input; return the declared encoding, if any, and
+    whether rustxes may read the file (its body is plain: see `_Depth`)."""
     declared: str | None = None
     tail = b""
     wide = False
+    in_prolog = True
     depth = _Depth()
     for i, chunk in enumerate(stream(path, source, max_bytes)):
         if i == 0:
             wide = _wide(chunk)
             m = _DECL.match(chunk.lstrip(b"\xef\xbb\xbf"))
             declared = "utf-16" if wide else (m.group(1).decode().lower() if m else None)
-        window = tail + chunk
+        if in_prolog or wide:  # a DOCTYPE can only come before the root element
+            window = tail + chunk
+            if wide:
+                window = window.replace(b"\x00", b"")
+            if _DTD.search(window):
+                raise GosuprError("contains a DOCTYPE/ENTITY declaration, refused for safety (XES "
+                                  "needs none); remove it and read the file again", path=source)
+            tail = chunk[-32:]
         if wide:
-            window = window.replace(b"\x00", b"")
-        if _DTD.search(window):
-            raise GosuprError("contains a DOCTYPE/ENTITY declaration, refused for safety (XES "
-                              "needs none); remove it and read the file again", path=source)
-        tail = chunk[-32:]
-        if not wide and depth.feed(chunk) > MAX_DEPTH:  # wide files go to lxml, which limits
+            continue  # wide files go to lxml, which limits depth
+        if in_prolog:
+            root = _prolog_end(chunk.lstrip(b"\xef\xbb\xbf")) if i == 0 else None
+            if root is None:  # a prolog longer than a chunk, or not XML: lxml reads or reports it
+                depth.irregular = True
+                continue
+            in_prolog = False
+            chunk = chunk.lstrip(b"\xef\xbb\xbf")[root:]
+        if depth.feed(chunk) > MAX_DEPTH:
             raise _too_deep(source)
-    if not wide and depth.feed(b"", final=True) > MAX_DEPTH:
+    if not wide and not in_prolog and depth.feed(b"", final=True) > MAX_DEPTH:
         raise _too_deep(source)
-    return declared
+    return declared, not wide and not in_prolog and not depth.irregular
 
 
 def _too_deep(source: str) -> GosuprError:
@@ -196,6 +245,8 @@ def _rustxes(path: Path) -> pl.DataFrame | None:
         return None
     if frame.width == 0 or frame.height == 0:
         return None
+    if any("\x00" in c for c in frame.columns):  # polars panics selecting such a name; lxml refuses it
+        return None
     return frame
 
 
@@ -247,8 +298,8 @@ def _iterparse(path: Path, source: str, gz: bool) -> pa.Table:
 def read_xes(path: Path, source: str, override: cols.ColumnMap | None, max_bytes: int,
              gz: bool) -> RawLog:
     """Read events of an XES (or gzipped XES) log into role columns."""
-    declared = scan(path, source, max_bytes)
-    frame = _rustxes(path) if declared is None or declared in _UTF8 else None
+    declared, plain = scan(path, source, max_bytes)
+    frame = _rustxes(path) if plain and (declared is None or declared in _UTF8) else None
     if frame is not None:
         mapping = cols.resolve(sorted(frame.columns), override, source)  # rustxes order varies
         table = frame.select(sorted(set(mapping.values()))).to_arrow()  # role columns only

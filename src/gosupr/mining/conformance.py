@@ -146,7 +146,7 @@ def fitness(
             reason = f"time budget {limits.time_budget_s:g} s reached"
             break
         chunk = variants.traces[lo : min(k, lo + limits.chunk)]
-        with quiet(), skip_enabled_search():
+        with quiet(), skip_enabled_search(net):
             res = tr.apply(pm4py_log(chunk), net, im, fm, parameters=dict(params))
         for j, (trace, r) in enumerate(zip(chunk, res)):
             v = VariantFit(

@@ -11,7 +11,7 @@ import copy
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -140,19 +140,46 @@ MAX_SILENT_STEPS = 10_000  # steps of one enabled-set search through silent tran
 
 
 @contextlib.contextmanager
-def skip_enabled_search() -> Iterator[None]:
-    """pm4py ends every replayed trace by searching which visible transitions its last marking
-    eventually enables. Neither fitness nor our precision reads that result, and on a net whose silent
-    transitions create tokens the search never ends: skip it while our replay runs."""
+def skip_enabled_search(net: Any = None) -> Iterator[None]:
+    """pm4py's token replay, made cheaper and bounded while our replay runs.
+
+    pm4py ends every replayed trace by searching which visible transitions its last marking
+    eventually enables. Neither fitness nor our precision reads that result, and on a net whose
+    silent transitions create tokens the search never ends: it is skipped. With `net`, pm4py's
+    `enabled_transitions` (called for every event, it rescans every transition through property
+    accessors) is answered from the net's preset table; same set, same iteration order."""
+    from pm4py.objects.petri_net import semantics
     from pm4py.objects.petri_net.utils import align_utils
 
     original = align_utils.get_visible_transitions_eventually_enabled_by_marking
+    enabled = semantics.enabled_transitions
     with _PATCH_LOCK:
         align_utils.get_visible_transitions_eventually_enabled_by_marking = lambda net, marking: set()
+        if net is not None:
+            semantics.enabled_transitions = _enabled_from_presets(net, enabled)
         try:
             yield
         finally:
             align_utils.get_visible_transitions_eventually_enabled_by_marking = original
+            semantics.enabled_transitions = enabled
+
+
+def _enabled_from_presets(net: Any, fallback: Callable[[Any, Any], set[Any]]) -> Callable[[Any, Any], set[Any]]:
+    presets = [(t, tuple((a.source, a.weight) for a in t.in_arcs)) for t in net.transitions]
+
+    def enabled_transitions(pn: Any, m: Any) -> set[Any]:
+        if pn is not net:
+            return fallback(pn, m)
+        out = set()
+        for t, pre in presets:
+            for place, weight in pre:
+                if m[place] < weight:
+                    break
+            else:
+                out.add(t)
+        return out
+
+    return enabled_transitions
 
 
 def visible_enabled(net: Any, marking: Any, max_steps: int = MAX_SILENT_STEPS) -> tuple[set[str], bool]:

@@ -74,11 +74,13 @@ def discover_model(log: EventLog, noise: float = 0.2, name: str | None = None) -
         raise GosuprError("the log has no events to discover a model from", path=log.audit.source)
     if not 0.0 <= noise <= 1.0:
         raise GosuprError(f"--noise must be between 0 and 1, got {noise}")
-    pm = pm4py()
+    pm4py()
+    from pm4py.objects.conversion.process_tree.variants import to_bpmn
+
     v = log.variants
     with quiet():
         tree = _tree_from_dfg(log, noise) if _hostile(log) else _tree_from_variants(v.traces, v.counts, noise)
-        bpmn = pm.convert_to_bpmn(tree)
+        bpmn = to_bpmn.apply(tree)
     model = from_pm4py_bpmn(bpmn)
     model.name = name or log.name
     model.diagrams = [layout(model)]

@@ -193,23 +193,45 @@ class LogFacts:
         return out
 
     @cached_property
+    def _key_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """(case, activity) key per event and the stable order that sorts it: events of one key stay
+        in case order."""
+        key = self.case * max(self.n_activities, 1) + self.act
+        return key, np.argsort(key, kind="stable")
+
+    @cached_property
     def first_pos_table(self) -> tuple[np.ndarray, np.ndarray]:
         """Sorted (case, activity) keys and the position of that activity's first event in the case."""
-        A = max(self.n_activities, 1)
-        key = self.case * A + self.act
-        order = np.argsort(key, kind="stable")  # within a key, events stay in case order
+        key, order = self._key_order
         k = key[order]
         first = np.ones(len(k), dtype=bool)
         first[1:] = k[1:] != k[:-1]
         return k[first], self.pos[order][first]
 
+    @cached_property
+    def _first_pos_by_act(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of `first_pos_table` grouped by activity (stable) and each activity's bounds."""
+        keys, _ = self.first_pos_table
+        A = max(self.n_activities, 1)
+        rows = np.argsort(keys % A, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(keys % A, minlength=A))))
+        return rows, bounds
+
     def first_positions(self, a: int) -> np.ndarray:
         """Per case: position of the first event of activity `a`, -1 where it does not occur."""
-        keys, pos = self.first_pos_table
-        sel = keys % max(self.n_activities, 1) == a
-        out = np.full(self.n_cases, -1, dtype=np.int64)
-        out[keys[sel] // max(self.n_activities, 1)] = pos[sel]
-        return out
+        got = self._first_positions.get(a)
+        if got is None:
+            keys, pos = self.first_pos_table
+            rows, bounds = self._first_pos_by_act
+            sel = rows[bounds[a] : bounds[a + 1]]
+            got = np.full(self.n_cases, -1, dtype=np.int64)
+            got[keys[sel] // max(self.n_activities, 1)] = pos[sel]
+            self._first_positions[a] = got
+        return got.copy()
+
+    @cached_property
+    def _first_positions(self) -> dict[int, np.ndarray]:
+        return {}
 
     def in_order(self, codes: list[int] | np.ndarray) -> list[str]:
         """Labels in process order: x before y when x starts first in most cases having both.
@@ -272,9 +294,14 @@ class LogFacts:
     @cached_property
     def prev_same_pos(self) -> np.ndarray:
         """Position of the previous occurrence of the same activity in the case, -1 if none."""
-        key = self.case * max(self.n_activities, 1) + self.act
-        s = pd.Series(self.pos).groupby(key, sort=False).shift(1)
-        return s.fillna(-1).to_numpy().astype(np.int64)
+        key, order = self._key_order
+        k, p = key[order], self.pos[order]
+        prev = np.full(len(k), -1, dtype=np.int64)
+        if len(k) > 1:
+            prev[1:] = np.where(k[1:] == k[:-1], p[:-1], -1)
+        out = np.empty_like(prev)
+        out[order] = prev
+        return out
 
     @cached_property
     def seen_before(self) -> np.ndarray:

@@ -55,16 +55,16 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         if x in facts.essential or x in facts.decision_points or words.is_reject(label):
             continue
         with_x = facts.cases_with(x)
-        fx = np.full(C, -1, dtype=np.int64)
-        fx[k_case[k_act == x]] = k_first[k_act == x]
+        fx = facts.first_positions(x)
         # the context: steps before x in (nearly) all its cases, and its fixed next step
-        before = with_x[k_case] & (k_first < fx[k_case]) & (k_act != x)
+        before = (k_first < fx[k_case]) & (k_act != x)  # fx is -1 in cases without x
         n1 = int(with_x.sum())
         context = np.flatnonzero(np.bincount(k_act[before], minlength=A) >= c["context_share"] * n1).tolist()
         if nxt[x] >= 0 and nxt[x] != x and nxt_share[x] >= c["context_share"]:
             context.append(int(nxt[x]))
-        in_ctx = np.isin(k_act, context)
-        has_ctx = np.bincount(k_case[in_ctx], minlength=C) == len(set(context))
+        is_ctx = np.zeros(A, dtype=bool)
+        is_ctx[context] = True
+        has_ctx = np.bincount(k_case[is_ctx[k_act]], minlength=C) == int(is_ctx.sum())
         peers = ~with_x & has_ctx
         n2 = int(peers.sum())
         if min(n1, n2) < c["min_cases"]:
@@ -105,9 +105,10 @@ def _worst_difference(
     A = facts.n_activities
     n1, n2 = g1.sum(), g2.sum()
     feats = []
-    for mask in (np.ones_like(k_rep), k_rep):  # presence, repetition
-        s1 = np.bincount(k_act[mask & g1[k_case]], minlength=A)
-        s2 = np.bincount(k_act[mask & g2[k_case]], minlength=A)
+    in1, in2 = g1[k_case], g2[k_case]
+    for mask in (None, k_rep):  # presence, repetition
+        s1 = np.bincount(k_act[in1 if mask is None else mask & in1], minlength=A)
+        s2 = np.bincount(k_act[in2 if mask is None else mask & in2], minlength=A)
         feats.append((s1, s2))
     feats.append((np.bincount(facts.last_act[g1], minlength=A), np.bincount(facts.last_act[g2], minlength=A)))
     worst, worst_label = 0.0, None
