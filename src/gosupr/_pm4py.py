@@ -23,8 +23,9 @@ import os
 import sys
 import threading
 import warnings
+from collections.abc import Iterator, Sequence
 from types import ModuleType
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 _pm4py: Any = None
 _ROOT = "pm4py"
@@ -111,7 +112,8 @@ def pm4py() -> Any:
 
 
 def version() -> str:
-    from importlib.metadata import PackageNotFoundError, version as _v
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as _v
 
     try:
         return _v("pm4py")

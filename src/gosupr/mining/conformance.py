@@ -26,11 +26,11 @@ from .conformance_replay import (
     ReplayLimits,
     as_net,
     as_variants,
+    bounded_replay,
     on_model_labels,
     pm4py_log,
     replay_parameters,
     select_variants,
-    skip_enabled_search,
     visible_labels,
 )
 
@@ -146,7 +146,7 @@ def fitness(
             reason = f"time budget {limits.time_budget_s:g} s reached"
             break
         chunk = variants.traces[lo : min(k, lo + limits.chunk)]
-        with quiet(), skip_enabled_search(net):
+        with quiet(), bounded_replay(net):
             res = tr.apply(pm4py_log(chunk), net, im, fm, parameters=dict(params))
         for j, (trace, r) in enumerate(zip(chunk, res)):
             v = VariantFit(

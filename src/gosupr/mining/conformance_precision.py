@@ -27,11 +27,11 @@ from .conformance_replay import (
     ReplayLimits,
     as_net,
     as_variants,
+    bounded_replay,
     on_model_labels,
     pm4py_log,
     replay_parameters,
     select_variants,
-    skip_enabled_search,
     visible_enabled,
     visible_labels,
 )
@@ -131,7 +131,7 @@ def precision(model: ModelLike, log: LogLike, *, limits: ReplayLimits | None = N
         if limits.time_budget_s is not None and time.monotonic() - t0 > limits.time_budget_s:
             return _partial_precision(variants, len(tree), limits)
         chunk = variants.traces[lo : min(k, lo + limits.chunk)]
-        with quiet(), skip_enabled_search(net):
+        with quiet(), bounded_replay(net):
             res = tr.apply(pm4py_log(chunk), net, im, fm, parameters=dict(params))
         for j, (trace, r) in enumerate(zip(chunk, res)):
             cnt = int(variants.counts[lo + j])

@@ -9,9 +9,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -140,7 +140,7 @@ MAX_SILENT_STEPS = 10_000  # steps of one enabled-set search through silent tran
 
 
 @contextlib.contextmanager
-def skip_enabled_search(net: Any = None) -> Iterator[None]:
+def bounded_replay(net: Any = None) -> Iterator[None]:
     """pm4py's token replay, made cheaper and bounded while our replay runs.
 
     pm4py ends every replayed trace by searching which visible transitions its last marking

@@ -219,19 +219,12 @@ class LogFacts:
 
     def first_positions(self, a: int) -> np.ndarray:
         """Per case: position of the first event of activity `a`, -1 where it does not occur."""
-        got = self._first_positions.get(a)
-        if got is None:
-            keys, pos = self.first_pos_table
-            rows, bounds = self._first_pos_by_act
-            sel = rows[bounds[a] : bounds[a + 1]]
-            got = np.full(self.n_cases, -1, dtype=np.int64)
-            got[keys[sel] // max(self.n_activities, 1)] = pos[sel]
-            self._first_positions[a] = got
-        return got.copy()
-
-    @cached_property
-    def _first_positions(self) -> dict[int, np.ndarray]:
-        return {}
+        keys, pos = self.first_pos_table
+        rows, bounds = self._first_pos_by_act
+        sel = rows[bounds[a] : bounds[a + 1]]  # only the cases that have `a`
+        out = np.full(self.n_cases, -1, dtype=np.int64)
+        out[keys[sel] // max(self.n_activities, 1)] = pos[sel]
+        return out
 
     def in_order(self, codes: list[int] | np.ndarray) -> list[str]:
         """Labels in process order: x before y when x starts first in most cases having both.
