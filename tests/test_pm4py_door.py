@@ -29,3 +29,16 @@ def test_discovery_and_replay_skip_pm4py_heavy_imports_yet_pm4py_stays_whole() -
     assert out[0].startswith("fitness 0.") or out[0] == "fitness 1.0"
     assert out[1] == "heavy []"
     assert out[2] == "read_xes True True"
+
+
+def test_a_caller_who_imported_pm4py_first_keeps_the_whole_library() -> None:
+    script = (
+        "import sys, pm4py\n"
+        "from gosupr.ingest import read_log\n"
+        "from gosupr.mining.discover import discover_model\n"
+        "model = discover_model(read_log('examples/logs/memo_approval.xes'))\n"
+        "print(len(model.tasks()) > 0, 'matplotlib' in sys.modules, type(pm4py.read_xes).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300, check=True).stdout.split()
+    assert out == ["True", "True", "function"]

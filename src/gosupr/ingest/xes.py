@@ -178,12 +178,14 @@ def scan(path: Path, source: str, max_bytes: int) -> tuple[str | None, bool]:
         if wide:
             continue  # wide files go to lxml, which limits depth
         if in_prolog:
-            root = _prolog_end(chunk.lstrip(b"\xef\xbb\xbf")) if i == 0 else None
+            if i == 0 and chunk.startswith(b"\xef\xbb\xbf"):
+                chunk = chunk[3:]
+            root = _prolog_end(chunk) if i == 0 else None
             if root is None:  # a prolog longer than a chunk, or not XML: lxml reads or reports it
                 depth.irregular = True
                 continue
             in_prolog = False
-            chunk = chunk.lstrip(b"\xef\xbb\xbf")[root:]
+            chunk = chunk[root:]
         if depth.feed(chunk) > MAX_DEPTH:
             raise _too_deep(source)
     if not wide and not in_prolog and depth.feed(b"", final=True) > MAX_DEPTH:
