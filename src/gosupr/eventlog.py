@@ -115,7 +115,7 @@ class EventLog:
     def n_events(self) -> int:
         return len(self.df)
 
-    @property
+    @cached_property
     def n_cases(self) -> int:
         return int(self.df[CASE].nunique())
 
@@ -187,11 +187,23 @@ class EventLog:
         df = self.df[np.asarray(mask)].reset_index(drop=True)
         for col in df.columns:
             if isinstance(df[col].dtype, pd.CategoricalDtype):
-                df[col] = df[col].cat.remove_unused_categories()
+                df[col] = _used_categories(df[col])
         return EventLog(df, None, name or self.name)
 
     def __repr__(self) -> str:
         return f"EventLog({self.name!r}, cases={self.n_cases}, events={self.n_events})"
+
+
+def _used_categories(col: pd.Series) -> pd.Series:
+    """`cat.remove_unused_categories()` in numpy: the kept categories stay in their order."""
+    codes = col.cat.codes.to_numpy()
+    cats = col.cat.categories
+    used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0
+    if used.all():
+        return col
+    new = (np.cumsum(used) - 1).astype(codes.dtype)
+    codes = np.where(codes >= 0, new[codes], -1)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=cats[used], validate=False), name=col.name)
 
 
 def _as_category(col: pd.Series, fill: str | None = None) -> pd.Series:

@@ -20,6 +20,7 @@ import io
 import itertools
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,7 +200,20 @@ def _split_datetime(headers: list[str], mapping: dict[str, str], rows: list[list
 
 def _read_table(buf: pa.Buffer, names: list[str], wanted: list[str], delim: str,
                 skip: int) -> tuple[pa.Table, int]:
-    bad = itertools.count()  # next() is atomic; Arrow may call the handler from several threads
+    """The table and how many malformed rows (wrong number of fields) were skipped.
+
+    Multi-threaded without a Python row handler first. Arrow can return an error while other
+    parse threads still call a Python handler; if the interpreter is then exiting, such a thread
+    dies trying to take the GIL and the process aborts ("terminate called without an active
+    exception"). So malformed rows, when there are any, are counted in a second, single-threaded
+    read, where no thread outlives the call.
+    """
+    try:
+        return _arrow_read(buf, names, wanted, delim, skip, None), 0
+    except pa.ArrowInvalid as exc:
+        if "columns, got" not in str(exc):
+            raise
+    bad = itertools.count()
 
     def on_invalid(_row: object) -> str:
         next(bad)
@@ -210,20 +224,26 @@ def _read_table(buf: pa.Buffer, names: list[str], wanted: list[str], delim: str,
     # turns into a retry or one clear error. Keep that print off the user's stderr.
     hook, sys.unraisablehook = sys.unraisablehook, lambda _u: None
     try:
-        table = pacsv.read_csv(
-            pa.BufferReader(buf),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip),
-            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
-                                              newlines_in_values=True, ignore_empty_lines=True,
-                                              invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(include_columns=wanted,
-                                                 column_types={w: pa.string() for w in wanted},
-                                                 strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False),
-        )
+        table = _arrow_read(buf, names, wanted, delim, skip, on_invalid)
     finally:
         sys.unraisablehook = hook
     return table, next(bad)
+
+
+def _arrow_read(buf: pa.Buffer, names: list[str], wanted: list[str], delim: str, skip: int,
+                on_invalid: Callable[[object], str] | None) -> pa.Table:
+    return pacsv.read_csv(
+        pa.BufferReader(buf),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip,
+                                       use_threads=on_invalid is None),
+        parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
+                                          newlines_in_values=True, ignore_empty_lines=True,
+                                          invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(include_columns=wanted,
+                                             column_types={w: pa.string() for w in wanted},
+                                             strings_can_be_null=False,
+                                             quoted_strings_can_be_null=False),
+    )
 
 
 def _load(path: Path, source: str, max_bytes: int, size: int,
