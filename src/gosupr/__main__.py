@@ -1,22 +1,18 @@
 """`python -m gosupr` and the `gosupr` command."""
 
 import signal
-import sys
 
-
-def _terminated(signum: int, frame: object) -> None:  # pragma: no cover - exercised by subprocess tests
-    raise SystemExit(143)
+from ._exit import interrupted, on_sigterm
 
 
 def run() -> None:
     """Import the CLI inside the guards that `cli.main` sets up, so that Ctrl-C or SIGTERM while
     the libraries load also exits 130/143 with one line, not a traceback."""
-    signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         from .cli import main
     except KeyboardInterrupt:
-        sys.stderr.write("gosupr: interrupted\n")
-        sys.exit(130)
+        interrupted()
     main()
 
 

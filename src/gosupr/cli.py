@@ -17,6 +17,7 @@ import typer
 
 from typer.exceptions import TyperException
 
+from ._exit import interrupted, on_sigterm
 from .errors import GateFailed, GosuprError
 
 app = typer.Typer(
@@ -349,10 +350,6 @@ def _stem(p: Path) -> str:
     return p.stem
 
 
-def _on_sigterm(signum, frame):  # pragma: no cover - exercised by subprocess tests
-    raise SystemExit(143)
-
-
 def _one_line(e: BaseException, limit: int = 2000) -> str:
     """Messages may quote file content (headers, parser text): keep them to one printable line."""
     text = " ".join(str(e).split())
@@ -361,7 +358,7 @@ def _one_line(e: BaseException, limit: int = 2000) -> str:
 
 def main(argv: Optional[List[str]] = None) -> None:
     """Entry point: user errors become one stderr line and exit 2; Ctrl-C 130; SIGTERM 143."""
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         rv = app(args=argv, standalone_mode=False)
     except GosuprError as e:
@@ -371,8 +368,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         sys.stderr.write(f"gosupr: gate failed: {_one_line(e)}\n")
         sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):
-        sys.stderr.write("gosupr: interrupted\n")
-        sys.exit(130)
+        interrupted()
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except TyperException as e:  # usage errors: typer prints them itself

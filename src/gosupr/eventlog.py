@@ -196,14 +196,16 @@ class EventLog:
 
 def _used_categories(col: pd.Series) -> pd.Series:
     """`cat.remove_unused_categories()` in numpy: the kept categories stay in their order."""
-    codes = col.cat.codes.to_numpy()
-    cats = col.cat.categories
-    used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0
-    if used.all():
-        return col
-    new = (np.cumsum(used) - 1).astype(codes.dtype)
-    codes = np.where(codes >= 0, new[codes], -1)
-    return pd.Series(pd.Categorical.from_codes(codes, categories=cats[used], validate=False), name=col.name)
+    return pd.Series(used_categorical(col.cat.codes.to_numpy(), col.cat.categories), name=col.name)
+
+
+def used_categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
+    """A categorical of `codes` (-1 = missing) keeping only the categories they use, in order."""
+    used = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+    if not used.all():
+        new = (np.cumsum(used) - 1).astype(codes.dtype)
+        codes, categories = np.where(codes >= 0, new[codes], -1), categories[used]
+    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 
 
 def _as_category(col: pd.Series, fill: str | None = None) -> pd.Series:

@@ -29,6 +29,7 @@ from gosupr.eventlog import (
     TIMESTAMP,
     EventLog,
     IngestAudit,
+    used_categorical,
 )
 from gosupr.ingest.columns import shown
 from gosupr.ingest.dates import parse_timestamps
@@ -126,13 +127,7 @@ class Coded:
 
     def categorical(self, keep: np.ndarray) -> pd.Categorical:
         """The kept rows as a categorical with only the values they use (as `astype` would give)."""
-        codes = self.codes[keep]
-        used = np.bincount(codes, minlength=len(self.words)) > 0
-        words = np.asarray(self.words, dtype=object)
-        if not used.all():
-            shift = np.cumsum(used, dtype=np.int32) - 1
-            codes, words = shift[codes], words[used]
-        return pd.Categorical.from_codes(codes, categories=pd.Index(words, dtype="str"), validate=False)
+        return used_categorical(self.codes[keep], pd.Index(self.words, dtype="str"))
 
 
 def coded(col: Column, fill: str | None = None) -> Coded:
@@ -159,7 +154,7 @@ def coded(col: Column, fill: str | None = None) -> Coded:
 
 
 def to_event_log(raw: RawLog, source: str, name: str) -> EventLog:
-    """Drop and count unusable rows, then normalise and sort via EventLog.from_frame."""
+    """Drop and count unusable rows, sort each case by time, and build the EventLog."""
     data = raw.data
     case, activity = coded(data["case"]), coded(data["activity"])
     ts = timestamps(data["timestamp"])

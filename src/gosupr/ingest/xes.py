@@ -165,7 +165,8 @@ def scan(path: Path, source: str, max_bytes: int) -> tuple[str | None, bool]:
     for i, chunk in enumerate(stream(path, source, max_bytes)):
         if i == 0:
             wide = _wide(chunk)
-            m = _DECL.match(chunk.lstrip(b"\xef\xbb\xbf"))
+            chunk = chunk.removeprefix(b"\xef\xbb\xbf")
+            m = _DECL.match(chunk)
             declared = "utf-16" if wide else (m.group(1).decode().lower() if m else None)
         if in_prolog or wide:  # a DOCTYPE can only come before the root element
             window = tail + chunk
@@ -178,11 +179,8 @@ def scan(path: Path, source: str, max_bytes: int) -> tuple[str | None, bool]:
         if wide:
             continue  # wide files go to lxml, which limits depth
         if in_prolog:
-            if i == 0 and chunk.startswith(b"\xef\xbb\xbf"):
-                chunk = chunk[3:]
             root = _prolog_end(chunk) if i == 0 else None
             if root is None:  # a prolog longer than a chunk, or not XML: lxml reads or reports it
-                depth.irregular = True
                 continue
             in_prolog = False
             chunk = chunk[root:]

@@ -54,10 +54,10 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             continue
         if x in facts.essential or x in facts.decision_points or words.is_reject(label):
             continue
-        with_x = facts.cases_with(x)
-        fx = facts.first_positions(x)
+        fx = facts.first_positions(x)  # -1 in cases without x
+        with_x = fx >= 0
         # the context: steps before x in (nearly) all its cases, and its fixed next step
-        before = (k_first < fx[k_case]) & (k_act != x)  # fx is -1 in cases without x
+        before = (k_first < fx[k_case]) & (k_act != x)
         n1 = int(with_x.sum())
         context = np.flatnonzero(np.bincount(k_act[before], minlength=A) >= c["context_share"] * n1).tolist()
         if nxt[x] >= 0 and nxt[x] != x and nxt_share[x] >= c["context_share"]:
