@@ -152,7 +152,7 @@ def test_alignment_fitness_matches_pm4py_and_respects_budget(running: EventLog, 
     assert not res.partial
     assert res.log_fitness == pytest.approx(ref["log_fitness"], abs=1e-9)
     assert res.average_trace_fitness == pytest.approx(ref["average_trace_fitness"], abs=1e-9)
-    cut = C.alignment_fitness(inductive_net(receipt, 0.2), receipt, time_budget_s=0.5)
+    cut = C.alignment_fitness(inductive_net(receipt, 0.2), receipt, time_budget_s=0.01)  # far below any machine's need
     assert cut.partial and cut.coverage.cases_replayed < receipt.n_cases
     assert cut.coverage.reason
 

@@ -381,6 +381,8 @@ def main(argv: Optional[List[str]] = None) -> None:
             raise
         sys.stderr.write(f"gosupr: internal error: {type(e).__name__}: {_one_line(e)} (set GOSUPR_DEBUG=1 for details)\n")
         sys.exit(3)
+    if rv == 130:  # typer turns a KeyboardInterrupt inside a command into a silent Exit(130)
+        interrupted()
     sys.exit(rv if isinstance(rv, int) else 0)
 
 

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
 
+from ._hold import hold
 from .errors import GosuprError
 
 
@@ -43,6 +44,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get ordinary permissions
+        hold("write")  # tests: a signal between the finished temp file and the rename
         os.replace(tmp, target)
     except BaseException:
         try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._hold import hold
 from .bpmn.model import ProcessModel
 from .eventlog import EventLog
 from .mining.discover import LogSummary
@@ -58,6 +59,7 @@ def run_discover(
     if output is not None:
         check_not_input(output, [log_path])
     log = read_log(log_path, columns)
+    hold("read")  # tests: a signal mid-run, between ingestion and discovery
     model = discover_model(log, noise=noise)
     res = DiscoverResult(log=log, summary=summarize(log), model=model, output=Path(output) if output else None, noise=noise)
     if with_findings or with_reduction:

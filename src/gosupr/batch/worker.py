@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .._hold import hold
 from ..errors import GosuprError
 from ..mining.findings import SEVERITIES
 
@@ -58,6 +59,7 @@ def process_input(task: dict[str, Any]) -> dict[str, Any]:
             _model(task, folder, res)
         else:
             _log(task, folder, res)
+        hold("commit")  # tests: a signal with every output staged, before the folder is swapped in
         _commit(folder, final)
     except GosuprError as e:
         res.update(status="failed", reason=scrub(_unstaged(str(e), final), task))
@@ -86,6 +88,7 @@ def _log(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
 
     columns = ColumnMap(**task["columns"]) if task.get("columns") else None
     log = read_log(_read_path(task), columns)
+    hold("read")  # tests: a signal mid-run, between ingestion and discovery
     audit = log.audit.to_dict()
     audit["source"] = task["label"]
     res["audit"] = audit
