@@ -1,0 +1,68 @@
+"""CI gates on a regulation check: `--fail-on fitness-below=0.9|overdue-share-above=0.05|mandatory-skipped`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import GosuprError
+from .check import CheckResult
+
+GATE_HELP = "fitness-below=<0..1>, overdue-share-above=<0..1>, mandatory-skipped"
+_VALUED = {"fitness-below", "overdue-share-above"}
+GATES = (*sorted(_VALUED), "mandatory-skipped")
+
+
+@dataclass(frozen=True)
+class Gate:
+    name: str
+    threshold: float | None = None
+
+    def __str__(self) -> str:
+        return self.name if self.threshold is None else f"{self.name}={self.threshold:g}"
+
+
+def parse_check_gates(specs: list[str] | tuple[str, ...]) -> list[Gate]:
+    """Gate specs (repeatable, comma-separated); an unknown gate or bad value is bad input (exit 2)."""
+    gates: list[Gate] = []
+    for spec in specs:
+        for item in spec.replace(";", ",").split(","):
+            item = item.strip()
+            if not item:
+                continue
+            name, eq, value = item.partition("=")
+            name = name.strip().lower()
+            if name not in GATES:
+                raise GosuprError(f"--fail-on: unknown gate '{item}'; valid gates: {GATE_HELP}")
+            threshold = None
+            if name in _VALUED:
+                try:
+                    threshold = float(value.strip().replace(",", "."))
+                except ValueError:
+                    threshold = float("nan")
+                if not 0.0 <= threshold <= 1.0:
+                    raise GosuprError(f"--fail-on: '{item}' needs a share between 0 and 1, e.g. {name}=0.1")
+            elif eq:
+                raise GosuprError(f"--fail-on: gate '{name}' takes no value (got '{item}'); valid gates: {GATE_HELP}")
+            g = Gate(name, threshold)
+            if g not in gates:
+                gates.append(g)
+    return gates
+
+
+def evaluate_check_gates(r: CheckResult, gates: list[Gate]) -> list[str]:
+    """The violated gates, each with the value that broke it."""
+    out = []
+    for g in gates:
+        if g.name == "fitness-below":
+            f = r.fitness.log_fitness
+            if f is None or f < (g.threshold or 0.0):
+                cov = "" if r.fitness.coverage.complete else f" on {100 * r.coverage_share:.1f}% of cases"
+                out.append(f"{g}: fitness {'unknown' if f is None else f'{f:.3f}'}{cov}")
+        elif g.name == "overdue-share-above":
+            worst = max(r.terms, key=lambda t: t.share_over, default=None)
+            if worst is not None and worst.share_over > (g.threshold or 0.0):
+                out.append(f"{g}: {100 * worst.share_over:.1f}% of cases over the term '{worst.term.key}'")
+        elif g.name == "mandatory-skipped" and r.mandatory_skipped:
+            names = ", ".join(sorted({s for m in r.mandatory if m.cases_skipped for s in m.steps}))
+            out.append(f"{g}: {r.mandatory_skipped} case(s) skipped mandatory steps ({names})")
+    return out
