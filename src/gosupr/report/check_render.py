@@ -35,7 +35,7 @@ _W: dict[str, tuple[str, str]] = {
     "over": ("Over", "Просрочено"),
     "median_over": ("Median overrun", "Медиана просрочки"),
     "p90_over": ("P90 overrun", "P90 просрочки"),
-    "consumers": ("Where the overrun goes", "Куда уходит время"),
+    "consumers": ("Where the overrun goes (days per overdue case)", "Куда уходит время (дн. на просроченное дело)"),
     "unmatched_acts": ("Log activities with no model task", "Операции журнала без задачи в модели"),
     "unmatched_tasks": ("Model tasks never in the log", "Задачи модели, которых нет в журнале"),
     "matched_similar": ("Matched by similar name", "Сопоставлены по похожему названию"),
@@ -50,7 +50,7 @@ _W: dict[str, tuple[str, str]] = {
     "k_out_of_order": ("out of order", "не по порядку"),
     "k_not_in_model": ("not in the model", "нет в модели"),
     "k_unexpected": ("repeated / not allowed here", "повтор / не предусмотрен здесь"),
-    "excess": ("{name}: +{d} d per overdue case", "{name}: +{d} дн. на просроченное дело"),
+    "excess": ("{name} +{d}", "{name} +{d}"),
 }
 
 
