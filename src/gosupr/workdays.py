@@ -35,14 +35,14 @@ class WorkCalendar:
 
     def working_days_between(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Working days in (start, end] for each pair of dates (negative when end < start)."""
-        a = _days(start) + np.timedelta64(1, "D")
-        b = _days(end) + np.timedelta64(1, "D")
-        n = np.busday_count(a, b, weekmask="1111100", holidays=self.holidays)
+        a, b = _days(start), _days(end)
+        lo = np.minimum(a, b) + np.timedelta64(1, "D")
+        hi = np.maximum(a, b) + np.timedelta64(1, "D")
+        n = np.busday_count(lo, hi, weekmask="1111100", holidays=self.holidays)
         ww = self.working_weekends
         if len(ww):
-            lo, hi = np.minimum(a, b), np.maximum(a, b)
-            extra = np.searchsorted(ww, hi, side="left") - np.searchsorted(ww, lo, side="left")
-            n = n + np.where(b >= a, extra, -extra)
+            n = n + np.searchsorted(ww, hi, side="left") - np.searchsorted(ww, lo, side="left")
+        n = np.where(b >= a, n, -n)
         return n.astype(np.int64)
 
     def is_working_day(self, days: np.ndarray) -> np.ndarray:
