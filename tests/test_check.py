@@ -313,3 +313,18 @@ def test_batch_checks_the_logs_its_regulation_governs(examples_dir: Path, tmp_pa
     assert r["headline"]["mandatory_skipped_cases"] == skip["cases"]
     doc = json.loads((tmp_path / "out" / r["outputs"]["check"]).read_text("utf-8"))
     assert doc["schema"] == "gosupr.check/1"
+
+
+def test_an_exhausted_budget_is_stated_never_silent(examples_dir: Path) -> None:
+    from gosupr.mining.check_gates import evaluate_check_gates, parse_check_gates
+    from gosupr.report.check_render import partial_note, to_markdown
+
+    reg = load_regulation(examples_dir / "memo_approval.regulation.toml")
+    log = read_log(examples_dir / "memo_approval.violations.csv")
+    r = check_log(log, read_bpmn(reg.model), reg, time_budget_s=1e-9)
+    cov = r.fitness.coverage
+    assert cov.cases_replayed == 0 and cov.cases == log.n_cases and "time budget" in cov.reason
+    assert r.fitness.log_fitness is None and r.fitness.partial and r.deviations == []
+    assert "time budget" in partial_note(r, "en") and "0.0%" in to_markdown(r, "en")
+    assert evaluate_check_gates(r, parse_check_gates(["fitness-below=0.9"]))  # unknown fitness fails the gate
+    assert r.terms and r.terms[0].cases_measured == log.n_cases  # terms need no alignment
