@@ -19,18 +19,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import GosuprError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 WORKING, CALENDAR = "working", "calendar"
 _RESERVED = {"model", "logs", "mandatory", "extra_holidays", "extra_working_days"}
@@ -83,21 +77,14 @@ class Regulation:
 
 def load_regulation(path: str | os.PathLike) -> Regulation:
     """`[regulation]` of a gosupr.toml (an empty Regulation when the file has none)."""
+    from .tomlfile import read_toml
+
     src = str(path)
-    p = Path(path)
-    if not p.is_file():
-        raise GosuprError("regulation file not found; check the --config path", path=src)
-    try:
-        with open(p, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as e:
-        raise GosuprError(f"not valid TOML: {e}", path=src) from None
-    except UnicodeDecodeError:
-        raise GosuprError("not valid TOML: the file must be UTF-8", path=src) from None
+    data = read_toml(path, "regulation file")
     section = data.get("regulation", {})
     if not isinstance(section, dict):
         raise GosuprError("'regulation' must be a table ([regulation])", path=src)
-    return parse_regulation(section, source=src, base_dir=str(p.resolve().parent))
+    return parse_regulation(section, source=src, base_dir=str(Path(path).resolve().parent))
 
 
 def mandatory_patterns(config: str | os.PathLike | dict[str, Any] | Regulation | None) -> list[str]:

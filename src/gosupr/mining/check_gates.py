@@ -2,51 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ..errors import GosuprError
 from .check import CheckResult
+from .gate_specs import Gate, parse_gate_specs, share
 
 GATE_HELP = "fitness-below=<0..1>, overdue-share-above=<0..1>, mandatory-skipped"
-_VALUED = {"fitness-below", "overdue-share-above"}
-GATES = (*sorted(_VALUED), "mandatory-skipped")
-
-
-@dataclass(frozen=True)
-class Gate:
-    name: str
-    threshold: float | None = None
-
-    def __str__(self) -> str:
-        return self.name if self.threshold is None else f"{self.name}={self.threshold:g}"
+GATES = ("fitness-below", "overdue-share-above", "mandatory-skipped")
 
 
 def parse_check_gates(specs: list[str] | tuple[str, ...]) -> list[Gate]:
     """Gate specs (repeatable, comma-separated); an unknown gate or bad value is bad input (exit 2)."""
-    gates: list[Gate] = []
-    for spec in specs:
-        for item in spec.replace(";", ",").split(","):
-            item = item.strip()
-            if not item:
-                continue
-            name, eq, value = item.partition("=")
-            name = name.strip().lower()
-            if name not in GATES:
-                raise GosuprError(f"--fail-on: unknown gate '{item}'; valid gates: {GATE_HELP}")
-            threshold = None
-            if name in _VALUED:
-                try:
-                    threshold = float(value.strip().replace(",", "."))
-                except ValueError:
-                    threshold = float("nan")
-                if not 0.0 <= threshold <= 1.0:
-                    raise GosuprError(f"--fail-on: '{item}' needs a share between 0 and 1, e.g. {name}=0.1")
-            elif eq:
-                raise GosuprError(f"--fail-on: gate '{name}' takes no value (got '{item}'); valid gates: {GATE_HELP}")
-            g = Gate(name, threshold)
-            if g not in gates:
-                gates.append(g)
-    return gates
+    return parse_gate_specs(specs, GATES, {"fitness-below": share, "overdue-share-above": share}, GATE_HELP)
 
 
 def evaluate_check_gates(r: CheckResult, gates: list[Gate]) -> list[str]:

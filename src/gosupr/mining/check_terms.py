@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..eventlog import ACTIVITY, CASE, DEPARTMENT, TIMESTAMP, EventLog
+from ..eventlog import CASE, DEPARTMENT, TIMESTAMP, EventLog
 from ..regulation import CALENDAR, Term
 from ..workdays import WorkCalendar
 
