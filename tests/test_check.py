@@ -328,3 +328,20 @@ def test_an_exhausted_budget_is_stated_never_silent(examples_dir: Path) -> None:
     assert "time budget" in partial_note(r, "en") and "0.0%" in to_markdown(r, "en")
     assert evaluate_check_gates(r, parse_check_gates(["fitness-below=0.9"]))  # unknown fitness fails the gate
     assert r.terms and r.terms[0].cases_measured == log.n_cases  # terms need no alignment
+
+
+def test_a_term_few_cases_reach_is_insufficient_evidence() -> None:
+    from gosupr.report.check_render import term_rows
+
+    df, truth = generate_regulated("memo_approval", 20, 9, violations=False)
+    log = EventLog.from_frame(df)
+    # a refusal is rare: few cases have both steps
+    reg = parse_regulation({"Отклонение служебной записки -> Списание в дело": "1 calendar days",
+                            "Рассмотрение министром -> Списание в дело": "30 working days"}, source="gosupr.toml")
+    rare, common = check_log(log, normative_model("memo_approval"), reg).terms
+    n_refused = int(log.df["case_id"][log.df["activity"] == "Отклонение служебной записки"].nunique())
+    assert 0 < rare.cases_measured == n_refused < 5
+    assert rare.evidence == "insufficient" and common.evidence == "sufficient"
+    assert common.cases_over == 0 and common.cases_measured == log.n_cases
+    r = check_log(log, normative_model("memo_approval"), reg)
+    assert "insufficient evidence" in term_rows(r, "en")[0][3] and "недостаточно данных" in term_rows(r, "ru")[0][3]

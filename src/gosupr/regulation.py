@@ -19,7 +19,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
@@ -68,11 +68,6 @@ class Regulation:
     terms: tuple[Term, ...] = ()
     extra_holidays: tuple[date, ...] = ()
     extra_working_days: tuple[date, ...] = ()
-    raw_keys: dict[str, str] = field(default_factory=dict)  # term key -> where it came from, for messages
-
-    @property
-    def empty(self) -> bool:
-        return not (self.mandatory or self.terms or self.model)
 
 
 def load_regulation(path: str | os.PathLike) -> Regulation:
@@ -108,10 +103,12 @@ def matches_pattern(name: str, pattern: str) -> bool:
     return n == p or (any(c in p for c in "*?[") and fnmatch.fnmatchcase(n, p))
 
 
-def resolve_steps(pattern: str, names: Iterable[str], key: str, source: str | None) -> list[str]:
+def resolve_steps(
+    pattern: str, names: Iterable[str], key: str, source: str | None,
+    where: str = "neither a task of the model nor an activity of the log",
+) -> list[str]:
     """The names a pattern stands for: exact (normalised) names, a glob, or else the one name it
-    begins. None found is an error naming the key (the regulation refers to a step that is neither
-    a task of the model nor an activity of the log)."""
+    begins. None found is an error naming the key and `where` the step was looked for."""
     from .mining.matching import normalise_label
 
     names = sorted(set(names))
@@ -127,7 +124,7 @@ def resolve_steps(pattern: str, names: Iterable[str], key: str, source: str | No
         close = difflib.get_close_matches(pattern, names, n=1, cutoff=0.6)
         hint = f" (did you mean «{close[0]}»?)" if close else ""
         raise GosuprError(
-            f"'regulation.{key}': step «{pattern}» is neither a task of the model nor an activity of the log{hint}",
+            f"'regulation.{key}': step «{pattern}» is {where}{hint}",
             path=source,
         )
     return hit

@@ -9,14 +9,13 @@ in working or calendar days.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..bpmn.model import ProcessModel
-from ..errors import GosuprError
 from ..eventlog import ACTIVITY, EventLog, Variants
 from ..regulation import Regulation, matches_pattern, resolve_steps
 from .check_deviations import SKIPPED, Deviation, aggregate, case_deviations
@@ -57,7 +56,6 @@ class CheckResult:
     calendar: str
     nonconforming_cases: int = 0
     regulation_source: str | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def coverage_share(self) -> float:
@@ -102,10 +100,7 @@ def check_log(
     names = np.asarray([rename.get(a, a) for a in cats], dtype=object)[log.df[ACTIVITY].cat.codes.to_numpy()]
     src = reg.source
 
-    mand = {p: resolve_steps(p, labels, "mandatory", src) if labels else [] for p in reg.mandatory}
-    for p, hit in mand.items():
-        if not hit:
-            raise GosuprError(f"'regulation.mandatory': step «{p}» is not a task of the model", path=src)
+    mand = {p: resolve_steps(p, labels, "mandatory", src, "not a task of the model") for p in reg.mandatory}
     all_names = set(labels) | set(names.tolist())
     steps = {t.key: (_resolve(t.start, all_names, t.key, src), _resolve(t.end, all_names, t.key, src)) for t in reg.terms}
 

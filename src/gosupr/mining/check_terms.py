@@ -21,6 +21,7 @@ from ..regulation import CALENDAR, Term
 from ..workdays import WorkCalendar
 
 TOP = 5
+MIN_CASES = 5  # fewer measured cases than this: "insufficient evidence", whatever the shares say
 
 
 @dataclass
@@ -63,6 +64,10 @@ class TermResult:
     def share_over(self) -> float:
         return self.cases_over / self.cases_measured if self.cases_measured else 0.0
 
+    @property
+    def evidence(self) -> str:
+        return "insufficient" if self.cases_measured < MIN_CASES else "sufficient"
+
     def to_dict(self) -> dict[str, Any]:
         r = _r
         return {
@@ -73,6 +78,7 @@ class TermResult:
             "cases_measured": self.cases_measured,
             "cases_over": self.cases_over,
             "share_over": round(self.share_over, 6),
+            "evidence": self.evidence,
             "median_days": r(self.median_days),
             "median_overrun_days": r(self.median_overrun),
             "p90_overrun_days": r(self.p90_overrun),

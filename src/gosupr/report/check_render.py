@@ -42,6 +42,7 @@ _W: dict[str, tuple[str, str]] = {
     "partial": ("Partial: {why}; the figures rest on {share} of the cases.",
                 "Неполный расчёт: {why}; цифры основаны на {share} дел."),
     "mandatory_flag": ("mandatory", "обязательный"),
+    "insufficient": ("insufficient evidence: {n} case(s) measured", "недостаточно данных: измерено дел — {n}"),
     "wd": ("working days", "раб. дн."),
     "cd": ("calendar days", "кал. дн."),
     "case_term": ("whole case", "всё дело"),
@@ -117,9 +118,12 @@ def term_rows(r: CheckResult, lang: str) -> list[list[str]]:
     for t in r.terms:
         u = unit_word(t.term.unit, lang)
         cons = "; ".join(w("excess", lang, name=c.name, d=f"{c.excess:.1f}") for c in t.steps[:3] if c.excess > 0)
+        over = f"{t.cases_over} ({_pct(t.share_over)})"
+        if t.evidence == "insufficient":
+            over = w("insufficient", lang, n=t.cases_measured)
         rows.append([
             term_name(t.term, lang), f"{t.term.amount} {u}", f"{t.cases_measured} / {t.cases}",
-            f"{t.cases_over} ({_pct(t.share_over)})", _num(t.median_overrun), _num(t.p90_overrun), cons or "—",
+            over, _num(t.median_overrun), _num(t.p90_overrun), cons or "—",
         ])
     return rows
 
