@@ -140,6 +140,7 @@ def _check(task: dict[str, Any], log: Any, folder: Path, res: dict[str, Any]) ->
     reg = task["regulation"]
     model = read_bpmn(reg.model)
     r = check_log(log, model, reg, model_name=os.path.basename(reg.model))
+    r.regulation_source = os.path.basename(reg.source or "") or None  # no absolute path in batch output
     _write_doc(folder, "check", task, res, check_document(r))
     res["headline"].update(
         check_fitness=r.fitness.log_fitness,

@@ -23,7 +23,7 @@ _W: dict[str, tuple[str, str]] = {
     "activity": ("Step", "Шаг"),
     "cases": ("Cases", "Дел"),
     "share": ("Share", "Доля"),
-    "departments": ("Where", "Где"),
+    "departments": ("Departments (at the deviation)", "Подразделения (где отклонение)"),
     "mandatory": ("Mandatory steps", "Обязательные шаги"),
     "pattern": ("Pattern", "Шаблон"),
     "steps": ("Steps", "Шаги"),
@@ -142,28 +142,30 @@ def _mand_headers(lang: str) -> list[str]:
 
 # -- terminal -----------------------------------------------------------------------------------
 def to_terminal(r: CheckResult, console: Any, lang: str) -> None:
+    """Rich tables; every value is plain text (activity names may hold '[' that rich would read as markup)."""
     from rich.table import Table
+    from rich.text import Text
 
-    head = Table(title=f"{w('title', lang)}: {r.log_name} ↔ {r.model_name}", show_header=False)
+    head = Table(title=Text(f"{w('title', lang)}: {r.log_name} ↔ {r.model_name}"), show_header=False)
     for k, v in summary_rows(r, lang):
-        head.add_row(k, v)
+        head.add_row(Text(k), Text(v))
     console.print(head)
     note = partial_note(r, lang)
     if note:
-        console.print(f"[bold yellow]{note}[/]")
+        console.print(Text(note, style="bold yellow"))
     for title, headers, rows in _tables(r, lang):
         if not rows:
             continue
-        t = Table(title=title)
+        t = Table(title=Text(title))
         for h in headers:
-            t.add_column(h, overflow="fold")
+            t.add_column(Text(h), overflow="fold")
         for row in rows:
-            t.add_row(*row)
+            t.add_row(*(Text(c) for c in row))
         console.print(t)
     if not r.deviations:
-        console.print(w("no_deviations", lang))
+        console.print(Text(w("no_deviations", lang)))
     for line in _matching_lines(r, lang):
-        console.print(line, markup=False)
+        console.print(Text(line))
 
 
 def _tables(r: CheckResult, lang: str) -> list[tuple[str, list[str], list[list[str]]]]:
