@@ -345,3 +345,24 @@ def test_a_term_few_cases_reach_is_insufficient_evidence() -> None:
     assert common.cases_over == 0 and common.cases_measured == log.n_cases
     r = check_log(log, normative_model("memo_approval"), reg)
     assert "insufficient evidence" in term_rows(r, "en")[0][3] and "недостаточно данных" in term_rows(r, "ru")[0][3]
+
+
+def test_log_spelling_meets_model_tasks_and_output_is_deterministic() -> None:
+    """Activities spelled differently from the model's tasks (case, spaces, a typo) still meet them,
+    as in `compare`; the JSON document is the same on every run."""
+    from gosupr.report.check_render import to_json
+
+    df, truth = generate_regulated("memo_approval", 60, 21, violations=False)
+    df["activity"] = df["activity"].astype(str).replace({
+        "Уведомление инициатора": "уведомление  инициатора",
+        "Рассмотрение министром": "Расмотрение министром",
+    })
+    reg = parse_regulation({"mandatory": truth["mandatory"], **truth["terms"]}, source="gosupr.toml")
+    log = EventLog.from_frame(df)
+    r = check_log(log, normative_model("memo_approval"), reg)
+    how = {p.before: p.how for p in r.matching.pairs}
+    assert how["уведомление  инициатора"] == "label" and how["Расмотрение министром"] == "similar-label"
+    assert r.deviations == [] and not r.matching.unmatched_activities and not r.matching.unmatched_tasks
+    assert all(t.cases_measured == log.n_cases for t in r.terms)
+    again = check_log(EventLog.from_frame(df), normative_model("memo_approval"), reg)
+    assert to_json(r) == to_json(again)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..bpmn.model import ProcessModel
@@ -97,11 +96,14 @@ def check_log(
     match = match_activities(log.activities, labels)
     rename = match.rename
     cats = log.df[ACTIVITY].cat.categories
-    names = np.asarray([rename.get(a, a) for a in cats], dtype=object)[log.df[ACTIVITY].cat.codes.to_numpy()]
+    # the log's activity codes, with each category spelled as its model task (matching is one-to-one)
+    names = pd.Categorical.from_codes(
+        log.df[ACTIVITY].cat.codes.to_numpy(), categories=[rename.get(a, a) for a in cats], validate=False
+    )
     src = reg.source
 
     mand = {p: resolve_steps(p, labels, "mandatory", src, "not a task of the model") for p in reg.mandatory}
-    all_names = set(labels) | set(names.tolist())
+    all_names = set(labels) | set(names.categories)
     steps = {t.key: (_resolve(t.start, all_names, t.key, src), _resolve(t.end, all_names, t.key, src)) for t in reg.terms}
 
     base = log.variants

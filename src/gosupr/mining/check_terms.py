@@ -92,9 +92,10 @@ def _r(v: float | None) -> float | None:
 
 
 def measure_term(
-    log: EventLog, names: np.ndarray, term: Term, start_steps: list[str], end_steps: list[str], cal: WorkCalendar
+    log: EventLog, names: pd.Categorical, term: Term, start_steps: list[str], end_steps: list[str], cal: WorkCalendar
 ) -> TermResult:
-    """`names`: the activity name of every event (log activities renamed to the model's tasks)."""
+    """`names`: the activity of every event, as the model's task where one matched (categorical:
+    steps are found by their codes)."""
     df = log.df
     starts, lengths = log.case_bounds
     n_cases = len(starts)
@@ -103,14 +104,15 @@ def measure_term(
     day = df[TIMESTAMP].to_numpy().astype("datetime64[D]")
     ends = starts + lengths - 1
 
-    s_row = starts.copy() if term.start is None else _first(np.isin(names, start_steps), case_of, n_cases)
+    codes = names.codes
+    s_row = starts.copy() if term.start is None else _first(np.isin(codes, _codes(names, start_steps)), case_of, n_cases)
     if term.end is None:
         e_row = np.where(s_row >= 0, ends, -1)
     else:
         after = np.zeros(len(df), dtype=bool)
         ok = s_row[case_of] >= 0
         after[ok] = row[ok] > s_row[case_of][ok]
-        e_row = _first(np.isin(names, end_steps) & after, case_of, n_cases)
+        e_row = _first(np.isin(codes, _codes(names, end_steps)) & after, case_of, n_cases)
     measured = (s_row >= 0) & (e_row >= 0)
     idx = np.flatnonzero(measured)
     days = _span(day[s_row[idx]], day[e_row[idx]], term.unit, cal)
@@ -138,11 +140,16 @@ def measure_term(
         flag = np.zeros(n_cases, dtype=bool)
         flag[idx[over]] = True
         n_over, n_ok = int(over.sum()), int((~over).sum())
-        res.steps = _consumers(names[inside], gap[inside], flag[case_of][inside], n_over, n_ok)
+        steps = np.asarray(names.categories, dtype=object)[codes[inside]]
+        res.steps = _consumers(steps, gap[inside], flag[case_of][inside], n_over, n_ok)
         if log.has_department:
             dept = df[DEPARTMENT].astype(object).to_numpy()
             res.departments = _consumers(dept[inside], gap[inside], flag[case_of][inside], n_over, n_ok)
     return res
+
+
+def _codes(names: pd.Categorical, steps: list[str]) -> np.ndarray:
+    return np.flatnonzero(np.isin(np.asarray(names.categories, dtype=object), steps))
 
 
 def _first(mask: np.ndarray, case_of: np.ndarray, n_cases: int) -> np.ndarray:
