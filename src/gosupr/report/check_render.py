@@ -36,6 +36,7 @@ _W: dict[str, tuple[str, str]] = {
     "median_over": ("Median overrun", "Медиана просрочки"),
     "p90_over": ("P90 overrun", "P90 просрочки"),
     "consumers": ("Where the overrun goes (days per overdue case)", "Куда уходит время (дн. на просроченное дело)"),
+    "dept_consumers": ("Departments it goes to", "Подразделения, где уходит время"),
     "unmatched_acts": ("Log activities with no model task", "Операции журнала без задачи в модели"),
     "unmatched_tasks": ("Model tasks never in the log", "Задачи модели, которых нет в журнале"),
     "matched_similar": ("Matched by similar name", "Сопоставлены по похожему названию"),
@@ -118,12 +119,13 @@ def term_rows(r: CheckResult, lang: str) -> list[list[str]]:
     for t in r.terms:
         u = unit_word(t.term.unit, lang)
         cons = "; ".join(w("excess", lang, name=c.name, d=f"{c.excess:.1f}") for c in t.steps[:3] if c.excess > 0)
+        deps = "; ".join(w("excess", lang, name=c.name, d=f"{c.excess:.1f}") for c in t.departments[:3] if c.excess > 0)
         over = f"{t.cases_over} ({_pct(t.share_over)})"
         if t.evidence == "insufficient":
             over = w("insufficient", lang, n=t.cases_measured)
         rows.append([
             term_name(t.term, lang), f"{t.term.amount} {u}", f"{t.cases_measured} / {t.cases}",
-            over, _num(t.median_overrun), _num(t.p90_overrun), cons or "—",
+            over, _num(t.median_overrun), _num(t.p90_overrun), cons or "—", deps or "—",
         ])
     return rows
 
@@ -133,7 +135,7 @@ def _dev_headers(lang: str) -> list[str]:
 
 
 def _term_headers(lang: str) -> list[str]:
-    return [w(k, lang) for k in ("term", "limit", "measured", "over", "median_over", "p90_over", "consumers")]
+    return [w(k, lang) for k in ("term", "limit", "measured", "over", "median_over", "p90_over", "consumers", "dept_consumers")]
 
 
 def _mand_headers(lang: str) -> list[str]:
