@@ -366,3 +366,19 @@ def test_log_spelling_meets_model_tasks_and_output_is_deterministic() -> None:
     assert all(t.cases_measured == log.n_cases for t in r.terms)
     again = check_log(EventLog.from_frame(df), normative_model("memo_approval"), reg)
     assert to_json(r) == to_json(again)
+
+
+def test_batch_config_checks_its_regulation_section(tmp_path: Path, examples_dir: Path) -> None:
+    from gosupr.batch.config import load_config
+
+    cfg = tmp_path / "gosupr.toml"
+    cfg.write_text('[regulation]\nmodel = "m.bpmn"\n"A -> B" = "three days"\n', "utf-8")
+    with pytest.raises(GosuprError, match="'regulation.\"A -> B\"'"):
+        load_config(cfg)
+    cfg.write_text('[regulation]\nmodel = "m.bpmn"\nlogs = ["logs/*.csv"]\n', "utf-8")
+    c = load_config(cfg)
+    assert c.regulation.model == str(tmp_path / "m.bpmn")
+    assert c.regulation_for(tmp_path / "logs" / "a.csv") is c.regulation
+    assert c.regulation_for(tmp_path / "other" / "a.csv") is None
+    p = _gosupr("check", examples_dir / "land_lease.violations.csv")
+    assert p.returncode == 2 and "MODEL.bpmn" in p.stderr and len(p.stderr.splitlines()) == 1
