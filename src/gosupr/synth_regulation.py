@@ -62,13 +62,6 @@ class RegulationDef:
     violations: tuple[Violation, ...]
 
 
-def _flow_steps(item: Item) -> list[str]:
-    if isinstance(item, str):
-        return [item]
-    parts = item.items if isinstance(item, Seq) else [b for _, b in item.branches] if isinstance(item, Xor) else item.branches
-    return [s for p in parts for s in _flow_steps(p)]
-
-
 # -- the three regulations -----------------------------------------------------------------------
 LAND_LEASE = RegulationDef(
     process="land_lease",
