@@ -11,18 +11,18 @@
 
 A term is "<n> working days" or "<n> calendar days" (also "<n> days" = calendar, and Russian
 "<n> рабочих дней" / "<n> календарных дней"). Step names are matched to the model's tasks and the
-log's activities when the check runs (`resolve_steps`); anything unreadable is an error naming the key.
+log's activities when the check runs (`mining.check.resolve_steps`); anything unreadable is an error
+naming the key.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import GosuprError
 
@@ -93,41 +93,6 @@ def mandatory_patterns(config: str | os.PathLike | dict[str, Any] | Regulation |
         section = config.get("regulation", config)
         return list(parse_regulation(section if isinstance(section, dict) else {}, source="gosupr.toml").mandatory)
     return list(load_regulation(config).mandatory)
-
-
-def matches_pattern(name: str, pattern: str) -> bool:
-    """A step name against a mandatory/term pattern: normalised label equality or a glob on it."""
-    from .mining.matching import normalise_label
-
-    n, p = normalise_label(name), normalise_label(pattern)
-    return n == p or (any(c in p for c in "*?[") and fnmatch.fnmatchcase(n, p))
-
-
-def resolve_steps(
-    pattern: str, names: Iterable[str], key: str, source: str | None,
-    where: str = "neither a task of the model nor an activity of the log",
-) -> list[str]:
-    """The names a pattern stands for: exact (normalised) names, a glob, or else the one name it
-    begins. None found is an error naming the key and `where` the step was looked for."""
-    from .mining.matching import normalise_label
-
-    names = sorted(set(names))
-    hit = [n for n in names if matches_pattern(n, pattern)]
-    if not hit and not any(c in pattern for c in "*?["):
-        p = normalise_label(pattern)
-        starts = [n for n in names if normalise_label(n).startswith(p + " ")]
-        if len(starts) == 1:
-            hit = starts
-    if not hit:
-        import difflib
-
-        close = difflib.get_close_matches(pattern, names, n=1, cutoff=0.6)
-        hint = f" (did you mean «{close[0]}»?)" if close else ""
-        raise GosuprError(
-            f"'regulation.{key}': step «{pattern}» is {where}{hint}",
-            path=source,
-        )
-    return hit
 
 
 def parse_regulation(section: dict[str, Any], *, source: str, base_dir: str = ".") -> Regulation:

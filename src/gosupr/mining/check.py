@@ -9,6 +9,9 @@ in working or calendar days.
 
 from __future__ import annotations
 
+import difflib
+import fnmatch
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +19,12 @@ import pandas as pd
 
 from ..bpmn.model import ProcessModel
 from ..eventlog import ACTIVITY, EventLog, Variants
-from ..regulation import Regulation, matches_pattern, resolve_steps
+from ..errors import GosuprError
+from ..regulation import Regulation
 from .check_deviations import SKIPPED, Deviation, aggregate, case_deviations
 from .check_terms import TermResult, measure_term
 from .conformance_align import AlignmentResult, summarise_alignments
-from .matching import ActivityMatch
+from .matching import ActivityMatch, normalise_label
 
 SCHEMA = "gosupr.check/1"
 ALGORITHM = "dijkstra_less_memory"  # pm4py alignments: optimal like its A*, far faster on silent-rich nets
@@ -140,3 +144,32 @@ def _resolve(pattern: str | None, names: set[str], key: str, source: str | None)
 def matches_any(name: str, patterns: list[str]) -> bool:
     """Whether a step name falls under any mandatory pattern (for reduce's protection)."""
     return any(matches_pattern(name, p) for p in patterns)
+
+
+def matches_pattern(name: str, pattern: str) -> bool:
+    """A step name against a mandatory/term pattern: normalised label equality or a glob on it."""
+    n, p = normalise_label(name), normalise_label(pattern)
+    return n == p or (any(c in p for c in "*?[") and fnmatch.fnmatchcase(n, p))
+
+
+def resolve_steps(
+    pattern: str, names: Iterable[str], key: str, source: str | None,
+    where: str = "neither a task of the model nor an activity of the log",
+) -> list[str]:
+    """The names a pattern stands for: exact (normalised) names, a glob, or else the one name it
+    begins. None found is an error naming the key and `where` the step was looked for."""
+    names = sorted(set(names))
+    hit = [n for n in names if matches_pattern(n, pattern)]
+    if not hit and not any(c in pattern for c in "*?["):
+        p = normalise_label(pattern)
+        starts = [n for n in names if normalise_label(n).startswith(p + " ")]
+        if len(starts) == 1:
+            hit = starts
+    if not hit:
+        close = difflib.get_close_matches(pattern, names, n=1, cutoff=0.6)
+        hint = f" (did you mean «{close[0]}»?)" if close else ""
+        raise GosuprError(
+            f"'regulation.{key}': step «{pattern}» is {where}{hint}",
+            path=source,
+        )
+    return hit
