@@ -162,7 +162,7 @@ def load_config(path: str | os.PathLike | None) -> BatchConfig:
 
 def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> BatchConfig:
     """Check every key and value of a parsed gosupr.toml."""
-    _known(data, {"batch", "columns", "analyze", "fail_if"}, "", source)
+    _known(data, {"batch", "columns", "analyze", "fail_if", "protect"}, "", source)
     batch = _table(data, "batch", source)
     _known(batch, _BATCH_KEYS, "batch.", source)
     paths = tuple(_str_list(batch, "paths", "batch.", source))
@@ -182,7 +182,11 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> B
                 raise GosuprError(f"'{where}.{role}' must be a column name (a non-empty string)", path=source)
         rules.append(ColumnRule(pattern=pattern, columns=dict(cols)))
 
-    analyze = _analyze_config(_table(data, "analyze", source), source) if "analyze" in data else None
+    analyze = _analyze_config(_table(data, "analyze", source), source) if "analyze" in data or "protect" in data else None
+    if "protect" in data:
+        from ..mining.analyze import protect_patterns
+
+        analyze.protect = protect_patterns(data["protect"], source)
     return BatchConfig(
         source=source,
         base_dir=base_dir,

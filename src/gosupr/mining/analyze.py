@@ -35,6 +35,7 @@ class AnalyzeConfig:
     min_share: float = 0.0
     thresholds: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str | None = None  # the config file, for messages
+    protect: list[str] = field(default_factory=list)  # glob patterns of steps no removal may touch ([protect])
 
     def __post_init__(self) -> None:
         where = self.source or "analyze config"
@@ -70,7 +71,9 @@ class AnalyzeConfig:
         section = doc.get(CONFIG_SECTION, {})
         if not isinstance(section, dict):
             raise GosuprError(f"[{CONFIG_SECTION}] must be a table", path=str(p))
-        return cls.from_dict(section, source=str(p))
+        cfg = cls.from_dict(section, source=str(p))
+        cfg.protect = protect_patterns(doc.get("protect", {}), str(p))
+        return cfg
 
     @classmethod
     def from_dict(cls, section: dict[str, Any], source: str | None = None) -> AnalyzeConfig:
@@ -96,19 +99,35 @@ class AnalyzeConfig:
                 )
         return cls(kinds=kinds, min_share=min_share, thresholds=thresholds, source=source)
 
-    def with_options(self, kinds: list[str] | None = None, min_share: float | None = None) -> AnalyzeConfig:
-        """Command-line options override the file."""
+    def with_options(
+        self, kinds: list[str] | None = None, min_share: float | None = None, protect: list[str] | None = None
+    ) -> AnalyzeConfig:
+        """Command-line options override the file; --protect patterns add to [protect]."""
         return AnalyzeConfig(
             kinds=kinds if kinds is not None else self.kinds,
             min_share=min_share if min_share is not None else self.min_share,
             thresholds=self.thresholds,
             source=self.source,
+            protect=list(dict.fromkeys([*self.protect, *(protect or [])])),
         )
 
     def selected(self, registry: dict[str, Any]) -> list[str]:
         if self.kinds is None:
             return list(registry)
         return [k for k in registry if k in self.kinds]
+
+
+def protect_patterns(section: Any, source: str | None = None) -> list[str]:
+    """The [protect] table: `activities = ["*FINAL_APPROVED*", "Оплата*"]` (glob patterns)."""
+    if not isinstance(section, dict):
+        raise GosuprError("[protect] must be a table", path=source)
+    unknown = sorted(set(section) - {"activities"})
+    if unknown:
+        raise GosuprError(f"unknown key protect.{unknown[0]}; known: activities", path=source)
+    acts = section.get("activities", [])
+    if not isinstance(acts, list) or not all(isinstance(x, str) and x.strip() for x in acts):
+        raise GosuprError('protect.activities must be a list of activity names or glob patterns, e.g. ["*FINAL_APPROVED*"]', path=source)
+    return list(acts)
 
 
 def _defaults(kind: str) -> dict[str, Any]:
@@ -133,8 +152,17 @@ def _check_thresholds(kind: str, values: dict[str, Any], source: str | None) -> 
 
 
 # -- running ----------------------------------------------------------------------------------
-def analyze_log(log: EventLog, config: AnalyzeConfig | None = None, facts: LogFacts | None = None) -> list[Finding]:
-    """Every selected waste detector over the log, aggregated once; worst first, deterministic."""
+def analyze_log(
+    log: EventLog, config: AnalyzeConfig | None = None, facts: LogFacts | None = None, protect: list[str] | None = None
+) -> list[Finding]:
+    """Every selected waste detector over the log, aggregated once; worst first, deterministic.
+
+    `protect` (glob patterns, added to the config's) names steps no removal may touch. Each
+    removable finding carries what taking it out removes (`events_removed`, `cases_touched`),
+    counted exactly as `reduce` removes it."""
+    from .protect import guard
+    from .waste_removal import scope_findings
+
     cfg = config or AnalyzeConfig()
     if log.n_events == 0:
         return []
@@ -144,7 +172,9 @@ def analyze_log(log: EventLog, config: AnalyzeConfig | None = None, facts: LogFa
         found += DETECTORS[kind].detect(facts, cfg.thresholds.get(kind, {}))
     found = _one_verdict_per_step(found)
     found = [f for f in found if f.kind in _SHARE_EXEMPT or f.case_share >= cfg.min_share]
-    return sort_findings(found)
+    found = sort_findings(guard(facts, found, [*cfg.protect, *(protect or [])]))
+    scope_findings(facts, found, [f for f in found if f.removable and f.kind in DETECTORS])
+    return found
 
 
 def lint_model(model: ProcessModel, config: AnalyzeConfig | None = None) -> list[Finding]:
@@ -164,10 +194,9 @@ def _one_verdict_per_step(findings: list[Finding]) -> list[Finding]:
     for kind in _REMOVAL_PRIORITY:
         for f in by_kind[kind]:
             step = _removed_step(f)
-            if f.removable and step in claimed:
-                continue
-            if f.removable:
-                claimed.add(step)
+            if step in claimed:
+                continue  # a more specific kind already judged this step, removable or not
+            claimed.add(step)
             out.append(f)
     return out + [f for f in findings if f.kind not in _REMOVAL_PRIORITY]
 

@@ -76,7 +76,7 @@ class Highlight:
     def from_findings(
         cls, findings: Iterable[Finding] | Mapping[str, Any], model: ProcessModel | None = None
     ) -> Highlight:
-        """Removable steps red, rework/self-loop/ping-pong orange, waiting on the flow between two steps.
+        """Removable steps red, loops (rework/self-loop/ping-pong, removable or not) orange, waiting on the flow between two steps.
 
         `findings` is a list of Finding or a gosupr.findings/1 JSON document. With `model`, the marks
         are resolved to that model's element ids; without, they stay by label for any model.
@@ -160,10 +160,10 @@ def _mark(category: str, intensity: float) -> Mark:
 
 def _category(f: Finding) -> str | None:
     kind = f.kind.lower()
+    if kind in LOOP_KINDS or "loop" in kind or "rework" in kind or "ping" in kind:
+        return LOOP  # a loop loses its repeats, never its step: not the "removable" colour
     if f.removable:
         return REMOVABLE
-    if kind in LOOP_KINDS or "loop" in kind or "rework" in kind or "ping" in kind:
-        return LOOP
     if kind in WAITING_KINDS or kind.startswith("wait"):
         return WAITING
     return None
