@@ -39,6 +39,7 @@ class Finding:
     reason: str = ""
     events_removed: int = 0
     cases_touched: int = 0
+    removed_by_activity: dict[str, int] = field(default_factory=dict)
 
     def sort_key(self) -> tuple:
         """Worst first: severity, then total time cost, then cases, then a stable tie-break."""

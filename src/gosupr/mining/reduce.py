@@ -102,7 +102,7 @@ def reduce_process(
     applied, not_applied = select_findings(findings, accept)
     removal = remove_waste(log, applied, facts=facts)  # sets events_removed / cases_touched on `applied`
     for f in not_applied:
-        f.events_removed, f.cases_touched = 0, 0
+        f.events_removed, f.cases_touched, f.removed_by_activity = 0, 0, {}
     essential = removal.log
     if essential.n_events == 0:
         raise GosuprError("removing the accepted waste leaves no events; accept fewer kinds", path=log.audit.source)

@@ -111,12 +111,14 @@ def scope_findings(facts: LogFacts, findings: list[Finding], applied: list[Findi
     drop = np.zeros(facts.n_events, dtype=bool)
     ids = {id(f) for f in applied}
     for f in findings:
-        f.events_removed, f.cases_touched = 0, 0
+        f.events_removed, f.cases_touched, f.removed_by_activity = 0, 0, {}
         if id(f) not in ids:
             continue
         m = finding_mask(facts, f) & ~drop
         f.events_removed = int(m.sum())
         f.cases_touched = int(np.unique(facts.case[m]).size)
+        per = np.bincount(facts.act[m], minlength=facts.n_activities)
+        f.removed_by_activity = {facts.labels[a]: int(per[a]) for a in np.flatnonzero(per)}
         drop |= m
     return drop
 

@@ -6,7 +6,7 @@ occurrence changes the case (a return, correction, refusal, payment, penalty, de
 Regular: spaced (median interval ≥ `min_interval_s`) and steady, either within cases that repeat
 often (median coefficient of variation of their intervals ≤ `max_case_cv`) or across cases that
 repeat once or twice (coefficient of variation of all intervals ≤ `max_global_cv`).
-Informational: never removable; loops through such a step are not removed either (see analyze).
+A return or correction is never periodic. Informational: never removable; loops through such a step are not removed either (see analyze).
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
     cum = np.cumsum(chg)
     out: list[Finding] = []
     for a in np.unique(facts.act[repeat]):
+        if words.is_reject(facts.labels[a]):
+            continue  # a correction or return that keeps coming back is rework, however regular
         i = np.flatnonzero(repeat & (facts.act == a))
         prev = facts.starts[facts.case[i]] + facts.prev_same_pos[i]
         quiet = (cum[i - 1] - cum[prev]) == 0
