@@ -57,7 +57,7 @@ def test_discover_real_logs_json(shared_data, tmp_path, name, cases, events):
     model = read_bpmn(out)
     assert {n.name for n in model.tasks()} <= set(doc_activities(shared_data / name))
     assert doc["model"]["tasks"] == len(model.tasks())
-    assert "reduction" in doc and 0.0 <= doc["reduction"]["quality"]["fitness_essential"] <= 1.0
+    assert "reduction" in doc and 0.0 <= doc["reduction"]["quality"]["to_be"]["fitness"] <= 1.0
 
 
 def doc_activities(path: Path) -> list[str]:

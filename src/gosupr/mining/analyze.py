@@ -212,7 +212,7 @@ def removes_step(f: Finding) -> bool:
 
 
 def removes_repeats(f: Finding) -> bool:
-    """The finding says the extra rounds of a loop can go; the step itself stays."""
+    """The finding says the later passes of a loop can go; the step itself stays."""
     return f.removable and f.kind in DETECTORS and f.evidence.get("removal") == "repeats"
 
 
@@ -226,7 +226,7 @@ def headline(findings: list[Finding], log: EventLog | None = None) -> dict[str, 
     """The one line an analyst reads first: how many steps can go and how much time per case they hold.
 
     Steps (duplicate, redundant, bypassable) and loop repeats (self-loop, rework, ping-pong rounds)
-    are counted apart: a loop's step stays, only its extra rounds go. Times are summed over the
+    are counted apart: a loop's step stays, only its later passes go. Times are summed over the
     affected cases and spread over all cases of the log (an average per case).
     """
     n_cases = log.n_cases if log is not None else 0
@@ -234,6 +234,8 @@ def headline(findings: list[Finding], log: EventLog | None = None) -> dict[str, 
     step_findings = [f for f in findings if removes_step(f)]
     loop_findings = [f for f in findings if removes_repeats(f)]
     step_time = sum((f.time_cost_s or 0.0) * f.cases for f in step_findings)
+    events = sum(f.events_removed for f in findings)
+    touched = _cases_touched(findings, log)
     loop_time = sum((f.time_cost_s or 0.0) * f.cases for f in loop_findings)
     by_kind: dict[str, int] = {}
     for f in findings:
@@ -256,9 +258,35 @@ def headline(findings: list[Finding], log: EventLog | None = None) -> dict[str, 
             {e for f in findings if f.removable and f.kind in RULES for e in f.elements[:1]}
         ),
         "cases": n_cases or None,
+        # what `reduce` would take out of the log, counted the same way (events, not steps)
+        "events_removable": events,
+        "events_removable_share": round(events / log.n_events, 4) if log is not None and log.n_events else None,
+        "cases_touched": touched,
+        "held_back": sum(1 for f in findings if f.kind in DETECTORS and f.verdict in HELD_BACK),
     }
     out["text"] = _headline_text(out)
     return out
+
+
+#: verdicts of findings that would remove something but are not applied
+HELD_BACK = ("insufficient_evidence", "outcomes_differ", "protected", "periodic")
+
+
+def _cases_touched(findings: list[Finding], log: EventLog | None) -> int:
+    """Distinct cases the removable findings touch (a case two findings touch counts once)."""
+    if log is None or not any(f.events_removed for f in findings):
+        return 0
+    import numpy as np
+
+    from .logfacts import LogFacts
+    from .waste_removal import finding_mask
+
+    facts = LogFacts.of(log)
+    drop = np.zeros(facts.n_events, dtype=bool)
+    for f in findings:
+        if f.events_removed:
+            drop |= finding_mask(facts, f)
+    return int(np.unique(facts.case[drop]).size)
 
 
 def _headline_text(h: dict[str, Any]) -> str:
@@ -266,6 +294,9 @@ def _headline_text(h: dict[str, Any]) -> str:
 
     n, loops = h["removable_steps"], h["removable_loops"]
     parts = [f"{h['findings']} findings"]
+    if h.get("events_removable_share") is not None:
+        parts.append(f"{h['events_removable']:,} events ({100 * h['events_removable_share']:.0f}%) removable "
+                     f"in {h['cases_touched']:,} cases")
     if n:
         per_case = h.get("removable_time_per_case_s")
         tail = f", holding {duration(per_case)} per case on average" if per_case is not None else ""
@@ -275,7 +306,9 @@ def _headline_text(h: dict[str, Any]) -> str:
     if loops:
         per_case = h.get("removable_loop_time_per_case_s")
         tail = f" ({duration(per_case)} per case on average)" if per_case is not None else ""
-        parts.append(f"{loops} loop{'s' if loops != 1 else ''} can lose {'their' if loops != 1 else 'its'} extra rounds{tail}")
+        parts.append(f"{loops} loop{'s' if loops != 1 else ''} can lose {'their' if loops != 1 else 'its'} later passes{tail}")
+    if h.get("held_back"):
+        parts.append(f"{h['held_back']} held back (no positive evidence, protected or periodic)")
     return "; ".join(parts) + "."
 
 
