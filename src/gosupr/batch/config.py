@@ -16,11 +16,14 @@ otherwise silently turn the gate off, so unknown keys are errors naming the key 
     [analyze]                              # detector thresholds: gosupr.mining.analyze.AnalyzeConfig
     min_share = 0.02
 
+    [protect]                              # steps no removal may touch (glob patterns)
+    activities = ["*FINAL_APPROVED*"]
+
     [fail_if]                              # gates, per input
-    removable_share_above = 0.3            # share of the log's steps the to-be model removes
-    fitness_below = 0.9                    # to-be model fitness on the waste-free log
-    precision_below = 0.5                  # to-be model precision on the waste-free log
-    outcome_preserved_below = 0.95         # share of cases whose essential path the to-be allows
+    removable_share_above = 0.3            # share of the log's events the reduction removes
+    fitness_below = 0.9                    # to-be model fitness on today's log
+    precision_below = 0.5                  # to-be model precision on today's log
+    outcome_preserved_below = 0.95         # share of cases whose last activity the reduction keeps
     rows_dropped_share_above = 0.05        # share of rows ingest had to drop
     findings.kinds = ["ping_pong"]         # any finding of these kinds (log detectors or model rules)
     findings.severity = "high"             # any finding of this severity or worse

@@ -54,12 +54,14 @@ def guard(facts: LogFacts, findings: list[Finding], patterns: Iterable[str] = ()
         if f.kind in LOOP_KINDS and periodic & set(f.activities):
             step = sorted(periodic & set(f.activities))[0]
             _hold(f, "periodic", f"«{step}» repeats on a schedule (monitoring, instalments, reminders)")
+            f.evidence["held_by"] = {"activity": step, "why": "periodic"}
         elif f.removable:
             touched = np.unique(facts.act[finding_mask(facts, f)])
             hit = [int(a) for a in touched if int(a) in protected]
             if hit:
                 a = hit[0]
                 _hold(f, "protected", f"it would remove events of «{facts.labels[a]}», a protected step ({protected[a]})")
+                f.evidence["held_by"] = {"activity": facts.labels[a], "why": protected[a]}
         out.append(f)
     return out
 
