@@ -107,6 +107,7 @@ def reduce_process(
     if essential.n_events == 0:
         raise GosuprError("removing the accepted waste leaves no events; accept fewer kinds", path=log.audit.source)
     as_is = as_is or discover_model(log, noise=noise)
+    nothing = removal.events_removed == 0 and removal.cases_removed == 0
     to_be = discover_model(essential, noise=noise, name=f"{log.name} (to-be)")
     before = {"model": model_metrics(as_is).to_dict(), "work": log_work_metrics(log)}
     after = {"model": model_metrics(to_be).to_dict(), "work": log_work_metrics(essential)}
@@ -116,7 +117,7 @@ def reduce_process(
     }
     protected = {facts.labels[a]: why for a, why in protected_activities(facts, patterns).items()}
     kept = ~removal.dropped & _case_kept(log, removal)
-    quality = {**model_quality(as_is, to_be, log, alignments_budget_s), **log_loss(log, kept, protected)}
+    quality = {**model_quality(as_is, to_be, log, alignments_budget_s, same=nothing), **log_loss(log, kept, protected)}
     n = removal.cases_touched
     quality["saving"] = {
         "affected_cases": n,
