@@ -90,7 +90,7 @@ def test_headline_and_document():
     assert h["events_removable_share"] == pytest.approx(80 / log.n_events, abs=1e-4)
     assert "80 events" in h["text"]
     doc = findings_document(found, log)
-    assert doc["schema"] == "gosupr.findings/1" and doc["tool"]["name"] == "gosupr" and doc["tool"]["pm4py"]
+    assert doc["schema"] == "gosupr.findings/2" and doc["tool"]["name"] == "gosupr" and doc["tool"]["pm4py"]
     assert doc["log"]["cases"] == 100 and len(doc["findings"]) == len(found)
     assert all("events_removed" in f and "cases_touched" in f and "verdict" in f for f in doc["findings"])
     json.dumps(doc, ensure_ascii=False)  # plain JSON types only

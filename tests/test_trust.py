@@ -141,6 +141,10 @@ def test_periodic_repeat_is_reported_and_never_removed():
     (p,) = [f for f in found if f.kind == "periodic_repeat"]
     assert p.activities == ["Анализ"] and not p.removable and p.verdict == "informational"
     assert not [f for f in found if f.kind == "self_loop"]
+    paid = ["Приём", "Напоминание", "Оплата", "Напоминание", "Оплата", "Напоминание", "Выписка"]
+    periodic = [f.activities for f in analyze_log(make_log([(paid, 40), (["Приём", "Напоминание", "Выписка"], 40)], gap_h=24.0))
+                if f.kind == "periodic_repeat"]
+    assert periodic == [["Оплата"]]  # instalments; a payment between the reminders changes the case
     fix = ["Приём", "Анализ", "Исправление", "Анализ", "Исправление", "Анализ", "Выписка"]
     assert not [f for f in analyze_log(make_log([(fix, 40), (["Приём", "Анализ", "Выписка"], 40)], gap_h=24.0))
                 if f.kind == "periodic_repeat"]
@@ -255,3 +259,34 @@ def test_cli_reduce_writes_the_to_be_log_and_refuses_a_bad_suffix(tmp_path, exam
     bad = subprocess.run(args[:-4] + ["--to-be-log", str(tmp_path / "x.txt")], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "x.txt" in bad.stderr and ".csv or .parquet" in bad.stderr
     assert not (tmp_path / "x.txt").exists()
+
+
+def test_protect_section_of_gosupr_toml(tmp_path):
+    from gosupr.errors import GosuprError
+    from gosupr.mining.analyze import AnalyzeConfig
+
+    p = tmp_path / "gosupr.toml"
+    p.write_text('[protect]\nactivities = ["*FINAL_APPROVED*", "Оплата*"]\n', encoding="utf-8")
+    cfg = AnalyzeConfig.from_toml(p)
+    assert cfg.protect == ["*FINAL_APPROVED*", "Оплата*"]
+    assert cfg.with_options(protect=["Виза*"]).protect == ["*FINAL_APPROVED*", "Оплата*", "Виза*"]
+    p.write_text('[protect]\nsteps = ["x"]\n', encoding="utf-8")
+    with pytest.raises(GosuprError, match="protect.steps"):
+        AnalyzeConfig.from_toml(p)
+    p.write_text('[protect]\nactivities = "x"\n', encoding="utf-8")
+    with pytest.raises(GosuprError, match="list of activity names"):
+        AnalyzeConfig.from_toml(p)
+    from gosupr.batch.config import parse_config
+
+    batch = parse_config({"protect": {"activities": ["Оплата*"]}}, source="gosupr.toml")
+    assert batch.analyze.protect == ["Оплата*"]
+
+
+def test_nothing_removed_is_not_worded_as_a_saving(reductions):
+    from gosupr.report.reduce_render import headline_text
+
+    _, res, _ = reductions("running-example.csv")
+    assert res.reduction.removal.events_removed == 0
+    for lang in ("en", "ru"):
+        text = headline_text(res.reduction, lang)
+        assert "without loss of quality" not in text and "без потери качества" not in text

@@ -19,7 +19,7 @@ from .findings import Finding, sort_findings
 from .logfacts import LogFacts
 from .rules import RULES
 
-SCHEMA = "gosupr.findings/1"
+SCHEMA = "gosupr.findings/2"  # /2: removable needs positive evidence; verdict, reason, events_removed, cases_touched
 CONFIG_SECTION = "analyze"
 # kinds --min-share does not hide: rare paths are rare by definition, model rules have no cases
 _SHARE_EXEMPT = {"rare_path", *RULES}
@@ -315,7 +315,7 @@ def _headline_text(h: dict[str, Any]) -> str:
 def findings_document(
     findings: list[Finding], log: EventLog | None = None, model_name: str | None = None
 ) -> dict[str, Any]:
-    """The `gosupr.findings/1` JSON document: tool versions, the log's audit, headline, findings."""
+    """The `gosupr.findings/2` JSON document: tool versions, the log's audit, headline, findings."""
     from .._pm4py import version
 
     doc: dict[str, Any] = {

@@ -137,6 +137,11 @@ def headline_text(red: Reduction, lang: str) -> str:
     b, a = h.get("median_case_duration_before_s"), h.get("median_case_duration_after_s")
     lo, hi = h["saving_per_affected_case_handling_s"], h["saving_per_affected_case_with_queue_s"]
     ru = lang == "ru"
+    if not h["events_removed"] and not h["cases_removed"]:
+        if ru:
+            return (f"Ничего не удалено: ни у одной находки нет положительных доказательств, что её удаление не меняет исходов"
+                    f" (не применено: {h['held_back']}).")
+        return f"Nothing removed: no finding has positive evidence that removing it leaves outcomes alone ({h['held_back']} held back)."
     if ru:
         s = (f"Вердикт: {verdict_text(red, lang)}. Можно убрать {h['events_removed']:,} событий ({share:.0f}%) "
              f"в {h['cases_touched']:,} делах")

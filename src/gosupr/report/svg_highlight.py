@@ -78,7 +78,7 @@ class Highlight:
     ) -> Highlight:
         """Removable steps red, loops (rework/self-loop/ping-pong, removable or not) orange, waiting on the flow between two steps.
 
-        `findings` is a list of Finding or a gosupr.findings/1 JSON document. With `model`, the marks
+        `findings` is a list of Finding or a gosupr.findings JSON document. With `model`, the marks
         are resolved to that model's element ids; without, they stay by label for any model.
         """
         items = _findings_of(findings)
@@ -234,7 +234,7 @@ def _sweep(seeds: set[str], adj: dict[str, list], end: str, silent: set[str]) ->
 
 
 def load_findings_json(path: str | Path, max_bytes: int = 20 * 1024 * 1024) -> dict[str, Any]:
-    """Read a gosupr.findings/1 document for `render --highlight` (bounded, checked)."""
+    """Read a gosupr.findings document (/1 or /2) for `render --highlight` (bounded, checked)."""
     import json
 
     from ..errors import GosuprError
@@ -248,6 +248,6 @@ def load_findings_json(path: str | Path, max_bytes: int = 20 * 1024 * 1024) -> d
         raise GosuprError("findings file not found; write it with `gosupr analyze LOG --format json > FILE`", path=str(path)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise GosuprError(f"not a readable JSON findings document ({e.__class__.__name__}); write it with `gosupr analyze --format json`", path=str(path)) from None
-    if not isinstance(doc, dict) or doc.get("schema") != "gosupr.findings/1":
-        raise GosuprError("not a gosupr.findings/1 document; write it with `gosupr analyze --format json`", path=str(path))
+    if not isinstance(doc, dict) or doc.get("schema") not in ("gosupr.findings/1", "gosupr.findings/2"):
+        raise GosuprError("not a gosupr.findings document; write it with `gosupr analyze --format json`", path=str(path))
     return doc
