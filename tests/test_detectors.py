@@ -223,6 +223,16 @@ def test_thresholds_change_what_is_flagged():
     assert run("rework", log, {"min_cases": 4}) == []
 
 
+def test_decision_object_pairs_an_approval_with_its_rejection():
+    from gosupr.mining.words import decision_object
+
+    assert decision_object("Declaration APPROVED by SUPERVISOR") == decision_object("Declaration REJECTED by SUPERVISOR")
+    assert decision_object("Declaration FINAL_APPROVED by SUPERVISOR") == decision_object("Declaration REJECTED by SUPERVISOR")
+    assert decision_object("Declaration APPROVED by SUPERVISOR") != decision_object("Declaration REJECTED by EMPLOYEE")
+    assert decision_object("Согласование проекта договора") == decision_object("Отказ в согласовании проекта договора")
+    assert decision_object("Согласование проекта договора") != decision_object("Отказ в выдаче разрешения")
+
+
 def test_russian_words_are_normalised_for_matching():
     assert stems("Проверка документов") == stems("проверку документа") == ("проверк", "документ")
     assert core_stems("Повторная проверка документов") == core_stems("Проверка документов")

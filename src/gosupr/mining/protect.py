@@ -44,7 +44,7 @@ def guard(facts: LogFacts, findings: list[Finding], patterns: Iterable[str] = ()
     A self-loop or rework of a step that repeats on a schedule (a periodic_repeat finding) is the
     schedule, not waste: it is dropped, the periodic finding says it. Any other loop through such a
     step is kept but not removable (verdict "periodic"). A finding that would remove an event of a
-    protected step is not removable (verdict "protected"), with the reason."""
+    protected step is not removable (verdict "protected", whatever its evidence), with the reason."""
     periodic = {f.activities[0] for f in findings if f.kind == "periodic_repeat" and f.activities}
     protected = protected_activities(facts, patterns)
     out: list[Finding] = []
@@ -55,7 +55,7 @@ def guard(facts: LogFacts, findings: list[Finding], patterns: Iterable[str] = ()
             step = sorted(periodic & set(f.activities))[0]
             _hold(f, "periodic", f"«{step}» repeats on a schedule (monitoring, instalments, reminders)")
             f.evidence["held_by"] = {"activity": step, "why": "periodic"}
-        elif f.removable:
+        elif f.removable or f.verdict in ("insufficient_evidence", "outcomes_differ"):
             touched = np.unique(facts.act[finding_mask(facts, f)])
             hit = [int(a) for a in touched if int(a) in protected]
             if hit:
