@@ -161,23 +161,25 @@ def headline_text(red: Reduction, lang: str) -> str:
     return s + "."
 
 
+#: (title, columns) in English and Russian, and the rows of each table, in order
+SECTIONS: list[tuple[tuple[str, str], tuple[list[str], list[str]], Any]] = [
+    (("Before / after", "До и после"),
+     (["Metric", "As-is", "To-be", "Change"], ["Показатель", "Как есть", "Как будет", "Изменение"]), metric_rows),
+    (("Removed", "Удалено"),
+     (["Kind", "Activities", "Cases", "Cases touched", "Events removed", "Evidence (pts, 90% CI)"],
+      ["Вид", "Операции", "Дела", "Затронуто дел", "Событий убрано", "Доказательство (п., 90% ДИ)"]), removed_rows),
+    (("Quality on today's log", "Качество на сегодняшнем журнале"),
+     (["Measure", "As-is", "To-be"], ["Показатель", "Как есть", "Как будет"]), quality_rows),
+    (("Loss per activity", "Потери по операциям"),
+     (["Activity", "Events before", "After", "Lost", "Protected"], ["Операция", "Событий до", "После", "Потеряно", "Защищена"]),
+     loss_rows),
+]
+
+
 def sections(red: Reduction, lang: str) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, columns, rows) of every table, in order."""
-    if lang == "ru":
-        return [
-            ("До и после", ["Показатель", "Как есть", "Как будет", "Изменение"], metric_rows(red, lang)),
-            ("Удалено", ["Вид", "Операции", "Дела", "Затронуто дел", "Событий убрано", "Доказательство (п., 90% ДИ)"],
-             removed_rows(red, lang)),
-            ("Качество на сегодняшнем журнале", ["Показатель", "Как есть", "Как будет"], quality_rows(red, lang)),
-            ("Потери по операциям", ["Операция", "Событий до", "После", "Потеряно", "Защищена"], loss_rows(red, lang)),
-        ]
-    return [
-        ("Before / after", ["Metric", "As-is", "To-be", "Change"], metric_rows(red, lang)),
-        ("Removed", ["Kind", "Activities", "Cases", "Cases touched", "Events removed", "Evidence (pts, 90% CI)"],
-         removed_rows(red, lang)),
-        ("Quality on today's log", ["Measure", "As-is", "To-be"], quality_rows(red, lang)),
-        ("Loss per activity", ["Activity", "Events before", "After", "Lost", "Protected"], loss_rows(red, lang)),
-    ]
+    i = 1 if lang == "ru" else 0
+    return [(title[i], cols[i], rows(red, lang)) for title, cols, rows in SECTIONS]
 
 
 def to_terminal(red: Reduction, console: Console, lang: str) -> None:
