@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from .. import words
-from ..findings import Finding, severity_for
 from ..evidence import ALPHA, DIFFERENT, MARGIN, MIN_CASES, TOO_FEW, Equivalence, equivalence
+from ..findings import Finding, severity_for
 from ..logfacts import LogFacts
 
 
@@ -63,7 +63,7 @@ def finding(
 #: the thresholds every removal-proving detector takes (see evidence.py)
 EVIDENCE_DEFAULTS: dict[str, Any] = {
     "margin": MARGIN,  # outcome shares must agree within this (5 points) ...
-    "alpha": ALPHA,  # ... with a (1 - 2·alpha) interval (TOST)
+    "equivalence_alpha": ALPHA,  # ... with a (1 - 2·alpha) interval (TOST)
     "min_compared": MIN_CASES,  # cases needed on each side
 }
 
@@ -159,4 +159,4 @@ def outcome_equivalence(
     s1, s2 = np.concatenate((last1, pres1)), np.concatenate((last2, pres2))
     used = (s1 + s2) > 0  # a share that is 0 on both sides tells nothing
     return equivalence(s1[used], n1, s2[used], n2, [x for x, u in zip(names, used) if u],
-                       c["margin"], c["alpha"], c["min_compared"])
+                       c["margin"], c["equivalence_alpha"], c["min_compared"])

@@ -19,9 +19,9 @@ from ..logfacts import LogFacts
 from ._common import (
     EVIDENCE_DEFAULTS,
     duration,
+    finding,
     judged,
     outcome_equivalence,
-    finding,
     pct,
     per_case_median,
     proportion_gaps,

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 
 from .. import words
+from ..evidence import equivalence
 from ..findings import Finding
 from ..logfacts import LogFacts
-from ..evidence import equivalence
 from ._common import (
     EVIDENCE_DEFAULTS,
     cases_text,
@@ -22,8 +22,8 @@ from ._common import (
     finding,
     pct,
     per_case_median,
-    proportion_gaps,
     judged,
+    proportion_gaps,
     quote,
     settings,
     shares,
@@ -95,7 +95,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             np.array([after_b.get(k, 0) for k in keys]), sum(after_b.values()),
             np.array([after_a.get(k, 0) for k in keys]), sum(after_a.values()),
             [f"next is {facts.labels[k]}" if k >= 0 else "case ends" for k in keys],
-            c["margin"], c["alpha"], c["min_compared"],
+            c["margin"], c["equivalence_alpha"], c["min_compared"],
         )
         verdict = judged(eq)
         if essential is not None:

@@ -59,7 +59,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         rate = k / decisions
         if rate > c["max_reject"]:
             continue  # it does reject: a working control, not waste
-        upper = rate_upper(k, decisions, c["alpha"])
+        upper = rate_upper(k, decisions, c["equivalence_alpha"])
         cost, p85, n = per_case_median(facts.case[ev], facts.gap_prev_s[ev])
         if n < c["min_cases"]:
             continue
@@ -84,7 +84,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
                     "sent_back_or_repeated": max(sent_back, repeated),
                     "reject_rate": round(rate, 6),
                     "reject_rate_upper": round(upper, 6),
-                    "ci_level": round(1 - c["alpha"], 4),
+                    "ci_level": round(1 - c["equivalence_alpha"], 4),
                     "margin": c["margin"],
                 },
                 "successors": shares(succ, facts.labels),
