@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from analyze_helpers import make_log
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gosupr.ingest import read_log
 from gosupr.mining.analyze import analyze_log
@@ -290,3 +292,23 @@ def test_nothing_removed_is_not_worded_as_a_saving(reductions):
     for lang in ("en", "ru"):
         text = headline_text(res.reduction, lang)
         assert "without loss of quality" not in text and "без потери качества" not in text
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["Приём", "Проверка", "Доработка", "Виза", "Решение"]), min_size=1, max_size=9),
+                min_size=1, max_size=25))
+def test_any_log_loops_keep_first_passes_and_counts_add_up(traces):
+    from gosupr.mining.analyze import AnalyzeConfig
+    from gosupr.mining.waste_removal import finding_mask
+
+    log = make_log([(t, 1) for t in traces])
+    loose = {k: {"margin": 1.0, "min_compared": 1} for k in ("self_loop", "rework", "ping_pong", "duplicate_step", "bypassable_step")}
+    found = analyze_log(log, AnalyzeConfig(thresholds=loose))
+    facts = LogFacts.of(log)
+    for f in found:
+        m = finding_mask(facts, f)
+        if f.kind in ("self_loop", "rework", "ping_pong"):
+            assert not (m & (facts.prev_same_pos < 0)).any()  # never a first occurrence
+        assert f.cases_touched <= f.cases
+    rem = remove_waste(log, [f for f in found if f.removable])
+    assert rem.events_removed == sum(f.events_removed for f in found if f.removable) == log.n_events - rem.log.n_events

@@ -42,7 +42,7 @@ def _self_loop(facts: LogFacts, f: Finding) -> np.ndarray:
 def _rework(facts: LogFacts, f: Finding) -> np.ndarray:
     """Later passes of the loop back to the reworked step (the finding's first activity)."""
     codes = _codes(facts, f)
-    if not codes or codes[0] != facts.labels.index(f.activities[0]):
+    if not codes or f.activities[0] not in facts.labels:  # no reworked step in this log: nothing to remove
         return np.zeros(facts.n_events, dtype=bool)
     a = codes[0]
     is_a = facts.act == a
