@@ -312,3 +312,14 @@ def test_any_log_loops_keep_first_passes_and_counts_add_up(traces):
         assert f.cases_touched <= f.cases
     rem = remove_waste(log, [f for f in found if f.removable])
     assert rem.events_removed == sum(f.events_removed for f in found if f.removable) == log.n_events - rem.log.n_events
+
+
+def test_html_titles_the_to_be_without_loss_only_for_no_loss(reductions):
+    from gosupr.report.html import reduce_html
+
+    _, res, _ = reductions("land_lease.csv")
+    assert res.reduction.verdict == "no_loss"
+    assert "Как будет (без потерь)" in reduce_html(res, "ru")
+    _, plain, _ = reductions("running-example.csv")  # nothing removed: not "without loss"
+    page = reduce_html(plain, "en")
+    assert "without loss of quality" not in page and "To-be (waste removed)" in page

@@ -248,7 +248,7 @@ def _tiles(summary: dict[str, Any], findings: list[Finding], red: Any, lang: str
            (str(len(findings)), w("t_findings", lang))]
     if red is not None:
         h = red.headline
-        out.append((rr.VERDICT_WORDS[red.verdict][lang == "ru"], w("t_verdict", lang)))
+        out.append((rr.verdict_word(red, lang), w("t_verdict", lang)))
         out.append((f"{100 * h['events_removed_share']:.0f}%", w("t_removable", lang)))
         b, a = h.get("median_case_duration_before_s"), h.get("median_case_duration_after_s")
         if b is not None and a is not None:
@@ -270,7 +270,8 @@ def _process_diagrams(model: ProcessModel, findings: list[Finding], red: Any, la
         if marks.by_id.get(eid) is None or marks.by_id[eid].category != REMOVABLE:
             marks.by_id[eid] = m
     svgs = [render_svg(red.as_is, highlight=marks, lang=lang), render_svg(red.to_be, highlight=new, lang=lang)]
-    to_be = w("to_be_no_loss" if red.verdict == "no_loss" else "to_be", lang)
+    lossless = red.verdict == "no_loss" and red.removal.events_removed > 0  # "without loss" of something removed
+    to_be = w("to_be_no_loss" if lossless else "to_be", lang)
     return _diagram_pair(svgs, [w("as_is", lang), to_be]) + f'<p class="note">{esc(w("diagram_note", lang))}</p>'
 
 
@@ -312,7 +313,7 @@ def _cost_chart(findings: list[Finding], lang: str) -> str:
 
 
 def _reduction_tables(red: Any, log: EventLog, lang: str) -> str:
-    (_, mh, m_rows), (_, rh, r_rows), (_, qh, q_rows), (_, lh, l_rows) = rr.sections(red, lang)
+    (_, mh, m_rows), (_, rh, r_rows), (_, qh, q_rows), (o_title, oh, o_rows), (_, lh, l_rows) = rr.sections(red, lang)
     removed = table(rh, r_rows) if red.applied else f"<p>{esc(w('nothing_removed', lang))}</p>"
     lost = table(lh, l_rows) if l_rows else f"<p>{esc(w('no_loss_rows', lang))}</p>"
     return (
@@ -321,6 +322,7 @@ def _reduction_tables(red: Any, log: EventLog, lang: str) -> str:
         + '<div class="grid2"><div>'
         + f"<h3>{esc(w('quality', lang))}</h3>{table(qh, q_rows)}</div><div>"
         + f"<h3>{esc(w('loss', lang))}</h3>{lost}</div></div>"
+        + f"<h3>{esc(o_title)}</h3>{table(oh, o_rows)}"
         + f"<h3>{esc(w('durations', lang))}</h3>"
         + _durations(log, red.essential_log, lang)
     )

@@ -36,7 +36,7 @@ MODEL_ROWS = [
     ("precision", "Precision on today's log", "Точность на сегодняшнем журнале"),
 ]
 VERDICT_WORDS = {
-    "no_loss": ("no loss: without loss of quality", "без потерь: без потери качества"),
+    "no_loss": ("no loss (without loss of quality)", "без потерь (без потери качества)"),
     "loss": ("loss", "есть потери"),
     "insufficient_evidence": ("insufficient evidence", "недостаточно данных"),
 }
@@ -100,6 +100,15 @@ def loss_rows(red: Reduction, lang: str) -> list[list[str]]:
     ]
 
 
+def outcome_rows(red: Reduction, lang: str) -> list[list[str]]:
+    """The outcome distribution (last activity per case) before and after, largest first."""
+    o = red.quality["outcomes"]
+    keys = sorted(o["before"], key=lambda k: (-o["before"][k], -o["after"].get(k, 0.0), k))
+    gone = "(дело удалено)" if lang == "ru" else "(case removed)"
+    return [[gone if k == "(case removed)" else k, _share(o["before"][k]), _share(o["after"].get(k, 0.0)),
+             f"{100 * (o['after'].get(k, 0.0) - o['before'][k]):+.1f}"] for k in keys]
+
+
 def _share(v: float | None) -> str:
     return "—" if v is None else f"{100 * v:.1f}%"
 
@@ -122,9 +131,16 @@ def _evidence(f: Any) -> str:
     return "—"
 
 
-def verdict_text(red: Reduction, lang: str) -> str:
+def verdict_word(red: Reduction, lang: str) -> str:
+    """The verdict in a few words; a reduction that removed nothing is not called "without loss"."""
+    if not red.removal.events_removed and not red.removal.cases_removed:
+        return "ничего не удалено" if lang == "ru" else "nothing removed"
     en, ru = VERDICT_WORDS[red.verdict]
-    word = ru if lang == "ru" else en
+    return ru if lang == "ru" else en
+
+
+def verdict_text(red: Reduction, lang: str) -> str:
+    word = verdict_word(red, lang)
     if red.verdict_reasons:
         word += " (" + "; ".join(red.verdict_reasons) + ")"
     return word
@@ -146,7 +162,7 @@ def headline_text(red: Reduction, lang: str) -> str:
         s = (f"Вердикт: {verdict_text(red, lang)}. Можно убрать {h['events_removed']:,} событий ({share:.0f}%) "
              f"в {h['cases_touched']:,} делах")
         if h["held_back"]:
-            s += f"; {h['held_back']} находок не применено (нет доказательств или защищённые шаги)"
+            s += f"; не применено находок: {h['held_back']} (нет доказательств, защищённый шаг или периодический повтор)"
         if b is not None and a is not None:
             s += (f"; экономия на затронутое дело {fmt_duration(lo, lang)} (только обработка) … "
                   f"{fmt_duration(hi, lang)} (с очередью); медианное дело {fmt_duration(b, lang)} → {fmt_duration(a, lang)} "
@@ -170,6 +186,8 @@ SECTIONS: list[tuple[tuple[str, str], tuple[list[str], list[str]], Any]] = [
       ["Вид", "Операции", "Дела", "Затронуто дел", "Событий убрано", "Доказательство (п., 90% ДИ)"]), removed_rows),
     (("Quality on today's log", "Качество на сегодняшнем журнале"),
      (["Measure", "As-is", "To-be"], ["Показатель", "Как есть", "Как будет"]), quality_rows),
+    (("Outcomes (last activity of each case)", "Исходы (последний шаг дела)"),
+     (["Last activity", "As-is", "To-be", "Change, pts"], ["Последний шаг", "Как есть", "Как будет", "Изменение, п."]), outcome_rows),
     (("Loss per activity", "Потери по операциям"),
      (["Activity", "Events before", "After", "Lost", "Protected"], ["Операция", "Событий до", "После", "Потеряно", "Защищена"]),
      loss_rows),
