@@ -323,3 +323,23 @@ def test_html_titles_the_to_be_without_loss_only_for_no_loss(reductions):
     _, plain, _ = reductions("running-example.csv")  # nothing removed: not "without loss"
     page = reduce_html(plain, "en")
     assert "without loss of quality" not in page and "To-be (waste removed)" in page
+
+
+def test_time_saved_is_a_range_and_waits_for_the_applicant_stay():
+    """A removed re-check saves at most its own queue; a removed repeat correction saves only its
+    handling time, since the time before it is the applicant's."""
+    from gosupr.eventlog import EventLog
+
+    loop = ["Приём", "Проверка", "Доработка заявителем", "Проверка", "Доработка заявителем", "Проверка", "Решение"]
+    slow = make_log([(loop, 10)], waits_h={("Проверка", "Доработка заявителем"): 72.0, ("Доработка заявителем", "Проверка"): 5.0})
+    quick = make_log([(loop, 10), (["Приём", "Проверка", "Решение"], 20)], waits_h={("Проверка", "Доработка заявителем"): 2.0})
+    df = pd.concat([slow.df.assign(case_id=slow.df["case_id"].astype(str) + "s"), quick.df.assign(case_id=quick.df["case_id"].astype(str))])
+    log = EventLog.from_frame(df.astype({"case_id": str, "activity": str}))
+    f = Finding(kind="rework", activities=["Проверка", "Доработка заявителем"], removable=True, evidence={"removal": "repeats"})
+    rem = remove_waste(log, [f])
+    assert f.removed_by_activity == {"Доработка заявителем": 20, "Проверка": 40}
+    # handling (low quantile of the time before each step): check 1 h, correction 2 h
+    assert rem.saving_handling_s == pytest.approx((40 * 1 + 20 * 2) * 3600)
+    # with queue: the re-checks' own waits (5 h in the slow cases, 1 h in the quick ones) count; the
+    # applicant's 72 h before a correction stays the applicant's
+    assert rem.saving_with_queue_s == pytest.approx((20 * 5 + 20 * 1 + 20 * 2) * 3600)

@@ -10,8 +10,10 @@ two findings claim counts for the first (the per-finding counts add up to the to
 
 Time: a removed event saves its handling time for sure (the low estimate: the 10th percentile of
 the time before that activity across the log, at most the actual gap) and at most the whole gap
-before it, queue included (the high estimate). The to-be log shifts later events by the low
-estimate, so waits for the applicant or another agency stay where they were.
+before it, its queue included (the high estimate: an approver's inbox, a re-check's queue). Where
+that wait is someone else's — before a correction or return (the applicant's), before a reply
+(another agency's) — the high estimate stays at the handling time. The to-be log shifts later
+events by the low estimate, so waits for the applicant, another agency or a fixed date stay.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..eventlog import CASE, TIMESTAMP, EventLog
+from . import words
 from .findings import Finding
 from .logfacts import LogFacts
 
@@ -163,7 +166,8 @@ def remove_waste(
     case_drop = _rare_case_mask(log, [f for f in findings if f.kind == "rare_path"])
     drop &= ~case_drop
     low = np.where(drop, handling_estimate(facts), 0.0)
-    high = np.where(drop, np.nan_to_num(facts.gap_prev_s, nan=0.0), 0.0)
+    others = np.array([words.waits_for_others(x) for x in facts.labels] + [False], dtype=bool)[facts.act]
+    high = np.where(drop & ~others, np.nan_to_num(facts.gap_prev_s, nan=0.0), low)
     shift = pd.Series(low).groupby(facts.case).cumsum().to_numpy()
     df = log.df.copy()
     df[TIMESTAMP] = df[TIMESTAMP] - pd.to_timedelta(shift, unit="s")

@@ -50,6 +50,8 @@ REJECT = ("отказ", "возврат", "возвращ", "верн", "дор�
 # stems of steps that change a case between two repeats: money, penalties (a correction is a REJECT word)
 CHANGE = ("оплат", "платеж", "плат", "штраф", "пен", "начисл", "взыск", "pay", "penalt", "fine", "charg", "refund",
           "collect")
+# stems of steps that receive another party's work: the wait before them is that party's, not a queue
+EXTERNAL = ("ответ", "получен", "поступ", "repl", "respons", "receiv", "arriv")
 # words that qualify a decision without naming who decides or on what («окончательное», "FINAL_")
 QUALIFIERS = ("final", "окончательн", "итогов", "предварительн", "pre")
 # stems that name the essential acts: registration, the decision, notification, archiving, issuing
@@ -101,6 +103,12 @@ def is_reject(label: str) -> bool:
 def changes_case(label: str) -> bool:
     """A return, correction, refusal, payment or penalty: a step after which the case is not the same."""
     return is_reject(label) or _has(label, CHANGE)
+
+
+def waits_for_others(label: str) -> bool:
+    """The time before this step is someone else's: a correction or return (the applicant's), a reply
+    (another agency's)."""
+    return is_reject(label) or _has(label, EXTERNAL)
 
 
 def decision_object(label: str) -> frozenset[str]:
