@@ -63,7 +63,7 @@ def run_discover(
     if with_findings or with_reduction:
         res.findings = analyze_log(log, analyze_config)
     if with_reduction:
-        res.reduction = reduce_process(log, findings=res.findings, noise=noise, as_is=model)
+        res.reduction = reduce_process(log, findings=res.findings, noise=noise, as_is=model, analyze_config=analyze_config)
     if output is not None:
         write_bpmn(model, output)
     return res
