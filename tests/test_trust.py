@@ -52,6 +52,25 @@ def _counts(log) -> pd.Series:
     return log.df["activity"].astype(str).value_counts()
 
 
+def _check_written(log, back, applied: list[Finding]) -> None:
+    """What the written to-be log lacks, per activity, is what the applied findings say they removed;
+    a finding alone on its activities accounts for exactly its own count."""
+    before, after = _counts(log), _counts(back).reindex(_counts(log).index, fill_value=0)
+    lost = (before - after)[lambda s: s > 0].to_dict()
+    claimed: dict[str, int] = {}
+    for f in applied:
+        assert f.removable and f.verdict == "removable"
+        assert f.cases_touched <= f.cases and f.events_removed == sum(f.removed_by_activity.values())
+        for a, k in f.removed_by_activity.items():
+            claimed[a] = claimed.get(a, 0) + k
+    assert lost == claimed
+    assert sum(f.events_removed for f in applied) == log.n_events - back.n_events
+    for f in applied:
+        others = {a for g in applied if g is not f for a in g.removed_by_activity}
+        if not others & set(f.removed_by_activity):
+            assert sum(lost[a] for a in f.removed_by_activity) == f.events_removed
+
+
 @pytest.mark.parametrize("name", [_param(n) for n in SHARED_LOGS + EXAMPLE_LOGS])
 def test_to_be_log_lacks_exactly_what_the_findings_remove(name, reductions):
     log, res, back = reductions(name)
@@ -60,24 +79,12 @@ def test_to_be_log_lacks_exactly_what_the_findings_remove(name, reductions):
     roles = ("case", "activity", "timestamp", "resource", "department")
     assert back.n_cases == log.n_cases
     assert {k: v for k, v in back.audit.columns.items() if k in roles} == {k: v for k, v in log.audit.columns.items() if k in roles}
-    before, after = _counts(log), _counts(back).reindex(_counts(log).index, fill_value=0)
-    lost = (before - after)[lambda s: s > 0].to_dict()
-    claimed: dict[str, int] = {}
-    for f in red.applied:
-        assert f.removable and f.verdict == "removable"
-        assert f.cases_touched <= f.cases and f.events_removed == sum(f.removed_by_activity.values())
-        for a, k in f.removed_by_activity.items():
-            claimed[a] = claimed.get(a, 0) + k
-    assert lost == claimed  # recomputed from the written file, per activity
-    assert sum(f.events_removed for f in red.applied) == red.removal.events_removed == log.n_events - back.n_events
-    for f in red.applied:  # a finding alone on its activities: the file lacks exactly its count
-        others = {a for g in red.applied if g is not f for a in g.removed_by_activity}
-        if not others & set(f.removed_by_activity):
-            assert sum(lost[a] for a in f.removed_by_activity) == f.events_removed
+    _check_written(log, back, red.applied)
+    assert red.removal.events_removed == log.n_events - back.n_events
     # no protected step loses an event; no activity disappears unless a step-removing finding names it
     protected = set(red.quality["protected_lost"])
     assert protected == set() and all(r["protected"] is None for r in red.quality["activity_loss"])
-    gone = set(before.index) - set(_counts(back).index)
+    gone = set(_counts(log).index) - set(_counts(back).index)
     named = {f.activities[-1] for f in red.applied if f.kind in STEP_KINDS}
     assert gone <= named
     if red.verdict == "no_loss":
@@ -216,7 +223,7 @@ def _loose_removal(log, protect):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["SEPSIS.xes.gz", "DomesticDeclarations.xes.gz"])
-def test_protection_holds_on_real_logs_when_the_evidence_bar_is_lowered(shared_data, name):
+def test_protection_holds_on_real_logs_when_the_evidence_bar_is_lowered(shared_data, name, tmp_path):
     """With the margin at 40 points and 5 cases a side, loops get through the evidence test; the
     essential steps, the user's patterns and the periodic lab tests still keep every event, and no
     loop wipes an activity out."""
@@ -231,6 +238,10 @@ def test_protection_holds_on_real_logs_when_the_evidence_bar_is_lowered(shared_d
     assert set(_counts(rem.log).index) == set(_counts(log).index)
     held = [f for f in rest if f.verdict in ("protected", "periodic")]
     assert held and all(f.events_removed == 0 for f in held)
+    from gosupr import tobe_log
+
+    tobe_log.write(rem.log, log.audit.columns, tmp_path / "to-be.parquet")
+    _check_written(log, read_log(tmp_path / "to-be.parquet"), applied)
     if name.startswith("SEPSIS"):
         assert applied and lost == {"Admission NC"}  # ward transfers pass a 40-point bar ...
         _, _, _, lost2 = _loose_removal(log, ["Admission*"])
