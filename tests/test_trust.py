@@ -150,6 +150,10 @@ def test_periodic_repeat_is_reported_and_never_removed():
     (p,) = [f for f in found if f.kind == "periodic_repeat"]
     assert p.activities == ["Анализ"] and not p.removable and p.verdict == "informational"
     assert not [f for f in found if f.kind == "self_loop"]
+    from gosupr.mining.analyze import AnalyzeConfig
+
+    only_loops = analyze_log(log, AnalyzeConfig(kinds=["self_loop", "rework"], thresholds={"rework": {"margin": 1.0}}))
+    assert not [f for f in only_loops if f.activities[:1] == ["Анализ"]]  # schedules are known even when not asked for
     paid = ["Приём", "Напоминание", "Оплата", "Напоминание", "Оплата", "Напоминание", "Выписка"]
     periodic = [f.activities for f in analyze_log(make_log([(paid, 40), (["Приём", "Напоминание", "Выписка"], 40)], gap_h=24.0))
                 if f.kind == "periodic_repeat"]

@@ -172,7 +172,10 @@ def analyze_log(
         found += DETECTORS[kind].detect(facts, cfg.thresholds.get(kind, {}))
     found = _one_verdict_per_step(found)
     found = [f for f in found if f.kind in _SHARE_EXEMPT or f.case_share >= cfg.min_share]
-    found = sort_findings(guard(facts, found, [*cfg.protect, *(protect or [])]))
+    periodic: list[str] = []
+    if "periodic_repeat" not in cfg.selected(DETECTORS):  # the guard needs the schedules all the same
+        periodic = [f.activities[0] for f in DETECTORS["periodic_repeat"].detect(facts, cfg.thresholds.get("periodic_repeat", {}))]
+    found = sort_findings(guard(facts, found, [*cfg.protect, *(protect or [])], periodic))
     scope_findings(facts, found, [f for f in found if f.removable and f.kind in DETECTORS])
     return found
 

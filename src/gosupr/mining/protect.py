@@ -38,14 +38,17 @@ def protected_activities(facts: LogFacts, patterns: Iterable[str] = ()) -> dict[
     return dict(sorted(out.items()))
 
 
-def guard(facts: LogFacts, findings: list[Finding], patterns: Iterable[str] = ()) -> list[Finding]:
+def guard(
+    facts: LogFacts, findings: list[Finding], patterns: Iterable[str] = (), periodic: Iterable[str] = ()
+) -> list[Finding]:
     """Judge removable findings against protected steps and periodic repeats.
 
     A self-loop or rework of a step that repeats on a schedule (a periodic_repeat finding) is the
     schedule, not waste: it is dropped, the periodic finding says it. Any other loop through such a
     step is kept but not removable (verdict "periodic"). A finding that would remove an event of a
-    protected step is not removable (verdict "protected", whatever its evidence), with the reason."""
-    periodic = {f.activities[0] for f in findings if f.kind == "periodic_repeat" and f.activities}
+    protected step is not removable (verdict "protected", whatever its evidence), with the reason.
+    `periodic`: labels known to repeat on a schedule when periodic_repeat was not among the kinds."""
+    periodic = set(periodic) | {f.activities[0] for f in findings if f.kind == "periodic_repeat" and f.activities}
     protected = protected_activities(facts, patterns)
     out: list[Finding] = []
     for f in findings:
