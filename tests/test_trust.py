@@ -358,3 +358,14 @@ def test_time_saved_is_a_range_and_waits_for_the_applicant_stay():
     # with queue: the re-checks' own waits (5 h in the slow cases, 1 h in the quick ones) count; the
     # applicant's 72 h before a correction stays the applicant's
     assert rem.saving_with_queue_s == pytest.approx((20 * 5 + 20 * 1 + 20 * 2) * 3600)
+
+
+def test_reduce_judges_given_findings_against_its_own_patterns(examples_dir):
+    from gosupr.mining.reduce import reduce_process
+
+    log = read_log(examples_dir / "memo_approval.xes")
+    found = analyze_log(log)  # no patterns yet: the visa is removable
+    assert any(f.removable and f.activities == ["Визирование руководителем отдела"] for f in found)
+    red = reduce_process(log, findings=found, protect=["визирование*"])
+    assert not any("Визирование" in a for f in red.applied for a in f.activities)
+    assert red.quality["protected_lost"] == [] and red.removal.events_removed == 0

@@ -92,13 +92,15 @@ def reduce_process(
     from .discover import discover_model
     from .logfacts import LogFacts
     from .metrics import log_work_metrics, model_metrics
-    from .protect import protected_activities
+    from .protect import guard, protected_activities
     from .quality import log_loss, model_quality
 
     patterns = list(dict.fromkeys([*((analyze_config or AnalyzeConfig()).protect), *(protect or [])]))
     facts = LogFacts.of(log)
     if findings is None:
         findings = analyze_log(log, analyze_config, facts=facts, protect=patterns)
+    else:  # found elsewhere, perhaps before these patterns: judge them against them (idempotent)
+        findings = guard(facts, findings, patterns)
     applied, not_applied = select_findings(findings, accept)
     removal = remove_waste(log, applied, facts=facts)  # sets events_removed / cases_touched on `applied`
     for f in not_applied:
