@@ -54,7 +54,7 @@ def guard(
     for f in findings:
         if f.kind in ("self_loop", "rework") and f.activities and f.activities[0] in periodic:
             continue
-        if f.kind in LOOP_KINDS and periodic & set(f.activities):
+        if f.kind in LOOP_KINDS and f.evidence.get("removal") and periodic & set(f.activities):
             step = sorted(periodic & set(f.activities))[0]
             _hold(f, "periodic", f"«{step}» repeats on a schedule (monitoring, instalments, reminders)")
             f.evidence["held_by"] = {"activity": step, "why": "periodic"}
