@@ -47,7 +47,8 @@ def write(to_be: EventLog, audit_columns: dict[str, str], path: str | os.PathLik
     df = frame(to_be, audit_columns)
     if suffix == ".csv":
         ts = audit_columns.get("timestamp", TIMESTAMP)
-        out = df.assign(**{ts: df[ts].dt.strftime("%Y-%m-%dT%H:%M:%S")})
+        fmt = "%Y-%m-%dT%H:%M:%S.%f" if (df[ts].dt.microsecond != 0).any() else "%Y-%m-%dT%H:%M:%S"  # no time lost
+        out = df.assign(**{ts: df[ts].dt.strftime(fmt)})
         buf = io.StringIO()
         out.to_csv(buf, index=False, lineterminator="\n")
         write_bytes(path, buf.getvalue().encode("utf-8"))
