@@ -24,10 +24,10 @@ LOGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "logs"
 
 VISA = "Визирование проекта начальником отдела"
 CHAIN = [
-    (["Регистрация заявления", "Проверка документов", VISA, "Подписание решения", "Уведомление заявителя", "Архивирование"], 30),
+    (["Регистрация заявления", "Проверка документов", VISA, "Подписание решения", "Уведомление заявителя", "Архивирование"], 60),
     (["Регистрация заявления", "Проверка документов", "Доработка документов", "Проверка документов", VISA,
-      "Подписание решения", "Уведомление заявителя", "Архивирование"], 10),
-    (["Регистрация заявления", "Проверка документов", "Отказ", "Уведомление заявителя", "Архивирование"], 10),
+      "Подписание решения", "Уведомление заявителя", "Архивирование"], 20),
+    (["Регистрация заявления", "Проверка документов", "Отказ", "Уведомление заявителя", "Архивирование"], 20),
 ]
 
 
@@ -83,11 +83,16 @@ def test_headline_and_document():
     assert removable_steps(found) == [VISA]
     h = headline(found, log)
     assert h["removable_steps"] == 1 and h["removable_step_names"] == [VISA]
-    assert h["removable_time_per_case_s"] == pytest.approx(40 * 3600 / 50)  # 1 h in 40 of 50 cases
+    assert h["removable_time_per_case_s"] == pytest.approx(80 * 3600 / 100)  # 1 h in 80 of 100 cases
     assert "1 step can be removed" in h["text"]
+    # the same numbers reduce reports: events, not steps
+    assert h["events_removable"] == 80 and h["cases_touched"] == 80
+    assert h["events_removable_share"] == pytest.approx(80 / log.n_events, abs=1e-4)
+    assert "80 events" in h["text"]
     doc = findings_document(found, log)
-    assert doc["schema"] == "gosupr.findings/1" and doc["tool"]["name"] == "gosupr" and doc["tool"]["pm4py"]
-    assert doc["log"]["cases"] == 50 and len(doc["findings"]) == len(found)
+    assert doc["schema"] == "gosupr.findings/2" and doc["tool"]["name"] == "gosupr" and doc["tool"]["pm4py"]
+    assert doc["log"]["cases"] == 100 and len(doc["findings"]) == len(found)
+    assert all("events_removed" in f and "cases_touched" in f and "verdict" in f for f in doc["findings"])
     json.dumps(doc, ensure_ascii=False)  # plain JSON types only
 
 
@@ -100,8 +105,11 @@ def test_a_removable_step_is_reported_once():
     """A duplicate second step that is also optional is a duplicate_step, not a bypassable_step too."""
     first, second = "Проверка документов", "Повторная проверка документов"
     ok = ["Регистрация заявления", first, second, "Запрос", "Решение о выдаче", "Уведомление", "Архив"]
-    found = analyze_log(make_log([(ok, 24), ([s for s in ok if s != second], 16)]))
+    found = analyze_log(make_log([(ok, 240), ([s for s in ok if s != second], 160)]))
     assert [f.kind for f in found if f.removable] == ["duplicate_step"]
+    # with too few cases it is still reported once, under the same kind, as insufficient evidence
+    few = analyze_log(make_log([(ok, 24), ([s for s in ok if s != second], 16)]))
+    assert [(f.kind, f.verdict) for f in few if second in f.activities] == [("duplicate_step", "insufficient_evidence")]
 
 
 # -- real logs ----------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def test_discover_real_logs_json(shared_data, tmp_path, name, cases, events):
     model = read_bpmn(out)
     assert {n.name for n in model.tasks()} <= set(doc_activities(shared_data / name))
     assert doc["model"]["tasks"] == len(model.tasks())
-    assert "reduction" in doc and 0.0 <= doc["reduction"]["quality"]["fitness_essential"] <= 1.0
+    assert "reduction" in doc and 0.0 <= doc["reduction"]["quality"]["to_be"]["fitness"] <= 1.0
 
 
 def doc_activities(path: Path) -> list[str]:
@@ -138,12 +138,12 @@ def test_analyze_json_and_model_rules(examples_dir, shared_data):
     p = gosupr("analyze", examples_dir / "construction_permit.csv", "--format", "json")
     assert p.returncode == 0, p.stderr
     doc = json.loads(p.stdout)
-    assert doc["schema"] == "gosupr.findings/1"
+    assert doc["schema"] == "gosupr.findings/2"
     kinds = {f["kind"] for f in doc["findings"]}
     assert {"duplicate_step", "redundant_approval"} <= kinds
     m = gosupr("analyze", shared_data / "bpmn" / "C.2.0.bpmn", "--format", "json")
     assert m.returncode == 0, m.stderr
-    assert json.loads(m.stdout)["schema"] == "gosupr.findings/1"
+    assert json.loads(m.stdout)["schema"] == "gosupr.findings/2"
 
 
 def test_reduce_writes_both_models_and_markdown(examples_dir, tmp_path):

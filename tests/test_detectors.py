@@ -20,16 +20,26 @@ def run(kind: str, log, cfg: dict | None = None):
 
 
 # -- self_loop ----------------------------------------------------------------------------------
-def test_self_loop_flags_an_immediate_repeat():
-    log = make_log([
-        (["Регистрация", "Сканирование", "Сканирование", "Решение", "Архив"], 10),
-        (["Регистрация", "Сканирование", "Решение", "Архив"], 10),
+def _scans(k: int):
+    return make_log([
+        (["Регистрация", "Сканирование", "Сканирование", "Решение", "Архив"], k),
+        (["Регистрация", "Сканирование", "Решение", "Архив"], k),
     ])
-    (f,) = run("self_loop", log)
-    assert f.activities == ["Сканирование"] and f.cases == 10 and f.case_share == pytest.approx(0.5)
+
+
+def test_self_loop_flags_an_immediate_repeat():
+    (f,) = run("self_loop", _scans(60))
+    assert f.activities == ["Сканирование"] and f.cases == 60 and f.case_share == pytest.approx(0.5)
     assert f.time_cost_s == pytest.approx(H)
-    assert f.evidence["extra_executions"] == 10
-    assert f.removable and f.evidence["removal"] == "repeats"  # cases end alike: the repeat can go
+    assert f.evidence["extra_executions"] == 60
+    assert f.removable and f.verdict == "removable" and f.evidence["removal"] == "repeats"  # cases provably end alike
+    eq = f.evidence["equivalence"]
+    assert eq["n_with"] == 60 and eq["n_without"] == 60 and eq["ci"][0] > -0.05 and eq["ci"][1] < 0.05
+
+
+def test_self_loop_on_ten_cases_is_insufficient_evidence():
+    (f,) = run("self_loop", _scans(10))
+    assert not f.removable and f.verdict == "insufficient_evidence" and "too few cases" in f.reason
 
 
 def test_self_loop_ignores_a_repeat_with_steps_between():
@@ -47,16 +57,19 @@ def test_rework_flags_a_loop_back_with_its_body():
     (f,) = run("rework", log)
     assert f.activities == ["Проверка", "Замечания", "Доработка"]
     assert f.cases == 12 and f.time_cost_s == pytest.approx(3 * H)  # first to last «Проверка»
-    assert f.evidence["repetitions"] == 12 and f.removable and f.evidence["removal"] == "repeats"
-    assert not run("rework", make_log([(LOOP, 8), (STRAIGHT, 12)]))[0].removable  # 8 cases: too few to tell
+    assert f.evidence["repetitions"] == 12 and f.evidence["removal"] == "repeats"
+    assert f.verdict == "insufficient_evidence" and not f.removable  # 12 against 18: no positive evidence
+    (big,) = run("rework", make_log([(LOOP, 60), (STRAIGHT, 90)]))
+    assert big.removable and big.verdict == "removable"
 
 
 def test_a_loop_that_changes_the_outcome_keeps_its_rounds():
     refused = ["Регистрация", "Проверка", "Замечания", "Доработка", "Проверка", "Отказ в услуге", "Архив"]
     granted = ["Регистрация", "Проверка", "Выдача результата", "Архив"]
-    (f,) = run("rework", make_log([(refused, 20), (LOOP[:-2] + ["Выдача результата", "Архив"], 2), (granted, 30)]))
-    assert f.activities[0] == "Проверка" and not f.removable
-    assert f.evidence["outcome_difference"] > 0.5
+    (f,) = run("rework", make_log([(refused, 40), (LOOP[:-2] + ["Выдача результата", "Архив"], 4), (granted, 60)]))
+    assert f.activities[0] == "Проверка" and not f.removable and f.verdict == "outcomes_differ"
+    eq = f.evidence["equivalence"]
+    assert abs(eq["difference"]) > 0.5 and (eq["ci"][0] > 0.05 or eq["ci"][1] < -0.05)
 
 
 def test_rework_leaves_immediate_repeats_and_handovers_to_other_detectors():
@@ -79,10 +92,10 @@ BOUNCE = ["Регистрация", ("Передача в юротдел", "Зе
 
 
 def test_ping_pong_flags_a_bounce_between_departments():
-    log = make_log([(BOUNCE, 12), (["Регистрация", ("Передача в юротдел", "Земельный"), ("Экспертиза", "Юридический"), "Решение"], 13)])
+    log = make_log([(BOUNCE, 60), (["Регистрация", ("Передача в юротдел", "Земельный"), ("Экспертиза", "Юридический"), "Решение"], 60)])
     (f,) = [f for f in run("ping_pong", log) if f.evidence["between"] == "activities"]
     assert f.activities == ["Передача в юротдел", "Возврат из юротдела"]
-    assert f.cases == 12 and f.time_cost_s == pytest.approx(2 * H) and f.removable
+    assert f.cases == 60 and f.time_cost_s == pytest.approx(2 * H) and f.removable
 
 
 def test_ping_pong_ignores_the_same_pattern_inside_one_team():
@@ -108,17 +121,18 @@ def _checks(second: str, *, loop_back: bool = False):
     first = "Проверка документов"
     ok = ["Регистрация заявления", first, second, "Межведомственный запрос", "Принятие решения", "Уведомление", "Архив"]
     no = ["Регистрация заявления", first, second, "Отказ в услуге", "Уведомление", "Архив"]
-    traces = [(ok, 24), (no, 6), ([s for s in ok if s != second], 16), ([s for s in no if s != second], 4)]
+    traces = [(ok, 480), (no, 120), ([s for s in ok if s != second], 320), ([s for s in no if s != second], 80)]
     if loop_back:
         traces.append((["Регистрация заявления", first, second, first, second, "Межведомственный запрос", "Принятие решения",
-                        "Уведомление", "Архив"], 14))
+                        "Уведомление", "Архив"], 280))
     return make_log(traces)
 
 
 def test_duplicate_step_flags_a_repeated_check_that_never_routes():
     (f,) = run("duplicate_step", _checks("Повторная проверка документов"))
     assert f.activities == ["Проверка документов", "Повторная проверка документов"]
-    assert f.cases == 30 and f.removable and f.time_cost_s == pytest.approx(H)
+    assert f.cases == 600 and f.removable and f.time_cost_s == pytest.approx(H)
+    assert f.evidence["equivalence"]["n_with"] == 600 and f.evidence["equivalence"]["n_without"] == 400
     assert f.evidence["pair_share"] == 1.0 and f.evidence["similarity"] == 1.0
 
 
@@ -132,9 +146,9 @@ def _chain(visa_returns: bool):
     visa = "Визирование проекта начальником отдела"
     tail = [visa, "Подписание решения", "Уведомление заявителя", "Архивирование"]
     traces = [
-        (["Регистрация заявления", "Проверка документов"] + tail, 30),
-        (["Регистрация заявления", "Проверка документов", "Доработка документов", "Проверка документов"] + tail, 10),
-        (["Регистрация заявления", "Проверка документов", "Отказ", "Уведомление заявителя", "Архивирование"], 10),
+        (["Регистрация заявления", "Проверка документов"] + tail, 60),
+        (["Регистрация заявления", "Проверка документов", "Доработка документов", "Проверка документов"] + tail, 20),
+        (["Регистрация заявления", "Проверка документов", "Отказ", "Уведомление заявителя", "Архивирование"], 20),
     ]
     if visa_returns:
         traces.append((["Регистрация заявления", "Проверка документов", visa, "Возврат на доработку", "Проверка документов"] + tail, 5))
@@ -144,7 +158,8 @@ def _chain(visa_returns: bool):
 def test_redundant_approval_flags_a_visa_that_never_rejects():
     (f,) = run("redundant_approval", _chain(visa_returns=False))
     assert f.activities == ["Визирование проекта начальником отдела"] and f.removable
-    assert f.cases == 40 and f.evidence["next"] == "Подписание решения" and f.evidence["same_next_share"] == 1.0
+    assert f.cases == 80 and f.evidence["next"] == "Подписание решения" and f.evidence["same_next_share"] == 1.0
+    assert f.evidence["decisions"]["reject_rate_upper"] < 0.05  # 0 of 80, and provably below 5%
 
 
 def test_redundant_approval_keeps_checks_that_reject_and_the_signature():
@@ -167,9 +182,11 @@ def _optional_call(with_grant: int, with_refusal: int, without_grant: int, witho
 
 
 def test_bypassable_step_flags_optional_work_without_effect():
-    (f,) = run("bypassable_step", _optional_call(16, 4, 24, 6))
-    assert f.activities == ["Звонок заявителю"] and f.removable and f.cases == 20
-    assert f.evidence["compared_cases"] == 30  # the early refusals are not comparable
+    (f,) = run("bypassable_step", _optional_call(480, 120, 720, 180))
+    assert f.activities == ["Звонок заявителю"] and f.removable and f.cases == 600
+    assert f.evidence["compared_cases"] == 900  # the early refusals are not comparable
+    (small,) = run("bypassable_step", _optional_call(16, 4, 24, 6))
+    assert small.verdict == "insufficient_evidence" and not small.removable
     assert f.time_cost_s == pytest.approx(H)
 
 
@@ -204,6 +221,16 @@ def test_thresholds_change_what_is_flagged():
     log = make_log([(LOOP, 3), (STRAIGHT, 17)])
     assert len(run("rework", log)) == 1
     assert run("rework", log, {"min_cases": 4}) == []
+
+
+def test_decision_object_pairs_an_approval_with_its_rejection():
+    from gosupr.mining.words import decision_object
+
+    assert decision_object("Declaration APPROVED by SUPERVISOR") == decision_object("Declaration REJECTED by SUPERVISOR")
+    assert decision_object("Declaration FINAL_APPROVED by SUPERVISOR") == decision_object("Declaration REJECTED by SUPERVISOR")
+    assert decision_object("Declaration APPROVED by SUPERVISOR") != decision_object("Declaration REJECTED by EMPLOYEE")
+    assert decision_object("Согласование проекта договора") == decision_object("Отказ в согласовании проекта договора")
+    assert decision_object("Согласование проекта договора") != decision_object("Отказ в выдаче разрешения")
 
 
 def test_russian_words_are_normalised_for_matching():

@@ -70,11 +70,50 @@ def test_every_injected_waste_is_found_and_essentials_stay(truth_path: Path, cap
     for w, f in zip(truth["waste"], s["found"]):
         # the case counts follow the truth's own definitions (README), so they agree closely
         assert abs(f.cases - w["cases_affected"]) <= max(2, 0.05 * w["cases_affected"]), (w, f.cases)
-        # the truth's waste events can all go without changing outcomes: whole steps, or loop rounds
-        assert f.removable, f"{w['kind']} {w['activities']} should be removable"
+        # at 400 cases a 5-point equivalence is often beyond reach: removable with evidence, or
+        # honestly "insufficient evidence"; never "outcomes differ", protected or periodic
+        assert f.verdict in ("removable", "insufficient_evidence"), (w, f.verdict, f.reason)
         step_kind = w["kind"] in ("duplicate_step", "redundant_approval", "bypassable_step")
         assert f.evidence["removal"] == ("step" if step_kind else "repeats")
     assert s["false_positives"] == [], [(f.kind, f.activities) for f in s["false_positives"]]
+
+
+@pytest.fixture(scope="session")
+def large_examples():
+    """The examples' processes and seeds at 3,000 cases: enough for a 5-point equivalence test."""
+    from gosupr import synth
+    from gosupr.eventlog import EventLog
+
+    out = {}
+    for truth_path in TRUTHS:
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        df, big = synth.generate(truth["process"], 3000, seed=truth["seed"])
+        out[truth["process"]] = (EventLog.from_frame(df, name=truth["process"]), big)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not TRUTHS, reason="examples/logs/*.truth.json not generated")
+def test_ground_truth_is_removable_with_positive_evidence(large_examples, capsys):
+    """Recall 100% and no false removals, every injected waste removable on positive evidence."""
+    for name, (log, truth) in sorted(large_examples.items()):
+        findings = analyze_log(log)
+        s = score(findings, truth)
+        assert s["recall"] == 1.0, (name, [w for w, f in zip(truth["waste"], s["found"]) if f is None])
+        for w, f in zip(truth["waste"], s["found"]):
+            assert f.removable and f.verdict == "removable", (name, w["kind"], f.reason)
+            eq, dec = f.evidence.get("equivalence"), f.evidence.get("decisions")
+            if eq is not None:  # both group sizes, the difference and its interval, inside the margin
+                assert min(eq["n_with"], eq["n_without"]) >= eq["min_cases"]
+                assert -eq["margin"] < eq["ci"][0] <= eq["difference"] <= eq["ci"][1] < eq["margin"] or (
+                    -eq["margin"] < eq["ci"][0] and eq["ci"][1] < eq["margin"])
+            else:
+                assert dec["reject_rate_upper"] < dec["margin"]
+        removable = [f for f in findings if f.removable]
+        assert all(any(matches(f, w) for w in truth["waste"]) for f in removable), name
+        assert s["essential_removed"] == []
+        with capsys.disabled():
+            print(f"\n[ground truth, 3000 cases] {name}: {len(removable)} of {len(truth['waste'])} removable with evidence")
 
 
 @pytest.mark.skipif(not TRUTHS, reason="examples/logs/*.truth.json not generated")

@@ -67,6 +67,9 @@ ActOpt = typer.Option(None, "--activity", help="Column holding the activity name
 TsOpt = typer.Option(None, "--timestamp", help="Column holding the event time.")
 ResOpt = typer.Option(None, "--resource", help="Column holding the performer.")
 DepOpt = typer.Option(None, "--department", help="Column holding the department.")
+ProtectOpt = typer.Option(
+    None, "--protect", help="Never remove steps matching this glob, e.g. \"*FINAL_APPROVED*\" (repeatable; adds to [protect] in --config)."
+)
 FmtOpt = typer.Option(Fmt.table, "--format", "-f", help="table for people; json or markdown for machines and PRs.")
 LangOpt = typer.Option(Lang.auto, "--lang", help="Language of tables and reports (default follows LANG).")
 
@@ -144,6 +147,7 @@ def analyze(
     kinds: Optional[List[str]] = typer.Option(None, "--kinds", help="Only these detectors/rules (repeatable)."),
     min_share: Optional[float] = typer.Option(None, "--min-share", min=0.0, max=1.0, help="Hide findings touching fewer cases."),
     config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
+    protect: Optional[List[str]] = ProtectOpt,
     case: Optional[str] = CaseOpt,
     activity: Optional[str] = ActOpt,
     timestamp: Optional[str] = TsOpt,
@@ -160,6 +164,7 @@ def analyze(
         source,
         columns=_columns(case, activity, timestamp, resource, department),
         config=_analyze_config(config, kinds, min_share),
+        protect=list(protect or []),
     )
     lg = _lang(lang)
     head = headline(res.findings, res.log)
@@ -190,13 +195,15 @@ def reduce(
     lang: Lang = LangOpt,
     config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
+    protect: Optional[List[str]] = ProtectOpt,
+    to_be_log: Optional[Path] = typer.Option(None, "--to-be-log", help="Write the to-be log (.csv or .parquet): today's cases without the removed events."),
     case: Optional[str] = CaseOpt,
     activity: Optional[str] = ActOpt,
     timestamp: Optional[str] = TsOpt,
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
 ) -> None:
-    """Build the to-be process without the waste and prove what it saves without loss of quality."""
+    """Build the to-be process without the waste; say whether it loses quality, on the evidence."""
     from .pipeline import run_reduce
     from .report import jsondoc
     from .report import reduce_render as rr
@@ -210,6 +217,8 @@ def reduce(
         columns=_columns(case, activity, timestamp, resource, department),
         analyze_config=_analyze_config(config, None, None),
         alignments_budget_s=alignments,
+        protect=list(protect or []),
+        to_be_log=to_be_log,
     )
     lg = _lang(lang)
     if fmt == Fmt.json:

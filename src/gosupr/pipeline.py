@@ -65,14 +65,17 @@ def run_discover(
     if with_findings or with_reduction:
         res.findings = analyze_log(log, analyze_config)
     if with_reduction:
-        res.reduction = reduce_process(log, findings=res.findings, noise=noise, as_is=model)
+        res.reduction = reduce_process(log, findings=res.findings, noise=noise, as_is=model, analyze_config=analyze_config)
     if output is not None:
         write_bpmn(model, output)
     return res
 
 
-def run_analyze(path: str | os.PathLike, *, columns: Any = None, config: Any = None) -> AnalyzeResult:
-    """Findings for a log, or model-rule findings for a BPMN file."""
+def run_analyze(
+    path: str | os.PathLike, *, columns: Any = None, config: Any = None, protect: list[str] | None = None
+) -> AnalyzeResult:
+    """Findings for a log, or model-rule findings for a BPMN file; `protect`: glob patterns of steps
+    no removal may touch."""
     from .mining.analyze import analyze_log, lint_model
 
     if is_bpmn(path):
@@ -83,7 +86,7 @@ def run_analyze(path: str | os.PathLike, *, columns: Any = None, config: Any = N
     from .ingest import read_log
 
     log = read_log(path, columns)
-    return AnalyzeResult(source=os.path.basename(str(path)), findings=analyze_log(log, config), log=log)
+    return AnalyzeResult(source=os.path.basename(str(path)), findings=analyze_log(log, config, protect=protect), log=log)
 
 
 @dataclass
@@ -103,32 +106,42 @@ def run_reduce(
     columns: Any = None,
     analyze_config: Any = None,
     alignments_budget_s: float | None = None,
+    protect: list[str] | None = None,
+    to_be_log: str | os.PathLike | None = None,
 ) -> ReduceResult:
-    """The to-be process: findings applied, rediscovered, measured; both models written as BPMN."""
+    """The to-be process: findings applied, rediscovered, measured; both models written as BPMN,
+    the to-be log as CSV or Parquet when asked. `protect`: glob patterns of steps no removal may touch."""
+    from . import tobe_log
     from .bpmn.writer import write_bpmn
     from .fileio import check_not_input
     from .ingest import read_log
     from .mining.reduce import reduce_process
 
-    outs = [p for p in (output, before) if p is not None]
+    outs = [p for p in (output, before, to_be_log) if p is not None]
     for p in outs:
         check_not_input(p, [log_path])
+    if to_be_log is not None:
+        tobe_log.check_suffix(to_be_log)
     if output is not None and before is not None and Path(output).resolve() == Path(before).resolve():
         from .errors import GosuprError
 
         raise GosuprError("-o and --before name the same file; give them different paths", path=str(output))
     log = read_log(log_path, columns)
     red = reduce_process(
-        log, accept=accept, noise=noise, analyze_config=analyze_config, alignments_budget_s=alignments_budget_s
+        log, accept=accept, noise=noise, analyze_config=analyze_config, alignments_budget_s=alignments_budget_s,
+        protect=protect,
     )
     if before is not None:
         write_bpmn(red.as_is, before)
     if output is not None:
         write_bpmn(red.to_be, output)
+    if to_be_log is not None:
+        tobe_log.write(red.essential_log, log.audit.columns, to_be_log)
     return ReduceResult(
         log=log,
         reduction=red,
-        outputs={"to_be": str(output) if output else None, "as_is": str(before) if before else None},
+        outputs={"to_be": str(output) if output else None, "as_is": str(before) if before else None,
+                 "to_be_log": str(to_be_log) if to_be_log else None},
     )
 
 

@@ -16,11 +16,14 @@ otherwise silently turn the gate off, so unknown keys are errors naming the key 
     [analyze]                              # detector thresholds: gosupr.mining.analyze.AnalyzeConfig
     min_share = 0.02
 
+    [protect]                              # steps no removal may touch (glob patterns)
+    activities = ["*FINAL_APPROVED*"]
+
     [fail_if]                              # gates, per input
-    removable_share_above = 0.3            # share of the log's steps the to-be model removes
-    fitness_below = 0.9                    # to-be model fitness on the waste-free log
-    precision_below = 0.5                  # to-be model precision on the waste-free log
-    outcome_preserved_below = 0.95         # share of cases whose essential path the to-be allows
+    removable_share_above = 0.3            # share of the log's events the reduction removes
+    fitness_below = 0.9                    # to-be model fitness on today's log
+    precision_below = 0.5                  # to-be model precision on today's log
+    outcome_preserved_below = 0.95         # share of cases whose last activity the reduction keeps
     rows_dropped_share_above = 0.05        # share of rows ingest had to drop
     findings.kinds = ["ping_pong"]         # any finding of these kinds (log detectors or model rules)
     findings.severity = "high"             # any finding of this severity or worse
@@ -164,7 +167,7 @@ def load_config(path: str | os.PathLike | None) -> BatchConfig:
 
 def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> BatchConfig:
     """Check every key and value of a parsed gosupr.toml."""
-    _known(data, {"batch", "columns", "analyze", "fail_if", "regulation"}, "", source)
+    _known(data, {"batch", "columns", "analyze", "fail_if", "protect", "regulation"}, "", source)
     batch = _table(data, "batch", source)
     _known(batch, _BATCH_KEYS, "batch.", source)
     paths = tuple(_str_list(batch, "paths", "batch.", source))
@@ -184,7 +187,14 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> B
                 raise GosuprError(f"'{where}.{role}' must be a column name (a non-empty string)", path=source)
         rules.append(ColumnRule(pattern=pattern, columns=dict(cols)))
 
-    analyze = _analyze_config(_table(data, "analyze", source), source) if "analyze" in data else None
+    regulation = _regulation(data, source, base_dir)
+    mandatory = list(regulation.mandatory) if regulation is not None else []
+    wants = "analyze" in data or "protect" in data or bool(mandatory)
+    analyze = _analyze_config(_table(data, "analyze", source), source) if wants else None
+    if analyze is not None:  # the regulation's mandatory steps are never removed either
+        from ..mining.analyze import protect_patterns
+
+        analyze.protect = protect_patterns(data.get("protect", {}), source) + mandatory
     return BatchConfig(
         source=source,
         base_dir=base_dir,
@@ -194,7 +204,7 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> B
         columns=tuple(rules),
         analyze=analyze,
         gates=_gates(_table(data, "fail_if", source), source),
-        regulation=_regulation(data, source, base_dir),
+        regulation=regulation,
     )
 
 

@@ -14,9 +14,9 @@ LOG_ONLY = {"removable_share_above", "fitness_below", "precision_below", "outcom
 
 # gate -> (where the value lives in a result's headline, words for the message, failing direction)
 _THRESHOLDS: dict[str, tuple[str, str, str]] = {
-    "removable_share_above": ("steps_removable_share", "share of removable steps", "above"),
-    "fitness_below": ("fitness", "to-be model fitness", "below"),
-    "precision_below": ("precision", "to-be model precision", "below"),
+    "removable_share_above": ("steps_removable_share", "share of removable events", "above"),
+    "fitness_below": ("fitness", "to-be model fitness on today's log", "below"),
+    "precision_below": ("precision", "to-be model precision on today's log", "below"),
     "outcome_preserved_below": ("outcome_preserved_share", "share of outcomes preserved", "below"),
     "rows_dropped_share_above": ("rows_dropped_share", "share of rows dropped on ingest", "above"),
 }

@@ -31,7 +31,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cases": ("Cases", "Дела"),
     "events": ("Events", "События"),
     "findings": ("Findings", "Находки"),
-    "removable": ("Removable steps", "Устранимые шаги"),
+    "removable": ("Removable events", "Устранимые события"),
     "removable_short": ("Removable", "Устранимо"),
     "fitness": ("Fitness", "Соответствие"),
     "gates": ("Gates", "Проверки"),

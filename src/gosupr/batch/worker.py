@@ -119,8 +119,8 @@ def _log(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
     res["headline"].update(
         {
             **red.headline,
-            "fitness": red.quality.get("fitness_essential"),
-            "precision": red.quality.get("precision_essential"),
+            "fitness": red.quality["to_be"]["fitness"],  # on today's log, not on the to-be log itself
+            "precision": red.quality["to_be"]["precision"],
             "outcome_preserved_share": red.quality.get("outcome_preserved_share"),
         }
     )

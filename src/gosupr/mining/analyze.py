@@ -19,7 +19,7 @@ from .findings import Finding, sort_findings
 from .logfacts import LogFacts
 from .rules import RULES
 
-SCHEMA = "gosupr.findings/1"
+SCHEMA = "gosupr.findings/2"  # /2: removable needs positive evidence; verdict, reason, events_removed, cases_touched
 CONFIG_SECTION = "analyze"
 # kinds --min-share does not hide: rare paths are rare by definition, model rules have no cases
 _SHARE_EXEMPT = {"rare_path", *RULES}
@@ -35,6 +35,7 @@ class AnalyzeConfig:
     min_share: float = 0.0
     thresholds: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str | None = None  # the config file, for messages
+    protect: list[str] = field(default_factory=list)  # glob patterns of steps no removal may touch ([protect])
 
     def __post_init__(self) -> None:
         where = self.source or "analyze config"
@@ -70,7 +71,9 @@ class AnalyzeConfig:
         section = doc.get(CONFIG_SECTION, {})
         if not isinstance(section, dict):
             raise GosuprError(f"[{CONFIG_SECTION}] must be a table", path=str(p))
-        return cls.from_dict(section, source=str(p))
+        cfg = cls.from_dict(section, source=str(p))
+        cfg.protect = protect_patterns(doc.get("protect", {}), str(p)) + _mandatory(doc, p)
+        return cfg
 
     @classmethod
     def from_dict(cls, section: dict[str, Any], source: str | None = None) -> AnalyzeConfig:
@@ -96,19 +99,47 @@ class AnalyzeConfig:
                 )
         return cls(kinds=kinds, min_share=min_share, thresholds=thresholds, source=source)
 
-    def with_options(self, kinds: list[str] | None = None, min_share: float | None = None) -> AnalyzeConfig:
-        """Command-line options override the file."""
+    def with_options(
+        self, kinds: list[str] | None = None, min_share: float | None = None, protect: list[str] | None = None
+    ) -> AnalyzeConfig:
+        """Command-line options override the file; --protect patterns add to [protect]."""
         return AnalyzeConfig(
             kinds=kinds if kinds is not None else self.kinds,
             min_share=min_share if min_share is not None else self.min_share,
             thresholds=self.thresholds,
             source=self.source,
+            protect=list(dict.fromkeys([*self.protect, *(protect or [])])),
         )
 
     def selected(self, registry: dict[str, Any]) -> list[str]:
         if self.kinds is None:
             return list(registry)
         return [k for k in registry if k in self.kinds]
+
+
+def _mandatory(doc: dict[str, Any], path: Path) -> list[str]:
+    """The regulation's mandatory steps are protected too: a statutory step is never waste."""
+    if "regulation" not in doc:
+        return []
+    from ..regulation import parse_regulation
+
+    section = doc["regulation"]
+    if not isinstance(section, dict):
+        raise GosuprError("[regulation] must be a table", path=str(path))
+    return list(parse_regulation(section, source=str(path), base_dir=str(path.parent)).mandatory)
+
+
+def protect_patterns(section: Any, source: str | None = None) -> list[str]:
+    """The [protect] table: `activities = ["*FINAL_APPROVED*", "Оплата*"]` (glob patterns)."""
+    if not isinstance(section, dict):
+        raise GosuprError("[protect] must be a table", path=source)
+    unknown = sorted(set(section) - {"activities"})
+    if unknown:
+        raise GosuprError(f"unknown key protect.{unknown[0]}; known: activities", path=source)
+    acts = section.get("activities", [])
+    if not isinstance(acts, list) or not all(isinstance(x, str) and x.strip() for x in acts):
+        raise GosuprError('protect.activities must be a list of activity names or glob patterns, e.g. ["*FINAL_APPROVED*"]', path=source)
+    return list(acts)
 
 
 def _defaults(kind: str) -> dict[str, Any]:
@@ -133,8 +164,17 @@ def _check_thresholds(kind: str, values: dict[str, Any], source: str | None) -> 
 
 
 # -- running ----------------------------------------------------------------------------------
-def analyze_log(log: EventLog, config: AnalyzeConfig | None = None, facts: LogFacts | None = None) -> list[Finding]:
-    """Every selected waste detector over the log, aggregated once; worst first, deterministic."""
+def analyze_log(
+    log: EventLog, config: AnalyzeConfig | None = None, facts: LogFacts | None = None, protect: list[str] | None = None
+) -> list[Finding]:
+    """Every selected waste detector over the log, aggregated once; worst first, deterministic.
+
+    `protect` (glob patterns, added to the config's) names steps no removal may touch. Each
+    removable finding carries what taking it out removes (`events_removed`, `cases_touched`),
+    counted exactly as `reduce` removes it."""
+    from .protect import guard
+    from .waste_removal import scope_findings
+
     cfg = config or AnalyzeConfig()
     if log.n_events == 0:
         return []
@@ -144,7 +184,12 @@ def analyze_log(log: EventLog, config: AnalyzeConfig | None = None, facts: LogFa
         found += DETECTORS[kind].detect(facts, cfg.thresholds.get(kind, {}))
     found = _one_verdict_per_step(found)
     found = [f for f in found if f.kind in _SHARE_EXEMPT or f.case_share >= cfg.min_share]
-    return sort_findings(found)
+    periodic: list[str] = []
+    if "periodic_repeat" not in cfg.selected(DETECTORS):  # the guard needs the schedules all the same
+        periodic = [f.activities[0] for f in DETECTORS["periodic_repeat"].detect(facts, cfg.thresholds.get("periodic_repeat", {}))]
+    found = sort_findings(guard(facts, found, [*cfg.protect, *(protect or [])], periodic))
+    scope_findings(facts, found, [f for f in found if f.removable and f.kind in DETECTORS])
+    return found
 
 
 def lint_model(model: ProcessModel, config: AnalyzeConfig | None = None) -> list[Finding]:
@@ -164,10 +209,9 @@ def _one_verdict_per_step(findings: list[Finding]) -> list[Finding]:
     for kind in _REMOVAL_PRIORITY:
         for f in by_kind[kind]:
             step = _removed_step(f)
-            if f.removable and step in claimed:
-                continue
-            if f.removable:
-                claimed.add(step)
+            if step in claimed:
+                continue  # a more specific kind already judged this step, removable or not
+            claimed.add(step)
             out.append(f)
     return out + [f for f in findings if f.kind not in _REMOVAL_PRIORITY]
 
@@ -183,7 +227,7 @@ def removes_step(f: Finding) -> bool:
 
 
 def removes_repeats(f: Finding) -> bool:
-    """The finding says the extra rounds of a loop can go; the step itself stays."""
+    """The finding says the later passes of a loop can go; the step itself stays."""
     return f.removable and f.kind in DETECTORS and f.evidence.get("removal") == "repeats"
 
 
@@ -197,7 +241,7 @@ def headline(findings: list[Finding], log: EventLog | None = None) -> dict[str, 
     """The one line an analyst reads first: how many steps can go and how much time per case they hold.
 
     Steps (duplicate, redundant, bypassable) and loop repeats (self-loop, rework, ping-pong rounds)
-    are counted apart: a loop's step stays, only its extra rounds go. Times are summed over the
+    are counted apart: a loop's step stays, only its later passes go. Times are summed over the
     affected cases and spread over all cases of the log (an average per case).
     """
     n_cases = log.n_cases if log is not None else 0
@@ -205,6 +249,8 @@ def headline(findings: list[Finding], log: EventLog | None = None) -> dict[str, 
     step_findings = [f for f in findings if removes_step(f)]
     loop_findings = [f for f in findings if removes_repeats(f)]
     step_time = sum((f.time_cost_s or 0.0) * f.cases for f in step_findings)
+    events = sum(f.events_removed for f in findings)
+    touched = _cases_touched(findings, log)
     loop_time = sum((f.time_cost_s or 0.0) * f.cases for f in loop_findings)
     by_kind: dict[str, int] = {}
     for f in findings:
@@ -227,9 +273,35 @@ def headline(findings: list[Finding], log: EventLog | None = None) -> dict[str, 
             {e for f in findings if f.removable and f.kind in RULES for e in f.elements[:1]}
         ),
         "cases": n_cases or None,
+        # what `reduce` would take out of the log, counted the same way (events, not steps)
+        "events_removable": events,
+        "events_removable_share": round(events / log.n_events, 4) if log is not None and log.n_events else None,
+        "cases_touched": touched,
+        "held_back": sum(1 for f in findings if f.kind in DETECTORS and f.verdict in HELD_BACK),
     }
     out["text"] = _headline_text(out)
     return out
+
+
+#: verdicts of findings that would remove something but are not applied
+HELD_BACK = ("insufficient_evidence", "outcomes_differ", "protected", "periodic")
+
+
+def _cases_touched(findings: list[Finding], log: EventLog | None) -> int:
+    """Distinct cases the removable findings touch (a case two findings touch counts once)."""
+    if log is None or not any(f.events_removed for f in findings):
+        return 0
+    import numpy as np
+
+    from .logfacts import LogFacts
+    from .waste_removal import finding_mask
+
+    facts = LogFacts.of(log)
+    drop = np.zeros(facts.n_events, dtype=bool)
+    for f in findings:
+        if f.events_removed:
+            drop |= finding_mask(facts, f)
+    return int(np.unique(facts.case[drop]).size)
 
 
 def _headline_text(h: dict[str, Any]) -> str:
@@ -237,6 +309,9 @@ def _headline_text(h: dict[str, Any]) -> str:
 
     n, loops = h["removable_steps"], h["removable_loops"]
     parts = [f"{h['findings']} findings"]
+    if h.get("events_removable_share") is not None:
+        parts.append(f"{h['events_removable']:,} events ({100 * h['events_removable_share']:.0f}%) removable "
+                     f"in {h['cases_touched']:,} cases")
     if n:
         per_case = h.get("removable_time_per_case_s")
         tail = f", holding {duration(per_case)} per case on average" if per_case is not None else ""
@@ -246,14 +321,16 @@ def _headline_text(h: dict[str, Any]) -> str:
     if loops:
         per_case = h.get("removable_loop_time_per_case_s")
         tail = f" ({duration(per_case)} per case on average)" if per_case is not None else ""
-        parts.append(f"{loops} loop{'s' if loops != 1 else ''} can lose {'their' if loops != 1 else 'its'} extra rounds{tail}")
+        parts.append(f"{loops} loop{'s' if loops != 1 else ''} can lose {'their' if loops != 1 else 'its'} later passes{tail}")
+    if h.get("held_back"):
+        parts.append(f"{h['held_back']} held back (no positive evidence, protected or periodic)")
     return "; ".join(parts) + "."
 
 
 def findings_document(
     findings: list[Finding], log: EventLog | None = None, model_name: str | None = None
 ) -> dict[str, Any]:
-    """The `gosupr.findings/1` JSON document: tool versions, the log's audit, headline, findings."""
+    """The `gosupr.findings/2` JSON document: tool versions, the log's audit, headline, findings."""
     from .._pm4py import version
 
     doc: dict[str, Any] = {

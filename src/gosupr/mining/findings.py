@@ -7,6 +7,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 SEVERITIES = ("high", "medium", "low")
+#: removable: positive evidence, applied by reduce; insufficient_evidence: too few cases or an
+#: interval that straddles the margin; outcomes_differ: the evidence says it matters; protected:
+#: it would touch a protected step; periodic: it would cut a regular repeat (monitoring,
+#: instalments, reminders); informational: a kind that never removes anything
+VERDICTS = ("removable", "insufficient_evidence", "outcomes_differ", "protected", "periodic", "informational")
 
 
 @dataclass
@@ -15,6 +20,9 @@ class Finding:
 
     `activities` are labels in process order; `elements` are model element ids (model rules).
     `time_cost_s` is the median time it adds per affected case (None where the log has no times).
+    `verdict` says why it is or is not removable (VERDICTS); `reason` words a "no" for people.
+    `events_removed` / `cases_touched` are what taking it out removes from the log (its own
+    occurrences only; 0 when it is not applied), filled in by `waste_removal.scope_findings`.
     """
 
     kind: str
@@ -27,6 +35,11 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     message: str = ""
     elements: list[str] = field(default_factory=list)
+    verdict: str = "informational"
+    reason: str = ""
+    events_removed: int = 0
+    cases_touched: int = 0
+    removed_by_activity: dict[str, int] = field(default_factory=dict)
 
     def sort_key(self) -> tuple:
         """Worst first: severity, then total time cost, then cases, then a stable tie-break."""

@@ -1,8 +1,19 @@
-"""Taking accepted waste out of a log, one transformation per finding kind, vectorised.
+"""Taking accepted waste out of a log: each finding removes only its own occurrences, vectorised.
 
-The to-be process is rediscovered from this "essential" log. Removed events also take the wait
-before them with them: later events of the case move earlier by that gap, so durations of the
-to-be log estimate what the case would take without the waste.
+Scope per kind (`finding_mask`): a self-loop's immediate repeats; a rework loop's later passes
+(second and later occurrences of its steps, between the first and the last execution of the
+reworked step, in the cases the finding counted); a ping-pong's bounce rounds (the second and later
+occurrences inside a→b→a); the second of a duplicate pair where it directly follows the first;
+a redundant or bypassable step itself. A loop never removes an activity's first occurrence in a
+case, so a loop never wipes an activity out of the log. Findings are applied in order; an event
+two findings claim counts for the first (the per-finding counts add up to the total).
+
+Time: a removed event saves its handling time for sure (the low estimate: the 10th percentile of
+the time before that activity across the log, at most the actual gap) and at most the whole gap
+before it, its queue included (the high estimate: an approver's inbox, a re-check's queue). Where
+that wait is someone else's — before a correction or return (the applicant's), before a reply
+(another agency's) — the high estimate stays at the handling time. The to-be log shifts later
+events by the low estimate, so waits for the applicant, another agency or a fixed date stay.
 """
 
 from __future__ import annotations
@@ -13,108 +24,118 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..eventlog import ACTIVITY, CASE, TIMESTAMP, EventLog
+from ..eventlog import CASE, TIMESTAMP, EventLog
+from . import words
 from .findings import Finding
+from .logfacts import LogFacts
+
+HANDLING_QUANTILE = 0.1
 
 
-@dataclass
-class EventFrame:
-    """Per-event arrays the transformations share (computed once)."""
-
-    case: np.ndarray  # case code per event
-    act: np.ndarray  # activity code per event (category codes: no per-event strings)
-    labels: dict[str, int]  # activity label -> code
-    pos: np.ndarray  # position within case
-    starts: np.ndarray  # row offset of each event's case
-    gap_s: np.ndarray  # seconds since the previous event of the case (0 for the first)
-
-    @classmethod
-    def of(cls, log: EventLog) -> EventFrame:
-        df = log.df
-        starts, lengths = log.case_bounds
-        row_start = np.repeat(starts, lengths)
-        pos = np.arange(len(df)) - row_start
-        ts = df[TIMESTAMP].to_numpy().astype("datetime64[ns]").astype(np.int64)
-        gap = np.zeros(len(df), dtype=np.float64)
-        if len(df) > 1:
-            gap[1:] = (ts[1:] - ts[:-1]) / 1e9
-        gap[pos == 0] = 0.0
-        return cls(
-            case=df[CASE].cat.codes.to_numpy(),
-            act=df[ACTIVITY].cat.codes.to_numpy(),
-            labels={str(c): i for i, c in enumerate(df[ACTIVITY].cat.categories)},
-            pos=pos,
-            starts=row_start,
-            gap_s=gap,
-        )
-
-    def is_(self, *labels: str) -> np.ndarray:
-        """Per event: is its activity one of `labels`?"""
-        return np.isin(self.act, [self.labels[a] for a in labels if a in self.labels])
-
-    def first_pos(self, mask: np.ndarray) -> np.ndarray:
-        """Per event: position of the first event of its case where `mask` holds (-1 if none)."""
-        return self._reduce_pos(mask, np.minimum, np.iinfo(np.int64).max)
-
-    def last_pos(self, mask: np.ndarray) -> np.ndarray:
-        return self._reduce_pos(mask, np.maximum, -1)
-
-    def _reduce_pos(self, mask: np.ndarray, op: Callable, empty: int) -> np.ndarray:
-        vals = np.where(mask, self.pos, empty).astype(np.int64)
-        n_cases = int(self.case.max()) + 1 if len(self.case) else 0
-        out = np.full(n_cases, empty, dtype=np.int64)
-        op.at(out, self.case, vals)
-        res = out[self.case]
-        return np.where(res == empty, -1, res)
+def _codes(facts: LogFacts, f: Finding) -> list[int]:
+    index = {x: i for i, x in enumerate(facts.labels)}
+    return [index[x] for x in f.activities if x in index]
 
 
-def _drop_repeats_in_run(ev: EventFrame, f: Finding) -> np.ndarray:
-    """self_loop: keep the first of each run of the same activity."""
-    a = set(f.activities)
-    same_prev = np.zeros(len(ev.act), dtype=bool)
-    same_prev[1:] = (ev.act[1:] == ev.act[:-1]) & (ev.pos[1:] > 0)
-    return same_prev & ev.is_(*a)
+def _self_loop(facts: LogFacts, f: Finding) -> np.ndarray:
+    a = _codes(facts, f)[:1]
+    return (facts.act == a[0]) & (facts.prev_act == a[0]) if a else np.zeros(facts.n_events, dtype=bool)
 
 
-def _collapse(ev: EventFrame, f: Finding, until_any_member: bool) -> np.ndarray:
-    """Keep the first pass of the anchor step (the finding's first activity); drop the loop's steps
-    after it, up to its last repetition (or up to the last of any member, for ping-pong)."""
-    members = list(set(f.activities))
-    in_loop = ev.is_(*members)
-    is_anchor = ev.is_(f.activities[0])
-    first = ev.first_pos(is_anchor)
-    last = ev.last_pos(in_loop if until_any_member else is_anchor)
-    return in_loop & (first >= 0) & (ev.pos > first) & (ev.pos <= last)
+def _rework(facts: LogFacts, f: Finding) -> np.ndarray:
+    """Later passes of the loop back to the reworked step (the finding's first activity)."""
+    codes = _codes(facts, f)
+    if not codes or f.activities[0] not in facts.labels:  # no reworked step in this log: nothing to remove
+        return np.zeros(facts.n_events, dtype=bool)
+    a = codes[0]
+    is_a = facts.act == a
+    back = is_a & (facts.prev_same_pos >= 0) & (facts.prev_same_pos < facts.pos - 1)
+    bounce_end = np.zeros_like(back)
+    bounce_end[2:] = facts.bounce[:-2]
+    back &= ~bounce_end  # as the detector counts: a→b→a with a hand-over is a ping-pong
+    affected = np.zeros(facts.n_cases, dtype=bool)
+    affected[facts.case[back]] = True
+    first = facts.first_positions(a)
+    last = np.full(facts.n_cases, -1, dtype=np.int64)
+    np.maximum.at(last, facts.case[is_a], facts.pos[is_a])
+    c = facts.case
+    return (affected[c] & np.isin(facts.act, codes) & (facts.prev_same_pos >= 0)
+            & (facts.pos > first[c]) & (facts.pos <= last[c]))
 
 
-def _collapse_loop(ev: EventFrame, f: Finding) -> np.ndarray:
-    """rework: the loop back to the anchor step is done once, right the first time."""
-    return _collapse(ev, f, until_any_member=False)
+def _ping_pong(facts: LogFacts, f: Finding) -> np.ndarray:
+    """The rounds of a→b→a between the finding's two activities, first occurrences kept."""
+    out = np.zeros(facts.n_events, dtype=bool)
+    codes = _codes(facts, f)
+    if f.evidence.get("between", "activities") != "activities" or len(set(codes)) != 2:
+        return out
+    i = np.flatnonzero(facts.bounce)
+    pair = set(codes)
+    i = i[np.isin(facts.act[i], list(pair)) & np.isin(facts.act[i + 1], list(pair))]
+    out[i + 1] = True
+    out[i + 2] = True
+    return out & (facts.prev_same_pos >= 0)
 
 
-def _cut_rounds(ev: EventFrame, f: Finding) -> np.ndarray:
-    """ping_pong: the case goes over once; the rounds back and forth go."""
-    return _collapse(ev, f, until_any_member=True)
+def _duplicate(facts: LogFacts, f: Finding) -> np.ndarray:
+    codes = _codes(facts, f)
+    if len(codes) < 2:
+        return np.zeros(facts.n_events, dtype=bool)
+    return (facts.act == codes[-1]) & (facts.prev_act == codes[0])
 
 
-def _drop_last(ev: EventFrame, f: Finding) -> np.ndarray:
-    """duplicate_step: the second of the pair repeats the first's work."""
-    return ev.is_(f.activities[-1])
+def _whole_step(facts: LogFacts, f: Finding) -> np.ndarray:
+    return np.isin(facts.act, _codes(facts, f))
 
 
-def _drop_all(ev: EventFrame, f: Finding) -> np.ndarray:
-    """redundant_approval, bypassable_step: the step itself goes."""
-    return ev.is_(*f.activities)
-
-
-TRANSFORMS: dict[str, Callable[[EventFrame, Finding], np.ndarray]] = {
-    "self_loop": _drop_repeats_in_run,
-    "rework": _collapse_loop,
-    "ping_pong": _cut_rounds,
-    "duplicate_step": _drop_last,
-    "redundant_approval": _drop_all,
-    "bypassable_step": _drop_all,
+SCOPES: dict[str, Callable[[LogFacts, Finding], np.ndarray]] = {
+    "self_loop": _self_loop,
+    "rework": _rework,
+    "ping_pong": _ping_pong,
+    "duplicate_step": _duplicate,
+    "redundant_approval": _whole_step,
+    "bypassable_step": _whole_step,
 }
+#: kinds whose removal takes a whole step out (the others remove repeats only)
+STEP_KINDS = ("duplicate_step", "redundant_approval", "bypassable_step")
+
+
+def finding_mask(facts: LogFacts, f: Finding) -> np.ndarray:
+    """Per event of the log: would taking this finding out remove it? (All False for kinds that remove nothing.)"""
+    fn = SCOPES.get(f.kind)
+    if fn is None or not f.activities or f.evidence.get("removal") is None:
+        return np.zeros(facts.n_events, dtype=bool)
+    return fn(facts, f)
+
+
+def scope_findings(facts: LogFacts, findings: list[Finding], applied: list[Finding]) -> np.ndarray:
+    """Set `events_removed` and `cases_touched` on every finding (0 unless applied), in order;
+    return the union of what the applied findings remove."""
+    drop = np.zeros(facts.n_events, dtype=bool)
+    ids = {id(f) for f in applied}
+    for f in findings:
+        f.events_removed, f.cases_touched, f.removed_by_activity = 0, 0, {}
+        if id(f) not in ids:
+            continue
+        m = finding_mask(facts, f) & ~drop
+        f.events_removed = int(m.sum())
+        f.cases_touched = int(np.unique(facts.case[m]).size)
+        per = np.bincount(facts.act[m], minlength=facts.n_activities)
+        f.removed_by_activity = {facts.labels[a]: int(per[a]) for a in np.flatnonzero(per)}
+        drop |= m
+    return drop
+
+
+def handling_estimate(facts: LogFacts) -> np.ndarray:
+    """Per event: the time it surely takes itself: the activity's low quantile of the time before
+    it, at most the event's own gap (0 for a case's first event)."""
+    gap = np.nan_to_num(facts.gap_prev_s, nan=0.0)
+    ok = ~np.isnan(facts.gap_prev_s)
+    q = np.zeros(facts.n_activities)
+    if ok.any():
+        per_act = pd.Series(facts.gap_prev_s[ok]).groupby(facts.act[ok]).quantile(HANDLING_QUANTILE)
+        q[per_act.index.to_numpy()] = per_act.to_numpy()
+    return np.minimum(q[facts.act], gap)
 
 
 @dataclass
@@ -124,37 +145,43 @@ class Removal:
     log: EventLog
     events_removed: int
     events_removed_by_kind: dict[str, int] = field(default_factory=dict)
-    cases_removed: int = 0  # cases filtered out entirely (rare paths)
-    hours_removed: float = 0.0
+    cases_removed: int = 0  # cases filtered out entirely (rare paths, only when accepted by name)
+    cases_touched: int = 0
+    saving_handling_s: float = 0.0  # total over the log: handling time of the removed events
+    saving_with_queue_s: float = 0.0  # ... and the whole wait before each of them
+    hours_removed: float = 0.0  # = saving_handling_s in hours (what the to-be log's times reflect)
     dropped: np.ndarray | None = None  # per event of the original log: taken out as waste
 
 
-def remove_waste(log: EventLog, findings: list[Finding], name: str | None = None) -> Removal:
-    """Apply every finding whose kind has a transformation; rare paths filter their cases."""
-    ev = EventFrame.of(log)
-    drop = np.zeros(log.n_events, dtype=bool)
+def remove_waste(
+    log: EventLog, findings: list[Finding], name: str | None = None, facts: LogFacts | None = None
+) -> Removal:
+    """Apply every finding (each only to its own occurrences); rare paths filter their cases."""
+    facts = facts or LogFacts.of(log)
+    drop = scope_findings(facts, findings, findings)
     by_kind: dict[str, int] = {}
     for f in findings:
-        fn = TRANSFORMS.get(f.kind)
-        if fn is None or not f.activities:
-            continue
-        m = fn(ev, f) & ~drop
-        by_kind[f.kind] = by_kind.get(f.kind, 0) + int(m.sum())
-        drop |= m
+        if f.kind in SCOPES:
+            by_kind[f.kind] = by_kind.get(f.kind, 0) + f.events_removed
     case_drop = _rare_case_mask(log, [f for f in findings if f.kind == "rare_path"])
-    removed_gap = np.where(drop, ev.gap_s, 0.0)
-    shift = pd.Series(removed_gap).groupby(ev.case).cumsum().to_numpy()
-    keep = ~drop & ~case_drop
+    drop &= ~case_drop
+    low = np.where(drop, handling_estimate(facts), 0.0)
+    others = np.array([words.waits_for_others(x) for x in facts.labels] + [False], dtype=bool)[facts.act]
+    high = np.where(drop & ~others, np.nan_to_num(facts.gap_prev_s, nan=0.0), low)
+    shift = pd.Series(low).groupby(facts.case).cumsum().to_numpy()
     df = log.df.copy()
     df[TIMESTAMP] = df[TIMESTAMP] - pd.to_timedelta(shift, unit="s")
-    reduced = EventLog(df, None, name or f"{log.name} (to-be)").subset(keep)
+    reduced = EventLog(df, None, name or f"{log.name} (to-be)").subset(~drop & ~case_drop)
     return Removal(
         log=reduced,
-        events_removed=int((drop & ~case_drop).sum()),
+        events_removed=int(drop.sum()),
         events_removed_by_kind=dict(sorted(by_kind.items())),
-        cases_removed=int(pd.unique(ev.case[case_drop]).size),
-        hours_removed=float(removed_gap[~case_drop].sum() / 3600.0),
-        dropped=drop & ~case_drop,
+        cases_removed=int(pd.unique(facts.case[case_drop]).size),
+        cases_touched=int(np.unique(facts.case[drop]).size),
+        saving_handling_s=float(low.sum()),
+        saving_with_queue_s=float(high.sum()),
+        hours_removed=float(low.sum() / 3600.0),
+        dropped=drop,
     )
 
 

@@ -47,6 +47,13 @@ REJECT = ("отказ", "возврат", "возвращ", "верн", "дор�
           "устран", "отклон", "замечан", "переработ", "перераб",
           "reject", "return", "refus", "deni", "deny", "declin", "correct", "adjust", "rework", "fix",
           "amend", "resubmit", "revis")
+# stems of steps that change a case between two repeats: money, penalties (a correction is a REJECT word)
+CHANGE = ("оплат", "платеж", "плат", "штраф", "пен", "начисл", "взыск", "pay", "penalt", "fine", "charg", "refund",
+          "collect")
+# stems of steps that receive another party's work: the wait before them is that party's, not a queue
+EXTERNAL = ("ответ", "получен", "поступ", "repl", "respons", "receiv", "arriv")
+# words that qualify a decision without naming who decides or on what («окончательное», "FINAL_")
+QUALIFIERS = ("final", "окончательн", "итогов", "предварительн", "pre")
 # stems that name the essential acts: registration, the decision, notification, archiving, issuing
 ESSENTIAL = {
     "registration": ("регистр", "зарегистр", "прием", "приём", "поступлен", "register", "registr", "intake"),
@@ -91,6 +98,27 @@ def is_control(label: str) -> bool:
 def is_reject(label: str) -> bool:
     """A return, correction or refusal."""
     return _has(label, REJECT)
+
+
+def changes_case(label: str) -> bool:
+    """A return, correction, refusal, payment or penalty: a step after which the case is not the same."""
+    return is_reject(label) or _has(label, CHANGE)
+
+
+def waits_for_others(label: str) -> bool:
+    """The time before this step is someone else's: a correction or return (the applicant's), a reply
+    (another agency's)."""
+    return is_reject(label) or _has(label, EXTERNAL)
+
+
+def decision_object(label: str) -> frozenset[str]:
+    """Who decides on what, without the decision: «Declaration APPROVED by SUPERVISOR» and
+    «Declaration REJECTED by SUPERVISOR» give the same set; empty when nothing else is named."""
+    words_ = [w for w in normalise(label).split() if w not in STOPWORDS and len(w) > 1]
+    return frozenset(
+        stem(w) for w in words_
+        if not w.startswith(CONTROL) and not w.startswith(REJECT) and not w.startswith(QUALIFIERS)
+    )
 
 
 def essential_role(label: str) -> str | None:

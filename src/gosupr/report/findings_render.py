@@ -20,6 +20,7 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
     "bypassable_step": ("bypassable step", "необязательный шаг"),
     "rare_path": ("rare path", "редкий путь"),
     "waiting": ("waiting", "ожидание"),
+    "periodic_repeat": ("periodic repeat", "периодический повтор"),
     # model rules keep their bpmnlint names (users know them); Russian adds a gloss
     "superfluous-gateway": ("superfluous-gateway", "лишний шлюз (superfluous-gateway)"),
     "no-duplicate-sequence-flows": ("no-duplicate-sequence-flows", "дублирующий поток (no-duplicate-sequence-flows)"),
@@ -30,6 +31,19 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
 }
 SEVERITY_NAMES = {"high": ("high", "высокая"), "medium": ("medium", "средняя"), "low": ("low", "низкая")}
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+VERDICT_NAMES = {
+    "removable": ("yes", "да"),
+    "insufficient_evidence": ("no: insufficient evidence", "нет: недостаточно данных"),
+    "outcomes_differ": ("no: outcomes differ", "нет: исходы различаются"),
+    "protected": ("no: protected step", "нет: защищённый шаг"),
+    "periodic": ("no: periodic repeat", "нет: периодический повтор"),
+    "informational": ("no", "нет"),
+}
+
+
+def verdict_name(f: Finding, lang: str) -> str:
+    pair = VERDICT_NAMES.get(f.verdict) or (VERDICT_NAMES["removable"] if f.removable else VERDICT_NAMES["informational"])
+    return pair[1 if lang == "ru" else 0]
 
 
 def kind_name(kind: str, lang: str) -> str:
@@ -53,14 +67,24 @@ def headline_text(head: dict[str, Any], lang: str) -> str:
         return f"{total} model findings; {els} elements can be removed."
     loops = head.get("removable_loops", 0)
     loop_time = fmt_duration(head.get("removable_loop_time_per_case_s"), lang)
+    ev, ev_share, touched, held = (head.get("events_removable") or 0, head.get("events_removable_share"),
+                                   head.get("cases_touched") or 0, head.get("held_back") or 0)
     if lang == "ru":
         s = f"Найдено проблем: {total}; кандидатов на удаление шагов: {n}; они занимают {per_case} на дело"
         if loops:
-            s += f"; повторов, которые можно сократить: {loops} ({loop_time} на дело)"
+            s += f"; циклов, у которых можно убрать повторные проходы: {loops} ({loop_time} на дело)"
+        if ev_share is not None:
+            s += f"; всего можно убрать {ev:,} событий ({100 * ev_share:.0f}%) в {touched:,} делах"
+        if held:
+            s += f"; не применено находок: {held} (нет доказательств, защищённый шаг или периодический повтор)"
         return s + "."
     s = f"{total} findings; {n} steps are candidates for removal, holding {per_case} per case"
     if loops:
-        s += f"; {loops} loops can lose their repeats ({loop_time} per case)"
+        s += f"; {loops} loops can lose their later passes ({loop_time} per case)"
+    if ev_share is not None:
+        s += f"; {ev:,} events ({100 * ev_share:.0f}%) removable in {touched:,} cases"
+    if held:
+        s += f"; {held} held back (no positive evidence, protected or periodic)"
     return s + "."
 
 
@@ -104,6 +128,10 @@ def _ru_message(f: Finding) -> str | None:
     if k == "bypassable_step":
         return (f"{a} выполняется лишь в {_pct(e.get('presence_share', f.case_share))} дел ({n}); {e.get('compared_cases', '—')} сопоставимых дел "
                 f"без этого шага идут тем же путём и заканчиваются так же. Шаг занимает в медиане {cost} на дело.")
+    if k == "periodic_repeat":
+        every = fmt_duration(e.get("interval_median_s"), "ru")
+        return (f"{a} повторяется примерно каждые {every} {_in_cases(n)} ({share}), и между повторами дело не меняется: "
+                f"это график (наблюдение, платежи частями, напоминания), а не переделка.")
     if k == "rare_path":
         return (f"Прямой переход от {a} к {b} есть лишь {_in_cases(n)} ({share}); это один из {e.get('rare_edges_total', '—')} редких переходов, "
                 f"он занимает в медиане {cost}.")
@@ -128,10 +156,53 @@ def _ru_message(f: Finding) -> str | None:
 
 
 def finding_message(f: Finding, lang: str) -> str:
-    """The finding worded for people: the detector's English sentence, or a Russian one built from its data."""
-    if lang == "ru":
-        return _ru_message(f) or f.message
-    return f.message
+    """The finding worded for people: the detector's English sentence, or a Russian one built from its
+    data; then why it is not removable, when that is the question."""
+    text = (_ru_message(f) or f.message) if lang == "ru" else f.message
+    if f.reason and f.verdict in ("insufficient_evidence", "outcomes_differ", "protected", "periodic"):
+        text += (" Не удаляется: " + _ru_reason(f) if lang == "ru" else " Not removed: " + f.reason) + "."
+    return text
+
+
+_RU_WHY = {"start": "начало", "end": "конец", "decision point": "точка решения", "outcome": "исход",
+           "final act": "итоговый акт", "decision": "решение", "registration": "регистрация",
+           "notification": "уведомление", "archiving": "архивирование", "periodic": "периодический повтор"}
+
+
+def _ru_at(at: str | None) -> str:
+    """"ends with X" / "has X" / "next is X" / "case ends" in Russian."""
+    at = at or "—"
+    for en, ru in (("ends with ", "заканчивается на "), ("has ", "есть "), ("next is ", "дальше ")):
+        if at.startswith(en):
+            return ru + _q(at[len(en):])
+    return "дело заканчивается" if at == "case ends" else at
+
+
+def _ru_reason(f: Finding) -> str:
+    """Why a finding is not removable, in Russian, from its evidence (the English is `f.reason`)."""
+    e = f.evidence or {}
+    held = e.get("held_by")
+    if f.verdict in ("protected", "periodic") and held:
+        why = str(held.get("why", ""))
+        why = f"шаблон {why[len('pattern '):]}" if why.startswith("pattern ") else _RU_WHY.get(why, why)
+        if f.verdict == "periodic":
+            return f"{_q(held['activity'])} повторяется по графику (наблюдение, платежи частями, напоминания)"
+        return f"затронул бы защищённый шаг {_q(held['activity'])} ({why})"
+    eq, dec = e.get("equivalence"), e.get("decisions")
+    if dec:
+        k, n = dec["rejected"] + dec["sent_back_or_repeated"], dec["approved"] + dec["rejected"]
+        return (f"{n} решений, из них отказов {k}: доля отказов может достигать {100 * dec['reject_rate_upper']:.1f}%, "
+                f"не доказано, что она ниже {100 * dec['margin']:.0f}%")
+    if eq:
+        if eq["result"] == "too_few_cases":
+            return f"мало дел для сравнения ({eq['n_with']} и {eq['n_without']}; нужно не меньше {eq['min_cases']} с каждой стороны)"
+        d = 100 * (eq.get("difference") or 0.0)
+        if eq["result"] == "different":
+            return f"исходы различаются: {_ru_at(eq['at'])}, {d:+.1f} п."
+        lo, hi = eq["ci"]
+        return (f"разница исходов ({_ru_at(eq['at'])}: {d:+.1f} п., интервал {100 * lo:+.1f}…{100 * hi:+.1f}) "
+                f"не доказана в пределах ±{100 * eq['margin']:.0f} п.")
+    return f.reason
 
 
 def rows(findings: list[Finding], lang: str) -> list[list[str]]:
@@ -142,7 +213,7 @@ def rows(findings: list[Finding], lang: str) -> list[list[str]]:
     for f in findings:
         if f.kind in RULES:  # a model defect: no cases or time behind it
             out.append(
-                [kind_name(f.kind, lang), " → ".join(f.activities) or ", ".join(f.elements), "—", "—", "—", _sev(f.severity, lang),
+                [kind_name(f.kind, lang), " → ".join(f.activities) or ", ".join(f.elements), "—", "—", "—", "—", _sev(f.severity, lang),
                  t("yes", lang) if f.removable else t("no", lang), finding_message(f, lang)]
             )
             continue
@@ -153,8 +224,9 @@ def rows(findings: list[Finding], lang: str) -> list[list[str]]:
                 f"{f.cases:,}",
                 f"{100 * f.case_share:.1f}%",
                 fmt_duration(f.time_cost_s, lang),
+                f"{f.events_removed:,}" if f.events_removed else "—",
                 _sev(f.severity, lang),
-                t("yes", lang) if f.removable else t("no", lang),
+                verdict_name(f, lang),
                 finding_message(f, lang),
             ]
         )
@@ -163,8 +235,8 @@ def rows(findings: list[Finding], lang: str) -> list[list[str]]:
 
 def headers(lang: str) -> list[str]:
     if lang == "ru":
-        return ["Вид", "Операции", "Дела", "Доля", "Время/дело", "Важность", "Удалимо", "Пояснение"]
-    return ["Kind", "Activities", "Cases", "Share", "Time/case", "Severity", "Removable", "Message"]
+        return ["Вид", "Операции", "Дела", "Доля", "Время/дело", "Событий убрать", "Важность", "Удалимо", "Пояснение"]
+    return ["Kind", "Activities", "Cases", "Share", "Time/case", "Events removed", "Severity", "Removable", "Message"]
 
 
 def grouped(findings: list[Finding]) -> list[Finding]:

@@ -45,15 +45,17 @@ _W: dict[str, tuple[str, str]] = {
     "diagrams": ("Before and after", "Как есть и как будет"),
     "diagram": ("Diagram", "Диаграмма"),
     "as_is": ("As-is (discovered from the log)", "Как есть (по журналу)"),
-    "to_be": ("To-be (waste removed)", "Как будет (без потерь)"),
+    "to_be": ("To-be (waste removed)", "Как будет (потери убраны)"),
+    "to_be_no_loss": ("To-be (without loss of quality)", "Как будет (без потерь)"),
     "diagram_note": (
         (
-            "Red: steps that can go; grey dashed: steps the to-be model no longer has; orange: rework and ping-pong; "
+            "Red: steps that can go; grey dashed: steps the to-be model no longer has; orange: loops (rework, ping-pong: "
+            "only their repeats go, the step stays); "
             "purple: waiting; green: new in the to-be model."
         ),
         (
             "Красным — шаги, которые можно убрать; серым пунктиром — шаги, которых нет в модели «как будет»; "
-            "оранжевым — повторы и пинг-понг; фиолетовым — ожидание; зелёным — новое в модели «как будет»."
+            "оранжевым — циклы (повторы, пинг-понг: уходят только повторы, шаг остаётся); фиолетовым — ожидание; зелёным — новое в модели «как будет»."
         ),
     ),
     "findings": ("Findings", "Находки"),
@@ -63,11 +65,13 @@ _W: dict[str, tuple[str, str]] = {
     "metrics": ("Before / after", "До и после"),
     "removed": ("Removed", "Удалено"),
     "nothing_removed": ("Nothing was removed.", "Ничего не удалено."),
-    "quality": ("Quality retained", "Сохранённое качество"),
+    "quality": ("Quality on today's log", "Качество на сегодняшнем журнале"),
+    "loss": ("Loss per activity", "Потери по операциям"),
+    "no_loss_rows": ("No activity lost an event.", "Ни одна операция не потеряла событий."),
     "durations": ("Case duration, before and after", "Длительность дел до и после"),
     "durations_one": ("Case duration", "Длительность дел"),
     "dur_before": ("as-is (today's log)", "как есть (сегодняшний журнал)"),
-    "dur_after": ("to-be (waste removed)", "как будет (без потерь)"),
+    "dur_after": ("to-be (waste removed, handling time saved)", "как будет (потери убраны, экономия времени обработки)"),
     "dur_x": ("case duration (first to last event)", "длительность дела (от первого до последнего события)"),
     "dur_y": ("cases", "дела"),
     "median": ("median", "медиана"),
@@ -80,10 +84,11 @@ _W: dict[str, tuple[str, str]] = {
     "t_cases": ("cases", "дел"),
     "t_events": ("events", "событий"),
     "t_findings": ("findings", "находок"),
-    "t_removable": ("of steps can be removed", "шагов можно убрать"),
+    "t_removable": ("of events can be removed", "событий можно убрать"),
+    "t_verdict": ("verdict", "вердикт"),
     "t_median": ("median case, before → after", "медианное дело, до → после"),
-    "t_fitness": ("fitness on the essential behaviour", "соответствие существенному поведению"),
-    "t_outcome": ("of cases keep their outcome path", "дел сохраняют путь к результату"),
+    "t_fitness": ("to-be fitness on today's log", "соответствие модели «как будет» сегодняшнему журналу"),
+    "t_outcome": ("of cases keep their last activity", "дел сохраняют последний шаг"),
     "compare": ("Model comparison", "Сравнение моделей"),
     "changes": ("Changes", "Изменения"),
     "before": ("Before", "Было"),
@@ -243,14 +248,15 @@ def _tiles(summary: dict[str, Any], findings: list[Finding], red: Any, lang: str
            (str(len(findings)), w("t_findings", lang))]
     if red is not None:
         h = red.headline
-        out.append((f"{100 * h['steps_removable_share']:.0f}%", w("t_removable", lang)))
+        out.append((rr.verdict_word(red, lang), w("t_verdict", lang)))
+        out.append((f"{100 * h['events_removed_share']:.0f}%", w("t_removable", lang)))
         b, a = h.get("median_case_duration_before_s"), h.get("median_case_duration_after_s")
         if b is not None and a is not None:
             out.append((f"{fmt_duration(b, lang)} → {fmt_duration(a, lang)}", w("t_median", lang)))
         if h.get("outcome_preserved_share") is not None:
             out.append((f"{100 * h['outcome_preserved_share']:.0f}%", w("t_outcome", lang)))
-        if h.get("fitness_essential") is not None:
-            out.append((f"{h['fitness_essential']:.2f}", w("t_fitness", lang)))
+        if h.get("fitness_to_be") is not None:
+            out.append((f"{h['fitness_to_be']:.2f}", w("t_fitness", lang)))
     return out
 
 
@@ -264,7 +270,9 @@ def _process_diagrams(model: ProcessModel, findings: list[Finding], red: Any, la
         if marks.by_id.get(eid) is None or marks.by_id[eid].category != REMOVABLE:
             marks.by_id[eid] = m
     svgs = [render_svg(red.as_is, highlight=marks, lang=lang), render_svg(red.to_be, highlight=new, lang=lang)]
-    return _diagram_pair(svgs, [w("as_is", lang), w("to_be", lang)]) + f'<p class="note">{esc(w("diagram_note", lang))}</p>'
+    lossless = red.verdict == "no_loss" and red.removal.events_removed > 0  # "without loss" of something removed
+    to_be = w("to_be_no_loss" if lossless else "to_be", lang)
+    return _diagram_pair(svgs, [w("as_is", lang), to_be]) + f'<p class="note">{esc(w("diagram_note", lang))}</p>'
 
 
 def _findings_table(findings: list[Finding], lang: str) -> str:
@@ -276,12 +284,12 @@ def _findings_table(findings: list[Finding], lang: str) -> str:
 
 
 def category(f: Finding) -> str:
-    """The colour family of a finding, as on the diagrams."""
+    """The colour family of a finding, as on the diagrams: a loop keeps its step, so never "removable"."""
     k = f.kind.lower()
-    if f.removable:
-        return "removable"
     if k in LOOP_KINDS or "loop" in k or "rework" in k or "ping" in k:
         return "loop"
+    if f.removable:
+        return "removable"
     if k in WAITING_KINDS or k.startswith("wait"):
         return "waiting"
     return "other"
@@ -305,13 +313,16 @@ def _cost_chart(findings: list[Finding], lang: str) -> str:
 
 
 def _reduction_tables(red: Any, log: EventLog, lang: str) -> str:
-    mh, qh, rh = rr.heads(lang)
-    removed = table(rh, rr.removed_rows(red, lang)) if red.applied else f"<p>{esc(w('nothing_removed', lang))}</p>"
+    (_, mh, m_rows), (_, rh, r_rows), (_, qh, q_rows), (o_title, oh, o_rows), (_, lh, l_rows) = rr.sections(red, lang)
+    removed = table(rh, r_rows) if red.applied else f"<p>{esc(w('nothing_removed', lang))}</p>"
+    lost = table(lh, l_rows) if l_rows else f"<p>{esc(w('no_loss_rows', lang))}</p>"
     return (
-        table(mh, rr.metric_rows(red, lang))
+        table(mh, m_rows)
+        + f"<h3>{esc(w('removed', lang))}</h3>{removed}"
         + '<div class="grid2"><div>'
-        + f"<h3>{esc(w('removed', lang))}</h3>{removed}</div><div>"
-        + f"<h3>{esc(w('quality', lang))}</h3>{table(qh, rr.quality_rows(red, lang))}</div></div>"
+        + f"<h3>{esc(w('quality', lang))}</h3>{table(qh, q_rows)}</div><div>"
+        + f"<h3>{esc(w('loss', lang))}</h3>{lost}</div></div>"
+        + f"<h3>{esc(o_title)}</h3>{table(oh, o_rows)}"
         + f"<h3>{esc(w('durations', lang))}</h3>"
         + _durations(log, red.essential_log, lang)
     )

@@ -77,9 +77,9 @@ class Highlight:
     def from_findings(
         cls, findings: Iterable[Finding] | Mapping[str, Any], model: ProcessModel | None = None
     ) -> Highlight:
-        """Removable steps red, rework/self-loop/ping-pong orange, waiting on the flow between two steps.
+        """Removable steps red, loops (rework/self-loop/ping-pong, removable or not) orange, waiting on the flow between two steps.
 
-        `findings` is a list of Finding or a gosupr.findings/1 JSON document. With `model`, the marks
+        `findings` is a list of Finding or a gosupr.findings JSON document. With `model`, the marks
         are resolved to that model's element ids; without, they stay by label for any model.
         """
         items = _findings_of(findings)
@@ -161,10 +161,10 @@ def _mark(category: str, intensity: float) -> Mark:
 
 def _category(f: Finding) -> str | None:
     kind = f.kind.lower()
+    if kind in LOOP_KINDS or "loop" in kind or "rework" in kind or "ping" in kind:
+        return LOOP  # a loop loses its repeats, never its step: not the "removable" colour
     if f.removable:
         return REMOVABLE
-    if kind in LOOP_KINDS or "loop" in kind or "rework" in kind or "ping" in kind:
-        return LOOP
     if kind in WAITING_KINDS or kind.startswith("wait"):
         return WAITING
     return None
@@ -235,7 +235,7 @@ def _sweep(seeds: set[str], adj: dict[str, list], end: str, silent: set[str]) ->
 
 
 def load_findings_json(path: str | Path, max_bytes: int = 20 * 1024 * 1024) -> dict[str, Any]:
-    """Read a gosupr.findings/1 document for `render --highlight` (bounded, checked)."""
+    """Read a gosupr.findings document (/1 or /2) for `render --highlight` (bounded, checked)."""
     import json
 
     from ..errors import GosuprError
@@ -249,6 +249,6 @@ def load_findings_json(path: str | Path, max_bytes: int = 20 * 1024 * 1024) -> d
         raise GosuprError("findings file not found; write it with `gosupr analyze LOG --format json > FILE`", path=str(path)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise GosuprError(f"not a readable JSON findings document ({e.__class__.__name__}); write it with `gosupr analyze --format json`", path=str(path)) from None
-    if not isinstance(doc, dict) or doc.get("schema") != "gosupr.findings/1":
-        raise GosuprError("not a gosupr.findings/1 document; write it with `gosupr analyze --format json`", path=str(path))
+    if not isinstance(doc, dict) or doc.get("schema") not in ("gosupr.findings/1", "gosupr.findings/2"):
+        raise GosuprError("not a gosupr.findings document; write it with `gosupr analyze --format json`", path=str(path))
     return doc

@@ -11,6 +11,7 @@ from types import ModuleType
 from . import (
     bypassable_step,
     duplicate_step,
+    periodic_repeat,
     ping_pong,
     rare_path,
     redundant_approval,
@@ -30,6 +31,7 @@ DETECTORS: dict[str, ModuleType] = {
         bypassable_step,
         rare_path,
         waiting,
+        periodic_repeat,
     )
 }
 

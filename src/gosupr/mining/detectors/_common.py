@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import words
+from ..evidence import ALPHA, DIFFERENT, MARGIN, MIN_CASES, TOO_FEW, Equivalence, equivalence
 from ..findings import Finding, severity_for
 from ..logfacts import LogFacts
 
@@ -38,7 +38,10 @@ def finding(
     removable: bool = False,
     evidence: dict[str, Any] | None = None,
     message: str = "",
+    verdict: str | None = None,
+    reason: str = "",
 ) -> Finding:
+    """A Finding with its share and severity worked out; `verdict` defaults to what `removable` says."""
     share = cases / facts.n_cases if facts.n_cases else 0.0
     cost = None if time_cost_s is None or np.isnan(time_cost_s) else max(float(time_cost_s), 0.0)
     return Finding(
@@ -51,7 +54,32 @@ def finding(
         removable=removable,
         evidence=evidence or {},
         message=message,
+        verdict=verdict or ("removable" if removable else "informational"),
+        reason=reason,
     )
+
+
+#: the thresholds every removal-proving detector takes (see evidence.py)
+EVIDENCE_DEFAULTS: dict[str, Any] = {
+    "margin": MARGIN,  # outcome shares must agree within this (5 points) ...
+    "equivalence_alpha": ALPHA,  # ... with a (1 - 2·alpha) interval (TOST)
+    "min_compared": MIN_CASES,  # cases needed on each side
+}
+
+
+def judged(eq: Equivalence) -> dict[str, Any]:
+    """`removable`, `verdict` and `reason` keywords for `finding` from an outcome comparison."""
+    if eq.positive:
+        return {"removable": True, "verdict": "removable"}
+    if eq.result == DIFFERENT:
+        return {"removable": False, "verdict": "outcomes_differ",
+                "reason": f"outcomes differ: {eq.at} {100 * eq.difference:+.1f} points"}
+    if eq.result == TOO_FEW:
+        why = f"too few cases to compare ({eq.n_with} with, {eq.n_without} without; {eq.min_cases} needed on each side)"
+    else:
+        why = (f"the outcome difference ({eq.at}: {100 * eq.difference:+.1f} points, interval "
+               f"{100 * eq.ci_low:+.1f}…{100 * eq.ci_high:+.1f}) is not shown to be within ±{100 * eq.margin:.0f} points")
+    return {"removable": False, "verdict": "insufficient_evidence", "reason": why}
 
 
 def duration(seconds: float | None) -> str:
@@ -101,33 +129,33 @@ def proportion_gaps(
     return d, (d > min_diff) & (d > z * se)
 
 
-def outcome_shift(
-    facts: LogFacts, affected: np.ndarray, own: list[int], min_diff: float, alpha: float, min_cases: int = 10
-) -> tuple[float, bool, str | None]:
-    """Do the cases with a loop end differently from comparable cases without it?
+#: essential steps whose presence is an outcome of the case (a refusal, a decision, a final act)
+OUTCOME_REASONS = ("outcome", "decision", "decision point", "final act", "end")
+
+
+def outcome_equivalence(
+    facts: LogFacts, affected: np.ndarray, own: list[int], c: dict[str, Any], peers: np.ndarray | None = None
+) -> Equivalence:
+    """Do the cases with a loop end like comparable cases without it, within the margin?
 
     Comparable: the cases that ran the loop's first step `own[0]` without looping (they reached
-    the same point). Compared on the last activity and on the presence of outcome steps (outcome
-    alternatives, refusals, returns), the loop's own activities left out. Returns the largest
-    share difference, whether the ends differ, and where the difference is largest ("ends with X"
-    or "has X"); with fewer than `min_cases` on either side there is no evidence, and they count
-    as differing."""
+    the same point), unless the caller knows better (`peers`). Compared on the last activity and on the presence of the essential steps
+    that decide or end a case (outcome alternatives, decisions, final acts, ends), the loop's own
+    activities left out; other waste (a return elsewhere) is not an outcome. See
+    `evidence.equivalence` for the test."""
     A = facts.n_activities
-    peers = ~affected & facts.cases_with(own[0])
+    if peers is None:
+        peers = ~affected & facts.cases_with(own[0])
     n1, n2 = int(affected.sum()), int(peers.sum())
-    if min(n1, n2) < max(min_cases, 1):
-        return 0.0, True, None  # too few to compare: the evidence cannot clear it
     keep = np.ones(A, dtype=bool)
     keep[own] = False
     last1 = np.bincount(facts.last_act[affected], minlength=A)[keep]
     last2 = np.bincount(facts.last_act[peers], minlength=A)[keep]
-    marks = [a for a in range(A) if keep[a] and (
-        facts.essential.get(a) in ("outcome", "decision") or words.is_reject(facts.labels[a]))]
+    marks = [a for a in range(A) if keep[a] and facts.essential.get(a) in OUTCOME_REASONS]
     pres1 = np.array([int((facts.cases_with(a) & affected).sum()) for a in marks], dtype=np.int64)
     pres2 = np.array([int((facts.cases_with(a) & peers).sum()) for a in marks], dtype=np.int64)
-    s1, s2 = np.concatenate((last1, pres1)), np.concatenate((last2, pres2))
-    if not len(s1):
-        return 0.0, False, None
-    d, real = proportion_gaps(s1, n1, s2, n2, min_diff, alpha)
     names = [f"ends with {facts.labels[a]}" for a in np.flatnonzero(keep)] + [f"has {facts.labels[a]}" for a in marks]
-    return float(d.max()), bool(real.any()), names[int(d.argmax())]
+    s1, s2 = np.concatenate((last1, pres1)), np.concatenate((last2, pres2))
+    used = (s1 + s2) > 0  # a share that is 0 on both sides tells nothing
+    return equivalence(s1[used], n1, s2[used], n2, [x for x, u in zip(names, used) if u],
+                       c["margin"], c["equivalence_alpha"], c["min_compared"])

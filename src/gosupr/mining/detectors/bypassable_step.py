@@ -17,8 +17,11 @@ from .. import words
 from ..findings import Finding
 from ..logfacts import LogFacts
 from ._common import (
+    EVIDENCE_DEFAULTS,
     duration,
     finding,
+    judged,
+    outcome_equivalence,
     pct,
     per_case_median,
     proportion_gaps,
@@ -34,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "max_path_difference": 0.1,  # largest allowed difference in any activity's share between the groups
     "alpha": 0.01,  # ... and a difference counts only when significant at this level (Bonferroni)
     "context_share": 0.95,  # a preceding step belongs to the context when it precedes in this share
+    # the step can go only when cases with it provably end like comparable cases without it
+    **EVIDENCE_DEFAULTS,
 }
 
 
@@ -74,11 +79,13 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             continue
         ev = facts.act == x
         cost, p85, n = per_case_median(facts.case[ev], facts.gap_prev_s[ev])
+        eq = outcome_equivalence(facts, with_x, [x], c, peers=peers)
         out.append(finding(
             facts, KIND, [label], n, cost,
-            removable=True,
+            **judged(eq),
             evidence={
                 "removal": "step",
+                "equivalence": eq.to_dict(),
                 "activity": label,
                 "presence_share": round(float(share[x]), 4),
                 "context": facts.in_order(context),

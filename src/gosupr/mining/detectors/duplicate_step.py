@@ -12,14 +12,17 @@ from typing import Any
 import numpy as np
 
 from .. import words
+from ..evidence import equivalence
 from ..findings import Finding
 from ..logfacts import LogFacts
 from ._common import (
+    EVIDENCE_DEFAULTS,
     cases_text,
     duration,
     finding,
     pct,
     per_case_median,
+    judged,
     proportion_gaps,
     quote,
     settings,
@@ -34,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "max_route_change": 0.1,  # largest allowed difference in a next step's share (after b vs after a alone)
     "alpha": 0.01,  # ... counted only when significant at this level (Bonferroni over next steps)
     "min_alone": 5,  # executions of a without b needed to compare routes
+    # b can go only when the route after b provably equals the route after a alone (evidence.py)
+    **EVIDENCE_DEFAULTS,
 }
 
 
@@ -85,11 +90,22 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             essential = None  # its split is the first step's split, shown by the comparison above
         la, lb = facts.labels[a], facts.labels[b]
         share = n / facts.n_cases
+        keys = sorted(set(after_a) | set(after_b))
+        eq = equivalence(
+            np.array([after_b.get(k, 0) for k in keys]), sum(after_b.values()),
+            np.array([after_a.get(k, 0) for k in keys]), sum(after_a.values()),
+            [f"next is {facts.labels[k]}" if k >= 0 else "case ends" for k in keys],
+            c["margin"], c["equivalence_alpha"], c["min_compared"],
+        )
+        verdict = judged(eq)
+        if essential is not None:
+            verdict = {"removable": False, "verdict": "protected", "reason": f"«{lb}» is essential ({essential})"}
         out.append(finding(
             facts, KIND, [la, lb], n, cost,
-            removable=essential is None,
+            **verdict,
             evidence={
                 "removal": "step",
+                "equivalence": eq.to_dict(),
                 "first": la,
                 "second": lb,
                 "pair_share": round(pair_share, 4),

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..findings import Finding
 from ..logfacts import LogFacts
-from ._common import cases_text, duration, finding, outcome_shift, pct, quote, settings
+from ._common import EVIDENCE_DEFAULTS, cases_text, duration, finding, judged, outcome_equivalence, pct, quote, settings
 
 KIND = "ping_pong"
 DEFAULTS: dict[str, Any] = {
@@ -23,10 +23,8 @@ DEFAULTS: dict[str, Any] = {
     # department hand-overs A→B→A are normal (register in A, decide in B, issue in A); a bounce
     # needs this many alternating runs: 4 = A→B→A→B
     "min_department_runs": 4,
-    # the extra rounds can go when affected cases end like the others: by less than this share, or by chance
-    "max_outcome_difference": 0.1,
-    "alpha": 0.01,
-    "min_compared": 10,  # cases needed on each side before the evidence can clear a loop
+    # the extra rounds can go only when affected cases provably end like the others (evidence.py)
+    **EVIDENCE_DEFAULTS,
 }
 
 
@@ -72,14 +70,13 @@ def _activity_bounces(facts: LogFacts, c: dict[str, Any]) -> list[Finding]:
         affected = np.zeros(facts.n_cases, dtype=bool)
         affected[g.index.get_level_values(1).to_numpy()] = True
         in_order = [facts.labels.index(lb) for lb in labels]  # the bounce starts at the first of the two
-        shift, changes, where = outcome_shift(facts, affected, in_order, c["max_outcome_difference"], c["alpha"], c["min_compared"])
+        eq = outcome_equivalence(facts, affected, in_order, c)
         out.append(finding(
             facts, KIND, labels, n, cost,
-            removable=not changes,
+            **judged(eq),
             evidence={
                 "removal": "repeats",
-                "outcome_difference": round(shift, 4),
-                "outcome_difference_at": where,
+                "equivalence": eq.to_dict(),
                 "between": "activities",
                 "handover_share": 1.0,
                 "bounces": int(g["n"].sum()),

@@ -17,7 +17,9 @@ from ._common import (
     cases_text,
     duration,
     finding,
-    outcome_shift,
+    EVIDENCE_DEFAULTS,
+    judged,
+    outcome_equivalence,
     pct,
     quote,
     settings,
@@ -28,10 +30,8 @@ KIND = "rework"
 DEFAULTS: dict[str, Any] = {
     "min_cases": 2,
     "min_body_share": 0.5,  # a step belongs to the loop when it lies between repeats in this share of cases
-    # the extra rounds can go when affected cases end like the others: by less than this share, or by chance
-    "max_outcome_difference": 0.1,
-    "alpha": 0.01,
-    "min_compared": 10,  # cases needed on each side before the evidence can clear a loop
+    # the extra rounds can go only when affected cases provably end like the others (evidence.py)
+    **EVIDENCE_DEFAULTS,
 }
 
 
@@ -67,17 +67,14 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         label = facts.labels[a]
         share = n / facts.n_cases
         gap = facts.pos[sel] - facts.prev_same_pos[sel]
-        shift, changes, where = outcome_shift(
-            facts, affected, [int(a)] + body, c["max_outcome_difference"], c["alpha"], c["min_compared"]
-        )
+        eq = outcome_equivalence(facts, affected, [int(a)] + body, c)
         loops.append((int(a), set(body),
             finding(
                 facts, KIND, [label] + facts.in_order([b for b in body if b != a]), n, cost,
-                removable=not changes,
+                **judged(eq),
                 evidence={
                     "removal": "repeats",
-                    "outcome_difference": round(shift, 4),
-                    "outcome_difference_at": where,
+                    "equivalence": eq.to_dict(),
                     "activity": label,
                     "repetitions": int(sel.sum()),
                     "loop_body": {facts.labels[b]: round(int(body_cases[b]) / n, 4) for b in body},

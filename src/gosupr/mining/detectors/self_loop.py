@@ -12,7 +12,9 @@ from ._common import (
     cases_text,
     duration,
     finding,
-    outcome_shift,
+    EVIDENCE_DEFAULTS,
+    judged,
+    outcome_equivalence,
     pct,
     per_case_median,
     quote,
@@ -22,10 +24,8 @@ from ._common import (
 KIND = "self_loop"
 DEFAULTS: dict[str, Any] = {
     "min_cases": 2,
-    # the repeats can go when affected cases end like the others: by less than this share, or by chance
-    "max_outcome_difference": 0.1,
-    "alpha": 0.01,
-    "min_compared": 10,  # cases needed on each side before the evidence can clear a loop
+    # the repeats can go only when affected cases provably end like the others (evidence.py)
+    **EVIDENCE_DEFAULTS,
 }
 
 
@@ -46,15 +46,14 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         share = n_cases / facts.n_cases
         affected = np.zeros(facts.n_cases, dtype=bool)
         affected[cases] = True
-        shift, changes, where = outcome_shift(facts, affected, [int(a)], c["max_outcome_difference"], c["alpha"], c["min_compared"])
+        eq = outcome_equivalence(facts, affected, [int(a)], c)
         out.append(
             finding(
                 facts, KIND, [label], n_cases, cost,
-                removable=not changes,
+                **judged(eq),
                 evidence={
                     "removal": "repeats",
-                    "outcome_difference": round(shift, 4),
-                    "outcome_difference_at": where,
+                    "equivalence": eq.to_dict(),
                     "activity": label,
                     "extra_executions": int(sel.sum()),
                     "repeats_per_case_median": float(np.median(per_case)),
