@@ -1,0 +1,512 @@
+"""Did the reform happen? BEFORE and AFTER logs compared figure by figure, with bootstrap intervals.
+
+Every figure is a statistic of per-case values (see `bootstrap`): steps per case, case duration
+(median, P90), hand-overs between departments, staff time (where the log allows an estimate that
+is not just the case's waiting), the share of cases per outcome (last activity), the shares of the
+top variants, directly-follows edges per case, and, when a plan is given, the share of cases in
+which each planned removal still occurs. Cases of each log are resampled independently with a
+fixed seed, so a run is deterministic.
+
+Significance is decided for the whole family of figures at once: a change is significant when its
+95% interval excludes zero *and* its p-value (from the bootstrap standard error) survives the
+Holm–Bonferroni step-down over every tested figure. So the chance that two samples of one process
+show any significant change is at most `alpha` (5%), whatever the dependence between figures.
+Planned removals form their own family, judged the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import GosuprError
+from ..eventlog import CASE, TIMESTAMP, EventLog
+from .bootstrap import (
+    DEFAULT_REPLICATES,
+    CaseSample,
+    bootstrap,
+    holm,
+    normal_p_values,
+    percentile_interval,
+    two_sample_rngs,
+)
+from .effect_plan import PlannedRemoval, occurs, removal_of
+from .logfacts import LogFacts
+
+SCHEMA = "gosupr.effect/1"
+MIN_CASES = 20  # fewer cases in either log: figures are shown, significance is not decided
+MIN_SUPPORT = 5  # an outcome, variant or edge is tested when this many cases of either log have it
+TOP_VARIANTS = 10
+RESIDUAL = 0.05  # a removal is realised when at most this share of AFTER cases still shows it
+
+
+@dataclass
+class Figure:
+    """One compared figure: BEFORE, AFTER, the change with its interval, and the verdict."""
+
+    key: str  # steps_per_case, case_duration_median_s, ..., outcome, variant, edge, pattern
+    group: str  # work | outcome | variant | edge | pattern
+    name: str = ""  # the outcome, edge "a → b", variant trace or finding it is about
+    before: float | None = None
+    after: float | None = None
+    change: float | None = None
+    low: float | None = None
+    high: float | None = None
+    p: float | None = None
+    tested: bool = False
+    significant: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def relative(self) -> float | None:
+        if self.before in (None, 0) or self.change is None:
+            return None
+        return self.change / self.before
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in ("key", "group", "name", "before", "after", "change", "low", "high", "p",
+                                           "tested", "significant")}
+        d["relative"] = self.relative
+        if self.detail:
+            d["detail"] = self.detail
+        return d
+
+
+@dataclass
+class Realisation:
+    """One planned removal: the share of cases still showing it, before and after, and the verdict."""
+
+    removal: PlannedRemoval
+    figure: Figure
+    verdict: str  # realised | partial | not_realised | insufficient_evidence
+
+    def to_dict(self) -> dict[str, Any]:
+        f = self.figure
+        return {**self.removal.to_dict(), "verdict": self.verdict, "share_before": f.before, "share_after": f.after,
+                "change": f.change, "low": f.low, "high": f.high, "p": f.p,
+                "cases_before": f.detail.get("cases_before"), "cases_after": f.detail.get("cases_after")}
+
+
+@dataclass
+class PlanResult:
+    source: str
+    removals: list[Realisation]
+
+    @property
+    def planned(self) -> int:
+        return len(self.removals)
+
+    @property
+    def realised(self) -> int:
+        return sum(r.verdict == "realised" for r in self.removals)
+
+    @property
+    def assessed(self) -> int:
+        return sum(r.verdict != "insufficient_evidence" for r in self.removals)
+
+    @property
+    def realised_share(self) -> float | None:
+        return self.realised / self.assessed if self.assessed else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "planned": self.planned, "assessed": self.assessed, "realised": self.realised,
+                "realised_share": self.realised_share, "removals": [r.to_dict() for r in self.removals]}
+
+
+@dataclass
+class Effect:
+    """BEFORE against AFTER: figures, outcome shift, the plan's realisation, waste and conformance."""
+
+    before: dict[str, Any]  # name, cases, events, start, end
+    after: dict[str, Any]
+    figures: list[Figure]
+    outcome_tv: dict[str, float | None]
+    replicates: int
+    seed: int
+    alpha: float
+    plan: PlanResult | None = None
+    appeared: list[Figure] = field(default_factory=list)  # waste new in AFTER, tested against BEFORE
+    gone: list[dict[str, Any]] = field(default_factory=list)  # BEFORE findings AFTER no longer shows
+    conformance: dict[str, Any] | None = None
+    split: dict[str, Any] | None = None
+    edges_compared: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def figure(self, key: str) -> Figure | None:
+        return next((f for f in self.figures if f.key == key), None)
+
+    @property
+    def decided(self) -> bool:
+        """Significance was decided (both logs have enough cases)."""
+        return self.before["cases"] >= MIN_CASES and self.after["cases"] >= MIN_CASES
+
+    def by_group(self, group: str) -> list[Figure]:
+        return [f for f in self.figures if f.group == group]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "before": self.before, "after": self.after, "split": self.split,
+            "method": {"bootstrap": "cases resampled independently in each log", "replicates": self.replicates,
+                       "seed": self.seed, "interval": "95% percentile", "family_alpha": self.alpha,
+                       "significance": "interval excludes 0 and Holm-Bonferroni over all tested figures",
+                       "min_cases": MIN_CASES, "min_support": MIN_SUPPORT},
+            "figures": [f.to_dict() for f in self.figures if f.group != "edge" or f.significant],
+            "edges_compared": self.edges_compared,
+            "outcome_tv": self.outcome_tv,
+            "plan": self.plan.to_dict() if self.plan else None,
+            "waste": {"appeared": [f.to_dict() for f in self.appeared if f.significant],
+                      "candidates": [f.to_dict() for f in self.appeared if not f.significant],
+                      "gone": self.gone},
+            "conformance": self.conformance,
+            "notes": self.notes,
+        }
+
+
+# -- splitting one log ------------------------------------------------------------------------------
+def split_at(log: EventLog, at: datetime | pd.Timestamp) -> tuple[EventLog, EventLog]:
+    """Cases starting before `at`, and the others: two periods of one continuous export."""
+    starts, lengths = log.case_bounds
+    first = log.df[TIMESTAMP].to_numpy()[starts]
+    early = first < np.datetime64(pd.Timestamp(at).to_datetime64(), "ns")
+    per_event = np.repeat(early, lengths)
+    before = log.subset(per_event, name=f"{log.name} < {pd.Timestamp(at).isoformat()}")
+    after = log.subset(~per_event, name=f"{log.name} ≥ {pd.Timestamp(at).isoformat()}")
+    for part, what in ((before, "before"), (after, "after")):
+        if part.n_cases == 0:
+            raise GosuprError(f"no case starts {what} {pd.Timestamp(at).date()}; choose a date inside "
+                              f"{log.audit.start} … {log.audit.end}", path=log.audit.source)
+    return before, after
+
+
+# -- per-case values ------------------------------------------------------------------------------
+@dataclass
+class _Side:
+    facts: LogFacts
+    dense: list[np.ndarray]
+    outcomes: dict[str, np.ndarray]  # label -> bool per case
+    variant_of_case: np.ndarray
+    variant_traces: list[tuple[str, ...]]
+    edge_pairs: tuple[np.ndarray, np.ndarray, np.ndarray]  # case, edge code, count
+    edge_cases: dict[tuple[str, str], int]
+
+
+def _work_columns(log: EventLog, facts: LogFacts) -> dict[str, np.ndarray]:
+    """Per-case steps, department hand-overs and staff hours (the last two where the log allows)."""
+    n = facts.n_cases
+    cols = {"steps_per_case": facts.lengths.astype(float)}
+    if facts.dept is not None and facts.n_events > 1:
+        d = facts.dept
+        hand = (facts.next_act[:-1] >= 0) & (d[:-1] >= 0) & (d[1:] >= 0) & (d[:-1] != d[1:])
+        cols["department_handovers_per_case"] = np.bincount(facts.case[:-1][hand], minlength=n).astype(float)
+    from .metrics import _service_seconds
+
+    svc, method = _service_seconds(log)
+    if method != "case-gap":  # without resources or start times it would only restate the durations
+        cols["staff_hours_per_case"] = np.bincount(facts.case, weights=svc, minlength=n) / 3600.0
+    return cols
+
+
+def _side(log: EventLog) -> tuple[LogFacts, dict[str, np.ndarray]]:
+    facts = LogFacts.of(log)
+    return facts, _work_columns(log, facts)
+
+
+def _edge_pairs(facts: LogFacts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (case, edge code) pairs with their counts, edge code = src * A + dst."""
+    A = max(facts.n_activities, 1)
+    has = facts.next_act >= 0
+    key = facts.case[has] * (A * A) + facts.act[has] * A + facts.next_act[has]
+    uniq, cnt = np.unique(key, return_counts=True)
+    return uniq // (A * A), uniq % (A * A), cnt
+
+
+# -- the comparison -------------------------------------------------------------------------------
+WORK_FIGURES = ("steps_per_case", "case_duration_median_s", "case_duration_p90_s",
+                "department_handovers_per_case", "staff_hours_per_case")
+
+
+def compare_logs(
+    before: EventLog,
+    after: EventLog,
+    *,
+    plan: list[PlannedRemoval] | None = None,
+    plan_source: str = "",
+    model: Any = None,
+    analyze_config: Any = None,
+    replicates: int = DEFAULT_REPLICATES,
+    seed: int = 0,
+    alpha: float = 0.05,
+    waste: bool = True,
+) -> Effect:
+    """Every figure of BEFORE and AFTER with the change, its 95% interval and a family-wise verdict."""
+    if before.n_cases == 0 or after.n_cases == 0:
+        empty = before if before.n_cases == 0 else after
+        raise GosuprError("the log has no cases to compare; check the file or the split", path=empty.audit.source)
+    fb, wb = _side(before)
+    fa, wa = _side(after)
+    work_keys = [k for k in wb if k in wa]
+    notes: list[str] = []
+    for k in ("department_handovers_per_case", "staff_hours_per_case"):
+        if k not in work_keys:
+            notes.append(f"{k}: not in both logs (no departments, or no resources/start times to estimate staff time)")
+
+    # waste: findings in each log; the ones new in AFTER are tested against BEFORE
+    found_b, found_a, new, gone = [], [], [], []
+    if waste:
+        from .analyze import analyze_log
+
+        found_b, found_a = analyze_log(before, analyze_config, fb), analyze_log(after, analyze_config, fa)
+        new, gone = _new_and_gone(found_b, found_a)
+    plan = list(plan or [])
+    patterns: list[tuple[str, str, PlannedRemoval, np.ndarray | None, np.ndarray | None]] = []
+    for r in plan:
+        patterns.append(("plan", "", r, occurs(fb, r.kind, r.activities, r.removal), occurs(fa, r.kind, r.activities, r.removal)))
+    for f, r in new:
+        ob = occurs(fb, r.kind, r.activities, r.removal) if r else None
+        oa = occurs(fa, r.kind, r.activities, r.removal) if r else None
+        patterns.append(("pattern", f.kind, r, ob, oa))
+
+    # sparse columns: outcomes (all), top variants, supported edges; one key space for both logs
+    marks = _outcome_marks(fb) | _outcome_marks(fa)
+    oc_b, oc_a = _outcome_codes(fb, marks), _outcome_codes(fa, marks)
+    outcome_keys = sorted({fb.labels[c] for c in np.unique(oc_b)} | {fa.labels[c] for c in np.unique(oc_a)})
+    var_keys = _top_variants(before, after)
+    edge_keys, ecase_b, ecase_a = _supported_edges(fb, fa)
+
+    def sample(log: EventLog, facts: LogFacts, work: dict[str, np.ndarray], side: int) -> CaseSample:
+        n = facts.n_cases
+        dense = [work[k] for k in work_keys]
+        for _, _, _, ob, oa in patterns:
+            o = ob if side == 0 else oa
+            dense.append(np.zeros(n) if o is None else o.astype(float))
+        q = facts.durations_s
+        # sparse triples: outcome columns, then variant columns, then edge columns
+        oi = {k: i for i, k in enumerate(outcome_keys)}
+        cs = [np.arange(n)]
+        cc = [np.array([oi.get(x, -1) for x in facts.labels], dtype=np.int64)[oc_b if side == 0 else oc_a]]
+        cv = [np.ones(n)]
+        vi = {t: i for i, t in enumerate(var_keys)}
+        vmap = np.array([vi.get(t, -1) for t in log.variants.traces], dtype=np.int64)
+        cv_codes = vmap[log.variants.case_variant.to_numpy()] if n else np.zeros(0, np.int64)
+        keep = cv_codes >= 0
+        cs.append(np.flatnonzero(keep))
+        cc.append(len(outcome_keys) + cv_codes[keep])
+        cv.append(np.ones(int(keep.sum())))
+        pc, pe, pn = _edge_pairs(facts)
+        A = max(facts.n_activities, 1)
+        ei = {k: i for i, k in enumerate(edge_keys)}
+        labels = facts.labels
+        emap = {code: ei.get((labels[code // A], labels[code % A]), -1) for code in np.unique(pe).tolist()}
+        col = np.array([emap[c] for c in pe.tolist()], dtype=np.int64) if len(pe) else np.zeros(0, np.int64)
+        ok = col >= 0
+        cs.append(pc[ok])
+        cc.append(len(outcome_keys) + len(var_keys) + col[ok])
+        cv.append(pn[ok].astype(float))
+        return CaseSample(
+            n=n,
+            dense=np.column_stack(dense) if dense else np.zeros((n, 0)),
+            quantile_values=[q, q],
+            quantile_levels=[0.5, 0.9],
+            sparse_case=np.concatenate(cs).astype(np.int64),
+            sparse_col=np.concatenate(cc).astype(np.int64),
+            sparse_val=np.concatenate(cv),
+            sparse_k=len(outcome_keys) + len(var_keys) + len(edge_keys),
+        )
+
+    sb = sample(before, fb, wb, 0)
+    sa = sample(after, fa, wa, 1)
+    rb, ra = two_sample_rngs(seed)
+    pb, Rb = bootstrap(sb, replicates, rb)
+    pa, Ra = bootstrap(sa, replicates, ra)
+    change, D = pa - pb, Ra - Rb
+    lo, hi = percentile_interval(D)
+    pv = normal_p_values(change, D)
+
+    def fig(j: int, key: str, group: str, name: str = "", **detail: Any) -> Figure:
+        return Figure(key, group, name, _f(pb[j]), _f(pa[j]), _f(change[j]), _f(lo[j]), _f(hi[j]), _f(pv[j]),
+                      detail=detail)
+
+    figures: list[Figure] = []
+    nd = len(work_keys)
+    for j, k in enumerate(work_keys):
+        figures.append(fig(j, k, "work"))
+    plan_figs, pattern_figs = [], []
+    for i, (what, kind, r, ob, oa) in enumerate(patterns):
+        f = fig(nd + i, what, what, " → ".join(r.activities) if r else kind,
+                cases_before=int(ob.sum()) if ob is not None else None,
+                cases_after=int(oa.sum()) if oa is not None else None)
+        f.tested = ob is not None and oa is not None
+        (plan_figs if what == "plan" else pattern_figs).append(f)
+    j0 = nd + len(patterns)
+    figures.insert(1, fig(j0, "case_duration_median_s", "work"))
+    figures.insert(2, fig(j0 + 1, "case_duration_p90_s", "work"))
+    for f in figures:
+        f.tested = True
+    j0 += 2
+    n_out = len(outcome_keys)
+    ob_counts, oa_counts = _outcome_counts(fb, oc_b), _outcome_counts(fa, oc_a)
+    for i, k in enumerate(outcome_keys):
+        f = fig(j0 + i, "outcome", "outcome", k, cases_before=ob_counts.get(k, 0), cases_after=oa_counts.get(k, 0))
+        f.tested = max(ob_counts.get(k, 0), oa_counts.get(k, 0)) >= MIN_SUPPORT
+        figures.append(f)
+    tv = _tv(pb[j0 : j0 + n_out], pa[j0 : j0 + n_out], Rb[:, j0 : j0 + n_out], Ra[:, j0 : j0 + n_out])
+    j0 += n_out
+    for i, t in enumerate(var_keys):
+        f = fig(j0 + i, "variant", "variant", " → ".join(t), trace=list(t), steps=len(t), number=f"V{i + 1}")
+        f.tested = True
+        figures.append(f)
+    j0 += len(var_keys)
+    for i, (s, d) in enumerate(edge_keys):
+        f = fig(j0 + i, "edge", "edge", f"{s} → {d}", source=s, target=d,
+                cases_before=ecase_b.get((s, d), 0), cases_after=ecase_a.get((s, d), 0))
+        f.tested = True
+        figures.append(f)
+    for f in pattern_figs:
+        f.tested = f.tested and max(f.detail["cases_before"], f.detail["cases_after"]) >= MIN_SUPPORT
+
+    decided = before.n_cases >= MIN_CASES and after.n_cases >= MIN_CASES
+    if not decided:
+        notes.append(f"insufficient evidence: fewer than {MIN_CASES} cases in a log, no change is called significant")
+    _decide([*figures, *pattern_figs], alpha, decided)
+    _decide(plan_figs, alpha, decided)
+    for f in pattern_figs:  # only an increase is new waste
+        f.significant = f.significant and (f.change or 0) > 0
+
+    res = Effect(
+        before=_info(before), after=_info(after), figures=figures, outcome_tv=tv, replicates=replicates,
+        seed=seed, alpha=alpha, appeared=pattern_figs, gone=gone, edges_compared=len(edge_keys), notes=notes,
+    )
+    for f, (_, kind, r, _, _) in zip(pattern_figs, patterns[len(plan):]):
+        f.detail["kind"] = kind
+        if r is not None:
+            f.detail["activities"] = list(r.activities)
+    if plan:
+        res.plan = PlanResult(plan_source, [Realisation(r, f, _verdict(f, decided)) for r, f in zip(plan, plan_figs)])
+    if model is not None:
+        res.conformance = _conformance(model, before, after)
+    return res
+
+
+def _f(x: Any) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def _info(log: EventLog) -> dict[str, Any]:
+    import os
+
+    a = log.audit
+    return {"name": log.name, "source": os.path.basename(str(a.source)), "cases": log.n_cases, "events": log.n_events,
+            "start": a.start, "end": a.end}
+
+
+def _outcome_marks(facts: LogFacts) -> set[str]:
+    """Steps that decide how a case ends: exclusive alternatives (approve/reject), the final act
+    (the last signature or approval), and refusals named as such."""
+    from . import words
+
+    acts = set(facts.outcome_alternatives) | set(facts.final_acts)
+    acts |= {a for a, x in enumerate(facts.labels) if words.is_reject(x) and words.essential_role(x) == "outcome"}
+    return {facts.labels[a] for a in acts}
+
+
+def _outcome_codes(facts: LogFacts, marks: set[str]) -> np.ndarray:
+    """Per case, its outcome: the last outcome step it took (see `_outcome_marks`, from either
+    log), else its last activity."""
+    out = facts.last_act.copy()
+    is_mark = np.array([x in marks for x in facts.labels], dtype=bool)
+    idx = np.flatnonzero(is_mark[facts.act]) if len(is_mark) else np.zeros(0, dtype=np.int64)
+    if len(idx):
+        c = facts.case[idx]
+        last = idx[np.r_[c[1:] != c[:-1], True]]
+        out[facts.case[last]] = facts.act[last]
+    return out
+
+
+def _outcome_counts(facts: LogFacts, codes: np.ndarray) -> dict[str, int]:
+    c = np.bincount(codes, minlength=facts.n_activities)
+    return {facts.labels[i]: int(c[i]) for i in np.flatnonzero(c)}
+
+
+def _top_variants(before: EventLog, after: EventLog) -> list[tuple[str, ...]]:
+    """The top variants of either log (by cases) that enough cases of either log follow."""
+    keys: list[tuple[str, ...]] = []
+    counts: dict[tuple[str, ...], int] = {}
+    for log in (before, after):
+        v = log.variants
+        for t, c in zip(v.traces, v.counts.tolist()):
+            counts[t] = max(counts.get(t, 0), c)
+        keys += [t for t, c in zip(v.traces[:TOP_VARIANTS], v.counts[:TOP_VARIANTS].tolist()) if c >= MIN_SUPPORT]
+    return list(dict.fromkeys(keys))
+
+
+def _supported_edges(fb: LogFacts, fa: LogFacts) -> tuple[list[tuple[str, str]], dict, dict]:
+    """Directly-follows edges (by labels) that at least MIN_SUPPORT cases of either log take."""
+    def cases(facts: LogFacts) -> dict[tuple[str, str], int]:
+        e = facts.edges
+        return {(facts.labels[s], facts.labels[d]): int(c) for s, d, c in zip(e.src.tolist(), e.dst.tolist(), e.cases.tolist())}
+
+    cb, ca = cases(fb), cases(fa)
+    keys = sorted(k for k in set(cb) | set(ca) if max(cb.get(k, 0), ca.get(k, 0)) >= MIN_SUPPORT)
+    return keys, cb, ca
+
+
+def _tv(pb: np.ndarray, pa: np.ndarray, Rb: np.ndarray, Ra: np.ndarray) -> dict[str, float | None]:
+    """Total-variation distance of the outcome shares, with the percentile interval of its replicates.
+
+    The plug-in distance is never negative, so noise alone makes it positive: read the lower bound
+    (what the evidence shows at least), not the estimate, when asking whether outcomes shifted.
+    """
+    if not len(pb):
+        return {"value": None, "low": None, "high": None}
+    reps = 0.5 * np.abs(Ra - Rb).sum(axis=1)
+    q_lo, q_hi = np.quantile(reps, [0.025, 0.975])
+    return {"value": 0.5 * float(np.abs(pa - pb).sum()), "low": float(q_lo), "high": float(q_hi)}
+
+
+def _decide(figs: list[Figure], alpha: float, decided: bool) -> None:
+    """Significant: tested, interval excludes 0, and Holm over the tested figures of this family."""
+    tested = [f for f in figs if f.tested and f.p is not None]
+    if not decided or not tested:
+        return
+    reject = holm(np.array([f.p for f in tested]), alpha)
+    for f, r in zip(tested, reject):
+        excl = f.low is not None and f.high is not None and (f.low > 0 or f.high < 0)
+        f.significant = bool(r and excl)
+
+
+def _verdict(f: Figure, decided: bool) -> str:
+    if not f.tested or not decided or (f.detail.get("cases_before") or 0) < MIN_SUPPORT:
+        return "insufficient_evidence"
+    if f.significant and (f.change or 0) < 0:
+        return "realised" if (f.after or 0) <= RESIDUAL else "partial"
+    return "not_realised"
+
+
+def _new_and_gone(found_b: list, found_a: list) -> tuple[list, list[dict[str, Any]]]:
+    """AFTER findings BEFORE did not report (with the pattern to test), and BEFORE findings AFTER lost."""
+    def key(f: Any) -> tuple[str, frozenset]:
+        return f.kind, frozenset(f.activities)
+
+    kb, ka = {key(f) for f in found_b}, {key(f) for f in found_a}
+    new = []
+    for f in found_a:
+        if key(f) in kb or f.evidence.get("between") == "departments":
+            continue
+        new.append((f, removal_of(f.kind, f.evidence, f.activities)))
+    gone = [{"kind": f.kind, "activities": list(f.activities), "cases_before": f.cases} for f in found_b if key(f) not in ka]
+    return new, gone
+
+
+def _conformance(model: Any, before: EventLog, after: EventLog) -> dict[str, Any]:
+    """Token-replay fitness of both logs on the to-be model (the AFTER log should fit it)."""
+    from .compare_replay import model_fitness
+
+    out: dict[str, Any] = {"model": getattr(model, "name", "")}
+    for side, log in (("before", before), ("after", after)):
+        fit, share, n = model_fitness(model, log)
+        out[side] = {"fitness": round(fit, 4), "fitting_case_share": round(share, 4), "cases_replayed": n}
+    return out
