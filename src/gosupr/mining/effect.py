@@ -9,9 +9,10 @@ fixed seed, so a run is deterministic.
 
 Significance is decided for the whole family of figures at once: a change is significant when its
 95% interval excludes zero *and* its p-value (from the bootstrap standard error) survives the
-Holm–Bonferroni step-down over every tested figure. So the chance that two samples of one process
-show any significant change is at most `alpha` (5%), whatever the dependence between figures.
-Planned removals form their own family, judged the same way.
+Holm–Bonferroni step-down, at alpha/2 over the work figures (steps, durations, hand-overs, staff
+time) and at alpha/2 over all the others (outcomes, variants, edges, new waste). So the chance that
+two samples of one process show any significant change is at most `alpha` (5%), whatever the
+dependence between figures. Planned removals form their own family, judged the same way.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ class Effect:
             "before": self.before, "after": self.after, "split": self.split,
             "method": {"bootstrap": "cases resampled independently in each log", "replicates": self.replicates,
                        "seed": self.seed, "interval": "95% percentile", "family_alpha": self.alpha,
-                       "significance": "interval excludes 0 and Holm-Bonferroni over all tested figures",
+                       "significance": "interval excludes 0 and Holm-Bonferroni: alpha/2 over work figures, alpha/2 over the rest",
                        "min_cases": MIN_CASES, "min_support": MIN_SUPPORT},
             "figures": [f.to_dict() for f in self.figures if f.group != "edge" or f.significant],
             "edges_compared": self.edges_compared,
@@ -371,7 +372,10 @@ def compare_logs(
     decided = before.n_cases >= MIN_CASES and after.n_cases >= MIN_CASES
     if not decided:
         notes.append(f"insufficient evidence: fewer than {MIN_CASES} cases in a log, no change is called significant")
-    _decide([*figures, *pattern_figs], alpha, decided)
+    # half the error budget for the headline work figures, half for everything else (outcomes,
+    # variants, edges, new waste), so dozens of edges do not drown the few figures read first
+    _decide([f for f in figures if f.group == "work"], alpha / 2, decided)
+    _decide([f for f in figures if f.group != "work"] + pattern_figs, alpha / 2, decided)
     _decide(plan_figs, alpha, decided)
     for f in pattern_figs:  # only an increase is new waste
         f.significant = f.significant and (f.change or 0) > 0

@@ -184,10 +184,10 @@ def _sections(e: Effect, lang: str) -> list[tuple[str, list[str], list[list[str]
 def _method(e: Effect, lang: str) -> str:
     if lang == "ru":
         return (f"Бутстреп по делам, {e.replicates} повторов, seed {e.seed}; значимо — 95% интервал не содержит 0 и "
-                f"поправка Холма по всем проверяемым показателям (групповая ошибка ≤ {e.alpha:.0%}); "
+                f"поправка Холма (α/2 на показатели работы, α/2 на остальные; групповая ошибка ≤ {e.alpha:.0%}); "
                 f"сравнено переходов: {e.edges_compared}, показаны значимые.")
     return (f"Case bootstrap, {e.replicates} replicates, seed {e.seed}; significant = the 95% interval excludes 0 and "
-            f"Holm's correction over all tested figures (family-wise error ≤ {e.alpha:.0%}); "
+            f"Holm's correction (α/2 over the work figures, α/2 over the rest; family-wise error ≤ {e.alpha:.0%}); "
             f"{e.edges_compared} edges compared, the significant ones shown.")
 
 
