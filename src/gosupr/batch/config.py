@@ -130,6 +130,7 @@ class BatchConfig:
     columns: tuple[ColumnRule, ...] = ()
     analyze: Any = None  # gosupr.mining.analyze.AnalyzeConfig, or None for its defaults
     gates: Gates = field(default_factory=Gates)
+    effects: tuple[Any, ...] = ()  # [[effect]] before/after pairs (batch.effect_pairs.EffectPair)
 
     def columns_for(self, path: str | os.PathLike) -> dict[str, str] | None:
         """The column mapping of the first `[columns."<glob>"]` whose glob matches `path`."""
@@ -162,7 +163,7 @@ def load_config(path: str | os.PathLike | None) -> BatchConfig:
 
 def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> BatchConfig:
     """Check every key and value of a parsed gosupr.toml."""
-    _known(data, {"batch", "columns", "analyze", "fail_if"}, "", source)
+    _known(data, {"batch", "columns", "analyze", "fail_if", "effect"}, "", source)
     batch = _table(data, "batch", source)
     _known(batch, _BATCH_KEYS, "batch.", source)
     paths = tuple(_str_list(batch, "paths", "batch.", source))
@@ -192,7 +193,14 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> B
         columns=tuple(rules),
         analyze=analyze,
         gates=_gates(_table(data, "fail_if", source), source),
+        effects=_effects(data.get("effect", []), source),
     )
+
+
+def _effects(value: Any, source: str) -> tuple[Any, ...]:
+    from .effect_pairs import parse_effect_pairs
+
+    return parse_effect_pairs(value, source)
 
 
 def _gates(t: dict[str, Any], source: str) -> Gates:

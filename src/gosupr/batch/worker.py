@@ -29,7 +29,7 @@ from .._hold import hold
 from ..errors import GosuprError
 from ..mining.findings import SEVERITIES
 
-OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findings.json", "reduction": "reduction.json", "html": "report.html"}
+OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findings.json", "reduction": "reduction.json", "html": "report.html", "effect": "effect.json"}
 
 # The temporary folder this process is filling (or the earlier run's folder being thrown away):
 # removed by `discard_staging` on failure, interrupt, or a worker's SIGTERM.
@@ -57,6 +57,8 @@ def process_input(task: dict[str, Any]) -> dict[str, Any]:
         folder = _stage(final)
         if task["kind"] == "model":
             _model(task, folder, res)
+        elif task["kind"] == "effect":
+            _effect(task, folder, res)
         else:
             _log(task, folder, res)
         hold("commit")  # tests: a signal with every output staged, before the folder is swapped in
@@ -129,6 +131,15 @@ def _log(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
     from ..report.html import batch_input_html
 
     page = batch_input_html(task["label"], task.get("lang", "en"), model=as_is, findings=findings, log=log, reduction=red)
+    _write_page(folder, task, res, page)
+
+
+def _effect(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
+    """A [[effect]] before/after pair: effect.json and report.html, its own gates."""
+    from .effect_pairs import run_effect_task
+
+    res["headline"], res["effect_gates"], doc, page = run_effect_task(task)
+    _write_doc(folder, "effect", task, res, doc)
     _write_page(folder, task, res, page)
 
 

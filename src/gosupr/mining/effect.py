@@ -136,6 +136,7 @@ class Effect:
     split: dict[str, Any] | None = None
     edges_compared: int = 0
     notes: list[str] = field(default_factory=list)
+    durations: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # for charts
 
     def figure(self, key: str) -> Figure | None:
         return next((f for f in self.figures if f.key == key), None)
@@ -383,6 +384,7 @@ def compare_logs(
     res = Effect(
         before=_info(before), after=_info(after), figures=figures, outcome_tv=tv, replicates=replicates,
         seed=seed, alpha=alpha, appeared=pattern_figs, gone=gone, edges_compared=len(edge_keys), notes=notes,
+        durations=(fb.durations_s, fa.durations_s),
     )
     for f, (_, kind, r, _, _) in zip(pattern_figs, patterns[len(plan):]):
         f.detail["kind"] = kind

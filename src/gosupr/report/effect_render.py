@@ -181,7 +181,7 @@ def _sections(e: Effect, lang: str) -> list[tuple[str, list[str], list[list[str]
     return out
 
 
-def _method(e: Effect, lang: str) -> str:
+def method_text(e: Effect, lang: str) -> str:
     if lang == "ru":
         return (f"Бутстреп по делам, {e.replicates} повторов, seed {e.seed}; значимо — 95% интервал не содержит 0 и "
                 f"поправка Холма (α/2 на показатели работы, α/2 на остальные; групповая ошибка ≤ {e.alpha:.0%}); "
@@ -191,7 +191,7 @@ def _method(e: Effect, lang: str) -> str:
             f"{e.edges_compared} edges compared, the significant ones shown.")
 
 
-def _title(e: Effect, lang: str) -> str:
+def title(e: Effect, lang: str) -> str:
     b, a = e.before, e.after
     return f"{b['name']} ({b['cases']} {_w('cases', 'дел', lang)}) → {a['name']} ({a['cases']} {_w('cases', 'дел', lang)})"
 
@@ -199,9 +199,9 @@ def _title(e: Effect, lang: str) -> str:
 def to_terminal(e: Effect, console: Any, lang: str) -> None:
     from rich.table import Table
 
-    console.print(f"[bold]{_title(e, lang)}[/bold]")
-    for title, columns, rows in _sections(e, lang):
-        tab = Table(title=title, title_justify="left")
+    console.print(f"[bold]{title(e, lang)}[/bold]")
+    for heading, columns, rows in _sections(e, lang):
+        tab = Table(title=heading, title_justify="left")
         for i, h in enumerate(columns):
             tab.add_column(h, justify="right" if i else "left", overflow="fold")
         for r in rows:
@@ -217,19 +217,19 @@ def to_terminal(e: Effect, console: Any, lang: str) -> None:
         console.print(tab)
     for n in e.notes:
         console.print(n)
-    console.print(_method(e, lang))
+    console.print(method_text(e, lang))
     console.print(f"[bold]{headline(e, lang)}[/bold]")
 
 
 def to_markdown(e: Effect, lang: str) -> str:
-    out = [f"### {_w('Effect of the reform', 'Эффект реформы', lang)}: {_title(e, lang)}", "", f"**{headline(e, lang)}**", ""]
-    for title, columns, rows in _sections(e, lang):
-        out += [f"#### {title}", "", markdown.table(columns, rows)]
+    out = [f"### {_w('Effect of the reform', 'Эффект реформы', lang)}: {title(e, lang)}", "", f"**{headline(e, lang)}**", ""]
+    for heading, columns, rows in _sections(e, lang):
+        out += [f"#### {heading}", "", markdown.table(columns, rows)]
     vr = variant_rows(e, lang)
     if vr:
         out += [f"<details><summary>{_w('Variants', 'Варианты', lang)}</summary>", "",
                 markdown.table(["#", _w("Steps", "Шаги", lang)], vr), "</details>", ""]
-    out += [f"_{_method(e, lang)}_", ""]
+    out += [f"_{method_text(e, lang)}_", ""]
     out += [f"- {n}" for n in e.notes]
     return "\n".join(out).rstrip("\n") + "\n"
 
