@@ -227,3 +227,48 @@ def test_receipt_split_at_its_median_case_start(shared_data: Path) -> None:
     for f in doc["figures"]:
         assert f["low"] is not None and f["high"] is not None and f["low"] <= f["high"], f
     assert doc["outcome_tv"]["low"] is not None and doc["edges_compared"] > 0
+
+
+def test_html_page_and_conformance_to_the_to_be_model(plans, tmp_path: Path) -> None:
+    """--html: one self-contained page; --model: AFTER fits the to-be model better than BEFORE."""
+    from gosupr.pipeline import run_reduce
+
+    logs = ROOT / "examples" / "logs"
+    run_reduce(logs / "memo_approval.xes", tmp_path / "to-be.bpmn")
+    page = tmp_path / "effect.html"
+    p = gosupr("compare", logs / "memo_approval.xes", logs / "memo_approval.after.xes", "--plan", plans["memo_approval.xes"],
+               "--model", tmp_path / "to-be.bpmn", "--html", page, "--lang", "ru", "--format", "json", "--replicates", "200")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    c = doc["conformance"]
+    assert c["after"]["fitness"] > c["before"]["fitness"]
+    html = page.read_text("utf-8")
+    assert "<script" not in html and "http://" not in html.replace("http://www.w3.org", "")
+    for part in ('id="plan"', 'id="durations"', 'id="variants"', 'id="figures"', "Визирование руководителем отдела"):
+        assert part in html
+
+
+def test_batch_measures_before_after_pairs_from_the_config(plans, tmp_path: Path) -> None:
+    logs = ROOT / "examples" / "logs"
+    cfg = tmp_path / "gosupr.toml"
+    cfg.write_text(
+        "[[effect]]\n"
+        f'before = "{(logs / "land_lease.csv").as_posix()}"\n'
+        f'after = "{(logs / "land_lease.after.csv").as_posix()}"\n'
+        f'plan = "{plans["land_lease.csv"].as_posix()}"\n'
+        'fail_on = ["plan-realised-below=0.8", "duration-up"]\n', "utf-8")
+    p = subprocess.run([sys.executable, "-m", "gosupr", "batch", "--config", cfg, "--out", tmp_path / "out", "-q"],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 1, p.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
+    (r,) = summary["inputs"]
+    assert r["kind"] == "effect" and r["status"] == "gate-failed"
+    assert [g["name"] for g in r["gates"] if not g["passed"]] == ["plan-realised-below=0.8"]
+    assert r["headline"]["plan_realised_share"] == pytest.approx(4 / 6)
+    eff = json.loads((tmp_path / "out" / r["outputs"]["effect"]).read_text("utf-8"))
+    assert eff["schema"] == "gosupr.effect/1" and eff["plan"]["realised"] == 4
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[effect]]\nbefore = "a.csv"\nafter = "b.csv"\nfail_on = ["duration-down"]\n', "utf-8")
+    p = subprocess.run([sys.executable, "-m", "gosupr", "batch", "--config", bad, "--out", tmp_path / "out2", "-q"],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 2 and "duration-down" in p.stderr

@@ -135,7 +135,7 @@ class Effect:
     conformance: dict[str, Any] | None = None
     split: dict[str, Any] | None = None
     edges_compared: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # codes: missing:<figure>, insufficient_evidence
     durations: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # for charts
 
     def figure(self, key: str) -> Figure | None:
@@ -254,7 +254,7 @@ def compare_logs(
     notes: list[str] = []
     for k in ("department_handovers_per_case", "staff_hours_per_case"):
         if k not in work_keys:
-            notes.append(f"{k}: not in both logs (no departments, or no resources/start times to estimate staff time)")
+            notes.append(f"missing:{k}")  # no departments, or no resources/start times for staff time
 
     # waste: findings in each log; the ones new in AFTER are tested against BEFORE
     found_b, found_a, new, gone = [], [], [], []
@@ -372,7 +372,9 @@ def compare_logs(
 
     decided = before.n_cases >= MIN_CASES and after.n_cases >= MIN_CASES
     if not decided:
-        notes.append(f"insufficient evidence: fewer than {MIN_CASES} cases in a log, no change is called significant")
+        notes.append("insufficient_evidence")
+        for f in [*figures, *pattern_figs, *plan_figs]:
+            f.tested = False
     # half the error budget for the headline work figures, half for everything else (outcomes,
     # variants, edges, new waste), so dozens of edges do not drown the few figures read first
     _decide([f for f in figures if f.group == "work"], alpha / 2, decided)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..mining.effect import SCHEMA, Effect, Figure
+from ..mining.effect import MIN_CASES, SCHEMA, Effect, Figure
 from . import jsondoc, markdown
 from .i18n import fmt_duration
 
@@ -32,6 +32,21 @@ VERDICTS = {
 }
 
 
+NOTES = {
+    "missing:department_handovers_per_case": ("Handovers between departments: a log has no department column.",
+                                              "Передачи между подразделениями: в журнале нет подразделений."),
+    "missing:staff_hours_per_case": ("Staff time: a log has neither resources nor start times to estimate it from.",
+                                     "Трудозатраты: в журнале нет ни исполнителей, ни времени начала, чтобы их оценить."),
+    "insufficient_evidence": ("Insufficient evidence: a log has fewer than {n} cases; no change is called significant.",
+                              "Недостаточно данных: в журнале меньше {n} дел; ни одно изменение не признано значимым."),
+}
+
+
+def note_text(code: str, lang: str) -> str:
+    en, ru = NOTES.get(code, (code, code))
+    return (ru if lang == "ru" else en).format(n=MIN_CASES)
+
+
 def _w(en: str, ru: str, lang: str) -> str:
     return ru if lang == "ru" else en
 
@@ -43,7 +58,7 @@ def value(v: float | None, kind: str, lang: str, signed: bool = False) -> str:
         s = fmt_duration(abs(v) if signed else v, lang)
         return (("+" if v > 0 else "−" if v < 0 else "±") + s) if signed else s
     if kind == "share":
-        return f"{100 * v:+.1f} pp" if signed else f"{100 * v:.1f}%"
+        return f"{100 * v:+.1f} {'п. п.' if lang == 'ru' else 'pp'}" if signed else f"{100 * v:.1f}%"
     return f"{v:+.3g}" if signed else f"{v:.3g}"
 
 
@@ -174,7 +189,9 @@ def _sections(e: Effect, lang: str) -> list[tuple[str, list[str], list[list[str]
     out = [(_w("Before / after", "До и после", lang), heads(lang), figure_rows(e, lang))]
     if e.plan is not None:
         out.append((_w("The plan", "План", lang), plan_heads(lang), plan_rows(e, lang)))
-    out.append((_w("Waste after the reform", "Потери после реформы", lang), waste_heads(lang), waste_rows(e, lang)))
+    waste = waste_rows(e, lang)
+    if waste:
+        out.append((_w("Waste after the reform", "Потери после реформы", lang), waste_heads(lang), waste))
     if e.conformance:
         out.append((_w("Conformance", "Соответствие", lang), ["", _w("Before", "До", lang), _w("After", "После", lang)],
                     conformance_rows(e, lang)))
@@ -216,7 +233,7 @@ def to_terminal(e: Effect, console: Any, lang: str) -> None:
             tab.add_row(*r)
         console.print(tab)
     for n in e.notes:
-        console.print(n)
+        console.print(note_text(n, lang))
     console.print(method_text(e, lang))
     console.print(f"[bold]{headline(e, lang)}[/bold]")
 
@@ -230,7 +247,7 @@ def to_markdown(e: Effect, lang: str) -> str:
         out += [f"<details><summary>{_w('Variants', 'Варианты', lang)}</summary>", "",
                 markdown.table(["#", _w("Steps", "Шаги", lang)], vr), "</details>", ""]
     out += [f"_{method_text(e, lang)}_", ""]
-    out += [f"- {n}" for n in e.notes]
+    out += [f"- {note_text(n, lang)}" for n in e.notes]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
