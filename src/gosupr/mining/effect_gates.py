@@ -17,6 +17,8 @@ GATE_HELP = "plan-realised-below=<0..1>, duration-up, outcome-shift=<0..1>"
 
 @dataclass(frozen=True)
 class EffectGate:
+    """A gate on an Effect (not a ModelDiff gate: those live in compare_gates, which imports compare)."""
+
     name: str
     threshold: float | None = None
 

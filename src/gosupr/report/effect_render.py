@@ -213,25 +213,24 @@ def title(e: Effect, lang: str) -> str:
     return f"{b['name']} ({b['cases']} {_w('cases', 'дел', lang)}) → {a['name']} ({a['cases']} {_w('cases', 'дел', lang)})"
 
 
-def to_terminal(e: Effect, console: Any, lang: str) -> None:
+def _rich_table(heading: str, columns: list[str], rows: list[list[str]]) -> Any:
     from rich.table import Table
 
+    tab = Table(title=heading, title_justify="left")
+    for i, h in enumerate(columns):
+        tab.add_column(h, justify="right" if i else "left", overflow="fold")
+    for r in rows:
+        tab.add_row(*r)
+    return tab
+
+
+def to_terminal(e: Effect, console: Any, lang: str) -> None:
     console.print(f"[bold]{title(e, lang)}[/bold]")
     for heading, columns, rows in _sections(e, lang):
-        tab = Table(title=heading, title_justify="left")
-        for i, h in enumerate(columns):
-            tab.add_column(h, justify="right" if i else "left", overflow="fold")
-        for r in rows:
-            tab.add_row(*r)
-        console.print(tab)
+        console.print(_rich_table(heading, columns, rows))
     vr = variant_rows(e, lang)
     if vr:
-        tab = Table(title=_w("Variants", "Варианты", lang), title_justify="left")
-        tab.add_column("#")
-        tab.add_column(_w("Steps", "Шаги", lang), overflow="fold")
-        for r in vr:
-            tab.add_row(*r)
-        console.print(tab)
+        console.print(_rich_table(_w("Variants", "Варианты", lang), ["#", _w("Steps", "Шаги", lang)], vr))
     for n in e.notes:
         console.print(note_text(n, lang))
     console.print(method_text(e, lang))
