@@ -133,9 +133,11 @@ def run_reduce(
 
 
 def looks_like_bpmn(path: str | os.PathLike) -> bool:
-    """The file is XML whose root element is `definitions` (BPMN), whatever its name says."""
+    """A .bpmn name, or XML whose root element is `definitions` (BPMN) whatever the name says."""
     import re
 
+    if is_bpmn(path):
+        return True
     try:
         with open(path, "rb") as fh:
             head = fh.read(1 << 16)

@@ -10,7 +10,7 @@ computation with every weight 1, so estimate and replicates share one definition
 
 Cost: replicates come in chunks sized so that a chunk's weight matrix holds about 4 million
 entries; the work per chunk is one matrix product, one cumulative sum per quantile column and one
-gather over the sparse triples. No Python loop touches an event or a case.
+sparse product over the (case, column, count) triples. No Python loop touches an event or a case.
 """
 
 from __future__ import annotations
@@ -51,8 +51,11 @@ def _evaluate(s: CaseSample, w: np.ndarray, prep: "_Prepared") -> np.ndarray:
     """Every figure for each row of case weights `w` (rows sum to n): (rows, n_figures)."""
     rows = w.shape[0]
     parts = [w @ s.dense / s.n]
-    for (xs, order), q in zip(prep.quantiles, s.quantile_levels):
-        cum = np.cumsum(w[:, order], axis=1)
+    cums: dict[int, np.ndarray] = {}  # one cumulative sum per distinct column (median and P90 share one)
+    for (xs, order, key), q in zip(prep.quantiles, s.quantile_levels):
+        cum = cums.get(key)
+        if cum is None:
+            cum = cums[key] = np.cumsum(w[:, order], axis=1)
         h = (s.n - 1) * q  # numpy's "linear" quantile on the sample the weights expand to
         k0 = int(np.floor(h))
         frac = h - k0
@@ -60,32 +63,25 @@ def _evaluate(s: CaseSample, w: np.ndarray, prep: "_Prepared") -> np.ndarray:
         i1 = (cum > min(k0 + 1, s.n - 1)).argmax(axis=1)
         parts.append((xs[i0] + frac * (xs[i1] - xs[i0]))[:, None])
     if s.sparse_k:
-        out = np.zeros((rows, s.sparse_k))
-        if len(prep.sp_case):
-            vals = w[:, prep.sp_case] * prep.sp_val
-            out[:, prep.sp_cols] = np.add.reduceat(vals, prep.sp_starts, axis=1)
-        parts.append(out / s.n)
+        parts.append(np.asarray(prep.sparse_t @ w.T).T / s.n)  # (k × n) sparse times (n × rows)
     return np.hstack(parts) if parts else np.zeros((rows, 0))
 
 
 @dataclass
 class _Prepared:
-    quantiles: list[tuple[np.ndarray, np.ndarray]]
-    sp_case: np.ndarray
-    sp_val: np.ndarray
-    sp_starts: np.ndarray
-    sp_cols: np.ndarray
+    quantiles: list[tuple[np.ndarray, np.ndarray, int]]  # sorted values, the sorting order, the column's key
+    sparse_t: object  # scipy CSR matrix (sparse columns × cases)
 
 
 def _prepare(s: CaseSample) -> _Prepared:
+    from scipy.sparse import csr_matrix
+
     quantiles = []
     for col in s.quantile_values:
         order = np.argsort(col, kind="stable")
-        quantiles.append((col[order], order))
-    o = np.argsort(s.sparse_col, kind="stable")
-    col = s.sparse_col[o]
-    starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]]) if len(col) else np.zeros(0, dtype=np.int64)
-    return _Prepared(quantiles, s.sparse_case[o], s.sparse_val[o].astype(np.float64), starts, col[starts])
+        quantiles.append((col[order], order, id(col)))
+    sparse_t = csr_matrix((s.sparse_val.astype(np.float64), (s.sparse_col, s.sparse_case)), shape=(s.sparse_k, s.n))
+    return _Prepared(quantiles, sparse_t)
 
 
 def bootstrap(s: CaseSample, replicates: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -95,7 +91,7 @@ def bootstrap(s: CaseSample, replicates: int, rng: np.random.Generator) -> tuple
         return np.full(F, np.nan), np.full((replicates, F), np.nan)
     prep = _prepare(s)
     point = _evaluate(s, np.ones((1, s.n)), prep)[0]
-    chunk = max(1, min(replicates, CHUNK_CELLS // max(s.n, len(s.sparse_case), 1)))
+    chunk = max(1, min(replicates, CHUNK_CELLS // max(s.n, 1)))
     reps = np.empty((replicates, F))
     for lo in range(0, replicates, chunk):
         size = min(chunk, replicates - lo)

@@ -302,8 +302,10 @@ def compare_logs(
         A = max(facts.n_activities, 1)
         ei = {k: i for i, k in enumerate(edge_keys)}
         labels = facts.labels
-        emap = {code: ei.get((labels[code // A], labels[code % A]), -1) for code in np.unique(pe).tolist()}
-        col = np.array([emap[c] for c in pe.tolist()], dtype=np.int64) if len(pe) else np.zeros(0, np.int64)
+        lut = np.full(A * A, -1, dtype=np.int64)  # edge code -> column, built over distinct edges only
+        for code in np.unique(pe).tolist():
+            lut[code] = ei.get((labels[code // A], labels[code % A]), -1)
+        col = lut[pe]
         ok = col >= 0
         cs.append(pc[ok])
         cc.append(len(outcome_keys) + len(var_keys) + col[ok])
