@@ -25,10 +25,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import GosuprError
-from ..eventlog import CASE, TIMESTAMP, EventLog
+from ..eventlog import TIMESTAMP, EventLog
 from .bootstrap import (
     DEFAULT_REPLICATES,
-    CaseSample,
     bootstrap,
     holm,
     normal_p_values,
@@ -36,12 +35,11 @@ from .bootstrap import (
     two_sample_rngs,
 )
 from .effect_plan import PlannedRemoval, occurs, removal_of
+from .effect_sample import MIN_SUPPORT, Layout, outcome_counts, work_columns
 from .logfacts import LogFacts
 
 SCHEMA = "gosupr.effect/1"
 MIN_CASES = 20  # fewer cases in either log: figures are shown, significance is not decided
-MIN_SUPPORT = 5  # an outcome, variant or edge is tested when this many cases of either log have it
-TOP_VARIANTS = 10
 RESIDUAL = 0.05  # a removal is realised when at most this share of AFTER cases still shows it
 
 
@@ -184,53 +182,7 @@ def split_at(log: EventLog, at: datetime | pd.Timestamp) -> tuple[EventLog, Even
     return before, after
 
 
-# -- per-case values ------------------------------------------------------------------------------
-@dataclass
-class _Side:
-    facts: LogFacts
-    dense: list[np.ndarray]
-    outcomes: dict[str, np.ndarray]  # label -> bool per case
-    variant_of_case: np.ndarray
-    variant_traces: list[tuple[str, ...]]
-    edge_pairs: tuple[np.ndarray, np.ndarray, np.ndarray]  # case, edge code, count
-    edge_cases: dict[tuple[str, str], int]
-
-
-def _work_columns(log: EventLog, facts: LogFacts) -> dict[str, np.ndarray]:
-    """Per-case steps, department hand-overs and staff hours (the last two where the log allows)."""
-    n = facts.n_cases
-    cols = {"steps_per_case": facts.lengths.astype(float)}
-    if facts.dept is not None and facts.n_events > 1:
-        d = facts.dept
-        hand = (facts.next_act[:-1] >= 0) & (d[:-1] >= 0) & (d[1:] >= 0) & (d[:-1] != d[1:])
-        cols["department_handovers_per_case"] = np.bincount(facts.case[:-1][hand], minlength=n).astype(float)
-    from .metrics import _service_seconds
-
-    svc, method = _service_seconds(log)
-    if method != "case-gap":  # without resources or start times it would only restate the durations
-        cols["staff_hours_per_case"] = np.bincount(facts.case, weights=svc, minlength=n) / 3600.0
-    return cols
-
-
-def _side(log: EventLog) -> tuple[LogFacts, dict[str, np.ndarray]]:
-    facts = LogFacts.of(log)
-    return facts, _work_columns(log, facts)
-
-
-def _edge_pairs(facts: LogFacts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (case, edge code) pairs with their counts, edge code = src * A + dst."""
-    A = max(facts.n_activities, 1)
-    has = facts.next_act >= 0
-    key = facts.case[has] * (A * A) + facts.act[has] * A + facts.next_act[has]
-    uniq, cnt = np.unique(key, return_counts=True)
-    return uniq // (A * A), uniq % (A * A), cnt
-
-
 # -- the comparison -------------------------------------------------------------------------------
-WORK_FIGURES = ("steps_per_case", "case_duration_median_s", "case_duration_p90_s",
-                "department_handovers_per_case", "staff_hours_per_case")
-
-
 def compare_logs(
     before: EventLog,
     after: EventLog,
@@ -248,8 +200,8 @@ def compare_logs(
     if before.n_cases == 0 or after.n_cases == 0:
         empty = before if before.n_cases == 0 else after
         raise GosuprError("the log has no cases to compare; check the file or the split", path=empty.audit.source)
-    fb, wb = _side(before)
-    fa, wa = _side(after)
+    fb, fa = LogFacts.of(before), LogFacts.of(after)
+    wb, wa = work_columns(before, fb), work_columns(after, fa)
     work_keys = [k for k in wb if k in wa]
     notes: list[str] = []
     for k in ("department_handovers_per_case", "staff_hours_per_case"):
@@ -272,57 +224,10 @@ def compare_logs(
         oa = occurs(fa, r.kind, r.activities, r.removal) if r else None
         patterns.append(("pattern", f.kind, r, ob, oa))
 
-    # sparse columns: outcomes (all), top variants, supported edges; one key space for both logs
-    marks = _outcome_marks(fb) | _outcome_marks(fa)
-    oc_b, oc_a = _outcome_codes(fb, marks), _outcome_codes(fa, marks)
-    outcome_keys = sorted({fb.labels[c] for c in np.unique(oc_b)} | {fa.labels[c] for c in np.unique(oc_a)})
-    var_keys = _top_variants(before, after)
-    edge_keys, ecase_b, ecase_a = _supported_edges(fb, fa)
-
-    def sample(log: EventLog, facts: LogFacts, work: dict[str, np.ndarray], side: int) -> CaseSample:
-        n = facts.n_cases
-        dense = [work[k] for k in work_keys]
-        for _, _, _, ob, oa in patterns:
-            o = ob if side == 0 else oa
-            dense.append(np.zeros(n) if o is None else o.astype(float))
-        q = facts.durations_s
-        # sparse triples: outcome columns, then variant columns, then edge columns
-        oi = {k: i for i, k in enumerate(outcome_keys)}
-        cs = [np.arange(n)]
-        cc = [np.array([oi.get(x, -1) for x in facts.labels], dtype=np.int64)[oc_b if side == 0 else oc_a]]
-        cv = [np.ones(n)]
-        vi = {t: i for i, t in enumerate(var_keys)}
-        vmap = np.array([vi.get(t, -1) for t in log.variants.traces], dtype=np.int64)
-        cv_codes = vmap[log.variants.case_variant.to_numpy()] if n else np.zeros(0, np.int64)
-        keep = cv_codes >= 0
-        cs.append(np.flatnonzero(keep))
-        cc.append(len(outcome_keys) + cv_codes[keep])
-        cv.append(np.ones(int(keep.sum())))
-        pc, pe, pn = _edge_pairs(facts)
-        A = max(facts.n_activities, 1)
-        ei = {k: i for i, k in enumerate(edge_keys)}
-        labels = facts.labels
-        lut = np.full(A * A, -1, dtype=np.int64)  # edge code -> column, built over distinct edges only
-        for code in np.unique(pe).tolist():
-            lut[code] = ei.get((labels[code // A], labels[code % A]), -1)
-        col = lut[pe]
-        ok = col >= 0
-        cs.append(pc[ok])
-        cc.append(len(outcome_keys) + len(var_keys) + col[ok])
-        cv.append(pn[ok].astype(float))
-        return CaseSample(
-            n=n,
-            dense=np.column_stack(dense) if dense else np.zeros((n, 0)),
-            quantile_values=[q, q],
-            quantile_levels=[0.5, 0.9],
-            sparse_case=np.concatenate(cs).astype(np.int64),
-            sparse_col=np.concatenate(cc).astype(np.int64),
-            sparse_val=np.concatenate(cv),
-            sparse_k=len(outcome_keys) + len(var_keys) + len(edge_keys),
-        )
-
-    sb = sample(before, fb, wb, 0)
-    sa = sample(after, fa, wa, 1)
+    lay = Layout.of(before, after, fb, fa, work_keys)
+    occ_b = [ob for _, _, _, ob, _ in patterns]
+    occ_a = [oa for _, _, _, _, oa in patterns]
+    sb, sa = lay.sample(before, fb, wb, occ_b, lay.outcome_b), lay.sample(after, fa, wa, occ_a, lay.outcome_a)
     rb, ra = two_sample_rngs(seed)
     pb, Rb = bootstrap(sb, replicates, rb)
     pa, Ra = bootstrap(sa, replicates, ra)
@@ -351,22 +256,22 @@ def compare_logs(
     for f in figures:
         f.tested = True
     j0 += 2
-    n_out = len(outcome_keys)
-    ob_counts, oa_counts = _outcome_counts(fb, oc_b), _outcome_counts(fa, oc_a)
-    for i, k in enumerate(outcome_keys):
+    n_out = len(lay.outcomes)
+    ob_counts, oa_counts = outcome_counts(fb, lay.outcome_b), outcome_counts(fa, lay.outcome_a)
+    for i, k in enumerate(lay.outcomes):
         f = fig(j0 + i, "outcome", "outcome", k, cases_before=ob_counts.get(k, 0), cases_after=oa_counts.get(k, 0))
         f.tested = max(ob_counts.get(k, 0), oa_counts.get(k, 0)) >= MIN_SUPPORT
         figures.append(f)
     tv = _tv(pb[j0 : j0 + n_out], pa[j0 : j0 + n_out], Rb[:, j0 : j0 + n_out], Ra[:, j0 : j0 + n_out])
     j0 += n_out
-    for i, t in enumerate(var_keys):
+    for i, t in enumerate(lay.variants):
         f = fig(j0 + i, "variant", "variant", " → ".join(t), trace=list(t), steps=len(t), number=f"V{i + 1}")
         f.tested = True
         figures.append(f)
-    j0 += len(var_keys)
-    for i, (s, d) in enumerate(edge_keys):
+    j0 += len(lay.variants)
+    for i, (s, d) in enumerate(lay.edges):
         f = fig(j0 + i, "edge", "edge", f"{s} → {d}", source=s, target=d,
-                cases_before=ecase_b.get((s, d), 0), cases_after=ecase_a.get((s, d), 0))
+                cases_before=lay.edge_cases_b.get((s, d), 0), cases_after=lay.edge_cases_a.get((s, d), 0))
         f.tested = True
         figures.append(f)
     for f in pattern_figs:
@@ -387,7 +292,7 @@ def compare_logs(
 
     res = Effect(
         before=_info(before), after=_info(after), figures=figures, outcome_tv=tv, replicates=replicates,
-        seed=seed, alpha=alpha, appeared=pattern_figs, gone=gone, edges_compared=len(edge_keys), notes=notes,
+        seed=seed, alpha=alpha, appeared=pattern_figs, gone=gone, edges_compared=len(lay.edges), notes=notes,
         durations=(fb.durations_s, fa.durations_s),
     )
     for f, (_, kind, r, _, _) in zip(pattern_figs, patterns[len(plan):]):
@@ -411,57 +316,6 @@ def _info(log: EventLog) -> dict[str, Any]:
     a = log.audit
     return {"name": log.name, "source": os.path.basename(str(a.source)), "cases": log.n_cases, "events": log.n_events,
             "start": a.start, "end": a.end}
-
-
-def _outcome_marks(facts: LogFacts) -> set[str]:
-    """Steps that decide how a case ends: exclusive alternatives (approve/reject), the final act
-    (the last signature or approval), and refusals named as such."""
-    from . import words
-
-    acts = set(facts.outcome_alternatives) | set(facts.final_acts)
-    acts |= {a for a, x in enumerate(facts.labels) if words.is_reject(x) and words.essential_role(x) == "outcome"}
-    return {facts.labels[a] for a in acts}
-
-
-def _outcome_codes(facts: LogFacts, marks: set[str]) -> np.ndarray:
-    """Per case, its outcome: the last outcome step it took (see `_outcome_marks`, from either
-    log), else its last activity."""
-    out = facts.last_act.copy()
-    is_mark = np.array([x in marks for x in facts.labels], dtype=bool)
-    idx = np.flatnonzero(is_mark[facts.act]) if len(is_mark) else np.zeros(0, dtype=np.int64)
-    if len(idx):
-        c = facts.case[idx]
-        last = idx[np.r_[c[1:] != c[:-1], True]]
-        out[facts.case[last]] = facts.act[last]
-    return out
-
-
-def _outcome_counts(facts: LogFacts, codes: np.ndarray) -> dict[str, int]:
-    c = np.bincount(codes, minlength=facts.n_activities)
-    return {facts.labels[i]: int(c[i]) for i in np.flatnonzero(c)}
-
-
-def _top_variants(before: EventLog, after: EventLog) -> list[tuple[str, ...]]:
-    """The top variants of either log (by cases) that enough cases of either log follow."""
-    keys: list[tuple[str, ...]] = []
-    counts: dict[tuple[str, ...], int] = {}
-    for log in (before, after):
-        v = log.variants
-        for t, c in zip(v.traces, v.counts.tolist()):
-            counts[t] = max(counts.get(t, 0), c)
-        keys += [t for t, c in zip(v.traces[:TOP_VARIANTS], v.counts[:TOP_VARIANTS].tolist()) if c >= MIN_SUPPORT]
-    return list(dict.fromkeys(keys))
-
-
-def _supported_edges(fb: LogFacts, fa: LogFacts) -> tuple[list[tuple[str, str]], dict, dict]:
-    """Directly-follows edges (by labels) that at least MIN_SUPPORT cases of either log take."""
-    def cases(facts: LogFacts) -> dict[tuple[str, str], int]:
-        e = facts.edges
-        return {(facts.labels[s], facts.labels[d]): int(c) for s, d, c in zip(e.src.tolist(), e.dst.tolist(), e.cases.tolist())}
-
-    cb, ca = cases(fb), cases(fa)
-    keys = sorted(k for k in set(cb) | set(ca) if max(cb.get(k, 0), ca.get(k, 0)) >= MIN_SUPPORT)
-    return keys, cb, ca
 
 
 def _tv(pb: np.ndarray, pa: np.ndarray, Rb: np.ndarray, Ra: np.ndarray) -> dict[str, float | None]:

@@ -108,12 +108,12 @@ def plan_from_model(model: Any, before_labels: list[str]) -> list[PlannedRemoval
     return [PlannedRemoval("step", (a,), "step") for a in missing]
 
 
-def _codes(facts: LogFacts, labels: tuple[str, ...]) -> list[int] | None:
+def _codes(facts: LogFacts, labels: tuple[str, ...]) -> list[int]:
+    """Activity codes of `labels` in this log (normalised labels, as matching pairs them); -1 if absent."""
     from .matching import normalise_label
 
     by_norm = {normalise_label(x): i for i, x in enumerate(facts.labels)}
-    out = [by_norm.get(normalise_label(x), -1) for x in labels]
-    return out
+    return [by_norm.get(normalise_label(x), -1) for x in labels]
 
 
 def occurs(facts: LogFacts, kind: str, activities: tuple[str, ...] | list[str], removal: str) -> np.ndarray | None:
@@ -127,7 +127,7 @@ def occurs(facts: LogFacts, kind: str, activities: tuple[str, ...] | list[str], 
     codes = _codes(facts, acts)
     n = facts.n_cases
     none = np.zeros(n, dtype=bool)
-    if codes is None or not codes:
+    if not codes:
         return None
     act, case = facts.act, facts.case
     if removal == "step":
