@@ -2,7 +2,8 @@
 
 Every figure is a statistic of per-case values (see `bootstrap`): steps per case, case duration
 (median, P90), hand-overs between departments, staff time (where the log allows an estimate that
-is not just the case's waiting), the share of cases per outcome (last activity), the shares of the
+is not just the case's waiting), the share of cases per outcome (the last outcome step a case took,
+approve/refuse or sign/reject, else its last activity), the shares of the
 top variants, directly-follows edges per case, and, when a plan is given, the share of cases in
 which each planned removal still occurs. Cases of each log are resampled independently with a
 fixed seed, so a run is deterministic.
@@ -138,11 +139,6 @@ class Effect:
 
     def figure(self, key: str) -> Figure | None:
         return next((f for f in self.figures if f.key == key), None)
-
-    @property
-    def decided(self) -> bool:
-        """Significance was decided (both logs have enough cases)."""
-        return self.before["cases"] >= MIN_CASES and self.after["cases"] >= MIN_CASES
 
     def by_group(self, group: str) -> list[Figure]:
         return [f for f in self.figures if f.group == group]

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..mining.effect import MIN_CASES, SCHEMA, Effect, Figure
 from . import jsondoc, markdown
+from .findings_render import kind_name
 from .i18n import fmt_duration
 
 # figure key -> (en, ru, kind of value)
@@ -110,7 +111,8 @@ def plan_rows(e: Effect, lang: str) -> list[list[str]]:
     for r in e.plan.removals:
         f = r.figure
         ci = f"[{value(f.low, 'share', lang, True)}, {value(f.high, 'share', lang, True)}]"
-        out.append([" → ".join(r.removal.activities), r.removal.kind, value(f.before, "share", lang),
+        kind = _w("step", "шаг", lang) if r.removal.kind == "step" else kind_name(r.removal.kind, lang)
+        out.append([" → ".join(r.removal.activities), kind, value(f.before, "share", lang),
                     value(f.after, "share", lang), ci, _w(*VERDICTS[r.verdict], lang)])
     return out
 
@@ -164,10 +166,10 @@ def waste_rows(e: Effect, lang: str) -> list[list[str]]:
         if not f.tested:
             continue
         ci = f"[{value(f.low, 'share', lang, True)}, {value(f.high, 'share', lang, True)}]"
-        rows.append([f.detail.get("kind", ""), f.name, value(f.before, "share", lang), value(f.after, "share", lang), ci,
+        rows.append([kind_name(f.detail.get("kind", ""), lang), f.name, value(f.before, "share", lang), value(f.after, "share", lang), ci,
                      _w("appeared", "появилось", lang) if f.significant else _yes(f, lang)])
     for g in e.gone:
-        rows.append([g["kind"], " → ".join(g["activities"]), f"{g['cases_before']}", "—", "—", _w("gone", "исчезло", lang)])
+        rows.append([kind_name(g["kind"], lang), " → ".join(g["activities"]), f"{g['cases_before']}", "—", "—", _w("gone", "исчезло", lang)])
     return rows
 
 
