@@ -112,14 +112,16 @@ def test_random_halves_of_one_period_show_no_significant_change() -> None:
     checked on 20 seeded splits (at most one may)."""
     log = read_log(ROOT / "examples" / "logs" / "land_lease.csv")
     _, lengths = log.case_bounds
-    alarms = []
+    alarms, shifted = [], []
     for seed in range(20):
         half = np.random.default_rng(1000 + seed).permutation(log.n_cases) < log.n_cases // 2
         m = np.repeat(half, lengths)
         eff = compare_logs(log.subset(m), log.subset(~m), seed=seed, replicates=500)
         hits = [f.key + ":" + f.name for f in eff.figures + eff.appeared if f.significant]
         alarms.append(hits)
+        shifted.append(eff.outcome_tv["low"] > 0.02)  # what --fail-on outcome-shift=0.02 would say
     assert sum(bool(h) for h in alarms) <= 1, alarms
+    assert sum(shifted) <= 1  # a 97.5% one-sided bound: noise passes it rarely
     assert any(f.tested for f in eff.by_group("edge")) and eff.by_group("variant")
 
 
@@ -132,6 +134,29 @@ def test_same_seed_same_numbers_and_figures_are_complete() -> None:
     assert set(WORK) | {"department_handovers_per_case", "staff_hours_per_case", "outcome", "variant", "edge"} <= keys
     outcomes = {f.name for f in one.by_group("outcome")}
     assert outcomes == {"Утверждение служебной записки", "Отклонение служебной записки"}
+
+
+def test_gates_flag_a_real_shift_and_leave_the_example_reform_alone() -> None:
+    from gosupr.mining.effect_gates import evaluate_effect_gates, parse_effect_gates
+
+    logs = ROOT / "examples" / "logs"
+    before, after = read_log(logs / "land_lease.csv"), read_log(logs / "land_lease.after.csv")
+    gates = parse_effect_gates(["duration-up,outcome-shift=0.02"])
+    assert evaluate_effect_gates(compare_logs(before, after, waste=False, replicates=300), gates) == []
+    # two refusals in three disappear: outcomes shift
+    refused = after.df.groupby("case_id", observed=True)["activity"].apply(lambda a: (a == "Отказ в предоставлении услуги").any())
+    drop = set(refused[refused].index[::3]) | set(refused[refused].index[1::3])
+    fewer = after.subset(~after.df["case_id"].isin(drop).to_numpy())
+    eff = compare_logs(before, fewer, waste=False, replicates=300)
+    assert next(f for f in eff.by_group("outcome") if f.name == "Отказ в предоставлении услуги").significant
+    assert [v.split(":")[0] for v in evaluate_effect_gates(eff, gates)] == ["outcome-shift=0.02"]
+    # every case takes 60% longer: durations rise
+    df = before.df.copy()
+    start = df.groupby("case_id", observed=True)["timestamp"].transform("min")
+    df["timestamp"] = start + (df["timestamp"] - start) * 1.6
+    slower = EventLog.from_frame(df)
+    eff = compare_logs(before, slower, waste=False, replicates=300)
+    assert [v.split(":")[0] for v in evaluate_effect_gates(eff, gates)] == ["duration-up"]
 
 
 # -- the pieces -------------------------------------------------------------------------------------

@@ -169,8 +169,10 @@ def split_at(log: EventLog, at: datetime | pd.Timestamp) -> tuple[EventLog, Even
     first = log.df[TIMESTAMP].to_numpy()[starts]
     early = first < np.datetime64(pd.Timestamp(at).to_datetime64(), "ns")
     per_event = np.repeat(early, lengths)
-    before = log.subset(per_event, name=f"{log.name} < {pd.Timestamp(at).isoformat()}")
-    after = log.subset(~per_event, name=f"{log.name} ≥ {pd.Timestamp(at).isoformat()}")
+    ts = pd.Timestamp(at)
+    when = ts.strftime("%Y-%m-%d" if ts == ts.normalize() else "%Y-%m-%d %H:%M:%S")
+    before = log.subset(per_event, name=f"{log.name} < {when}")
+    after = log.subset(~per_event, name=f"{log.name} ≥ {when}")
     for part, what in ((before, "before"), (after, "after")):
         if part.n_cases == 0:
             raise GosuprError(f"no case starts {what} {pd.Timestamp(at).date()}; choose a date inside "
@@ -315,16 +317,20 @@ def _info(log: EventLog) -> dict[str, Any]:
 
 
 def _tv(pb: np.ndarray, pa: np.ndarray, Rb: np.ndarray, Ra: np.ndarray) -> dict[str, float | None]:
-    """Total-variation distance of the outcome shares, with the percentile interval of its replicates.
+    """Total-variation distance of the outcome shares, with a bias-corrected bootstrap interval.
 
-    The plug-in distance is never negative, so noise alone makes it positive: read the lower bound
-    (what the evidence shows at least), not the estimate, when asking whether outcomes shifted.
+    The plug-in distance is never negative, so sampling noise alone makes it positive, and its
+    replicates (noise on noise) more so. The replicates' excess over the estimate measures that
+    bias; the interval is the replicates' 2.5–97.5% range moved down by it (clipped at 0), so its
+    lower bound is near 0 when the outcomes did not move and tracks the shift when they did.
     """
     if not len(pb):
         return {"value": None, "low": None, "high": None}
+    theta = 0.5 * float(np.abs(pa - pb).sum())
     reps = 0.5 * np.abs(Ra - Rb).sum(axis=1)
+    bias = float(reps.mean()) - theta
     q_lo, q_hi = np.quantile(reps, [0.025, 0.975])
-    return {"value": 0.5 * float(np.abs(pa - pb).sum()), "low": float(q_lo), "high": float(q_hi)}
+    return {"value": theta, "low": float(max(0.0, q_lo - bias)), "high": float(max(0.0, q_hi - bias))}
 
 
 def _decide(figs: list[Figure], alpha: float, decided: bool) -> None:
