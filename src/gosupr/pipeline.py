@@ -142,7 +142,7 @@ def looks_like_bpmn(path: str | os.PathLike) -> bool:
         with open(path, "rb") as fh:
             head = fh.read(1 << 16)
     except OSError:
-        return is_bpmn(path)
+        return False  # read_log names the file and the problem
     body = head.lstrip(b"\xef\xbb\xbf").lstrip()
     body = re.sub(rb"^(<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>|\s+)*", b"", body, flags=re.S)
     m = re.match(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)", body)
