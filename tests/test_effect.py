@@ -214,6 +214,29 @@ def test_split_at_cuts_by_case_start_and_refuses_an_empty_period() -> None:
         split_at(log, pd.Timestamp("2030-01-01"))
 
 
+def test_split_by_a_period_column_of_one_export(tmp_path: Path) -> None:
+    """--split-by: one continuous export whose column names the period; the earlier period is BEFORE."""
+    logs = ROOT / "examples" / "logs"
+    parts = []
+    for name, period in (("land_lease.after.csv", "после реформы"), ("land_lease.csv", "до реформы")):
+        df = read_log(logs / name).df.copy()
+        df["Этап"] = period
+        parts.append(df)
+    one = tmp_path / "export.csv"
+    pd.concat(parts).to_csv(one, index=False, encoding="utf-8")
+    p = gosupr("compare", one, "--split-by", "Этап", "--format", "json", "--replicates", "200")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["split"] == {"by": "Этап", "before": "до реформы", "after": "после реформы", "cases_without_value": 0}
+    assert (doc["before"]["cases"], doc["after"]["cases"]) == (400, 400)
+    steps = next(f for f in doc["figures"] if f["key"] == "steps_per_case")
+    assert steps["significant"] and steps["change"] < 0
+    parts[0].loc[parts[0].index[:5], "Этап"] = "пилот"
+    pd.concat(parts).to_csv(one, index=False, encoding="utf-8")
+    bad = gosupr("compare", one, "--split-by", "Этап")
+    assert bad.returncode == 2 and "needs exactly two values" in bad.stderr and "«пилот»" in bad.stderr
+
+
 # -- the command ------------------------------------------------------------------------------------
 def test_cli_json_gates_and_exit_codes(plans, tmp_path: Path) -> None:
     logs = ROOT / "examples" / "logs"

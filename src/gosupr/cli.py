@@ -240,6 +240,7 @@ def compare(
     plan: Optional[Path] = typer.Option(None, "--plan", help="Two logs: the reduce JSON or to-be .bpmn the reform planned."),
     model: Optional[Path] = typer.Option(None, "--model", help="Two logs: conformance of both to this to-be .bpmn."),
     split_at: Optional[str] = typer.Option(None, "--split-at", help="One log: BEFORE = cases starting before this date."),
+    split_by: Optional[str] = typer.Option(None, "--split-by", help="One log: a column with two values naming the periods."),
     replicates: int = typer.Option(1000, "--replicates", min=100, max=20000, help="Two logs: bootstrap replicates."),
     seed: int = typer.Option(0, "--seed", help="Two logs: bootstrap seed (same seed, same numbers)."),
     case: Optional[str] = CaseOpt,
@@ -252,8 +253,8 @@ def compare(
     from .pipeline import looks_like_bpmn
 
     if after is None or not (looks_like_bpmn(before) and looks_like_bpmn(after)):
-        return _compare_logs(before, after, list(fail_on or []), fmt, lang, html, plan, model, split_at, replicates,
-                             seed, _columns(case, activity, timestamp, resource, department))
+        return _compare_logs(before, after, list(fail_on or []), fmt, lang, html, plan, model, (split_at, split_by),
+                             replicates, seed, _columns(case, activity, timestamp, resource, department))
     from .bpmn.reader import read_bpmn
     from .mining.compare import compare_models
     from .mining.compare_gates import evaluate_gates, parse_gates
@@ -285,7 +286,7 @@ def compare(
         raise GateFailed("; ".join(violated))
 
 
-def _compare_logs(before, after, gates, fmt, lang, html, plan, model, split_at, replicates, seed, columns) -> None:
+def _compare_logs(before, after, gates, fmt, lang, html, plan, model, split, replicates, seed, columns) -> None:
     """`compare BEFORE_LOG AFTER_LOG`: the reform's realised effect (mining.effect)."""
     from .mining.effect_gates import evaluate_effect_gates, parse_effect_gates
     from .pipeline import looks_like_bpmn, run_effect
@@ -294,11 +295,11 @@ def _compare_logs(before, after, gates, fmt, lang, html, plan, model, split_at, 
     for p in (before, after):
         if p is not None and looks_like_bpmn(p):
             raise GosuprError("is a BPMN model; compare takes two models or two event logs (or one log with "
-                              "--split-at)", path=str(p))
+                              "--split-at or --split-by)", path=str(p))
     parsed = parse_effect_gates(gates)
     if any(g.name == "plan-realised-below" for g in parsed) and plan is None:
         raise GosuprError("--fail-on plan-realised-below needs --plan (the reduce JSON or to-be .bpmn)")
-    eff = run_effect(before, after, split_at=split_at, plan=plan, model=model, columns=columns,
+    eff = run_effect(before, after, split_at=split[0], split_by=split[1], plan=plan, model=model, columns=columns,
                      replicates=replicates, seed=seed)
     violated = evaluate_effect_gates(eff, parsed)
     lg = _lang(lang)

@@ -154,6 +154,7 @@ def run_effect(
     after: str | os.PathLike | None,
     *,
     split_at: str | None = None,
+    split_by: str | None = None,
     plan: str | os.PathLike | None = None,
     model: str | os.PathLike | None = None,
     columns: Any = None,
@@ -161,19 +162,26 @@ def run_effect(
     replicates: int = 1000,
     seed: int = 0,
 ) -> Any:
-    """`compare BEFORE_LOG AFTER_LOG` (or one log cut at `split_at`): the reform's realised effect."""
+    """`compare BEFORE_LOG AFTER_LOG` (or one log cut at `split_at` or by the `split_by` column's two
+    values): the reform's realised effect."""
     import pandas as pd
 
     from .errors import GosuprError
-    from .ingest import read_log
-    from .mining.effect import compare_logs, split_at as cut
+    from .ingest import ColumnMap, read_log
+    from .mining.effect import compare_logs
+    from .mining.effect import split_at as cut
+    from .mining.effect import split_by as cut_by
     from .mining.effect_plan import load_plan
 
-    if (after is None) == (split_at is None):
-        raise GosuprError("give two logs (BEFORE AFTER) or one log with --split-at DATE")
+    if (after is None) == (split_at is None and split_by is None) or (split_at and split_by):
+        raise GosuprError("give two logs (BEFORE AFTER), or one log with --split-at DATE or --split-by COLUMN")
     log_b = read_log(before, columns)
     split = None
-    if split_at is not None:
+    if split_by is not None:  # the same file again, the period column read as the department
+        given = columns.given() if columns is not None else {}
+        period = read_log(before, ColumnMap(**{**given, "department": split_by}))
+        log_b, log_a, split = cut_by(log_b, period, split_by)
+    elif split_at is not None:
         try:
             at = pd.Timestamp(split_at)
         except (ValueError, TypeError):

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import GosuprError
-from ..eventlog import TIMESTAMP, EventLog
+from ..eventlog import CASE, DEPARTMENT, TIMESTAMP, EventLog
 from .bootstrap import (
     DEFAULT_REPLICATES,
     bootstrap,
@@ -178,6 +178,30 @@ def split_at(log: EventLog, at: datetime | pd.Timestamp) -> tuple[EventLog, Even
             raise GosuprError(f"no case starts {what} {pd.Timestamp(at).date()}; choose a date inside "
                               f"{log.audit.start} … {log.audit.end}", path=log.audit.source)
     return before, after
+
+
+def split_by(log: EventLog, period: EventLog, column: str) -> tuple[EventLog, EventLog, dict[str, Any]]:
+    """Two periods named by a column's value (at each case's first event) in `period`, the same
+    file read with that column as its department. The period whose cases start earlier is BEFORE;
+    cases without a value are left out and counted."""
+    starts, _ = period.case_bounds
+    value = period.df[DEPARTMENT].astype(str).to_numpy()[starts]
+    case_ids = period.df[CASE].to_numpy()[starts]
+    named = value != ""
+    kinds = sorted(set(value[named].tolist()))
+    if len(kinds) != 2:
+        shown = ", ".join(f"«{k}»" for k in kinds[:5]) + (" …" if len(kinds) > 5 else "")
+        raise GosuprError(f"--split-by {column}: needs exactly two values to compare, found {len(kinds)} ({shown}); "
+                          f"use --split-at DATE or a column with two periods", path=log.audit.source)
+    first = period.df[TIMESTAMP].to_numpy()[starts]
+    early = [np.median(first[named & (value == k)].astype("int64")) for k in kinds]
+    b_value, a_value = kinds if early[0] <= early[1] else kinds[::-1]
+    period_of = pd.Series(value, index=case_ids)
+    per_event = period_of.reindex(log.df[CASE].to_numpy()).to_numpy()
+    before = log.subset(per_event == b_value, name=f"{log.name}: {b_value}")
+    after = log.subset(per_event == a_value, name=f"{log.name}: {a_value}")
+    info = {"by": column, "before": b_value, "after": a_value, "cases_without_value": int((~named).sum())}
+    return before, after, info
 
 
 # -- the comparison -------------------------------------------------------------------------------
