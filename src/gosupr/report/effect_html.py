@@ -65,7 +65,9 @@ def effect_html(e: Effect, lang: str) -> str:
         nav.append(("durations", _w("Case duration", "Длительность дел", lang)))
     variants = e.by_group("variant")
     if variants:
-        rows = [(f"{f.detail.get('number')}: {f.name}", f.before or 0.0, f.after or 0.0) for f in variants]
+        hints = er.variant_hints(e, lang)
+        rows = [(f"{f.detail.get('number')} ({hints[str(f.detail.get('number'))]})", f.before or 0.0, f.after or 0.0)
+                for f in variants]
         title = _w("Top variants: share of cases", "Основные варианты: доля дел", lang)
         body.append(section("variants", _w("Variants", "Варианты", lang),
                             f"<figure>{inline_svg(share_pairs(rows, title=title, labels=(before_w, after_w)))}</figure>"))

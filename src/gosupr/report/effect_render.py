@@ -80,6 +80,28 @@ def variant_rows(e: Effect, lang: str) -> list[list[str]]:
     return [[str(f.detail.get("number", "")), f.name] for f in e.by_group("variant")]
 
 
+def variant_hints(e: Effect, lang: str) -> dict[str, str]:
+    """Per variant number, what sets it apart from the usual path: steps most compared variants
+    lack (+, ×n when repeated) and steps most have that it lacks (−), so a chart label tells
+    variants apart without spelling out twenty steps."""
+    figs = e.by_group("variant")
+    traces = [tuple(f.detail.get("trace") or ()) for f in figs]
+    seen: dict[str, int] = {}
+    for t in traces:
+        for a in dict.fromkeys(t):
+            seen[a] = seen.get(a, 0) + 1
+    usual = [a for a, k in seen.items() if 2 * k > len(traces)]
+    out = {}
+    for f, t in zip(figs, traces):
+        counts: dict[str, int] = {}
+        for a in t:
+            counts[a] = counts.get(a, 0) + 1
+        plus = [f"+{a}" + (f" ×{counts[a]}" if counts[a] > 1 else "") for a in counts if a not in usual or counts[a] > 1]
+        minus = [f"−{a}" for a in usual if a not in counts]
+        what = "; ".join(plus + minus) or _w("the usual path", "обычный путь", lang)
+        out[str(f.detail.get("number"))] = f"{len(t)} {_w('steps', 'шагов', lang)}: {what}"
+    return out
+
 def _yes(f: Figure, lang: str) -> str:
     if not f.tested:
         return _w("not tested", "не проверялось", lang)
