@@ -167,7 +167,8 @@ def headline(e: Effect, lang: str) -> str:
     parts = []
     med = e.figure("case_duration_median_s")
     if med is not None and med.change is not None:
-        sig = _w("significant", "значимо", lang) if med.significant else _w("not significant", "незначимо", lang)
+        sig = (_w("insufficient evidence", "недостаточно данных", lang) if not med.tested
+               else _w("significant", "значимо", lang) if med.significant else _w("not significant", "незначимо", lang))
         parts.append(_w("median case", "медианное дело", lang) +
                      f" {value(med.before, 'dur', lang)} → {value(med.after, 'dur', lang)} ({sig})")
     tv = e.outcome_tv
