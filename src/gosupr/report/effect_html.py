@@ -17,8 +17,7 @@ from .html_charts import AFTER_COLOUR, BEFORE_COLOUR, WIDTH, _svg, _text, durati
 from .html_page import esc, inline_svg, page, section, table
 
 
-def _w(en: str, ru: str, lang: str) -> str:
-    return ru if lang == "ru" else en
+_w = er._w  # one word chooser for the terminal, Markdown and the page
 
 
 def share_pairs(rows: Sequence[tuple[str, float, float]], *, title: str, labels: tuple[str, str]) -> str:
