@@ -28,6 +28,12 @@ FORMATS = {
            "headers": "en", "order": "case", "line_end": "LF"},
     "xes": {"type": "xes", "encoding": "utf-8", "timestamp": "xs:dateTime (UTC)", "order": "case"},
 }  # fmt: skip
+#: normative model + a log breaking it on purpose: process, cases, seed, log format
+REGULATED = (
+    ("land_lease", 400, 1101, "ru"),
+    ("construction_permit", 300, 1202, "en"),
+    ("memo_approval", 260, 1303, "en"),
+)
 KIND_RULES = {
     "self_loop": "cases where the activity directly follows itself",
     "rework": "cases where the first activity occurs more than once",
@@ -59,8 +65,46 @@ def build(out: Path) -> list[Path]:
 
     after, after_readme = write_after_examples(out, FORMATS, LOGS)
     readme = out / "README.md"
-    write_text(readme, render_readme(truths) + after_readme)
-    return written + after + [readme]
+    write_text(readme, render_readme(truths) + after_readme + render_regulation_readme())
+    return written + after + build_regulation(out) + [readme]
+
+
+def build_regulation(out: Path) -> list[Path]:
+    """Per process: `<p>.normative.bpmn` (the regulation's order, written by gosupr),
+    `<p>.regulation.toml` ([regulation] for `gosupr check --config`), `<p>.violations.csv` (a log
+    with injected violations) and `<p>.violations.expected.json` (which cases got which)."""
+    from gosupr.bpmn.writer import write_bpmn
+    from gosupr.synth_regulation import generate_regulated, normative_model, regulation_toml
+
+    written = []
+    for process, n, seed, dialect in REGULATED:
+        bpmn, toml, log = f"{process}.normative.bpmn", f"{process}.regulation.toml", f"{process}.violations.csv"
+        write_bpmn(normative_model(process), out / bpmn)
+        write_text(out / toml, regulation_toml(process, bpmn, log))
+        df, truth = generate_regulated(process, n, seed)
+        synth.write_csv(df, out / log, dialect=dialect, order="case")
+        truth["log"], truth["model"], truth["regulation"] = log, bpmn, toml
+        tpath = out / f"{process}.violations.expected.json"
+        write_text(tpath, json.dumps(truth, ensure_ascii=False, indent=2) + "\n")
+        written += [out / bpmn, out / toml, out / log, tpath]
+    return written
+
+
+def render_regulation_readme() -> str:
+    return "\n".join([
+        "",
+        "## Regulations: normative models and logs that break them",
+        "",
+        "For `gosupr check`: per process a normative model written by gosupr in the regulation's order",
+        "(`<name>.normative.bpmn`), its `[regulation]` (`<name>.regulation.toml`: mandatory steps, terms in",
+        "working days), and a log run by that regulation with violations injected in known cases",
+        "(`<name>.violations.csv`): skipped mandatory steps, two steps swapped, a late step. At most one",
+        "violation per case; `<name>.violations.expected.json` (schema `gosupr.regulation-truth/1`) lists",
+        "each violation with its cases. Untouched cases keep every step-to-step term (the generator checks",
+        "it on the production calendar). Try:",
+        "`gosupr check land_lease.violations.csv --config land_lease.regulation.toml`.",
+        "",
+    ])
 
 
 def render_readme(truths: list[dict]) -> str:

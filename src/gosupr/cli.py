@@ -318,6 +318,59 @@ def _compare_logs(before, after, gates, fmt, lang, html, plan, model, split, rep
 
 
 @app.command()
+def check(
+    log: Path = typer.Argument(..., help="Event log to check."),
+    model: Optional[Path] = typer.Argument(None, help="The normative BPMN model (default: [regulation] model in --config)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with a [regulation] section: terms, mandatory steps."),
+    fail_on: Optional[List[str]] = typer.Option(
+        None, "--fail-on", help="Gate: fitness-below=0.9, overdue-share-above=0.05, mandatory-skipped (repeatable)."
+    ),
+    time_budget: float = typer.Option(60.0, "--time-budget", min=0.1, help="Seconds for alignments (most frequent variants first)."),
+    cases: Optional[Path] = typer.Option(None, "--cases", help="Write each non-conforming case to this CSV (UTF-8, ';')."),
+    fmt: Fmt = FmtOpt,
+    lang: Lang = LangOpt,
+    html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
+    case: Optional[str] = CaseOpt,
+    activity: Optional[str] = ActOpt,
+    timestamp: Optional[str] = TsOpt,
+    resource: Optional[str] = ResOpt,
+    department: Optional[str] = DepOpt,
+) -> None:
+    """Is the regulation followed? Deviations from the normative model, mandatory steps, terms in working days."""
+    from .mining.check_gates import evaluate_check_gates, parse_check_gates
+    from .pipeline import run_check
+    from .report import check_render as cr
+
+    gates = parse_check_gates(list(fail_on or []))
+    inputs = [p for p in (log, model, config) if p is not None]
+    for out in (cases, html):
+        if out is not None:
+            from .fileio import check_not_input
+
+            check_not_input(out, inputs)
+    run = run_check(log, model, config=config, columns=_columns(case, activity, timestamp, resource, department),
+                    time_budget_s=time_budget)
+    res, lg = run.result, _lang(lang)
+    if fmt == Fmt.json:
+        _emit(cr.to_json(res, run.log.audit.to_dict()))
+    elif fmt == Fmt.markdown:
+        _emit(cr.to_markdown(res, lg))
+    else:
+        cr.to_terminal(res, _console(), lg)
+    if cases is not None:
+        from .fileio import write_text
+
+        write_text(cases, cr.cases_csv(res, lg))
+    if html is not None:
+        from .report.html_check import check_html
+
+        _write_html(html, check_html(res, run.model, lg), inputs)
+    violated = evaluate_check_gates(res, gates)
+    if violated:
+        raise GateFailed("; ".join(violated))
+
+
+@app.command()
 def render(
     model: Path = typer.Argument(..., help="A BPMN file (with or without diagram interchange)."),
     output: Path = typer.Option(..., "--output", "-o", help="Picture to write: .svg, or .png (needs cairosvg)."),

@@ -202,3 +202,35 @@ def run_effect(
                        model=to_be, analyze_config=analyze_config, replicates=replicates, seed=seed)
     res.split = split
     return res
+
+
+@dataclass
+class CheckRun:
+    log: EventLog
+    model: ProcessModel
+    result: Any  # mining.check.CheckResult
+
+
+def run_check(
+    log_path: str | os.PathLike,
+    model_path: str | os.PathLike | None,
+    *,
+    config: str | os.PathLike | None = None,
+    columns: Any = None,
+    time_budget_s: float = 60.0,
+) -> CheckRun:
+    """Read the regulation first (a bad file fails before any work), then the model and the log."""
+    from .bpmn.reader import read_bpmn
+    from .errors import GosuprError
+    from .ingest import read_log
+    from .mining.check import check_log
+    from .regulation import Regulation, load_regulation
+
+    reg = load_regulation(config) if config is not None else Regulation()
+    model_path = model_path or reg.model
+    if model_path is None:
+        raise GosuprError("no normative model: give MODEL.bpmn or set [regulation] model in the --config file")
+    model = read_bpmn(model_path)
+    log = read_log(log_path, columns)
+    res = check_log(log, model, reg, time_budget_s=time_budget_s, model_name=os.path.basename(str(model_path)))
+    return CheckRun(log, model, res)

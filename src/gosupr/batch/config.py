@@ -25,6 +25,10 @@ otherwise silently turn the gate off, so unknown keys are errors naming the key 
     findings.kinds = ["ping_pong"]         # any finding of these kinds (log detectors or model rules)
     findings.severity = "high"             # any finding of this severity or worse
     findings.count_above = 20              # more findings than this
+
+    [regulation]                           # `gosupr check` on each log it governs: gosupr.regulation
+    model = "models/normative.bpmn"        # the normative model (relative to this file)
+    logs = ["logs/land_lease*.csv"]        # globs of the logs it governs (default: every log)
 """
 
 from __future__ import annotations
@@ -32,17 +36,11 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import GosuprError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 needs the tomli backport
-    import tomli as tomllib
 
 DEFAULT_CONFIG = "gosupr.toml"
 COLUMN_ROLES = ("case", "activity", "timestamp", "resource", "department")
@@ -131,6 +129,16 @@ class BatchConfig:
     analyze: Any = None  # gosupr.mining.analyze.AnalyzeConfig, or None for its defaults
     gates: Gates = field(default_factory=Gates)
     effects: tuple[Any, ...] = ()  # [[effect]] before/after pairs (batch.effect_pairs.EffectPair)
+    regulation: Any = None  # gosupr.regulation.Regulation, when the file has a [regulation] with a model
+
+    def regulation_for(self, path: str | os.PathLike) -> Any:
+        """The regulation a log is checked against: set when `[regulation]` names a model and the
+        log matches one of its `logs` globs (or it lists none)."""
+        reg = self.regulation
+        if reg is None or reg.model is None:
+            return None
+        rel = _rel_posix(Path(path), Path(self.base_dir))
+        return reg if not reg.logs or any(glob_match(g, rel) for g in reg.logs) else None
 
     def columns_for(self, path: str | os.PathLike) -> dict[str, str] | None:
         """The column mapping of the first `[columns."<glob>"]` whose glob matches `path`."""
@@ -147,23 +155,17 @@ def load_config(path: str | os.PathLike | None) -> BatchConfig:
         if not Path(DEFAULT_CONFIG).is_file():
             return BatchConfig()
         path = DEFAULT_CONFIG
+    from ..tomlfile import read_toml
+
     src = str(path)
     p = Path(path)
-    if not p.is_file():
-        raise GosuprError("config file not found; check the --config path", path=src)
-    try:
-        with open(p, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as e:
-        raise GosuprError(f"not valid TOML: {e}", path=src) from None
-    except UnicodeDecodeError:
-        raise GosuprError("not valid TOML: the file must be UTF-8", path=src) from None
+    data = read_toml(p)
     return parse_config(data, source=src, base_dir=str(p.resolve().parent))
 
 
 def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> BatchConfig:
     """Check every key and value of a parsed gosupr.toml."""
-    _known(data, {"batch", "columns", "analyze", "fail_if", "effect"}, "", source)
+    _known(data, {"batch", "columns", "analyze", "fail_if", "regulation", "effect"}, "", source)
     batch = _table(data, "batch", source)
     _known(batch, _BATCH_KEYS, "batch.", source)
     paths = tuple(_str_list(batch, "paths", "batch.", source))
@@ -193,6 +195,7 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> B
         columns=tuple(rules),
         analyze=analyze,
         gates=_gates(_table(data, "fail_if", source), source),
+        regulation=_regulation(data, source, base_dir),
         effects=_effects(data.get("effect", []), source),
     )
 
@@ -201,6 +204,14 @@ def _effects(value: Any, source: str) -> tuple[Any, ...]:
     from .effect_pairs import parse_effect_pairs
 
     return parse_effect_pairs(value, source)
+
+
+def _regulation(data: dict[str, Any], source: str, base_dir: str) -> Any:
+    if "regulation" not in data:
+        return None
+    from ..regulation import parse_regulation
+
+    return parse_regulation(_table(data, "regulation", source), source=source, base_dir=base_dir)
 
 
 def _gates(t: dict[str, Any], source: str) -> Gates:

@@ -160,6 +160,7 @@ def _task(item: InputFile, cfg: BatchConfig, out: Path, timings: bool, lang: str
         "noise": cfg.noise,
         "accept": list(cfg.accept) if cfg.accept is not None else None,
         "analyze": cfg.analyze,
+        "regulation": cfg.regulation_for(item.path) if item.path and item.kind == "log" else None,
         "timings": timings,
         "lang": lang,
     }

@@ -29,7 +29,8 @@ from .._hold import hold
 from ..errors import GosuprError
 from ..mining.findings import SEVERITIES
 
-OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findings.json", "reduction": "reduction.json", "html": "report.html", "effect": "effect.json"}
+OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findings.json", "reduction": "reduction.json",
+                "html": "report.html", "check": "check.json", "effect": "effect.json"}
 
 # The temporary folder this process is filling (or the earlier run's folder being thrown away):
 # removed by `discard_staging` on failure, interrupt, or a worker's SIGTERM.
@@ -132,6 +133,28 @@ def _log(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
 
     page = batch_input_html(task["label"], task.get("lang", "en"), model=as_is, findings=findings, log=log, reduction=red)
     _write_page(folder, task, res, page)
+    if task.get("regulation") is not None:
+        _check(task, log, folder, res)
+
+
+def _check(task: dict[str, Any], log: Any, folder: Path, res: dict[str, Any]) -> None:
+    """`gosupr check` against the regulation gosupr.toml names for this log: check.json and headline figures."""
+    from ..bpmn.reader import read_bpmn
+    from ..mining.check import check_log
+    from ..report.check_render import document as check_document
+
+    reg = task["regulation"]
+    model = read_bpmn(reg.model)
+    r = check_log(log, model, reg, model_name=os.path.basename(reg.model))
+    r.regulation_source = os.path.basename(reg.source or "") or None  # no absolute path in batch output
+    _write_doc(folder, "check", task, res, check_document(r))
+    res["headline"].update(
+        check_fitness=r.fitness.log_fitness,
+        check_coverage_share=round(r.coverage_share, 6),
+        nonconforming_cases=r.nonconforming_cases,
+        mandatory_skipped_cases=r.mandatory_skipped,
+        overdue_share=round(r.overdue_share(), 6),
+    )
 
 
 def _effect(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:

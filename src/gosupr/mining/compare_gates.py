@@ -5,10 +5,9 @@ A gate is a rule a pull request must keep; a violated gate is named so the job l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..errors import GosuprError
 from .compare import ACTIVITY_KINDS, ModelDiff
+from .gate_specs import Gate, parse_gate_specs, share
 
 GATES = ("added-tasks", "removed-tasks", "any-change", "complexity-up", "fitness-drop")
 GATE_HELP = "added-tasks, removed-tasks, any-change, complexity-up, fitness-drop=<0..1>"
@@ -17,48 +16,14 @@ GATE_HELP = "added-tasks, removed-tasks, any-change, complexity-up, fitness-drop
 COMPLEXITY_METRICS = ("cfc", "paths")
 
 
-@dataclass(frozen=True)
-class Gate:
-    name: str
-    threshold: float | None = None
-
-    def __str__(self) -> str:
-        return self.name if self.threshold is None else f"{self.name}={self.threshold:g}"
-
-
 def parse_gates(specs: list[str] | tuple[str, ...]) -> list[Gate]:
     """Parse gate specs (repeatable, comma-separated); an unknown gate is bad input (exit 2)."""
-    gates: list[Gate] = []
-    for spec in specs:
-        for item in spec.replace(";", ",").split(","):
-            item = item.strip()
-            if not item:
-                continue
-            name, _, value = item.partition("=")
-            name = name.strip().lower()
-            if name not in GATES:
-                raise GosuprError(f"--fail-on: unknown gate '{item}'; valid gates: {GATE_HELP}")
-            threshold = None
-            if name == "fitness-drop":
-                threshold = _threshold(item, value)
-            elif value:
-                raise GosuprError(f"--fail-on: gate '{name}' takes no value (got '{item}'); valid gates: {GATE_HELP}")
-            gate = Gate(name, threshold)
-            if gate not in gates:
-                gates.append(gate)
-    return gates
+    return parse_gate_specs(specs, GATES, {"fitness-drop": _threshold}, GATE_HELP)
 
 
 def _threshold(item: str, value: str) -> float:
-    if not value.strip():
-        return 0.0
-    try:
-        t = float(value.strip().replace(",", "."))
-    except ValueError:
-        t = float("nan")
-    if not 0.0 <= t <= 1.0:
-        raise GosuprError(f"--fail-on: '{item}' needs a fitness drop between 0 and 1, e.g. fitness-drop=0.05")
-    return t
+    """`fitness-drop` alone means any drop at all."""
+    return share(item, value) if value.strip() else 0.0
 
 
 def evaluate_gates(diff: ModelDiff, specs: list[str] | tuple[str, ...]) -> list[str]:

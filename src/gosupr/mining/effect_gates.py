@@ -6,55 +6,19 @@ outcome shift's lower bound must pass the threshold.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ..errors import GosuprError
 from .effect import Effect
+from .gate_specs import Gate, parse_gate_specs, share
 
-GATES = {"plan-realised-below": True, "duration-up": False, "outcome-shift": True}  # name -> takes a value
+GATES = ("plan-realised-below", "duration-up", "outcome-shift")
 GATE_HELP = "plan-realised-below=<0..1>, duration-up, outcome-shift=<0..1>"
 
 
-@dataclass(frozen=True)
-class EffectGate:
-    """A gate on an Effect (not a ModelDiff gate: those live in compare_gates, which imports compare)."""
-
-    name: str
-    threshold: float | None = None
-
-    def __str__(self) -> str:
-        return self.name if self.threshold is None else f"{self.name}={self.threshold:g}"
-
-
-def parse_effect_gates(specs: list[str] | tuple[str, ...]) -> list[EffectGate]:
+def parse_effect_gates(specs: list[str] | tuple[str, ...]) -> list[Gate]:
     """Parse gate specs (repeatable, comma-separated); an unknown or malformed gate is bad input."""
-    out: list[EffectGate] = []
-    for spec in specs:
-        for item in spec.replace(";", ",").split(","):
-            item = item.strip()
-            if not item:
-                continue
-            name, eq, raw = item.partition("=")
-            name = name.strip().lower()
-            if name not in GATES:
-                raise GosuprError(f"--fail-on: unknown gate '{item}' for two logs; valid gates: {GATE_HELP}")
-            threshold = None
-            if GATES[name]:
-                try:
-                    threshold = float(raw.strip().replace(",", "."))
-                except ValueError:
-                    threshold = float("nan")
-                if not 0.0 <= threshold <= 1.0:
-                    raise GosuprError(f"--fail-on: '{item}' needs a value between 0 and 1, e.g. {name}=0.8")
-            elif eq:
-                raise GosuprError(f"--fail-on: gate '{name}' takes no value (got '{item}'); valid gates: {GATE_HELP}")
-            gate = EffectGate(name, threshold)
-            if gate not in out:
-                out.append(gate)
-    return out
+    return parse_gate_specs(specs, GATES, {"plan-realised-below": share, "outcome-shift": share}, GATE_HELP)
 
 
-def evaluate_effect_gates(effect: Effect, gates: list[EffectGate]) -> list[str]:
+def evaluate_effect_gates(effect: Effect, gates: list[Gate]) -> list[str]:
     """The violated gates, each with the number that violated it."""
     bad: list[str] = []
     for g in gates:

@@ -500,3 +500,59 @@ def match_lanes(before: ProcessModel, after: ProcessModel, node_map: dict[str, s
             fwd[x] = Match(x, y, BY_SIMILARITY, round(-neg, 4), "lane")
             back.add(y)
     return list(fwd.values())
+
+
+@dataclass(frozen=True)
+class ActivityMatch:
+    """How a log's activities meet a model's task labels (as `compare` pairs elements)."""
+
+    pairs: tuple[Match, ...]  # before = activity, after = task label, how = id | label | similar-label
+    unmatched_activities: tuple[str, ...]  # done in the log, no task in the model
+    unmatched_tasks: tuple[str, ...]  # in the model, never in the log
+
+    @property
+    def rename(self) -> dict[str, str]:
+        return {m.before: m.after for m in self.pairs if m.before != m.after}
+
+
+def match_activities(activities: Iterable[str], task_labels: Iterable[str]) -> ActivityMatch:
+    """Pair log activities with model task labels: the same text ("id"), the same normalised label
+    ("label"), then a near-identical label (similarity ≥ STRONG_LABEL, best pair first). One-to-one;
+    what stays unpaired on either side is listed."""
+    acts = sorted(set(activities))
+    labels = sorted(set(task_labels))
+    pairs: list[Match] = []
+    free_l = set(labels)
+    for a in acts:
+        if a in free_l:
+            pairs.append(Match(a, a, BY_ID, 1.0, TASK))
+            free_l.discard(a)
+    done = {m.before for m in pairs}
+    by_norm: dict[str, list[str]] = {}
+    for lab in sorted(free_l):
+        by_norm.setdefault(normalise_label(lab), []).append(lab)
+    for a in acts:
+        hit = [x for x in by_norm.get(normalise_label(a), []) if x in free_l]
+        if a not in done and len(hit) >= 1:
+            pairs.append(Match(a, hit[0], BY_LABEL, 1.0, TASK))
+            free_l.discard(hit[0])
+            done.add(a)
+    rest_a = [a for a in acts if a not in done]
+    rest_l = sorted(free_l)
+    if rest_a and rest_l:
+        sim = label_similarity([normalise_label(a) for a in rest_a], [normalise_label(x) for x in rest_l])
+        import numpy as np
+
+        ij = np.argwhere(sim >= STRONG_LABEL)
+        cand = sorted((-float(sim[i, j]), int(i), int(j)) for i, j in ij)
+        used_a: set[int] = set()
+        used_l: set[int] = set()
+        for s, i, j in cand:
+            if i not in used_a and j not in used_l:
+                pairs.append(Match(rest_a[i], rest_l[j], BY_SIMILARITY.split("+")[0], -s, TASK))
+                used_a.add(i)
+                used_l.add(j)
+        rest_a = [a for i, a in enumerate(rest_a) if i not in used_a]
+        rest_l = [x for j, x in enumerate(rest_l) if j not in used_l]
+    pairs.sort(key=lambda m: m.before)
+    return ActivityMatch(tuple(pairs), tuple(rest_a), tuple(rest_l))

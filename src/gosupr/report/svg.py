@@ -12,7 +12,7 @@ import math
 from ..bpmn.model import EVENT, GATEWAY, SUBPROCESS, TASK, Bounds, Diagram, Flow, Node, ProcessModel
 from ..errors import GosuprError
 from . import svg_draw as d
-from .svg_highlight import ADDED, LOOP, REMOVABLE, REMOVED, WAITING, Highlight, Mark
+from .svg_highlight import ADDED, DEVIATION, LOOP, REMOVABLE, REMOVED, WAITING, Highlight, Mark
 
 __all__ = ["Highlight", "Mark", "render_svg", "svg_to_png", "diagram_for"]
 
@@ -22,11 +22,12 @@ _COLOURS = {  # stroke, fill
     ADDED: ("#2ca02c", "#e3f4df"),
     REMOVED: ("#8c8c8c", "#eeeeee"),
 }
-_WAIT_LIGHT, _WAIT_DARK = (188, 189, 220), (63, 0, 125)
+_HEAT = {WAITING: ((188, 189, 220), (63, 0, 125), "#f1eef8"), DEVIATION: ((253, 174, 97), (165, 0, 38), "#fff1e6")}
 _LEGEND = {
     REMOVABLE: ("removable step", "шаг можно убрать"),
     LOOP: ("rework / ping-pong loop", "повтор / пинг-понг"),
     WAITING: ("waiting (light → heavy)", "ожидание (мало → много)"),
+    DEVIATION: ("deviation from the regulation (rare → frequent)", "отклонение от регламента (редко → часто)"),
     ADDED: ("added", "добавлено"),
     REMOVED: ("removed", "удалено"),
 }
@@ -91,9 +92,10 @@ def svg_to_png(svg: str, *, scale: float = 1.0) -> bytes:
     return cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale)
 
 
-def _wait_colour(intensity: float) -> str:
+def _wait_colour(intensity: float, category: str = WAITING) -> str:
     t = min(1.0, max(0.0, intensity))
-    rgb = [round(a + (b - a) * t) for a, b in zip(_WAIT_LIGHT, _WAIT_DARK)]
+    light, dark, _ = _HEAT[category]
+    rgb = [round(a + (b - a) * t) for a, b in zip(light, dark)]
     return "#%02x%02x%02x" % tuple(rgb)
 
 
@@ -101,8 +103,8 @@ def _colours(mark: Mark | None) -> tuple[str, str, float]:
     """Stroke, fill and stroke width for a mark (plain ink when none)."""
     if mark is None:
         return d.INK, "#fff", 1.5
-    if mark.category == WAITING:
-        return _wait_colour(mark.intensity), "#f1eef8", 2.0 + 3.0 * mark.intensity
+    if mark.category in _HEAT:
+        return _wait_colour(mark.intensity, mark.category), _HEAT[mark.category][2], 2.0 + 3.0 * mark.intensity
     stroke, fill = _COLOURS[mark.category]
     return stroke, fill, 3.0
 
@@ -417,9 +419,9 @@ class _Painter:
         out = []
         for cat in categories:
             label = _LEGEND[cat][1 if lang == "ru" else 0]
-            if cat == WAITING:
+            if cat in _HEAT:
                 swatch = "".join(
-                    f'<rect x="{d.num(x0 + i * 8)}" y="{d.num(y)}" width="8" height="14" fill="{_wait_colour(i / 3)}"/>' for i in range(4)
+                    f'<rect x="{d.num(x0 + i * 8)}" y="{d.num(y)}" width="8" height="14" fill="{_wait_colour(i / 3, cat)}"/>' for i in range(4)
                 )
             else:
                 stroke, fill = _COLOURS[cat]

@@ -19,9 +19,10 @@ LOOP = "loop"
 WAITING = "waiting"
 ADDED = "added"
 REMOVED = "removed"
-CATEGORIES = (REMOVABLE, LOOP, WAITING, ADDED, REMOVED)
+DEVIATION = "deviation"  # `check`: how often practice departs from the normative step (intensity = share)
+CATEGORIES = (REMOVABLE, LOOP, WAITING, ADDED, REMOVED, DEVIATION)
 # when one element earns several marks the stronger claim wins
-_PRIORITY = {REMOVED: 5, ADDED: 4, REMOVABLE: 3, LOOP: 2, WAITING: 1}
+_PRIORITY = {REMOVED: 5, ADDED: 4, REMOVABLE: 3, LOOP: 2, WAITING: 1, DEVIATION: 0}
 
 LOOP_KINDS = {"rework", "self_loop", "ping_pong", "loop"}
 WAITING_KINDS = {"waiting", "wait", "waiting_time", "bottleneck"}
