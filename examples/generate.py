@@ -61,9 +61,12 @@ def build(out: Path) -> list[Path]:
         write_text(tpath, json.dumps(truth, ensure_ascii=False, indent=2) + "\n")
         written += [path, tpath]
         truths.append(truth)
+    from gosupr.synth_reform import write_after_examples  # AFTER periods for `gosupr compare BEFORE AFTER`
+
+    after, after_readme = write_after_examples(out, FORMATS, LOGS)
     readme = out / "README.md"
-    write_text(readme, render_readme(truths) + render_regulation_readme())
-    return written + build_regulation(out) + [readme]
+    write_text(readme, render_readme(truths) + after_readme + render_regulation_readme())
+    return written + after + build_regulation(out) + [readme]
 
 
 def build_regulation(out: Path) -> list[Path]:

@@ -235,8 +235,8 @@ def reduce(
 
 @app.command()
 def compare(
-    before: Path = typer.Argument(..., help="The as-is BPMN model."),
-    after: Path = typer.Argument(..., help="The to-be BPMN model."),
+    before: Path = typer.Argument(..., help="The as-is BPMN model, or the BEFORE event log."),
+    after: Optional[Path] = typer.Argument(None, help="The to-be BPMN model, or the AFTER event log."),
     log: Optional[Path] = typer.Option(None, "--log", help="Replay this log on both models."),
     flatten: bool = typer.Option(False, "--flatten", help="Compare sub-process contents as if inlined."),
     artifacts: bool = typer.Option(False, "--artifacts", help="Also compare data objects and annotations."),
@@ -246,8 +246,24 @@ def compare(
     fmt: Fmt = FmtOpt,
     lang: Lang = LangOpt,
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
+    plan: Optional[Path] = typer.Option(None, "--plan", help="Two logs: the reduce JSON or to-be .bpmn the reform planned."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Two logs: conformance of both to this to-be .bpmn."),
+    split_at: Optional[str] = typer.Option(None, "--split-at", help="One log: BEFORE = cases starting before this date."),
+    split_by: Optional[str] = typer.Option(None, "--split-by", help="One log: a column with two values naming the periods."),
+    replicates: int = typer.Option(1000, "--replicates", min=100, max=20000, help="Two logs: bootstrap replicates."),
+    seed: int = typer.Option(0, "--seed", help="Two logs: bootstrap seed (same seed, same numbers)."),
+    case: Optional[str] = CaseOpt,
+    activity: Optional[str] = ActOpt,
+    timestamp: Optional[str] = TsOpt,
+    resource: Optional[str] = ResOpt,
+    department: Optional[str] = DepOpt,
 ) -> None:
-    """What changed between two BPMN models (from any modeller), and what it is worth."""
+    """What changed between two BPMN models, or did the reform happen: two logs (BEFORE AFTER) with intervals."""
+    from .pipeline import looks_like_bpmn
+
+    if after is None or not (looks_like_bpmn(before) and looks_like_bpmn(after)):
+        return _compare_logs(before, after, list(fail_on or []), fmt, lang, html, plan, model, (split_at, split_by),
+                             replicates, seed, _columns(case, activity, timestamp, resource, department))
     from .bpmn.reader import read_bpmn
     from .mining.compare import compare_models
     from .mining.compare_gates import evaluate_gates, parse_gates
@@ -275,6 +291,37 @@ def compare(
 
         _write_html(html, compare_html(diff, m_before, m_after, lg), [before, after] + ([log] if log else []))
     violated = evaluate_gates(diff, gates)
+    if violated:
+        raise GateFailed("; ".join(violated))
+
+
+def _compare_logs(before, after, gates, fmt, lang, html, plan, model, split, replicates, seed, columns) -> None:
+    """`compare BEFORE_LOG AFTER_LOG`: the reform's realised effect (mining.effect)."""
+    from .mining.effect_gates import evaluate_effect_gates, parse_effect_gates
+    from .pipeline import looks_like_bpmn, run_effect
+    from .report import effect_render as er
+
+    for p in (before, after):
+        if p is not None and looks_like_bpmn(p):
+            raise GosuprError("is a BPMN model; compare takes two models or two event logs (or one log with "
+                              "--split-at or --split-by)", path=str(p))
+    parsed = parse_effect_gates(gates)
+    if any(g.name == "plan-realised-below" for g in parsed) and plan is None:
+        raise GosuprError("--fail-on plan-realised-below needs --plan (the reduce JSON or to-be .bpmn)")
+    eff = run_effect(before, after, split_at=split[0], split_by=split[1], plan=plan, model=model, columns=columns,
+                     replicates=replicates, seed=seed)
+    violated = evaluate_effect_gates(eff, parsed)
+    lg = _lang(lang)
+    if fmt == Fmt.json:
+        _emit(er.dumps(eff, [str(g) for g in parsed], violated))
+    elif fmt == Fmt.markdown:
+        _emit(er.to_markdown(eff, lg))
+    else:
+        er.to_terminal(eff, _console(), lg)
+    if html is not None:
+        from .report.effect_html import effect_html
+
+        _write_html(html, effect_html(eff, lg), [p for p in (before, after, plan, model) if p is not None])
     if violated:
         raise GateFailed("; ".join(violated))
 

@@ -145,6 +145,78 @@ def run_reduce(
     )
 
 
+def looks_like_bpmn(path: str | os.PathLike) -> bool:
+    """A .bpmn name, or XML whose root element is `definitions` (BPMN) whatever the name says."""
+    import re
+
+    if is_bpmn(path):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return False  # read_log names the file and the problem
+    body = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    body = re.sub(rb"^(<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>|\s+)*", b"", body, flags=re.S)
+    m = re.match(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)", body)
+    return bool(m and m.group(1) == b"definitions")
+
+
+def run_effect(
+    before: str | os.PathLike,
+    after: str | os.PathLike | None,
+    *,
+    split_at: str | None = None,
+    split_by: str | None = None,
+    plan: str | os.PathLike | None = None,
+    model: str | os.PathLike | None = None,
+    columns: Any = None,
+    analyze_config: Any = None,
+    replicates: int = 1000,
+    seed: int = 0,
+) -> Any:
+    """`compare BEFORE_LOG AFTER_LOG` (or one log cut at `split_at` or by the `split_by` column's two
+    values): the reform's realised effect."""
+    import pandas as pd
+
+    from .errors import GosuprError
+    from .ingest import ColumnMap, read_log
+    from .mining.effect import compare_logs
+    from .mining.effect import split_at as cut
+    from .mining.effect import split_by as cut_by
+    from .mining.effect_plan import load_plan
+
+    if (after is None) == (split_at is None and split_by is None) or (split_at and split_by):
+        raise GosuprError("give two logs (BEFORE AFTER), or one log with --split-at DATE or --split-by COLUMN")
+    log_b = read_log(before, columns)
+    split = None
+    if split_by is not None:  # the same file again, the period column read as the department
+        given = columns.given() if columns is not None else {}
+        period = read_log(before, ColumnMap(**{**given, "department": split_by}))
+        log_b, log_a, split = cut_by(log_b, period, split_by)
+    elif split_at is not None:
+        try:
+            at = pd.Timestamp(split_at)
+        except (ValueError, TypeError):
+            at = None
+        if at is None or at is pd.NaT:
+            raise GosuprError(f"--split-at: '{split_at}' is not a date; write it like 2025-07-01")
+        log_b, log_a = cut(log_b, at.tz_localize(None) if at.tzinfo else at)
+        split = {"at": at.isoformat(), "by": "case start time"}
+    else:
+        log_a = read_log(after, columns)  # type: ignore[arg-type]
+    planned = load_plan(plan, log_b.activities) if plan is not None else None
+    to_be = None
+    if model is not None:
+        from .bpmn.reader import read_bpmn
+
+        to_be = read_bpmn(model)
+    res = compare_logs(log_b, log_a, plan=planned, plan_source=os.path.basename(str(plan)) if plan else "",
+                       model=to_be, analyze_config=analyze_config, replicates=replicates, seed=seed)
+    res.split = split
+    return res
+
+
 @dataclass
 class CheckRun:
     log: EventLog

@@ -131,6 +131,7 @@ class BatchConfig:
     columns: tuple[ColumnRule, ...] = ()
     analyze: Any = None  # gosupr.mining.analyze.AnalyzeConfig, or None for its defaults
     gates: Gates = field(default_factory=Gates)
+    effects: tuple[Any, ...] = ()  # [[effect]] before/after pairs (batch.effect_pairs.EffectPair)
     regulation: Any = None  # gosupr.regulation.Regulation, when the file has a [regulation] with a model
 
     def regulation_for(self, path: str | os.PathLike) -> Any:
@@ -167,7 +168,7 @@ def load_config(path: str | os.PathLike | None) -> BatchConfig:
 
 def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> BatchConfig:
     """Check every key and value of a parsed gosupr.toml."""
-    _known(data, {"batch", "columns", "analyze", "fail_if", "protect", "regulation"}, "", source)
+    _known(data, {"batch", "columns", "analyze", "fail_if", "protect", "regulation", "effect"}, "", source)
     batch = _table(data, "batch", source)
     _known(batch, _BATCH_KEYS, "batch.", source)
     paths = tuple(_str_list(batch, "paths", "batch.", source))
@@ -205,7 +206,14 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> B
         analyze=analyze,
         gates=_gates(_table(data, "fail_if", source), source),
         regulation=regulation,
+        effects=_effects(data.get("effect", []), source),
     )
+
+
+def _effects(value: Any, source: str) -> tuple[Any, ...]:
+    from .effect_pairs import parse_effect_pairs
+
+    return parse_effect_pairs(value, source)
 
 
 def _regulation(data: dict[str, Any], source: str, base_dir: str) -> Any:

@@ -23,7 +23,9 @@ _THRESHOLDS: dict[str, tuple[str, str, str]] = {
 
 
 def applicable(gates: Gates, kind: str) -> list[str]:
-    """The configured gates that apply to a log or a model input."""
+    """The configured gates that apply to a log or a model input ([[effect]] pairs have their own)."""
+    if kind == "effect":
+        return []
     return [g for g in gates.names() if kind == "log" or g not in LOG_ONLY]
 
 

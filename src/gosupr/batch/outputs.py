@@ -38,6 +38,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "time": ("Time, s", "Время, с"),
     "log": ("log", "журнал"),
     "model": ("model", "модель"),
+    "effect": ("before → after", "до → после"),
     "missing": ("missing", "нет файла"),
     "passed": ("passed", "пройдено"),
     "problems": ("Problems", "Проблемы"),

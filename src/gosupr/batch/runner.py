@@ -98,17 +98,24 @@ def run_batch(
         items = expand_inputs(list(paths), base_dir=".", exclude=out)
     elif cfg.paths:
         items = expand_inputs(list(cfg.paths), base_dir=cfg.base_dir, exclude=out)
+    elif cfg.effects:
+        items = []
     else:
         raise GosuprError("no inputs: give files, folders or globs, or set [batch] paths in gosupr.toml")
-    if not items:
+    if not items and not cfg.effects:
         raise GosuprError("no log or BPMN files found in the given paths")
     _check_outputs_not_inputs(items, out)
     out.mkdir(parents=True, exist_ok=True)
 
     tasks = [_task(i, cfg, out, timings, lang) for i in items]
+    if cfg.effects:  # [[effect]] before/after pairs, each one input
+        from .effect_pairs import effect_tasks
+
+        tasks += effect_tasks(cfg.effects, cfg.base_dir, str(out.resolve()), lang, timings, cfg.analyze)
 
     def judge(r: dict[str, Any]) -> dict[str, Any]:
-        r["gates"] = gate_rules.evaluate(cfg.gates, r) if r["status"] == OK else []
+        effect_gates = r.pop("effect_gates", [])
+        r["gates"] = gate_rules.evaluate(cfg.gates, r) + effect_gates if r["status"] == OK else []
         if any(not g["passed"] for g in r["gates"]):
             r["status"] = GATE_FAILED
         return r

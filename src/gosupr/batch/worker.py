@@ -29,7 +29,8 @@ from .._hold import hold
 from ..errors import GosuprError
 from ..mining.findings import SEVERITIES
 
-OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findings.json", "reduction": "reduction.json", "html": "report.html", "check": "check.json"}
+OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findings.json", "reduction": "reduction.json",
+                "html": "report.html", "check": "check.json", "effect": "effect.json"}
 
 # The temporary folder this process is filling (or the earlier run's folder being thrown away):
 # removed by `discard_staging` on failure, interrupt, or a worker's SIGTERM.
@@ -57,6 +58,8 @@ def process_input(task: dict[str, Any]) -> dict[str, Any]:
         folder = _stage(final)
         if task["kind"] == "model":
             _model(task, folder, res)
+        elif task["kind"] == "effect":
+            _effect(task, folder, res)
         else:
             _log(task, folder, res)
         hold("commit")  # tests: a signal with every output staged, before the folder is swapped in
@@ -152,6 +155,15 @@ def _check(task: dict[str, Any], log: Any, folder: Path, res: dict[str, Any]) ->
         mandatory_skipped_cases=r.mandatory_skipped,
         overdue_share=round(r.overdue_share(), 6),
     )
+
+
+def _effect(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
+    """A [[effect]] before/after pair: effect.json and report.html, its own gates."""
+    from .effect_pairs import run_effect_task
+
+    res["headline"], res["effect_gates"], doc, page = run_effect_task(task)
+    _write_doc(folder, "effect", task, res, doc)
+    _write_page(folder, task, res, page)
 
 
 def _model(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
