@@ -100,11 +100,11 @@ def test_every_input_is_reported_and_a_bad_one_stops_nothing(full, examples_dir)
         assert r["headline"]["cases"] == doc["cases"]
         assert r["headline"]["events"] == doc["events"]
         assert set(r["outputs"]) == {"as_is", "to_be", "findings", "reduction", "html"}
-        # every log carries injected waste well above 5% of its steps: the gate must fail
         share = r["headline"]["steps_removable_share"]
         gate = {g["name"]: g for g in r["gates"]}["removable_share_above"]
         assert gate["passed"] is (share <= 0.05)
-        assert share > 0.05 and r["status"] == "gate-failed"
+        if "reform" not in doc:  # a waste example (not an after-reform period) carries well over 5%: the gate fails
+            assert share > 0.05 and r["status"] == "gate-failed"
         kinds = {g["name"]: g for g in r["gates"]}["findings.kinds"]
         assert kinds["passed"] is not bool(r["findings"]["by_kind"].get("ping_pong") or r["findings"]["by_kind"].get("fake-join"))
     memo = by[f"examples/logs/{SMALL_LOG}"]
