@@ -67,6 +67,7 @@ ActOpt = typer.Option(None, "--activity", help="Column holding the activity name
 TsOpt = typer.Option(None, "--timestamp", help="Column holding the event time.")
 ResOpt = typer.Option(None, "--resource", help="Column holding the performer.")
 DepOpt = typer.Option(None, "--department", help="Column holding the department.")
+SheetOpt = typer.Option(None, "--sheet", help="Workbook sheet: name or number, 1 = first (default: the first with a log header).")
 FmtOpt = typer.Option(Fmt.table, "--format", "-f", help="table for people; json or markdown for machines and PRs.")
 LangOpt = typer.Option(Lang.auto, "--lang", help="Language of tables and reports (default follows LANG).")
 
@@ -77,10 +78,11 @@ def _lang(lang: Lang) -> str:
     return default_lang() if lang == Lang.auto else lang.value
 
 
-def _columns(case, activity, timestamp, resource, department):
+def _columns(case, activity, timestamp, resource, department, sheet=None):
     from .ingest import ColumnMap
 
-    return ColumnMap(case=case, activity=activity, timestamp=timestamp, resource=resource, department=department)
+    return ColumnMap(case=case, activity=activity, timestamp=timestamp, resource=resource, department=department,
+                     sheet=sheet)
 
 
 def _emit(text: str) -> None:
@@ -96,7 +98,7 @@ def _console():
 
 @app.command()
 def discover(
-    log: Path = typer.Argument(..., help="Event log: CSV (; , tab; UTF-8 or cp1251), XES, XES.gz or Parquet."),
+    log: Path = typer.Argument(..., help="Event log: CSV (; , tab; UTF-8 or cp1251), XES, XES.gz, Parquet or a workbook (.xlsx, .xls, .ods)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="BPMN file to write (default: <log name>.bpmn here)."),
     noise: float = typer.Option(0.2, "--noise", min=0.0, max=1.0, help="Inductive miner noise threshold."),
     fmt: Fmt = FmtOpt,
@@ -106,6 +108,7 @@ def discover(
     timestamp: Optional[str] = TsOpt,
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
+    sheet: Optional[str] = SheetOpt,
     config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
     no_reduce: bool = typer.Option(False, "--no-reduce", help="Skip the before/after report."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
@@ -119,7 +122,7 @@ def discover(
         log,
         out,
         noise=noise,
-        columns=_columns(case, activity, timestamp, resource, department),
+        columns=_columns(case, activity, timestamp, resource, department, sheet),
         analyze_config=_analyze_config(config, None, None),
         with_reduction=not no_reduce,
     )
@@ -149,6 +152,7 @@ def analyze(
     timestamp: Optional[str] = TsOpt,
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
+    sheet: Optional[str] = SheetOpt,
 ) -> None:
     """Find the waste in a process (log) or the structural defects of a model (BPMN), worst first."""
     from .mining.analyze import findings_document, headline
@@ -158,7 +162,7 @@ def analyze(
 
     res = run_analyze(
         source,
-        columns=_columns(case, activity, timestamp, resource, department),
+        columns=_columns(case, activity, timestamp, resource, department, sheet),
         config=_analyze_config(config, kinds, min_share),
     )
     lg = _lang(lang)
@@ -195,6 +199,7 @@ def reduce(
     timestamp: Optional[str] = TsOpt,
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
+    sheet: Optional[str] = SheetOpt,
 ) -> None:
     """Build the to-be process without the waste and prove what it saves without loss of quality."""
     from .pipeline import run_reduce
@@ -207,7 +212,7 @@ def reduce(
         before=before,
         accept=accept,
         noise=noise,
-        columns=_columns(case, activity, timestamp, resource, department),
+        columns=_columns(case, activity, timestamp, resource, department, sheet),
         analyze_config=_analyze_config(config, None, None),
         alignments_budget_s=alignments,
     )
