@@ -20,6 +20,7 @@ LOGS = (
     ("land_lease.csv", "land_lease", 400, 101, "ru"),
     ("construction_permit.csv", "construction_permit", 400, 202, "en"),
     ("memo_approval.xes", "memo_approval", 260, 303, "xes"),
+    ("land_lease_journal.xlsx", "land_lease", 400, 101, "xlsx"),  # land_lease.csv as an Excel register
 )
 FORMATS = {
     "ru": {"type": "csv", "encoding": "cp1251", "delimiter": ";", "timestamp": "dd.mm.yyyy hh:mm",
@@ -27,6 +28,11 @@ FORMATS = {
     "en": {"type": "csv", "encoding": "utf-8", "delimiter": ",", "timestamp": "ISO 8601 (UTC)",
            "headers": "en", "order": "case", "line_end": "LF"},
     "xes": {"type": "xes", "encoding": "utf-8", "timestamp": "xs:dateTime (UTC)", "order": "case"},
+    "xlsx": {"type": "xlsx", "sheet": synth.XLSX_SHEET, "headers": "ru",
+             "layout": "a title row, a blank row, a two-row header with merged cells",
+             "timestamp": f"Excel date cells dd.mm.yyyy hh:mm, every {synth.XLSX_TEXT_EVERY}th row as text and "
+                          f"every {synth.XLSX_SERIAL_EVERY}th as a bare serial number",
+             "order": "time"},
 }  # fmt: skip
 KIND_RULES = {
     "self_loop": "cases where the activity directly follows itself",
@@ -47,10 +53,15 @@ def build(out: Path) -> list[Path]:
         path = out / fname
         if fmt == "xes":
             synth.write_xes(df, path)
+        elif fmt == "xlsx":
+            synth.write_xlsx(df, path, truth["title"])
         else:
             synth.write_csv(df, path, dialect=fmt, order=FORMATS[fmt]["order"])
         truth["log"] = fname
-        truth["format"] = FORMATS[fmt]
+        truth["format"] = dict(FORMATS[fmt])
+        twin = next((f for f, *rest in LOGS if rest[:3] == [process, n, seed] and f != fname), None)
+        if fmt == "xlsx" and twin:
+            truth["format"]["same_log_as"] = twin
         tpath = out / f"{Path(fname).stem}.truth.json"
         write_text(tpath, json.dumps(truth, ensure_ascii=False, indent=2) + "\n")
         written += [path, tpath]
@@ -81,11 +92,16 @@ def render_readme(truths: list[dict]) -> str:
     lines += ["", "`events` is the number of removable events of the pattern (for loops: the extra rounds only)."]
     for t in truths:
         f = t["format"]
-        fmt = (
-            f"{f['type'].upper()}, {f['encoding']}"
-            + (f", delimiter `{f['delimiter']}`, {f['headers']} headers, {f['line_end']}" if f["type"] == "csv" else "")
-            + f", timestamps {f['timestamp']}, rows ordered by {f['order']}"
-        )
+        if f["type"] == "xlsx":
+            fmt = (f"Excel workbook, sheet «{f['sheet']}»: {f['layout']}, {f['headers']} headers; timestamps "
+                   f"{f['timestamp']}; rows ordered by {f['order']}"
+                   + (f". The same log as `{f['same_log_as']}`" if f.get("same_log_as") else ""))
+        else:
+            fmt = (
+                f"{f['type'].upper()}, {f['encoding']}"
+                + (f", delimiter `{f['delimiter']}`, {f['headers']} headers, {f['line_end']}" if f["type"] == "csv" else "")
+                + f", timestamps {f['timestamp']}, rows ordered by {f['order']}"
+            )
         lines += [
             "",
             f"## `{t['log']}` — «{t['title']}»",
