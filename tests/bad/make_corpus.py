@@ -19,6 +19,7 @@ import gzip
 import io
 import random
 import struct
+import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -208,6 +209,202 @@ def text_as_parquet() -> bytes:
     return _csv(RU_ROWS).encode("utf-8")
 
 
+# --- workbooks (.xlsx, .ods) -----------------------------------------------------------------------
+
+def _workbook(sheets: dict[str, list[tuple]], title: str | None = None) -> bytes:
+    """An .xlsx from xlsxwriter (a test dependency), deterministic (fixed creation date)."""
+    import datetime
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"created": datetime.datetime(2024, 1, 9)})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        top = 0
+        if title:
+            ws.merge_range(0, 0, 0, len(rows[0]) - 1, title)
+            top = 2
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                if v is not None:
+                    ws.write(top + i, j, v)
+    wb.close()
+    return buf.getvalue()
+
+
+def truncated_xlsx() -> bytes:
+    data = _workbook({"Журнал": [RU_HEADER, *RU_ROWS]})
+    return data[: len(data) // 2]
+
+
+def register_xlsx() -> bytes:
+    """A register as exported: title row, blank row, a header with «Дата и время» merged over two
+    header rows, a blank row and a time-of-day cell among the events."""
+    import datetime
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"created": datetime.datetime(2024, 1, 9)})
+    ws = wb.add_worksheet("Журнал")
+    stamp = wb.add_format({"num_format": "dd.mm.yyyy hh:mm"})
+    ws.merge_range("A1:C1", "Журнал регистрации обращений")
+    ws.merge_range("A3:B3", "Сведения об обращении")
+    ws.write_row("A4", RU_HEADER[:2])
+    ws.merge_range("C3:C4", RU_HEADER[2])
+    r = 4
+    for i, (case, act, ts) in enumerate(RU_ROWS):
+        if i == 3:
+            r += 1  # a blank row between the cases
+        when = datetime.datetime.strptime(ts, "%d.%m.%Y %H:%M")
+        ws.write_row(r, 0, (case, act))
+        ws.write_datetime(r, 2, when, stamp) if i % 2 else ws.write_string(r, 2, ts)
+        r += 1
+    ws.write_row(r, 0, ("Д-2", "Архивирование"))
+    ws.write_datetime(r, 2, datetime.datetime(1899, 12, 31, 10, 0), wb.add_format({"num_format": "hh:mm"}))
+    wb.close()
+    return buf.getvalue()
+
+
+def no_log_sheet_xlsx() -> bytes:
+    return _workbook({"Сводка": [("Показатель", "Значение"), ("Всего дел", 2)],
+                      "Отделы": [("Отдел", "Сотрудников"), ("Юридический", 4)]})
+
+
+def cell_bomb_xlsx() -> bytes:
+    """6 KB with a cell at XFD1048576: a dense grid of 17 billion cells for the reader."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("Журнал")
+    for i, row in enumerate([RU_HEADER, *RU_ROWS]):
+        ws.write_row(i, 0, row)
+    ws.write("XFD1048576", "x")
+    wb.close()
+    return buf.getvalue()
+
+
+def _zip_stored_header(name: bytes, crc: int, comp: int, size: int, offset: int | None = None) -> bytes:
+    """A deflated member's local header (offset None) or central directory entry."""
+    if offset is None:
+        return struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, comp, size, len(name), 0) + name
+    return struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, comp, size,
+                       len(name), 0, 0, 0, 0, 0, offset) + name
+
+
+def _zip(members: list[tuple[str, bytes, int, int, int]]) -> bytes:
+    """A ZIP of (name, raw deflate data, crc, declared size, -) members, sizes as given."""
+    out, central = bytearray(), bytearray()
+    for name, data, crc, size, _ in members:
+        offset = len(out)
+        out += _zip_stored_header(name.encode(), crc, len(data), size) + data
+        central += _zip_stored_header(name.encode(), crc, len(data), size, offset)
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(members), len(members), len(central), len(out), 0)
+    return bytes(out + central + end)
+
+
+def _deflated(data: bytes) -> tuple[bytes, int, int]:
+    comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return comp.compress(data) + comp.flush(), zlib.crc32(data), len(data)
+
+
+def _bomb_xlsx(total: int, declared: int | None) -> bytes:
+    """A workbook whose sheet inflates to `total` bytes of rows (repeated deflate blocks, valid CRC),
+    declaring `declared` bytes (None: the truth)."""
+    with zipfile.ZipFile(io.BytesIO(_workbook({"Журнал": [RU_HEADER, *RU_ROWS]}))) as zf:
+        parts = {i.filename: zf.read(i) for i in zf.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    head, tail = parts[sheet].split(b"</sheetData>")
+    row = ('<row><c t="inlineStr"><is><t>Д-1</t></is></c><c t="inlineStr"><is><t>Проверка документов</t></is>'
+           '</c><c t="inlineStr"><is><t>09.01.2024 11:00</t></is></c></row>').encode("utf-8")
+    block = row * ((1 << 20) // len(row))
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = comp.compress(head) + comp.flush(zlib.Z_FULL_FLUSH)
+    one = comp.compress(block) + comp.flush(zlib.Z_FULL_FLUSH)
+    n = max(1, (total - len(head)) // len(block))
+    crc = zlib.crc32(head)
+    for _ in range(n):
+        crc = zlib.crc32(block, crc)
+    end = b"</sheetData>" + tail
+    crc = zlib.crc32(end, crc)
+    data = first + one * n + comp.compress(end) + comp.flush()
+    size = len(head) + n * len(block) + len(end)
+    members = [(k, *_deflated(v), 0) for k, v in parts.items() if k != sheet]
+    members.append((sheet, data, crc, size if declared is None else declared, 0))
+    return _zip(members)
+
+
+def bomb_xlsx() -> bytes:
+    """A 10 MB workbook whose sheet says (truthfully) it inflates to 2.25 GiB."""
+    return _bomb_xlsx(BOMB_BYTES, None)
+
+
+def lying_bomb_xlsx() -> bytes:
+    """The sheet claims 1 MiB but inflates to 1 GiB: headers must not be trusted."""
+    return _bomb_xlsx(1 << 30, 1 << 20)
+
+
+def password_xlsx() -> bytes:
+    """A password-protected .xlsx as Excel saves it: no ZIP but an OLE2 compound file holding the
+    streams EncryptionInfo and EncryptedPackage (the content here is random; only the container
+    is real)."""
+    rng = random.Random("password.xlsx")
+    info = b"\x04\x00\x04\x00\x40\x00\x00\x00" + (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<encryption xmlns='
+        '"http://schemas.microsoft.com/office/2006/encryption"/>').encode()
+    info += b"\x00" * (4096 - len(info))
+    package = struct.pack("<Q", 6000) + bytes(rng.randrange(256) for _ in range(4096 - 8))
+    free, end, fat_sect, nostream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+    fat = [fat_sect, end] + list(range(3, 10)) + [end] + list(range(11, 18)) + [end]
+    fat += [free] * (128 - len(fat))
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16
+              + struct.pack("<HHHHH6xIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, 0, 1, 1, 0, 4096, end, 0, end, 0)
+              + struct.pack("<109I", 0, *[free] * 108))
+
+    def entry(name: str, kind: int, left: int, right: int, child: int, start: int, size: int) -> bytes:
+        raw = (name + "\x00").encode("utf-16-le") if name else b""
+        return (raw.ljust(64, b"\x00") + struct.pack("<HBBIII", len(raw), kind, 1, left, right, child)
+                + b"\x00" * 36 + struct.pack("<IQ", start, size))
+
+    directory = (entry("Root Entry", 5, nostream, nostream, 1, end, 0)
+                 + entry("EncryptionInfo", 2, nostream, 2, nostream, 2, len(info))
+                 + entry("EncryptedPackage", 2, nostream, nostream, nostream, 10, len(package))
+                 + entry("", 0, nostream, nostream, nostream, 0, 0))
+    return header + struct.pack("<128I", *fat) + directory + info + package
+
+
+ODS_MANIFEST = ('<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+                'opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>')
+
+
+def register_ods() -> bytes:
+    """The six events in an OpenDocument spreadsheet, times as date cells."""
+    cells = []
+    for case, act, ts in RU_ROWS:
+        iso = f"{ts[6:10]}-{ts[3:5]}-{ts[:2]}T{ts[11:]}:00"
+        cells.append(f'<table:table-row><table:table-cell office:value-type="string"><text:p>{case}</text:p>'
+                     f'</table:table-cell><table:table-cell office:value-type="string"><text:p>{act}</text:p>'
+                     f'</table:table-cell><table:table-cell office:value-type="date" office:date-value="{iso}">'
+                     f"<text:p>{ts}</text:p></table:table-cell></table:table-row>")
+    head = "".join(f'<table:table-cell office:value-type="string"><text:p>{h}</text:p></table:table-cell>'
+                   for h in RU_HEADER)
+    content = ('<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+               f'<office:spreadsheet><table:table table:name="Журнал"><table:table-row>{head}</table:table-row>'
+               + "".join(cells) + "</table:table></office:spreadsheet></office:body></office:document-content>")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr(zipfile.ZipInfo("META-INF/manifest.xml"), ODS_MANIFEST, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr(zipfile.ZipInfo("content.xml"), content, compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
 # --- XES -----------------------------------------------------------------------------------------
 
 def bomb_xes_gz() -> bytes:
@@ -384,6 +581,14 @@ def _writers(secret: Path) -> dict[str, Callable[[], bytes]]:
         "csv/truncated.csv.gz": truncated_csv_gz,
         "csv/workbook.csv": zip_as_csv,
         "csv/bomb.csv.gz": bomb_csv_gz,
+        "xlsx/truncated.xlsx": truncated_xlsx,
+        "xlsx/register.xlsx": register_xlsx,
+        "xlsx/no_log_sheet.xlsx": no_log_sheet_xlsx,
+        "xlsx/cell_bomb.xlsx": cell_bomb_xlsx,
+        "xlsx/bomb.xlsx": bomb_xlsx,
+        "xlsx/lying_bomb.xlsx": lying_bomb_xlsx,
+        "xlsx/password.xlsx": password_xlsx,
+        "ods/register.ods": register_ods,
         "parquet/truncated.parquet": truncated_parquet,
         "parquet/garbage.parquet": footer_only_parquet,
         "parquet/no_rows.parquet": no_rows_parquet,
