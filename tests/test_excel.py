@@ -227,6 +227,24 @@ def test_sheet_option_on_the_command_line(tmp_path: Path) -> None:
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "no sheet «Сводка»" in p.stderr
 
 
+def test_chart_and_hidden_sheets_are_passed_over_quietly(tmp_path: Path) -> None:
+    path = tmp_path / "charts.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    chart_sheet = wb.add_chartsheet("Диаграмма")
+    ws = wb.add_worksheet("Журнал")
+    for i, row in enumerate([tuple(HEAD), *ROWS[:2]]):
+        ws.write_row(i, 0, row[:2])
+        ws.write(i, 2, row[2] if i == 0 else "12.03.2024 1%d:00" % i)
+    chart = wb.add_chart({"type": "column"})
+    chart.add_series({"values": "='Журнал'!$D$2:$D$3"})
+    chart_sheet.set_chart(chart)
+    wb.add_worksheet("Скрытый").hide()
+    wb.close()
+    p = gosupr("analyze", path, "--format", "json")
+    assert p.returncode == 0 and p.stderr == "", p.stderr  # calamine's warning stays off stderr
+    assert json.loads(p.stdout)["log"]["sheet"] == "Журнал"
+
+
 def test_no_sheet_with_a_log_lists_the_sheets(tmp_path: Path) -> None:
     path = workbook(tmp_path / "report.xlsx", {"Сводка": [("Показатель", "Значение"), ("Дел", 2.0)],
                                                "Диаграмма": [("a", "b")]})

@@ -211,7 +211,7 @@ def text_as_parquet() -> bytes:
 
 # --- workbooks (.xlsx, .ods) -----------------------------------------------------------------------
 
-def _workbook(sheets: dict[str, list[tuple]], title: str | None = None) -> bytes:
+def _workbook(sheets: dict[str, list[tuple]]) -> bytes:
     """An .xlsx from xlsxwriter (a test dependency), deterministic (fixed creation date)."""
     import datetime
     import xlsxwriter
@@ -220,15 +220,9 @@ def _workbook(sheets: dict[str, list[tuple]], title: str | None = None) -> bytes
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     wb.set_properties({"created": datetime.datetime(2024, 1, 9)})
     for name, rows in sheets.items():
-        ws = wb.add_worksheet(name)
-        top = 0
-        if title:
-            ws.merge_range(0, 0, 0, len(rows[0]) - 1, title)
-            top = 2
+        sheet = wb.add_worksheet(name)
         for i, row in enumerate(rows):
-            for j, v in enumerate(row):
-                if v is not None:
-                    ws.write(top + i, j, v)
+            sheet.write_row(i, 0, row)
     wb.close()
     return buf.getvalue()
 

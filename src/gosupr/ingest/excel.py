@@ -20,11 +20,13 @@ workbooks (OLE2 with an EncryptedPackage) and .xlsb are refused by name.
 
 from __future__ import annotations
 
+import logging
 import mmap
 import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -131,13 +133,8 @@ def _corrupt(source: str, info: zipfile.ZipInfo, what: str) -> GosuprError:
                        path=source)
 
 
-def _inflate(fh: Any, info: zipfile.ZipInfo, source: str, sheet: bool) -> int:
-    """Bytes the member really inflates to; checks its CRC, and a worksheet's extent."""
-    if info.flag_bits & 0x1:
-        raise GosuprError("workbook is password-protected (encrypted ZIP parts); save it again "
-                          "without a password", path=source)
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise _corrupt(source, info, f"unsupported compression method {info.compress_type}")
+def _member_chunks(fh: Any, info: zipfile.ZipInfo, source: str) -> Iterator[bytes]:
+    """The member's bytes, inflated chunk by chunk (at most CHUNK each, and zlib's last few)."""
     fh.seek(info.header_offset)
     head = fh.read(30)
     if len(head) < 30 or not head.startswith(ZIP_MAGIC):
@@ -145,32 +142,41 @@ def _inflate(fh: Any, info: zipfile.ZipInfo, source: str, sheet: bool) -> int:
     name_len, extra_len = struct.unpack("<HH", head[26:30])
     fh.seek(info.header_offset + 30 + name_len + extra_len)
     inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
-    extent = _Extent() if sheet else None
-    left, out, crc = info.compress_size, 0, 0
-    while left > 0 or (inflater is not None and inflater.unconsumed_tail):
-        data = inflater.unconsumed_tail if inflater is not None and inflater.unconsumed_tail else b""
+    left, pending = info.compress_size, b""
+    while left > 0 or pending:
+        data = pending or fh.read(min(CHUNK, left))
         if not data:
-            data = fh.read(min(CHUNK, left))
-            if not data:
-                raise _corrupt(source, info, "the file ends inside it (truncated?)")
+            raise _corrupt(source, info, "the file ends inside it (truncated?)")
+        if not pending:
             left -= len(data)
+        if inflater is None:
+            yield data
+            continue
         try:
-            chunk = inflater.decompress(data, CHUNK) if inflater is not None else data
+            yield inflater.decompress(data, CHUNK)
         except zlib.error as exc:
             raise _corrupt(source, info, f"bad compressed data: {exc}") from None
+        pending = inflater.unconsumed_tail
+    if inflater is not None:
+        yield inflater.flush()
+
+
+def _inflate(fh: Any, info: zipfile.ZipInfo, source: str, sheet: bool) -> int:
+    """Bytes the member really inflates to; checks its CRC, and a worksheet's extent."""
+    if info.flag_bits & 0x1:
+        raise GosuprError("workbook is password-protected (encrypted ZIP parts); save it again "
+                          "without a password", path=source)
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise _corrupt(source, info, f"unsupported compression method {info.compress_type}")
+    extent = _Extent() if sheet else None
+    out = crc = 0
+    for chunk in _member_chunks(fh, info, source):
         out += len(chunk)
         if out > info.file_size:
             raise _corrupt(source, info, "inflates past its declared size")
         crc = zlib.crc32(chunk, crc)
         if extent is not None:
             extent.feed(chunk)
-    if inflater is not None and (rest := inflater.flush()):  # output zlib still held back
-        out += len(rest)
-        if out > info.file_size:
-            raise _corrupt(source, info, "inflates past its declared size")
-        crc = zlib.crc32(rest, crc)
-        if extent is not None:
-            extent.feed(rest)
     if out != info.file_size or crc != info.CRC:
         raise _corrupt(source, info, "size or checksum does not match")
     if extent is not None:
@@ -325,6 +331,11 @@ def read_excel(path: Path, source: str, override: cols.ColumnMap | None, max_byt
                size: int) -> RawLog:
     """Read the role columns of a workbook's event-log sheet."""
     kind = container(path, source, max_bytes, size)
+    for name in ("calamine", "fastexcel"):  # their warnings ("'chartsheet' not a valid worksheet")
+        quiet = logging.getLogger(name)  # reach Python logging and would print on our stderr
+        quiet.propagate = False
+        if not quiet.handlers:
+            quiet.addHandler(logging.NullHandler())
     import fastexcel
 
     try:
