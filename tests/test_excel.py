@@ -181,6 +181,32 @@ def test_excel_times_keeps_text_and_blanks_time_of_day() -> None:
     assert excel_times(pa.array(["45370.5000058"])).to_pylist() == ["2024-03-19T12:00:00.501"]
 
 
+def test_date_and_time_in_two_columns(tmp_path: Path) -> None:
+    """«Дата» as date cells or text, «Время» as time cells, text or a fraction of a day."""
+    path = tmp_path / "split.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    day, clock = wb.add_format({"num_format": "dd.mm.yyyy"}), wb.add_format({"num_format": "hh:mm"})
+    ws = wb.add_worksheet("Журнал")
+    ws.write_row(0, 0, ["Номер дела", "Операция", "Дата", "Время"])
+    events = [("Д-1", "Приём", dt.datetime(2024, 3, 12), dt.time(10, 5)),
+              ("Д-1", "Проверка", "12.03.2024", "16:30"),
+              ("Д-1", "Выдача", dt.datetime(2024, 3, 13), 0.375),
+              ("Д-2", "Приём", dt.datetime(2024, 3, 13), dt.time(8, 0)),
+              ("Д-2", "Выдача", dt.datetime(2024, 3, 13), None)]
+    for i, (case, act, d, t) in enumerate(events, start=1):
+        ws.write_row(i, 0, (case, act))
+        ws.write_datetime(i, 2, d, day) if isinstance(d, dt.datetime) else ws.write(i, 2, d)
+        if isinstance(t, dt.time):
+            ws.write_datetime(i, 3, t, clock)
+        elif t is not None:
+            ws.write(i, 3, t)
+    wb.close()
+    log = read_log(path)
+    assert log.audit.columns["timestamp"] == "Дата + Время"
+    assert log.audit.dropped == {"unparseable_timestamp": 1}  # no time: not an event time
+    assert stamps(log) == ["2024-03-12 10:05", "2024-03-12 16:30", "2024-03-13 09:00", "2024-03-13 08:00"]
+
+
 def test_title_rows_and_merged_two_row_header(tmp_path: Path) -> None:
     path = workbook(tmp_path / "journal.xlsx", {"Журнал": [tuple(HEAD), *ROWS]},
                     title="Журнал регистрации обращений", merged_header=True)

@@ -318,6 +318,32 @@ def excel_times(col: pa.Array) -> pa.Array:
     return pc.if_else(time_only, pa.scalar("", pa.string()), text)
 
 
+_MIDNIGHT = r"^(\d{4}-\d\d-\d\d)[ T]00:00:00(\.0+)?$"
+_TIME_CELL = r"^1899-12-3[01][ T]"
+_BARE_TIME = r"^\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?$"
+
+
+def join_date_time(dates: pa.Array, times: pa.Array) -> pa.Array | None:
+    """«Дата» and «Время» in two columns as one timestamp text, when the first holds only dates
+    and the second only times of day (time cells, fractions of a day, or text); None otherwise."""
+    day = pc.replace_substring_regex(excel_times(dates), _MIDNIGHT, r"\1")
+    clock = pc.replace_substring_regex(pc.utf8_trim_whitespace(times), _TIME_CELL, "")
+    fraction = pc.fill_null(pc.match_substring_regex(clock, r"^0?\.\d+$|^0$"), False)
+    if pc.any(fraction).as_py():
+        secs = pc.cast(pc.if_else(fraction, clock, "0"), pa.float64()).to_numpy(zero_copy_only=False)
+        of_day = np.clip(np.round(secs * 86_400), 0, 86_399).astype(np.int32)
+        clock = pc.if_else(fraction, pc.cast(pa.array(of_day, type=pa.time32("s")), pa.string()), clock)
+    filled = pc.fill_null(pc.greater(pc.binary_length(day), 0), False)
+    timed = pc.fill_null(pc.greater(pc.binary_length(clock), 0), False)
+    if not pc.any(filled).as_py() or not pc.any(timed).as_py():
+        return None
+    if pc.any(pc.and_(filled, pc.match_substring(day, ":"))).as_py():
+        return None  # the date column has times of its own
+    if not pc.all(pc.or_(pc.invert(timed), pc.match_substring_regex(clock, _BARE_TIME))).as_py():
+        return None
+    return pc.binary_join_element_wise(day, clock, " ")
+
+
 def _load(reader: Any, idx: int, source: str) -> pa.RecordBatch:
     import fastexcel
 
@@ -373,8 +399,12 @@ def read_excel(path: Path, source: str, override: cols.ColumnMap | None, max_byt
                           f"the log with its events", path=source)
     data = {role: body.column(header.index(h)) for role, h in mapping.items()}
     data["timestamp"] = excel_times(data["timestamp"])
-    return RawLog(format=kind, columns=mapping, data=data, rows_read=body.num_rows,
-                  sheet=names[idx])
+    shown = dict(mapping)
+    pair = None if override and override.timestamp else cols.split_datetime(header, mapping)
+    if pair and (joined := join_date_time(*(body.column(header.index(h)) for h in pair))) is not None:
+        data["timestamp"] = joined
+        shown["timestamp"] = f"{pair[0]} + {pair[1]}"
+    return RawLog(format=kind, columns=shown, data=data, rows_read=body.num_rows, sheet=names[idx])
 
 
 def _no_header(rows: list[list[str]], override: cols.ColumnMap | None, sheet: str,
