@@ -370,15 +370,43 @@ def test_the_exact_extent_scan_tells_dense_from_sparse(tmp_path: Path, monkeypat
     assert "999 rows × 702 columns" in error_of(tmp_path / "sparse.xlsx")
 
 
-def test_password_protected_workbook(tmp_path: Path) -> None:
+def _corpus():
+    """tests/bad/make_corpus.py: its OLE2 and BIFF8 writers make the .xls and encrypted files."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("make_corpus", ROOT / "tests" / "bad" / "make_corpus.py")
     assert spec is not None and spec.loader is not None
     corpus = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(corpus)
+    return corpus
+
+
+def test_password_protected_workbooks(tmp_path: Path) -> None:
+    corpus = _corpus()
     (tmp_path / "secret.xlsx").write_bytes(corpus.password_xlsx())
     assert "password-protected" in error_of(tmp_path / "secret.xlsx")
+    (tmp_path / "secret.xls").write_bytes(corpus.password_xls())
+    assert "password-protected" in error_of(tmp_path / "secret.xls")
+
+
+def test_xls(tmp_path: Path) -> None:
+    rows = [tuple(HEAD[:3]), *[(c, a, t if not isinstance(t, dt.datetime) else f"{t:%d.%m.%Y %H:%M}")
+                               for c, a, t, _ in ROWS]]
+    path = tmp_path / "old.xls"
+    path.write_bytes(_corpus().xls(rows, sheet="Лист1"))
+    log = read_log(path)
+    assert (log.audit.format, log.audit.sheet, log.audit.rows_kept) == ("xls", "Лист1", 5)
+    assert stamps(log) == ["2024-03-12 10:05", "2024-03-13 11:00", "2024-03-19 12:00",
+                           "2024-03-14 09:30", "2024-03-15 16:45"]
+
+
+def test_reader_panic_is_one_line_and_no_report(tmp_path: Path) -> None:
+    """calamine panics on some malformed compound files; Rust prints a report on fd 2."""
+    path = tmp_path / "panic.xls"
+    path.write_bytes(_corpus().panic_xls())
+    p = gosupr("analyze", path)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1, p.stderr
+    assert "corrupt workbook" in p.stderr and "panicked" not in p.stderr
 
 
 def test_zip_that_is_not_a_workbook_and_xlsb(tmp_path: Path) -> None:

@@ -340,6 +340,41 @@ def lying_bomb_xlsx() -> bytes:
     return _bomb_xlsx(1 << 30, 1 << 20)
 
 
+def _cfb(streams: list[tuple[str, bytes]]) -> bytes:
+    """An OLE2 compound file (version 3, 512-byte sectors) holding `streams` side by side under the
+    root; each stream is padded with zeros to 4096 bytes so none goes to the mini stream."""
+    free, end, fat_sect, nostream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+    streams = [(name, body.ljust(max(4096, -(-len(body) // 512) * 512), b"\x00")) for name, body in streams]
+    data, fat = b"", [fat_sect, end]
+    for _, body in streams:
+        first, n = len(fat), len(body) // 512
+        fat += list(range(first + 1, first + n)) + [end]
+        data += body
+    assert len(fat) <= 128 and len(streams) <= 3
+    fat += [free] * (128 - len(fat))
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16
+              + struct.pack("<HHHHH6xIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, 0, 1, 1, 0, 4096, end, 0, end, 0)
+              + struct.pack("<109I", 0, *[free] * 108))
+
+    def entry(name: str, kind: int, right: int, child: int, start: int, size: int) -> bytes:
+        raw = (name + "\x00").encode("utf-16-le") if name else b""
+        return (raw.ljust(64, b"\x00") + struct.pack("<HBBIII", len(raw), kind, 1, nostream, right, child)
+                + b"\x00" * 36 + struct.pack("<IQ", start, size))
+
+    # siblings in a right-leaning chain, in the order CFB compares names (length, then upper case)
+    order = sorted(range(len(streams)), key=lambda i: (len(streams[i][0]), streams[i][0].upper()))
+    starts, at = [], 2
+    for _, body in streams:
+        starts.append(at)
+        at += len(body) // 512
+    entries = [entry("Root Entry", 5, nostream, order[0] + 1, end, 0)]
+    for i, (name, body) in enumerate(streams):
+        nxt = order.index(i) + 1
+        entries.append(entry(name, 2, order[nxt] + 1 if nxt < len(order) else nostream, nostream, starts[i], len(body)))
+    entries += [entry("", 0, nostream, nostream, 0, 0)] * (4 - len(entries))
+    return header + struct.pack("<128I", *fat) + b"".join(entries) + data
+
+
 def password_xlsx() -> bytes:
     """A password-protected .xlsx as Excel saves it: no ZIP but an OLE2 compound file holding the
     streams EncryptionInfo and EncryptedPackage (the content here is random; only the container
@@ -348,25 +383,58 @@ def password_xlsx() -> bytes:
     info = b"\x04\x00\x04\x00\x40\x00\x00\x00" + (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<encryption xmlns='
         '"http://schemas.microsoft.com/office/2006/encryption"/>').encode()
-    info += b"\x00" * (4096 - len(info))
     package = struct.pack("<Q", 6000) + bytes(rng.randrange(256) for _ in range(4096 - 8))
-    free, end, fat_sect, nostream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
-    fat = [fat_sect, end] + list(range(3, 10)) + [end] + list(range(11, 18)) + [end]
-    fat += [free] * (128 - len(fat))
-    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16
-              + struct.pack("<HHHHH6xIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, 0, 1, 1, 0, 4096, end, 0, end, 0)
-              + struct.pack("<109I", 0, *[free] * 108))
+    return _cfb([("EncryptionInfo", info), ("EncryptedPackage", package)])
 
-    def entry(name: str, kind: int, left: int, right: int, child: int, start: int, size: int) -> bytes:
-        raw = (name + "\x00").encode("utf-16-le") if name else b""
-        return (raw.ljust(64, b"\x00") + struct.pack("<HBBIII", len(raw), kind, 1, left, right, child)
-                + b"\x00" * 36 + struct.pack("<IQ", start, size))
 
-    directory = (entry("Root Entry", 5, nostream, nostream, 1, end, 0)
-                 + entry("EncryptionInfo", 2, nostream, 2, nostream, 2, len(info))
-                 + entry("EncryptedPackage", 2, nostream, nostream, nostream, 10, len(package))
-                 + entry("", 0, nostream, nostream, nostream, 0, 0))
-    return header + struct.pack("<128I", *fat) + directory + info + package
+def _record(kind: int, body: bytes = b"") -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def xls(rows: list[tuple], sheet: str = "Журнал", password: bool = False) -> bytes:
+    """A BIFF8 workbook (Excel 97-2003 .xls) with one sheet: text cells in the shared string
+    table, numbers as NUMBER records (a time as a bare serial number). `password`: a FILEPASS
+    record (RC4), as Excel writes a workbook with an opening password."""
+    bof = lambda dt: _record(0x0809, struct.pack("<HHHHII", 0x0600, dt, 0x0DBB, 0x07CC, 0, 6))  # noqa: E731
+    texts = sorted({v for r in rows for v in r if isinstance(v, str)})
+    sst = struct.pack("<II", len(texts), len(texts)) + b"".join(
+        struct.pack("<HB", len(t), 1) + t.encode("utf-16-le") for t in texts)
+    name = struct.pack("<BB", len(sheet), 1) + sheet.encode("utf-16-le")
+    cells = b""
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            if isinstance(v, str):
+                cells += _record(0x00FD, struct.pack("<HHHI", i, j, 15, texts.index(v)))
+            elif v is not None:
+                cells += _record(0x0203, struct.pack("<HHHd", i, j, 15, float(v)))
+    dims = _record(0x0200, struct.pack("<IIHHH", 0, len(rows), 0, max(map(len, rows)), 0))
+    worksheet = bof(0x0010) + dims + cells + _record(0x000A)
+    head = bof(0x0005) + (_record(0x002F, struct.pack("<HHH", 1, 1, 2) + bytes(48)) if password else b"")
+    head += _record(0x0042, struct.pack("<H", 1200))
+    tail = _record(0x00FC, sst) + _record(0x000A)
+    offset = len(head) + 4 + 6 + len(name) + len(tail)
+    globals_ = head + _record(0x0085, struct.pack("<IBB", offset, 0, 0) + name) + tail
+    return _cfb([("Workbook", globals_ + worksheet)])
+
+
+def register_xls() -> bytes:
+    """The six events in an .xls: times as text, and one as a bare serial number."""
+    rows = [RU_HEADER, *RU_ROWS[:5], (*RU_ROWS[5][:2], 45302.666666667)]  # 11.01.2024 16:00
+    return xls(rows)
+
+
+def password_xls() -> bytes:
+    return xls([RU_HEADER, *RU_ROWS], password=True)
+
+
+def panic_xls() -> bytes:
+    """register.xls whose Workbook stream claims 1000 bytes (below the mini-stream cutoff) in a
+    file without a mini stream: calamine panics (index out of bounds) instead of returning an error."""
+    data = bytearray(register_xls())
+    entry = 512 + 512 + 128  # header, FAT sector, root entry: then the Workbook entry
+    assert data[entry:entry + 16] == "Workbook".encode("utf-16-le")
+    struct.pack_into("<Q", data, entry + 120, 1000)
+    return bytes(data)
 
 
 ODS_MANIFEST = ('<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
@@ -582,6 +650,9 @@ def _writers(secret: Path) -> dict[str, Callable[[], bytes]]:
         "xlsx/bomb.xlsx": bomb_xlsx,
         "xlsx/lying_bomb.xlsx": lying_bomb_xlsx,
         "xlsx/password.xlsx": password_xlsx,
+        "xls/register.xls": register_xls,
+        "xls/password.xls": password_xls,
+        "xls/panic.xls": panic_xls,
         "ods/register.ods": register_ods,
         "parquet/truncated.parquet": truncated_parquet,
         "parquet/garbage.parquet": footer_only_parquet,

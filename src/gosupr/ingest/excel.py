@@ -22,11 +22,15 @@ from __future__ import annotations
 
 import logging
 import mmap
+import os
 import re
 import struct
+import sys
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -344,13 +348,33 @@ def join_date_time(dates: pa.Array, times: pa.Array) -> pa.Array | None:
     return pc.binary_join_element_wise(day, clock, " ")
 
 
-def _load(reader: Any, idx: int, source: str) -> pa.RecordBatch:
+@contextmanager
+def _calamine(source: str) -> Iterator[None]:
+    """Around every call into fastexcel/calamine: its errors, and its panics on malformed files
+    (pyo3's PanicException, a BaseException), become the one-line error; the panic report, which
+    Rust writes straight to file descriptor 2, goes to a scratch file instead of the user's stderr."""
     import fastexcel
 
-    try:
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as scratch:
+        os.dup2(scratch.fileno(), 2)
+        try:
+            yield
+        except (fastexcel.FastExcelError, pa.ArrowException) as exc:
+            raise _reader_error(exc, source) from None
+        except BaseException as exc:
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise _reader_error(exc, source) from None
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _load(reader: Any, idx: int, source: str) -> pa.RecordBatch:
+    with _calamine(source):
         return reader.load_sheet(idx, header_row=None, skip_rows=0, dtypes="string").to_arrow()
-    except (fastexcel.FastExcelError, pa.ArrowException) as exc:
-        raise _reader_error(exc, source) from None
 
 
 def read_excel(path: Path, source: str, override: cols.ColumnMap | None, max_bytes: int,
@@ -364,11 +388,9 @@ def read_excel(path: Path, source: str, override: cols.ColumnMap | None, max_byt
             quiet.addHandler(logging.NullHandler())
     import fastexcel
 
-    try:
+    with _calamine(source):
         reader = fastexcel.read_excel(path)
         names = list(reader.sheet_names)
-    except fastexcel.FastExcelError as exc:
-        raise _reader_error(exc, source) from None
     if not names:
         raise GosuprError(f"workbook has no sheets; {_FIX}", path=source)
     wanted = override.sheet if override is not None else None
