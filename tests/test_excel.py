@@ -350,9 +350,9 @@ def test_cell_bomb_is_refused_before_calamine_allocates(tmp_path: Path) -> None:
 def test_the_exact_extent_scan_tells_dense_from_sparse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With a low floor the cheap bound (999 rows × 702 columns) is exceeded and the exact scan
     decides: a filled 300 × 30 sheet passes, the same sheet with one far cell does not."""
-    from gosupr.ingest import excel
+    from gosupr.ingest import excel_safety
 
-    monkeypatch.setattr(excel, "SPARSE_FLOOR", 1000)
+    monkeypatch.setattr(excel_safety, "SPARSE_FLOOR", 1000)
     n = 300
     for name, far in (("dense.xlsx", None), ("sparse.xlsx", "ZZ999")):
         wb = xlsxwriter.Workbook(str(tmp_path / name))

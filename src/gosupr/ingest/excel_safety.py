@@ -1,0 +1,218 @@
+"""Is a workbook safe to hand to calamine (under fastexcel)? What kind of workbook is it?
+
+calamine allocates a dense grid from the extent of a sheet's cells (one cell at XFD1048576 makes
+a 5 KB .xlsx ask for 500 GB and abort the process with a Rust OOM) and trusts ZIP headers. So
+before it sees a ZIP workbook (.xlsx, .xlsm, .ods) every member is inflated once here, counted and
+CRC-checked (a member that inflates past its declared size is refused, so headers cannot lie), the
+total is held to the size cap and the compression-bomb ratio, and each worksheet's cell extent is
+bounded: a cheap bound while inflating, an exact scan only when that bound is too big. OLE2 files
+(.xls) are bounded by their size; password-protected workbooks (an OLE2 EncryptedPackage, or
+encrypted ZIP parts) and .xlsb are refused by name.
+"""
+
+from __future__ import annotations
+
+import mmap
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from gosupr.errors import GosuprError
+from gosupr.ingest import columns as cols
+from gosupr.ingest.sniff import BOMB_FLOOR, BOMB_RATIO, CHUNK, bomb, too_big
+
+ZIP_MAGIC = b"PK\x03\x04"
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2 compound file: .xls, or an encrypted .xlsx
+MAX_MEMBERS = 10_000
+SPARSE_FLOOR = 16_000_000  # grid cells calamine may allocate for a sheet before sparseness matters
+SPARSE_RATIO = 4  # grid cells per written cell above which a big sheet is a cell bomb
+FIX = "open it in Excel or LibreOffice and save it again"
+_SHEET_XML = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}(\d+)')
+_CELL_COL = re.compile(rb'<c r="([A-Z]{1,3})\d')
+_WIDE_COL = re.compile(rb'<c r="([A-Z]{3})\d')
+_ROW_TAG = re.compile(rb'<row [^>]*?r="(\d+)"')
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def container(path: Path, source: str, max_bytes: int, size: int) -> str:
+    """The workbook kind (xlsx, xlsm, ods, xls) after the safety checks; GosuprError otherwise."""
+    if size > max_bytes:
+        raise too_big(source, max_bytes)
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    if magic == CFB_MAGIC:
+        return _ole_kind(path, source)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise GosuprError(f"corrupt workbook (not a readable ZIP: {cols.shown(str(exc), 80)}); {FIX}",
+                          path=source) from None
+    names = {i.filename for i in infos}
+    if "xl/workbook.bin" in names:
+        raise GosuprError("is an Excel binary workbook (.xlsb); save it as .xlsx (Excel workbook) "
+                          "and give that", path=source)
+    if "xl/workbook.xml" in names:
+        kind = "xlsm" if "xl/vbaProject.bin" in names or path.name.lower().endswith(".xlsm") else "xlsx"
+    elif "content.xml" in names and ("mimetype" in names or "META-INF/manifest.xml" in names):
+        kind = "ods"
+    else:
+        raise GosuprError("is a ZIP archive, not an Excel (.xlsx) or OpenDocument (.ods) workbook; "
+                          "unpack it and give the event log inside", path=source)
+    _check_members(path, source, infos, max_bytes, size)
+    return kind
+
+
+def _ole_kind(path: Path, source: str) -> str:
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        if mm.find("EncryptedPackage".encode("utf-16-le")) >= 0:
+            raise GosuprError("workbook is password-protected (encrypted); remove the password in "
+                              "Excel (File → Info → Protect Workbook) and save it again", path=source)
+        if mm.find("Workbook".encode("utf-16-le")) < 0 and mm.find("Book".encode("utf-16-le")) < 0:
+            raise GosuprError("is an OLE2 file (an old Word or Outlook document?) without a workbook "
+                              "in it; give an Excel workbook or CSV event log", path=source)
+    return "xls"
+
+
+def _check_members(path: Path, source: str, infos: list[zipfile.ZipInfo], max_bytes: int,
+                   size: int) -> None:
+    """Inflate every member once, counting: declared and real sizes under the cap, no bomb ratio,
+    no member larger than it says, CRCs right, and no worksheet with a cell-bomb extent."""
+    if len(infos) > MAX_MEMBERS:
+        raise GosuprError(f"workbook has {len(infos)} parts, more than a workbook ever needs "
+                          f"({MAX_MEMBERS}); {FIX}", path=source)
+    declared = sum(i.file_size for i in infos)
+    if declared > max_bytes:
+        raise too_big(source, max_bytes, "workbook (uncompressed)")
+    if declared > BOMB_FLOOR and declared > BOMB_RATIO * size:
+        raise bomb(source)
+    total = 0
+    with path.open("rb") as fh:
+        for info in infos:
+            total += _inflate(fh, info, source, _SHEET_XML.match(info.filename) is not None)
+            if total > max_bytes:
+                raise too_big(source, max_bytes, "workbook (uncompressed)")
+            if total > BOMB_FLOOR and total > BOMB_RATIO * size:
+                raise bomb(source)
+
+
+def _corrupt(source: str, info: zipfile.ZipInfo, what: str) -> GosuprError:
+    return GosuprError(f"corrupt workbook (part {cols.shown(info.filename)}: {what}); {FIX}",
+                       path=source)
+
+
+def _member_chunks(fh: Any, info: zipfile.ZipInfo, source: str) -> Iterator[bytes]:
+    """The member's bytes, inflated chunk by chunk (at most CHUNK each, and zlib's last few)."""
+    fh.seek(info.header_offset)
+    head = fh.read(30)
+    if len(head) < 30 or not head.startswith(ZIP_MAGIC):
+        raise _corrupt(source, info, "no local header where the directory points")
+    name_len, extra_len = struct.unpack("<HH", head[26:30])
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    left, pending = info.compress_size, b""
+    while left > 0 or pending:
+        data = pending or fh.read(min(CHUNK, left))
+        if not data:
+            raise _corrupt(source, info, "the file ends inside it (truncated?)")
+        if not pending:
+            left -= len(data)
+        if inflater is None:
+            yield data
+            continue
+        try:
+            yield inflater.decompress(data, CHUNK)
+        except zlib.error as exc:
+            raise _corrupt(source, info, f"bad compressed data: {exc}") from None
+        pending = inflater.unconsumed_tail
+    if inflater is not None:
+        yield inflater.flush()
+
+
+def _inflate(fh: Any, info: zipfile.ZipInfo, source: str, sheet: bool) -> int:
+    """Bytes the member really inflates to; checks its CRC, and a worksheet's extent."""
+    if info.flag_bits & 0x1:
+        raise GosuprError("workbook is password-protected (encrypted ZIP parts); save it again "
+                          "without a password", path=source)
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise _corrupt(source, info, f"unsupported compression method {info.compress_type}")
+    extent = _Extent() if sheet else None
+    out = crc = 0
+    for chunk in _member_chunks(fh, info, source):
+        out += len(chunk)
+        if out > info.file_size:
+            raise _corrupt(source, info, "inflates past its declared size")
+        crc = zlib.crc32(chunk, crc)
+        if extent is not None:
+            extent.feed(chunk)
+    if out != info.file_size or crc != info.CRC:
+        raise _corrupt(source, info, "size or checksum does not match")
+    if extent is not None:
+        extent.check(fh, info, source)
+    return out
+
+
+class _Extent:
+    """A cheap upper bound on the grid calamine allocates for one worksheet, from its XML.
+
+    Written cells are counted; the height is bounded by the row tags seen (plus any cell whose row
+    number has more digits than they do), the width by the column letters. Only when that bound is
+    too big for the sheet's content is the sheet scanned exactly (a second pass)."""
+
+    def __init__(self) -> None:
+        self.cells = 0
+        self.max_row_tag = 0
+        self.long_rows = 0  # the highest cell row with more digits than any row tag so far
+        self.wide = 26
+        self.tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        buf = self.tail + chunk
+        self.cells += chunk.count(b"<c ") + chunk.count(b"<c>")
+        for m in _ROW_TAG.finditer(buf, max(0, buf.rfind(b"<row ") - 1)):
+            self.max_row_tag = max(self.max_row_tag, int(m.group(1)))
+        digits = len(str(self.max_row_tag)) + 1
+        for m in re.finditer(rb'<c r="[A-Z]{1,3}(\d{%d,})' % digits, buf):
+            self.long_rows = max(self.long_rows, int(m.group(1)))
+        if self.wide < 702 and re.search(rb'<c r="[A-Z]{2}\d', buf):
+            self.wide = 702
+        for m in _WIDE_COL.finditer(buf):
+            self.wide = max(self.wide, _col_number(m.group(1)))
+        self.tail = buf[-48:]
+
+    def bound(self) -> int:
+        return max(10 ** len(str(self.max_row_tag)) - 1, self.long_rows) * self.wide
+
+    def allowed(self, grid: int) -> bool:
+        return grid <= max(SPARSE_FLOOR, SPARSE_RATIO * self.cells)
+
+    def check(self, fh: Any, info: zipfile.ZipInfo, source: str) -> None:
+        if self.allowed(self.bound()):
+            return
+        rows_seen: list[int] = []
+        cols_seen: set[bytes] = set()
+        with zipfile.ZipFile(fh) as zf, zf.open(info) as member:
+            tail = b""
+            while chunk := member.read(CHUNK):
+                buf = tail + chunk
+                rows_seen += [max(map(int, _CELL_ROW.findall(buf)), default=0)]
+                cols_seen |= set(_CELL_COL.findall(buf))
+                tail = buf[-48:]
+        height = max(rows_seen, default=0)
+        width = max((_col_number(c) for c in cols_seen), default=0)
+        if not self.allowed(height * width):
+            raise GosuprError(
+                f"worksheet {cols.shown(info.filename)} spans {height:,} rows × {width:,} columns but "
+                f"holds only {self.cells:,} cells (a cell bomb?); copy the data to a new sheet and "
+                f"save it again", path=source)
