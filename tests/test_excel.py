@@ -347,9 +347,9 @@ def test_cell_bomb_is_refused_before_calamine_allocates(tmp_path: Path) -> None:
     assert "1,048,576 rows × 16,384 columns" in msg and "cell bomb" in msg
 
 
-def test_the_exact_extent_scan_tells_dense_from_sparse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With a low floor the cheap bound (999 rows × 702 columns) is exceeded and the exact scan
-    decides: a filled 300 × 30 sheet passes, the same sheet with one far cell does not."""
+def test_extent_tells_dense_from_sparse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a low floor, the grid against the cells written decides: a filled 300 × 30 sheet
+    passes, the same sheet with one far cell (999 rows × 702 columns) does not."""
     from gosupr.ingest import excel_safety
 
     monkeypatch.setattr(excel_safety, "SPARSE_FLOOR", 1000)
@@ -379,6 +379,29 @@ def _corpus():
     corpus = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(corpus)
     return corpus
+
+
+def test_cell_references_are_found_however_they_are_spelt() -> None:
+    from gosupr.ingest.excel_safety import ref_extent
+
+    pad = b" " * 24  # a piece leaves its last bytes to the next one
+    assert ref_extent(b'<row r="9" spans="1:3"><c r="B5" s="1"><v>1</v></c>' + pad) == (5, 2, 1)
+    assert ref_extent(b"<c s='1' r='XFD1048576'/>" + pad) == (1048576, 16384, 1)  # order, quotes
+    assert ref_extent(b'<x:c x:r="AA10"/>\n<c\n r="C3"/>' + pad) == (10, 27, 2)  # prefix, new line
+    assert ref_extent(b'<c r = "ZZ77"/>' + pad)[:2] == (77, 702)  # spaces around '='
+    assert ref_extent(b'<t>r="A1"</t>' + pad) == (0, 0, 0)  # not an attribute
+
+
+def test_a_reference_split_between_pieces_is_seen_once() -> None:
+    from gosupr.ingest.excel_safety import _Extent
+
+    doc = b"x" * 40 + b' r="XFD1048576"' + b"y" * 40
+    for cut in range(len(doc)):
+        extent = _Extent()
+        extent.feed(doc[:cut])
+        extent.feed(doc[cut:])
+        extent.feed(b"\x00" * 24)  # as check() ends the stream
+        assert (extent.rows, extent.cols, extent.cells) == (1048576, 16384, 1), cut
 
 
 def test_password_protected_workbooks(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ a 5 KB .xlsx ask for 500 GB and abort the process with a Rust OOM) and trusts ZI
 before it sees a ZIP workbook (.xlsx, .xlsm, .ods) every member is inflated once here, counted and
 CRC-checked (a member that inflates past its declared size is refused, so headers cannot lie), the
 total is held to the size cap and the compression-bomb ratio, and each worksheet's cell extent is
-bounded: a cheap bound while inflating, an exact scan only when that bound is too big. OLE2 files
+bounded, from the cell references as they inflate (vectorised over the bytes). OLE2 files
 (.xls) are bounded by their size; password-protected workbooks (an OLE2 EncryptedPackage, or
 encrypted ZIP parts) and .xlsb are refused by name.
 """
@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from gosupr.errors import GosuprError
 from gosupr.ingest import columns as cols
 from gosupr.ingest.sniff import BOMB_FLOOR, BOMB_RATIO, CHUNK, bomb, too_big
@@ -32,17 +34,6 @@ SPARSE_FLOOR = 16_000_000  # grid cells calamine may allocate for a sheet before
 SPARSE_RATIO = 4  # grid cells per written cell above which a big sheet is a cell bomb
 FIX = "open it in Excel or LibreOffice and save it again"
 _SHEET_XML = re.compile(r"^xl/worksheets/[^/]+\.xml$")
-_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}(\d+)')
-_CELL_COL = re.compile(rb'<c r="([A-Z]{1,3})\d')
-_WIDE_COL = re.compile(rb'<c r="([A-Z]{3})\d')
-_ROW_TAG = re.compile(rb'<row [^>]*?r="(\d+)"')
-
-
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
 
 
 def container(path: Path, source: str, max_bytes: int, size: int) -> str:
@@ -159,60 +150,70 @@ def _inflate(fh: Any, info: zipfile.ZipInfo, source: str, sheet: bool) -> int:
     if out != info.file_size or crc != info.CRC:
         raise _corrupt(source, info, "size or checksum does not match")
     if extent is not None:
-        extent.check(fh, info, source)
+        extent.check(info, source)
     return out
 
 
-class _Extent:
-    """A cheap upper bound on the grid calamine allocates for one worksheet, from its XML.
+_WS = (9, 10, 13, 32, 58)  # what may stand before an attribute name: XML white space, or ':' of a prefix
+_SPACE = (9, 10, 13, 32)
+_ANY_REF = re.compile(rb"[\s:]r\s*=\s*[\"']([A-Z]{1,3})(\d{1,9})")
 
-    Written cells are counted; the height is bounded by the row tags seen (plus any cell whose row
-    number has more digits than they do), the width by the column letters. Only when that bound is
-    too big for the sheet's content is the sheet scanned exactly (a second pass)."""
+
+def ref_extent(buf: bytes) -> tuple[int, int, int]:
+    """(highest row, highest column, number) of the cell references (`r="XFD1048576"`, either
+    quote) in a piece of worksheet XML, vectorised over its bytes; references near the end are
+    left to the next piece, and its first byte only looked back at (callers overlap pieces by
+    `_OVERLAP` + 1 bytes)."""
+    a = np.frombuffer(buf, np.uint8)
+    n = len(a) - _OVERLAP
+    if n <= 1:
+        return 0, 0, 0
+    p = np.flatnonzero(a[1:n] == ord("r")) + 1
+    p = p[np.isin(a[p - 1], _WS)]
+    odd = np.isin(a[p + 1], _SPACE) | ((a[p + 1] == ord("=")) & np.isin(a[p + 2], _SPACE))
+    p = p[(a[p + 1] == ord("=")) & ((a[p + 2] == ord('"')) | (a[p + 2] == ord("'")))]
+    col, row = np.zeros(len(p), np.int64), np.zeros(len(p), np.int64)
+    in_col, in_row = np.ones(len(p), bool), np.ones(len(p), bool)
+    for k in range(3, 3 + 3 + 9):  # up to 3 letters, then up to 9 digits
+        ch = a[p + k].astype(np.int64)
+        letter = in_col & (ch >= ord("A")) & (ch <= ord("Z"))
+        col = np.where(letter, col * 26 + ch - 64, col)
+        in_col &= letter
+        digit = ~letter & in_row & (ch >= ord("0")) & (ch <= ord("9"))
+        row = np.where(digit, row * 10 + ch - 48, row)
+        in_row &= letter | digit
+    cell = col > 0  # a row's own r="5" has no letters
+    top, wide, count = int(row[cell].max(initial=0)), int(col[cell].max(initial=0)), int(cell.sum())
+    if odd.any():  # white space around '=' (legal XML, never written by Excel): the slow way
+        for m in _ANY_REF.finditer(buf, 0, n):
+            letters = m.group(1)
+            top = max(top, int(m.group(2)))
+            wide = max(wide, sum((ch - 64) * 26 ** i for i, ch in enumerate(reversed(letters))))
+    return top, wide, count
+
+
+_OVERLAP = 24  # longer than any cell reference with its attribute name
+
+
+class _Extent:
+    """The grid calamine will allocate for one worksheet (highest row × highest column of its
+    cells, from the XML as it inflates) against the cells written there."""
 
     def __init__(self) -> None:
-        self.cells = 0
-        self.max_row_tag = 0
-        self.long_rows = 0  # the highest cell row with more digits than any row tag so far
-        self.wide = 26
+        self.cells = self.rows = self.cols = 0
         self.tail = b""
 
     def feed(self, chunk: bytes) -> None:
         buf = self.tail + chunk
-        self.cells += chunk.count(b"<c ") + chunk.count(b"<c>")
-        for m in _ROW_TAG.finditer(buf, max(0, buf.rfind(b"<row ") - 1)):
-            self.max_row_tag = max(self.max_row_tag, int(m.group(1)))
-        digits = len(str(self.max_row_tag)) + 1
-        for m in re.finditer(rb'<c r="[A-Z]{1,3}(\d{%d,})' % digits, buf):
-            self.long_rows = max(self.long_rows, int(m.group(1)))
-        if self.wide < 702 and re.search(rb'<c r="[A-Z]{2}\d', buf):
-            self.wide = 702
-        for m in _WIDE_COL.finditer(buf):
-            self.wide = max(self.wide, _col_number(m.group(1)))
-        self.tail = buf[-48:]
+        rows, cols_, cells = ref_extent(buf)
+        self.rows, self.cols, self.cells = max(self.rows, rows), max(self.cols, cols_), self.cells + cells
+        self.tail = buf[-_OVERLAP - 1:]  # scanned from its second byte on: the first one was done
 
-    def bound(self) -> int:
-        return max(10 ** len(str(self.max_row_tag)) - 1, self.long_rows) * self.wide
-
-    def allowed(self, grid: int) -> bool:
-        return grid <= max(SPARSE_FLOOR, SPARSE_RATIO * self.cells)
-
-    def check(self, fh: Any, info: zipfile.ZipInfo, source: str) -> None:
-        if self.allowed(self.bound()):
-            return
-        rows_seen: list[int] = []
-        cols_seen: set[bytes] = set()
-        with zipfile.ZipFile(fh) as zf, zf.open(info) as member:
-            tail = b""
-            while chunk := member.read(CHUNK):
-                buf = tail + chunk
-                rows_seen += [max(map(int, _CELL_ROW.findall(buf)), default=0)]
-                cols_seen |= set(_CELL_COL.findall(buf))
-                tail = buf[-48:]
-        height = max(rows_seen, default=0)
-        width = max((_col_number(c) for c in cols_seen), default=0)
-        if not self.allowed(height * width):
+    def check(self, info: zipfile.ZipInfo, source: str) -> None:
+        self.feed(b"\x00" * _OVERLAP)  # the last piece's references
+        grid = self.rows * self.cols
+        if grid > max(SPARSE_FLOOR, SPARSE_RATIO * self.cells):
             raise GosuprError(
-                f"worksheet {cols.shown(info.filename)} spans {height:,} rows × {width:,} columns but "
-                f"holds only {self.cells:,} cells (a cell bomb?); copy the data to a new sheet and "
+                f"worksheet {cols.shown(info.filename)} spans {self.rows:,} rows × {self.cols:,} columns "
+                f"but holds only {self.cells:,} cells (a cell bomb?); copy the data to a new sheet and "
                 f"save it again", path=source)
