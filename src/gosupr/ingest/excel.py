@@ -151,10 +151,14 @@ def _calamine(source: str) -> Iterator[None]:
     Rust writes straight to file descriptor 2, goes to a scratch file instead of the user's stderr."""
     import fastexcel
 
-    sys.stderr.flush()
-    saved = os.dup(2)
     with tempfile.TemporaryFile() as scratch:
-        os.dup2(scratch.fileno(), 2)
+        try:
+            if sys.stderr is not None:
+                sys.stderr.flush()
+            saved: int | None = os.dup(2)
+            os.dup2(scratch.fileno(), 2)
+        except (OSError, ValueError):  # no stderr to protect (closed)
+            saved = None
         try:
             yield
         except (fastexcel.FastExcelError, pa.ArrowException) as exc:
@@ -164,8 +168,9 @@ def _calamine(source: str) -> Iterator[None]:
                 raise
             raise _reader_error(exc, source) from None
         finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+            if saved is not None:
+                os.dup2(saved, 2)
+                os.close(saved)
 
 
 def _load(reader: Any, idx: int, source: str) -> pa.RecordBatch:
