@@ -1,7 +1,8 @@
 """Regenerate the example logs and their ground truth: ``python examples/generate.py [OUT_DIR]``.
 
-Deterministic: the same gosupr version writes byte-identical files (tests/test_synth.py checks
-that the committed files in examples/logs are exactly what this script writes).
+The .xlsx needs xlsxwriter (the `test` extra). Deterministic: the same gosupr and xlsxwriter
+versions write byte-identical files (tests/test_synth.py checks that the committed files in
+examples/logs are what this script writes; a workbook part by part, whatever zlib compressed it).
 """
 
 from __future__ import annotations

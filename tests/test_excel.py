@@ -279,8 +279,7 @@ def test_no_sheet_with_a_log_lists_the_sheets(tmp_path: Path) -> None:
 
 
 def test_ods(tmp_path: Path) -> None:
-    rows = [tuple(HEAD), *[(c, a, t if not isinstance(t, str) else t, r) for c, a, t, r in ROWS]]
-    log = read_log(write_ods(tmp_path / "journal.ods", rows))
+    log = read_log(write_ods(tmp_path / "journal.ods", [tuple(HEAD), *ROWS]))  # date, text and float cells
     assert (log.audit.format, log.audit.sheet, log.audit.rows_kept) == ("ods", "Журнал", 5)
     assert stamps(log) == ["2024-03-12 10:05", "2024-03-13 11:00", "2024-03-19 12:00",
                            "2024-03-14 09:30", "2024-03-15 16:45"]
