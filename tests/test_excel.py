@@ -172,6 +172,19 @@ def test_date_cells_text_dates_and_serial_numbers(tmp_path: Path) -> None:
     assert str(log.df["timestamp"].iloc[-1]) == "2024-03-20 23:59:59"
 
 
+def test_1904_date_system(tmp_path: Path) -> None:
+    """A Mac workbook counts days from 1904: the same serial number is four years later."""
+    path = tmp_path / "mac.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"date_1904": True})
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, HEAD[:3])
+    ws.write_row(1, 0, ("Д-1", "Приём"))
+    ws.write_datetime(1, 2, dt.datetime(2024, 3, 12, 10, 5), wb.add_format({"num_format": "dd.mm.yyyy hh:mm"}))
+    ws.write_row(2, 0, ("Д-1", "Выдача", 43908.5))  # 1904 system: 19.03.2024 12:00
+    wb.close()
+    assert stamps(read_log(path)) == ["2024-03-12 10:05", "2024-03-19 12:00"]
+
+
 def test_excel_times_keeps_text_and_blanks_time_of_day() -> None:
     got = excel_times(pa.array(["45370.25", "2024-03-12 10:05:00", "13.03.2024 11:00",
                                 "1899-12-31 10:00:00", "60", "999999", None, "45370.000000001"]))

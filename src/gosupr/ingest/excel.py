@@ -6,7 +6,8 @@ the first of the first 30 rows in which the project's column synonyms (see `colu
 activity and timestamp; an empty cell in it takes the text above it (a header cell merged down
 over two rows keeps its text in the top cell). The sheet: `--sheet NAME|NUMBER` (1 = first), else
 the first sheet with such a header row. Timestamps: date cells, Excel serial numbers (days since
-1899-12-30, the 1900 date system) and text dates as the CSV path parses them; a time-of-day cell
+1899-12-30, or since 1904-01-01 in a workbook set to the 1904 date system) and text dates as the
+CSV path parses them; a time-of-day cell
 (1899-12-30/31) is no timestamp. Rows below the header whose role cells are all empty are kept
 and counted like any other unusable row.
 
@@ -37,6 +38,7 @@ from gosupr.ingest.excel_safety import FIX, container
 PEEK_ROWS = 30  # title rows, blank rows and a two-row header fit in these
 _EPOCH_SERIAL = 25_569  # Excel serial day of 1970-01-01 (1900 date system)
 _SERIAL_MIN, _SERIAL_MAX = 61, 132_220  # 1900-03-01 (before it Excel's 1900 leap bug) … 2262-01-01
+_DAYS_1904 = 1_462  # the 1904 date system counts from 1904-01-01: 1462 days later
 _SERIAL = r"^\d{1,6}(\.\d+)?$"
 _TIME_ONLY = r"^1899-12-3[01]([ T]|$)"  # how calamine renders a time-of-day cell
 
@@ -101,13 +103,14 @@ def _grid(table: pa.RecordBatch) -> list[list[str]]:
     return [list(r) for r in zip(*columns)] if columns else []
 
 
-def excel_times(col: pa.Array) -> pa.Array:
+def excel_times(col: pa.Array, date1904: bool = False) -> pa.Array:
     """Timestamp texts for the common parser: serial numbers become ISO text, time-of-day cells
     become empty (unparseable); date cells (rendered ISO by fastexcel) and text stay as they are."""
     text = pc.utf8_trim_whitespace(col)
     serial = pc.fill_null(pc.match_substring_regex(text, _SERIAL), False)
     if pc.any(serial).as_py():
         days = pc.cast(pc.if_else(serial, text, "0"), pa.float64()).to_numpy(zero_copy_only=False)
+        days = days + _DAYS_1904 if date1904 else days
         ok = serial.to_numpy(zero_copy_only=False) & (days >= _SERIAL_MIN) & (days < _SERIAL_MAX)
         ms = np.round((np.where(ok, days, _EPOCH_SERIAL) - _EPOCH_SERIAL) * 86_400_000).astype(np.int64)
         unit = "s" if not (ms % 1000).any() else "ms"
@@ -123,10 +126,10 @@ _TIME_CELL = r"^1899-12-3[01][ T]"
 _BARE_TIME = r"^\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?$"
 
 
-def join_date_time(dates: pa.Array, times: pa.Array) -> pa.Array | None:
+def join_date_time(dates: pa.Array, times: pa.Array, date1904: bool = False) -> pa.Array | None:
     """«Дата» and «Время» in two columns as one timestamp text, when the first holds only dates
     and the second only times of day (time cells, fractions of a day, or text); None otherwise."""
-    day = pc.replace_substring_regex(excel_times(dates), _MIDNIGHT, r"\1")
+    day = pc.replace_substring_regex(excel_times(dates, date1904), _MIDNIGHT, r"\1")
     clock = pc.replace_substring_regex(pc.utf8_trim_whitespace(times), _TIME_CELL, "")
     fraction = pc.fill_null(pc.match_substring_regex(clock, r"^0?\.\d+$|^0$"), False)
     if pc.any(fraction).as_py():
@@ -181,7 +184,7 @@ def _load(reader: Any, idx: int, source: str) -> pa.RecordBatch:
 def read_excel(path: Path, source: str, override: cols.ColumnMap | None, max_bytes: int,
                size: int) -> RawLog:
     """Read the role columns of a workbook's event-log sheet."""
-    kind = container(path, source, max_bytes, size)
+    kind, date1904 = container(path, source, max_bytes, size)
     for name in ("calamine", "fastexcel"):  # their warnings ("'chartsheet' not a valid worksheet")
         quiet = logging.getLogger(name)  # reach Python logging and would print on our stderr
         quiet.propagate = False
@@ -221,10 +224,11 @@ def read_excel(path: Path, source: str, override: cols.ColumnMap | None, max_byt
         raise GosuprError(f"sheet «{cols.shown(names[idx])}» has a header but no data rows; export "
                           f"the log with its events", path=source)
     data = {role: body.column(header.index(h)) for role, h in mapping.items()}
-    data["timestamp"] = excel_times(data["timestamp"])
+    data["timestamp"] = excel_times(data["timestamp"], date1904)
     shown = dict(mapping)
     pair = None if override and override.timestamp else cols.split_datetime(header, mapping)
-    if pair and (joined := join_date_time(*(body.column(header.index(h)) for h in pair))) is not None:
+    joined = join_date_time(*(body.column(header.index(h)) for h in pair), date1904) if pair else None
+    if pair and joined is not None:
         data["timestamp"] = joined
         shown["timestamp"] = f"{pair[0]} + {pair[1]}"
     return RawLog(format=kind, columns=shown, data=data, rows_read=body.num_rows, sheet=names[idx])

@@ -36,14 +36,15 @@ FIX = "open it in Excel or LibreOffice and save it again"
 _SHEET_XML = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 
 
-def container(path: Path, source: str, max_bytes: int, size: int) -> str:
-    """The workbook kind (xlsx, xlsm, ods, xls) after the safety checks; GosuprError otherwise."""
+def container(path: Path, source: str, max_bytes: int, size: int) -> tuple[str, bool]:
+    """The workbook kind (xlsx, xlsm, ods, xls) after the safety checks, and whether an .xlsx
+    counts days from 1904 (Mac Excel's date system) instead of 1900; GosuprError otherwise."""
     if size > max_bytes:
         raise too_big(source, max_bytes)
     with path.open("rb") as fh:
         magic = fh.read(8)
     if magic == CFB_MAGIC:
-        return _ole_kind(path, source)
+        return _ole_kind(path, source), False
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -62,7 +63,10 @@ def container(path: Path, source: str, max_bytes: int, size: int) -> str:
         raise GosuprError("is a ZIP archive, not an Excel (.xlsx) or OpenDocument (.ods) workbook; "
                           "unpack it and give the event log inside", path=source)
     _check_members(path, source, infos, max_bytes, size)
-    return kind
+    if kind == "ods":
+        return kind, False
+    with zipfile.ZipFile(path) as zf, zf.open("xl/workbook.xml") as fh:
+        return kind, re.search(rb"""date1904\s*=\s*["'](1|true)["']""", fh.read(1 << 16)) is not None
 
 
 def _ole_kind(path: Path, source: str) -> str:
