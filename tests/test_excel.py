@@ -85,7 +85,10 @@ def write_ods(path: Path, rows: list[tuple]) -> Path:
             return f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
         return f'<table:table-cell office:value-type="string"><text:p>{escape(str(v))}</text:p></table:table-cell>'
 
-    body = "".join("<table:table-row>" + "".join(cell(v) for v in r) + "</table:table-row>" for r in rows)
+    trailing = '<table:table-cell table:number-columns-repeated="1020"/>'  # as LibreOffice pads rows
+    body = "".join("<table:table-row>" + "".join(cell(v) for v in r) + trailing + "</table:table-row>" for r in rows)
+    body += (f'<table:table-row table:number-rows-repeated="{1048576 - len(rows)}">'
+             '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>')  # and the sheet
     ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
@@ -296,6 +299,21 @@ def test_ods(tmp_path: Path) -> None:
     assert (log.audit.format, log.audit.sheet, log.audit.rows_kept) == ("ods", "Журнал", 5)
     assert stamps(log) == ["2024-03-12 10:05", "2024-03-13 11:00", "2024-03-19 12:00",
                            "2024-03-14 09:30", "2024-03-15 16:45"]
+
+
+def test_ods_cell_bomb(tmp_path: Path) -> None:
+    """900 bytes whose repeated row and cell ask calamine for 50 million cells (6 GB)."""
+    path = write_ods(tmp_path / "bomb.ods", [tuple(HEAD[:3])])
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    bomb = ('<table:table-row table:number-rows-repeated="5000"><table:table-cell table:number-columns-repeated='
+            '"10000" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>')
+    parts["content.xml"] = parts["content.xml"].replace(b"</table:table>", bomb.encode() + b"</table:table>")
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data, compress_type=zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
+    msg = error_of(path)  # after the padding rows: the extent counts them too
+    assert "1,053,576 rows × 10,000 columns" in msg and "cell bomb" in msg
 
 
 def test_batch_config_takes_the_sheet(tmp_path: Path) -> None:

@@ -442,7 +442,7 @@ ODS_MANIFEST = ('<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest xmln
                 'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>')
 
 
-def register_ods() -> bytes:
+def register_ods(extra_rows: str = "") -> bytes:
     """The six events in an OpenDocument spreadsheet, times as date cells."""
     cells = []
     for case, act, ts in RU_ROWS:
@@ -458,13 +458,22 @@ def register_ods() -> bytes:
                'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
                'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
                f'<office:spreadsheet><table:table table:name="Журнал"><table:table-row>{head}</table:table-row>'
-               + "".join(cells) + "</table:table></office:spreadsheet></office:body></office:document-content>")
+               + "".join(cells) + extra_rows
+               + "</table:table></office:spreadsheet></office:body></office:document-content>")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
         z.writestr(zipfile.ZipInfo("META-INF/manifest.xml"), ODS_MANIFEST, compress_type=zipfile.ZIP_DEFLATED)
         z.writestr(zipfile.ZipInfo("content.xml"), content, compress_type=zipfile.ZIP_DEFLATED)
     return buf.getvalue()
+
+
+def cell_bomb_ods() -> bytes:
+    """One row repeated 5000 times holding one cell repeated 10 000 times: 900 bytes of content
+    that calamine expands to 50 million cells (6 GB)."""
+    return register_ods('<table:table-row table:number-rows-repeated="5000"><table:table-cell '
+                        'table:number-columns-repeated="10000" office:value-type="string"><text:p>x</text:p>'
+                        "</table:table-cell></table:table-row>")
 
 
 # --- XES -----------------------------------------------------------------------------------------
@@ -654,6 +663,7 @@ def _writers(secret: Path) -> dict[str, Callable[[], bytes]]:
         "xls/password.xls": password_xls,
         "xls/panic.xls": panic_xls,
         "ods/register.ods": register_ods,
+        "ods/cell_bomb.ods": cell_bomb_ods,
         "parquet/truncated.parquet": truncated_parquet,
         "parquet/garbage.parquet": footer_only_parquet,
         "parquet/no_rows.parquet": no_rows_parquet,

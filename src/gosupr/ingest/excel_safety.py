@@ -5,7 +5,8 @@ a 5 KB .xlsx ask for 500 GB and abort the process with a Rust OOM) and trusts ZI
 before it sees a ZIP workbook (.xlsx, .xlsm, .ods) every member is inflated once here, counted and
 CRC-checked (a member that inflates past its declared size is refused, so headers cannot lie), the
 total is held to the size cap and the compression-bomb ratio, and each worksheet's cell extent is
-bounded, from the cell references as they inflate (vectorised over the bytes). OLE2 files
+bounded, from the cell references as they inflate (vectorised over the bytes), and an .ods table
+from its repeated rows and cells. OLE2 files
 (.xls) are bounded by their size; password-protected workbooks (an OLE2 EncryptedPackage, or
 encrypted ZIP parts) and .xlsb are refused by name.
 """
@@ -33,7 +34,6 @@ MAX_MEMBERS = 10_000
 SPARSE_FLOOR = 16_000_000  # grid cells calamine may allocate for a sheet before sparseness matters
 SPARSE_RATIO = 4  # grid cells per written cell above which a big sheet is a cell bomb
 FIX = "open it in Excel or LibreOffice and save it again"
-_SHEET_XML = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 
 
 def container(path: Path, source: str, max_bytes: int, size: int) -> tuple[str, bool]:
@@ -62,7 +62,7 @@ def container(path: Path, source: str, max_bytes: int, size: int) -> tuple[str, 
     else:
         raise GosuprError("is a ZIP archive, not an Excel (.xlsx) or OpenDocument (.ods) workbook; "
                           "unpack it and give the event log inside", path=source)
-    _check_members(path, source, infos, max_bytes, size)
+    _check_members(path, source, infos, max_bytes, size, kind)
     if kind == "ods":
         return kind, False
     with zipfile.ZipFile(path) as zf, zf.open("xl/workbook.xml") as fh:
@@ -81,9 +81,10 @@ def _ole_kind(path: Path, source: str) -> str:
 
 
 def _check_members(path: Path, source: str, infos: list[zipfile.ZipInfo], max_bytes: int,
-                   size: int) -> None:
+                   size: int, kind: str) -> None:
     """Inflate every member once, counting: declared and real sizes under the cap, no bomb ratio,
-    no member larger than it says, CRCs right, and no worksheet with a cell-bomb extent."""
+    no member larger than it says, CRCs right, and no sheet with a cell-bomb extent (every part
+    of an .xlsx is scanned as a worksheet: its relationships may name any part as one)."""
     if len(infos) > MAX_MEMBERS:
         raise GosuprError(f"workbook has {len(infos)} parts, more than a workbook ever needs "
                           f"({MAX_MEMBERS}); {FIX}", path=source)
@@ -95,7 +96,9 @@ def _check_members(path: Path, source: str, infos: list[zipfile.ZipInfo], max_by
     total = 0
     with path.open("rb") as fh:
         for info in infos:
-            total += _inflate(fh, info, source, _SHEET_XML.match(info.filename) is not None)
+            scan: _Extent | _OdsExtent | None = (
+                _Extent() if kind != "ods" else _OdsExtent(source) if info.filename == "content.xml" else None)
+            total += _inflate(fh, info, source, scan)
             if total > max_bytes:
                 raise too_big(source, max_bytes, "workbook (uncompressed)")
             if total > BOMB_FLOOR and total > BOMB_RATIO * size:
@@ -135,14 +138,13 @@ def _member_chunks(fh: Any, info: zipfile.ZipInfo, source: str) -> Iterator[byte
         yield inflater.flush()
 
 
-def _inflate(fh: Any, info: zipfile.ZipInfo, source: str, sheet: bool) -> int:
-    """Bytes the member really inflates to; checks its CRC, and a worksheet's extent."""
+def _inflate(fh: Any, info: zipfile.ZipInfo, source: str, extent: _Extent | _OdsExtent | None) -> int:
+    """Bytes the member really inflates to; checks its CRC, and (with `extent`) its sheets' extent."""
     if info.flag_bits & 0x1:
         raise GosuprError("workbook is password-protected (encrypted ZIP parts); save it again "
                           "without a password", path=source)
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise _corrupt(source, info, f"unsupported compression method {info.compress_type}")
-    extent = _Extent() if sheet else None
     out = crc = 0
     for chunk in _member_chunks(fh, info, source):
         out += len(chunk)
@@ -215,9 +217,67 @@ class _Extent:
 
     def check(self, info: zipfile.ZipInfo, source: str) -> None:
         self.feed(b"\x00" * _OVERLAP)  # the last piece's references
-        grid = self.rows * self.cols
-        if grid > max(SPARSE_FLOOR, SPARSE_RATIO * self.cells):
-            raise GosuprError(
-                f"worksheet {cols.shown(info.filename)} spans {self.rows:,} rows × {self.cols:,} columns "
-                f"but holds only {self.cells:,} cells (a cell bomb?); copy the data to a new sheet and "
-                f"save it again", path=source)
+        if self.rows * self.cols > max(SPARSE_FLOOR, SPARSE_RATIO * self.cells):
+            raise _cell_bomb(f"worksheet {cols.shown(info.filename)}", self.rows, self.cols, self.cells, source)
+
+
+def _cell_bomb(what: str, rows: int, cols_: int, cells: int, source: str) -> GosuprError:
+    return GosuprError(f"{what} spans {rows:,} rows × {cols_:,} columns but holds only {cells:,} cells "
+                       f"(a cell bomb?); copy the data to a new sheet and save it again", path=source)
+
+
+_ODS_TOKEN = re.compile(rb"<table:table[\s>]|<table:table-row\b([^>]*?)(?:/>|>(.*?)</table:table-row>)", re.S)
+_ODS_CELL = re.compile(rb"<table:(?:covered-)?table-cell\b([^>]*?)(/?)>")
+_ROWS_REPEATED = re.compile(rb"""number-rows-repeated\s*=\s*["'](\d{1,9})""")
+_COLS_REPEATED = re.compile(rb"""number-columns-repeated\s*=\s*["'](\d{1,9})""")
+_ODS_ROW_CAP = 64 << 20  # one table row longer than this is no event log
+
+
+class _OdsExtent:
+    """The grid calamine expands an OpenDocument table to: rows and cells repeat
+    (`number-rows-repeated`, `number-columns-repeated`), so 900 bytes can ask for 50 million
+    cells. Per table: height up to its last row with a value, width up to the last cell with a
+    value, against the cell elements written."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.carry = b""
+        self.table = 0
+        self.rows = self.height = self.width = self.cells = 0
+
+    def feed(self, chunk: bytes) -> None:
+        buf = self.carry + chunk
+        end = 0
+        for m in _ODS_TOKEN.finditer(buf):
+            end = m.end()
+            if not m.group(0).startswith(b"<table:table-row"):  # the next table (sheet) begins
+                self._check()
+                self.table += 1
+                self.rows = self.height = self.width = self.cells = 0
+                continue
+            self._row(m.group(1), m.group(2) or b"")
+        self.carry = buf[end:]
+        if len(self.carry) > _ODS_ROW_CAP:
+            raise GosuprError(f"a table row in the spreadsheet is longer than {_ODS_ROW_CAP >> 20} MiB; "
+                              f"{FIX}", path=self.source)
+
+    def _row(self, attrs: bytes, body: bytes) -> None:
+        repeat = int(m.group(1)) if (m := _ROWS_REPEATED.search(attrs)) else 1
+        width = filled = 0
+        for cell in _ODS_CELL.finditer(body):
+            span = int(m.group(1)) if (m := _COLS_REPEATED.search(cell.group(1))) else 1
+            self.cells += 1
+            filled += span
+            if b"value-type" in cell.group(1) or not cell.group(2):  # a value, or content
+                width = filled
+        self.rows += max(repeat, 1)
+        if width:
+            self.height, self.width = self.rows, max(self.width, width)
+
+    def _check(self) -> None:
+        if self.height * self.width > max(SPARSE_FLOOR, SPARSE_RATIO * self.cells):
+            raise _cell_bomb(f"table {self.table} of the spreadsheet", self.height, self.width, self.cells,
+                             self.source)
+
+    def check(self, info: zipfile.ZipInfo, source: str) -> None:
+        self._check()
