@@ -4,11 +4,11 @@ calamine allocates a dense grid from the extent of a sheet's cells (one cell at 
 a 5 KB .xlsx ask for 500 GB and abort the process with a Rust OOM) and trusts ZIP headers. So
 before it sees a ZIP workbook (.xlsx, .xlsm, .ods) every member is inflated once here, counted and
 CRC-checked (a member that inflates past its declared size is refused, so headers cannot lie), the
-total is held to the size cap and the compression-bomb ratio, and each worksheet's cell extent is
-bounded, from the cell references as they inflate (vectorised over the bytes), and an .ods table
-from its repeated rows and cells. OLE2 files
-(.xls) are bounded by their size; password-protected workbooks (an OLE2 EncryptedPackage, or
-encrypted ZIP parts) and .xlsb are refused by name.
+total is held to the size cap and the compression-bomb ratio, and each sheet's extent is bounded:
+an .xlsx worksheet's from its cell references as they inflate (vectorised over the bytes), an .ods
+table's from its repeated rows and cells. OLE2 files (.xls: at most 65 536 × 256 cells) are bounded
+by their size; password-protected workbooks (an OLE2 EncryptedPackage, or encrypted ZIP parts) and
+.xlsb are refused by name.
 """
 
 from __future__ import annotations
