@@ -117,7 +117,7 @@ def head(path: Path, source: str) -> bytes:
 
 def detect(path: Path, source: str) -> tuple[str, bool]:
     """(format, gzipped) with format one of csv, xes, parquet, excel (a ZIP or OLE2 container:
-    `ingest.excel` tells a workbook from any other archive)."""
+    `ingest.excel_safety` tells a workbook from any other archive)."""
     with path.open("rb") as fh:
         magic = fh.read(4)
     gz = magic.startswith(GZIP_MAGIC)
