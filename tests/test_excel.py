@@ -233,6 +233,30 @@ def test_title_rows_and_merged_two_row_header(tmp_path: Path) -> None:
     assert log.audit.sheet == "Журнал" and log.audit.format == "xlsx"
 
 
+def test_case_number_merged_over_its_operations(tmp_path: Path) -> None:
+    """«Номер дела» and «Исполнитель» merged down over a case's rows, as registers print them:
+    every operation keeps its case; a merge across columns (a heading) fills nothing."""
+    path = tmp_path / "merged.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Журнал")
+    ws.merge_range("A1:D1", "Журнал регистрации обращений")
+    ws.write_row(2, 0, HEAD)
+    ws.merge_range("A4:A6", "Д-1")
+    ws.merge_range("D4:D5", "Петров")
+    ws.merge_range("A7:A8", "Д-2")
+    for r, (_, act, when, _) in enumerate(ROWS, start=3):
+        ws.write(r, 1, act)
+        ws.write(r, 2, when if isinstance(when, (str, float)) else f"{when:%d.%m.%Y %H:%M}")
+    ws.write("D6", "Сидорова")
+    ws.merge_range("B9:C9", "Итого: 2 дела")  # across columns: not an operation of Д-2
+    wb.close()
+    log = read_log(path)
+    assert log.audit.rows_read == 6 and log.audit.dropped == {"empty_case_id": 1}
+    assert log.n_cases == 2 and log.n_events == 5
+    by_case = log.df.groupby("case_id", observed=True)["resource"].agg(list).to_dict()
+    assert by_case == {"Д-1": ["Петров", "Петров", "Сидорова"], "Д-2": ["", ""]}
+
+
 def test_header_names_fill_cells_merged_down_but_not_from_a_title() -> None:
     rows = [["Журнал регистрации", "", "", ""],
             ["", "", "", ""],

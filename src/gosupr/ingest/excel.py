@@ -4,7 +4,8 @@ Ministry registers export to Excel more than to anything else, with a title row 
 регистрации …»), a blank row and a one- or two-row header whose cells are merged. So the header is
 the first of the first 30 rows in which the project's column synonyms (see `columns`) find case,
 activity and timestamp; an empty cell in it takes the text above it (a header cell merged down
-over two rows keeps its text in the top cell). The sheet: `--sheet NAME|NUMBER` (1 = first), else
+over two rows keeps its text in the top cell). In an .xlsx, cells merged down a column (a case
+number over its operations) are filled from the sheet's merge list (`excel_merges`). The sheet: `--sheet NAME|NUMBER` (1 = first), else
 the first sheet with such a header row. Timestamps: date cells, Excel serial numbers (days since
 1899-12-30, or since 1904-01-01 in a workbook set to the 1904 date system) and text dates as the
 CSV path parses them; a time-of-day cell
@@ -33,6 +34,7 @@ import pyarrow.compute as pc
 from gosupr.errors import GosuprError
 from gosupr.ingest import columns as cols
 from gosupr.ingest.build import RawLog
+from gosupr.ingest.excel_merges import fill_merges, read_merges, sheet_part
 from gosupr.ingest.excel_safety import FIX, container
 
 PEEK_ROWS = 30  # title rows, blank rows and a two-row header fit in these
@@ -176,9 +178,15 @@ def _calamine(source: str) -> Iterator[None]:
                 os.close(saved)
 
 
-def _load(reader: Any, idx: int, source: str) -> pa.RecordBatch:
+def _load(reader: Any, idx: int, source: str, path: Path, kind: str) -> pa.RecordBatch:
+    """Sheet `idx` as text columns, row i = sheet row i; in an .xlsx, cells merged down filled."""
     with _calamine(source):
-        return reader.load_sheet(idx, header_row=None, skip_rows=0, dtypes="string").to_arrow()
+        sheet = reader.load_sheet(idx, header_row=None, skip_rows=0, dtypes="string")
+        columns = [c.absolute_index for c in sheet.available_columns()]
+        table = sheet.to_arrow()
+    if kind in ("xlsx", "xlsm") and (part := sheet_part(path, reader.sheet_names[idx])):
+        table = fill_merges(table, columns, read_merges(path, part))
+    return table
 
 
 def read_excel(path: Path, source: str, override: cols.ColumnMap | None, max_bytes: int,
@@ -200,14 +208,14 @@ def read_excel(path: Path, source: str, override: cols.ColumnMap | None, max_byt
     wanted = override.sheet if override is not None else None
     if wanted:
         idx = pick_sheet(names, wanted, source)
-        table = _load(reader, idx, source)
+        table = _load(reader, idx, source, path, kind)
         rows = _grid(table)
         found = find_header(rows, override, source)
         if found is None:
             _no_header(rows, override, names[idx], source)
     else:
         for idx in range(len(names)):
-            table = _load(reader, idx, source)
+            table = _load(reader, idx, source, path, kind)
             rows = _grid(table)
             if (found := find_header(rows, override, source)) is not None:
                 break
