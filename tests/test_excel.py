@@ -257,6 +257,20 @@ def test_case_number_merged_over_its_operations(tmp_path: Path) -> None:
     assert by_case == {"Д-1": ["Петров", "Петров", "Сидорова"], "Д-2": ["", ""]}
 
 
+def test_sheet_part_follows_the_relationships_whatever_the_attribute_order(tmp_path: Path) -> None:
+    from gosupr.ingest.excel_merges import sheet_part
+
+    path = tmp_path / "order.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("xl/workbook.xml", '<workbook xmlns:r="r"><sheets><sheet name="Сводка" sheetId="1" r:id="rId7"/>'
+                                      '<sheet r:id="rId3" sheetId="2" name="A &amp; B"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", '<Relationships><Relationship Target="worksheets/s7.xml" Id="rId7"/>'
+                                                 '<Relationship Id="rId3" Target="/xl/other/s3.xml"/></Relationships>')
+    assert sheet_part(path, "A & B") == "xl/other/s3.xml"
+    assert sheet_part(path, "Сводка") == "xl/worksheets/s7.xml"
+    assert sheet_part(path, "Нет") is None
+
+
 def test_header_names_fill_cells_merged_down_but_not_from_a_title() -> None:
     rows = [["Журнал регистрации", "", "", ""],
             ["", "", "", ""],

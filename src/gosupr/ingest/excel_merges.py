@@ -2,10 +2,10 @@
 
 Registers merge cells down a column: a header cell over two header rows, and in the body «Номер
 дела» over all of a case's operations. A merged range keeps its value only in its top cell, so
-without this every other row of the case would be dropped for an empty case id. fastexcel does not report
-merges; they are read here from the sheet's XML (`<mergeCell ref="A5:A8"/>`, after the cell data)
-of a workbook `excel_safety` has already checked. .xls and .ods merges are not read (their header
-cells are still found, see `excel.header_names`).
+without this every other row of the case would be dropped for an empty case id. fastexcel does
+not report merges; they are read here from the sheet's XML (`<mergeCell ref="A5:A8"/>`, after the
+cell data) of a workbook `excel_safety` has already checked. .xls and .ods merges are not read
+(their header cells are still found, see `excel.header_names`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ import pyarrow as pa
 
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column (0-based, sheet-absolute)
 
-_SHEET = re.compile(rb"""<(?:\w+:)?sheet\b[^>]*?\bname\s*=\s*(["'])(.*?)\1[^>]*?\b\w+:id\s*=\s*["']([^"']+)""")
+_SHEET = re.compile(rb"""<(?:\w+:)?sheet\b([^>]*)>""")
+_NAME = re.compile(rb"""\bname\s*=\s*(["'])(.*?)\1""")
+_RID = re.compile(rb"""\b\w+:id\s*=\s*["']([^"']+)""")
 _REL = re.compile(rb"""<(?:\w+:)?Relationship\b([^>]*)>""")
 _ATTR = re.compile(rb"""\b(Id|Target)\s*=\s*["']([^"']*)""")
 _MERGE = re.compile(rb"""<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})""")
@@ -41,12 +43,18 @@ def sheet_part(path: Path, sheet: str) -> str | None:
     """The ZIP member holding the worksheet named `sheet`, from workbook.xml and its relationships."""
     with zipfile.ZipFile(path) as zf:
         try:
-            book = zf.open("xl/workbook.xml").read(_HEAD)
-            rels = zf.open("xl/_rels/workbook.xml.rels").read(_HEAD)
+            with zf.open("xl/workbook.xml") as fh:
+                book = fh.read(_HEAD)
+            with zf.open("xl/_rels/workbook.xml.rels") as fh:
+                rels = fh.read(_HEAD)
         except KeyError:
             return None
-    rid = next((m.group(3) for m in _SHEET.finditer(book)
-                if html.unescape(m.group(2).decode("utf-8", "replace")) == sheet), None)
+    rid = None
+    for m in _SHEET.finditer(book):
+        name, ref = _NAME.search(m.group(1)), _RID.search(m.group(1))
+        if name and ref and html.unescape(name.group(2).decode("utf-8", "replace")) == sheet:
+            rid = ref.group(1)
+            break
     for rel in _REL.finditer(rels):
         attrs = dict(_ATTR.findall(rel.group(1)))
         if rid is not None and attrs.get(b"Id") == rid and b"Target" in attrs:
