@@ -1,7 +1,8 @@
 """Regenerate the example logs and their ground truth: ``python examples/generate.py [OUT_DIR]``.
 
-Deterministic: the same gosupr version writes byte-identical files (tests/test_synth.py checks
-that the committed files in examples/logs are exactly what this script writes).
+The .xlsx needs xlsxwriter (the `test` extra). Deterministic: the same gosupr and xlsxwriter
+versions write byte-identical files (tests/test_synth.py checks that the committed files in
+examples/logs are what this script writes; a workbook part by part, whatever zlib compressed it).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ LOGS = (
     ("land_lease.csv", "land_lease", 400, 101, "ru"),
     ("construction_permit.csv", "construction_permit", 400, 202, "en"),
     ("memo_approval.xes", "memo_approval", 260, 303, "xes"),
+    ("land_lease_journal.xlsx", "land_lease", 400, 101, "xlsx"),  # land_lease.csv as an Excel register
 )
 FORMATS = {
     "ru": {"type": "csv", "encoding": "cp1251", "delimiter": ";", "timestamp": "dd.mm.yyyy hh:mm",
@@ -27,6 +29,11 @@ FORMATS = {
     "en": {"type": "csv", "encoding": "utf-8", "delimiter": ",", "timestamp": "ISO 8601 (UTC)",
            "headers": "en", "order": "case", "line_end": "LF"},
     "xes": {"type": "xes", "encoding": "utf-8", "timestamp": "xs:dateTime (UTC)", "order": "case"},
+    "xlsx": {"type": "xlsx", "sheet": synth.XLSX_SHEET, "headers": "ru",
+             "layout": "a title row, a blank row, a two-row header with merged cells",
+             "timestamp": f"Excel date cells dd.mm.yyyy hh:mm, every {synth.XLSX_TEXT_EVERY}th row as text and "
+                          f"every {synth.XLSX_SERIAL_EVERY}th as a bare serial number",
+             "order": "time"},
 }  # fmt: skip
 #: normative model + a log breaking it on purpose: process, cases, seed, log format
 REGULATED = (
@@ -53,10 +60,15 @@ def build(out: Path) -> list[Path]:
         path = out / fname
         if fmt == "xes":
             synth.write_xes(df, path)
+        elif fmt == "xlsx":
+            synth.write_xlsx(df, path, truth["title"])
         else:
             synth.write_csv(df, path, dialect=fmt, order=FORMATS[fmt]["order"])
         truth["log"] = fname
-        truth["format"] = FORMATS[fmt]
+        truth["format"] = dict(FORMATS[fmt])
+        twin = next((f for f, *rest in LOGS if rest[:3] == [process, n, seed] and f != fname), None)
+        if fmt == "xlsx" and twin:
+            truth["format"]["same_log_as"] = twin
         tpath = out / f"{Path(fname).stem}.truth.json"
         write_text(tpath, json.dumps(truth, ensure_ascii=False, indent=2) + "\n")
         written += [path, tpath]
@@ -128,11 +140,16 @@ def render_readme(truths: list[dict]) -> str:
     lines += ["", "`events` is the number of removable events of the pattern (for loops: the extra rounds only)."]
     for t in truths:
         f = t["format"]
-        fmt = (
-            f"{f['type'].upper()}, {f['encoding']}"
-            + (f", delimiter `{f['delimiter']}`, {f['headers']} headers, {f['line_end']}" if f["type"] == "csv" else "")
-            + f", timestamps {f['timestamp']}, rows ordered by {f['order']}"
-        )
+        if f["type"] == "xlsx":
+            fmt = (f"Excel workbook, sheet «{f['sheet']}»: {f['layout']}, {f['headers']} headers; timestamps "
+                   f"{f['timestamp']}; rows ordered by {f['order']}"
+                   + (f". The same log as `{f['same_log_as']}`" if f.get("same_log_as") else ""))
+        else:
+            fmt = (
+                f"{f['type'].upper()}, {f['encoding']}"
+                + (f", delimiter `{f['delimiter']}`, {f['headers']} headers, {f['line_end']}" if f["type"] == "csv" else "")
+                + f", timestamps {f['timestamp']}, rows ordered by {f['order']}"
+            )
         lines += [
             "",
             f"## `{t['log']}` — «{t['title']}»",

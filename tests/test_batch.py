@@ -395,7 +395,8 @@ def test_inputs_expand_sort_dedupe_and_skip(tmp_path, examples_dir, shared_data,
     assert labels == sorted(labels) and len(labels) == len(set(labels))
     assert {i.label for i in items if i.kind == "missing"} == {"logs/nothing*.csv", "nope.csv"}
     real = [i for i in items if i.kind != "missing"]
-    assert {i.label for i in real} == {f"logs/{p.name}" for p in examples_dir.iterdir() if p.suffix in (".csv", ".xes", ".bpmn")}
+    assert {i.label for i in real} == {f"logs/{p.name}" for p in examples_dir.iterdir()
+                                       if p.suffix in (".csv", ".xes", ".xlsx", ".bpmn")}
     assert len({i.stem for i in items}) == len(items)
     # outside the working folder: the shortest unique tail, never an absolute path
     bpmn = expand_inputs([str(shared_data / "bpmn" / "running-example.bpmn"), str(shared_data / "bpmn" / "A.1.0.bpmn")])

@@ -70,6 +70,7 @@ DepOpt = typer.Option(None, "--department", help="Column holding the department.
 ProtectOpt = typer.Option(
     None, "--protect", help="Never remove steps matching this glob, e.g. \"*FINAL_APPROVED*\" (repeatable; adds to [protect] in --config)."
 )
+SheetOpt = typer.Option(None, "--sheet", help="Workbook sheet: name or number, 1 = first (default: the first with a log header).")
 FmtOpt = typer.Option(Fmt.table, "--format", "-f", help="table for people; json or markdown for machines and PRs.")
 LangOpt = typer.Option(Lang.auto, "--lang", help="Language of tables and reports (default follows LANG).")
 
@@ -80,10 +81,11 @@ def _lang(lang: Lang) -> str:
     return default_lang() if lang == Lang.auto else lang.value
 
 
-def _columns(case, activity, timestamp, resource, department):
+def _columns(case, activity, timestamp, resource, department, sheet=None):
     from .ingest import ColumnMap
 
-    return ColumnMap(case=case, activity=activity, timestamp=timestamp, resource=resource, department=department)
+    return ColumnMap(case=case, activity=activity, timestamp=timestamp, resource=resource, department=department,
+                     sheet=sheet)
 
 
 def _emit(text: str) -> None:
@@ -99,7 +101,7 @@ def _console():
 
 @app.command()
 def discover(
-    log: Path = typer.Argument(..., help="Event log: CSV (; , tab; UTF-8 or cp1251), XES, XES.gz or Parquet."),
+    log: Path = typer.Argument(..., help="Event log: CSV (; , tab; UTF-8 or cp1251), XES, XES.gz, Parquet or a workbook (.xlsx, .xls, .ods)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="BPMN file to write (default: <log name>.bpmn here)."),
     noise: float = typer.Option(0.2, "--noise", min=0.0, max=1.0, help="Inductive miner noise threshold."),
     fmt: Fmt = FmtOpt,
@@ -109,6 +111,7 @@ def discover(
     timestamp: Optional[str] = TsOpt,
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
+    sheet: Optional[str] = SheetOpt,
     config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
     no_reduce: bool = typer.Option(False, "--no-reduce", help="Skip the before/after report."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
@@ -122,7 +125,7 @@ def discover(
         log,
         out,
         noise=noise,
-        columns=_columns(case, activity, timestamp, resource, department),
+        columns=_columns(case, activity, timestamp, resource, department, sheet),
         analyze_config=_analyze_config(config, None, None),
         with_reduction=not no_reduce,
     )
@@ -153,6 +156,7 @@ def analyze(
     timestamp: Optional[str] = TsOpt,
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
+    sheet: Optional[str] = SheetOpt,
 ) -> None:
     """Find the waste in a process (log) or the structural defects of a model (BPMN), worst first."""
     from .mining.analyze import findings_document, headline
@@ -162,7 +166,7 @@ def analyze(
 
     res = run_analyze(
         source,
-        columns=_columns(case, activity, timestamp, resource, department),
+        columns=_columns(case, activity, timestamp, resource, department, sheet),
         config=_analyze_config(config, kinds, min_share),
         protect=list(protect or []),
     )
@@ -202,6 +206,7 @@ def reduce(
     timestamp: Optional[str] = TsOpt,
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
+    sheet: Optional[str] = SheetOpt,
 ) -> None:
     """Build the to-be process without the waste; say whether it loses quality, on the evidence."""
     from .pipeline import run_reduce
@@ -214,7 +219,7 @@ def reduce(
         before=before,
         accept=accept,
         noise=noise,
-        columns=_columns(case, activity, timestamp, resource, department),
+        columns=_columns(case, activity, timestamp, resource, department, sheet),
         analyze_config=_analyze_config(config, None, None),
         alignments_budget_s=alignments,
         protect=list(protect or []),

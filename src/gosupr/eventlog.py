@@ -39,6 +39,7 @@ class IngestAudit:
     delimiter: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     reordered: bool = False
+    sheet: str | None = None  # workbook sheet read (xlsx, xlsm, xls, ods)
 
     @property
     def rows_dropped(self) -> int:

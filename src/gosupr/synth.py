@@ -18,13 +18,16 @@ import numpy as np
 import pandas as pd
 
 from .eventlog import ACTIVITY, CASE, DEPARTMENT, RESOURCE, TIMESTAMP
-from .synth_io import write_csv, write_xes
+from .synth_io import XLSX_SERIAL_EVERY, XLSX_SHEET, XLSX_TEXT_EVERY, write_csv, write_xes, write_xlsx
 
 __all__ = [
     "DEFAULT_START",
     "PROCESSES",
     "TRUTH_SCHEMA",
     "WASTE_KINDS",
+    "XLSX_SERIAL_EVERY",
+    "XLSX_SHEET",
+    "XLSX_TEXT_EVERY",
     "generate",
     "ground_truth",
     "hostile",
@@ -32,6 +35,7 @@ __all__ = [
     "scale",
     "write_csv",
     "write_xes",
+    "write_xlsx",
 ]
 
 TRUTH_SCHEMA = "gosupr.truth/1"

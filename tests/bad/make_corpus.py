@@ -19,6 +19,7 @@ import gzip
 import io
 import random
 import struct
+import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -208,6 +209,273 @@ def text_as_parquet() -> bytes:
     return _csv(RU_ROWS).encode("utf-8")
 
 
+# --- workbooks (.xlsx, .ods) -----------------------------------------------------------------------
+
+def _workbook(sheets: dict[str, list[tuple]]) -> bytes:
+    """An .xlsx from xlsxwriter (a test dependency), deterministic (fixed creation date)."""
+    import datetime
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"created": datetime.datetime(2024, 1, 9)})
+    for name, rows in sheets.items():
+        sheet = wb.add_worksheet(name)
+        for i, row in enumerate(rows):
+            sheet.write_row(i, 0, row)
+    wb.close()
+    return buf.getvalue()
+
+
+def truncated_xlsx() -> bytes:
+    data = _workbook({"Журнал": [RU_HEADER, *RU_ROWS]})
+    return data[: len(data) // 2]
+
+
+def register_xlsx() -> bytes:
+    """A register as exported: title row, blank row, a header with «Дата и время» merged over two
+    header rows, a blank row and a time-of-day cell among the events."""
+    import datetime
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"created": datetime.datetime(2024, 1, 9)})
+    ws = wb.add_worksheet("Журнал")
+    stamp = wb.add_format({"num_format": "dd.mm.yyyy hh:mm"})
+    ws.merge_range("A1:C1", "Журнал регистрации обращений")
+    ws.merge_range("A3:B3", "Сведения об обращении")
+    ws.write_row("A4", RU_HEADER[:2])
+    ws.merge_range("C3:C4", RU_HEADER[2])
+    r = 4
+    for i, (case, act, ts) in enumerate(RU_ROWS):
+        if i == 3:
+            r += 1  # a blank row between the cases
+        when = datetime.datetime.strptime(ts, "%d.%m.%Y %H:%M")
+        ws.write_row(r, 0, (case, act))
+        ws.write_datetime(r, 2, when, stamp) if i % 2 else ws.write_string(r, 2, ts)
+        r += 1
+    ws.write_row(r, 0, ("Д-2", "Архивирование"))
+    ws.write_datetime(r, 2, datetime.datetime(1899, 12, 31, 10, 0), wb.add_format({"num_format": "hh:mm"}))
+    wb.close()
+    return buf.getvalue()
+
+
+def no_log_sheet_xlsx() -> bytes:
+    return _workbook({"Сводка": [("Показатель", "Значение"), ("Всего дел", 2)],
+                      "Отделы": [("Отдел", "Сотрудников"), ("Юридический", 4)]})
+
+
+def cell_bomb_xlsx() -> bytes:
+    """6 KB with a cell at XFD1048576: a dense grid of 17 billion cells for the reader."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("Журнал")
+    for i, row in enumerate([RU_HEADER, *RU_ROWS]):
+        ws.write_row(i, 0, row)
+    ws.write("XFD1048576", "x")
+    wb.close()
+    return buf.getvalue()
+
+
+def _zip_stored_header(name: bytes, crc: int, comp: int, size: int, offset: int | None = None) -> bytes:
+    """A deflated member's local header (offset None) or central directory entry."""
+    if offset is None:
+        return struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, comp, size, len(name), 0) + name
+    return struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, comp, size,
+                       len(name), 0, 0, 0, 0, 0, offset) + name
+
+
+def _zip(members: list[tuple[str, bytes, int, int, int]]) -> bytes:
+    """A ZIP of (name, raw deflate data, crc, declared size, -) members, sizes as given."""
+    out, central = bytearray(), bytearray()
+    for name, data, crc, size, _ in members:
+        offset = len(out)
+        out += _zip_stored_header(name.encode(), crc, len(data), size) + data
+        central += _zip_stored_header(name.encode(), crc, len(data), size, offset)
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(members), len(members), len(central), len(out), 0)
+    return bytes(out + central + end)
+
+
+def _deflated(data: bytes) -> tuple[bytes, int, int]:
+    comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return comp.compress(data) + comp.flush(), zlib.crc32(data), len(data)
+
+
+def _bomb_xlsx(total: int, declared: int | None) -> bytes:
+    """A workbook whose sheet inflates to `total` bytes of rows (repeated deflate blocks, valid CRC),
+    declaring `declared` bytes (None: the truth)."""
+    with zipfile.ZipFile(io.BytesIO(_workbook({"Журнал": [RU_HEADER, *RU_ROWS]}))) as zf:
+        parts = {i.filename: zf.read(i) for i in zf.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    head, tail = parts[sheet].split(b"</sheetData>")
+    row = ('<row><c t="inlineStr"><is><t>Д-1</t></is></c><c t="inlineStr"><is><t>Проверка документов</t></is>'
+           '</c><c t="inlineStr"><is><t>09.01.2024 11:00</t></is></c></row>').encode("utf-8")
+    block = row * ((1 << 20) // len(row))
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = comp.compress(head) + comp.flush(zlib.Z_FULL_FLUSH)
+    one = comp.compress(block) + comp.flush(zlib.Z_FULL_FLUSH)
+    n = max(1, (total - len(head)) // len(block))
+    crc = zlib.crc32(head)
+    for _ in range(n):
+        crc = zlib.crc32(block, crc)
+    end = b"</sheetData>" + tail
+    crc = zlib.crc32(end, crc)
+    data = first + one * n + comp.compress(end) + comp.flush()
+    size = len(head) + n * len(block) + len(end)
+    members = [(k, *_deflated(v), 0) for k, v in parts.items() if k != sheet]
+    members.append((sheet, data, crc, size if declared is None else declared, 0))
+    return _zip(members)
+
+
+def bomb_xlsx() -> bytes:
+    """A 10 MB workbook whose sheet says (truthfully) it inflates to 2.25 GiB."""
+    return _bomb_xlsx(BOMB_BYTES, None)
+
+
+def lying_bomb_xlsx() -> bytes:
+    """The sheet claims 1 MiB but inflates to 1 GiB: headers must not be trusted."""
+    return _bomb_xlsx(1 << 30, 1 << 20)
+
+
+def _cfb(streams: list[tuple[str, bytes]]) -> bytes:
+    """An OLE2 compound file (version 3, 512-byte sectors) holding `streams` side by side under the
+    root; each stream is padded with zeros to 4096 bytes so none goes to the mini stream."""
+    free, end, fat_sect, nostream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+    streams = [(name, body.ljust(max(4096, -(-len(body) // 512) * 512), b"\x00")) for name, body in streams]
+    data, fat = b"", [fat_sect, end]
+    for _, body in streams:
+        first, n = len(fat), len(body) // 512
+        fat += list(range(first + 1, first + n)) + [end]
+        data += body
+    assert len(fat) <= 128 and len(streams) <= 3
+    fat += [free] * (128 - len(fat))
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16
+              + struct.pack("<HHHHH6xIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, 0, 1, 1, 0, 4096, end, 0, end, 0)
+              + struct.pack("<109I", 0, *[free] * 108))
+
+    def entry(name: str, kind: int, right: int, child: int, start: int, size: int) -> bytes:
+        raw = (name + "\x00").encode("utf-16-le") if name else b""
+        return (raw.ljust(64, b"\x00") + struct.pack("<HBBIII", len(raw), kind, 1, nostream, right, child)
+                + b"\x00" * 36 + struct.pack("<IQ", start, size))
+
+    # siblings in a right-leaning chain, in the order CFB compares names (length, then upper case)
+    order = sorted(range(len(streams)), key=lambda i: (len(streams[i][0]), streams[i][0].upper()))
+    starts, at = [], 2
+    for _, body in streams:
+        starts.append(at)
+        at += len(body) // 512
+    entries = [entry("Root Entry", 5, nostream, order[0] + 1, end, 0)]
+    for i, (name, body) in enumerate(streams):
+        nxt = order.index(i) + 1
+        entries.append(entry(name, 2, order[nxt] + 1 if nxt < len(order) else nostream, nostream, starts[i], len(body)))
+    entries += [entry("", 0, nostream, nostream, 0, 0)] * (4 - len(entries))
+    return header + struct.pack("<128I", *fat) + b"".join(entries) + data
+
+
+def password_xlsx() -> bytes:
+    """A password-protected .xlsx as Excel saves it: no ZIP but an OLE2 compound file holding the
+    streams EncryptionInfo and EncryptedPackage (the content here is random; only the container
+    is real)."""
+    rng = random.Random("password.xlsx")
+    info = b"\x04\x00\x04\x00\x40\x00\x00\x00" + (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<encryption xmlns='
+        '"http://schemas.microsoft.com/office/2006/encryption"/>').encode()
+    package = struct.pack("<Q", 6000) + bytes(rng.randrange(256) for _ in range(4096 - 8))
+    return _cfb([("EncryptionInfo", info), ("EncryptedPackage", package)])
+
+
+def _record(kind: int, body: bytes = b"") -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def xls(rows: list[tuple], sheet: str = "Журнал", password: bool = False) -> bytes:
+    """A BIFF8 workbook (Excel 97-2003 .xls) with one sheet: text cells in the shared string
+    table, numbers as NUMBER records (a time as a bare serial number). `password`: a FILEPASS
+    record (RC4), as Excel writes a workbook with an opening password."""
+    bof = lambda dt: _record(0x0809, struct.pack("<HHHHII", 0x0600, dt, 0x0DBB, 0x07CC, 0, 6))  # noqa: E731
+    texts = sorted({v for r in rows for v in r if isinstance(v, str)})
+    sst = struct.pack("<II", len(texts), len(texts)) + b"".join(
+        struct.pack("<HB", len(t), 1) + t.encode("utf-16-le") for t in texts)
+    name = struct.pack("<BB", len(sheet), 1) + sheet.encode("utf-16-le")
+    cells = b""
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            if isinstance(v, str):
+                cells += _record(0x00FD, struct.pack("<HHHI", i, j, 15, texts.index(v)))
+            elif v is not None:
+                cells += _record(0x0203, struct.pack("<HHHd", i, j, 15, float(v)))
+    dims = _record(0x0200, struct.pack("<IIHHH", 0, len(rows), 0, max(map(len, rows)), 0))
+    worksheet = bof(0x0010) + dims + cells + _record(0x000A)
+    head = bof(0x0005) + (_record(0x002F, struct.pack("<HHH", 1, 1, 2) + bytes(48)) if password else b"")
+    head += _record(0x0042, struct.pack("<H", 1200))
+    tail = _record(0x00FC, sst) + _record(0x000A)
+    offset = len(head) + 4 + 6 + len(name) + len(tail)
+    globals_ = head + _record(0x0085, struct.pack("<IBB", offset, 0, 0) + name) + tail
+    return _cfb([("Workbook", globals_ + worksheet)])
+
+
+def register_xls() -> bytes:
+    """The six events in an .xls: times as text, and one as a bare serial number."""
+    rows = [RU_HEADER, *RU_ROWS[:5], (*RU_ROWS[5][:2], 45302.666666667)]  # 11.01.2024 16:00
+    return xls(rows)
+
+
+def password_xls() -> bytes:
+    return xls([RU_HEADER, *RU_ROWS], password=True)
+
+
+def panic_xls() -> bytes:
+    """register.xls whose Workbook stream claims 1000 bytes (below the mini-stream cutoff) in a
+    file without a mini stream: calamine panics (index out of bounds) instead of returning an error."""
+    data = bytearray(register_xls())
+    entry = 512 + 512 + 128  # header, FAT sector, root entry: then the Workbook entry
+    assert data[entry:entry + 16] == "Workbook".encode("utf-16-le")
+    struct.pack_into("<Q", data, entry + 120, 1000)
+    return bytes(data)
+
+
+ODS_MANIFEST = ('<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+                'opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>')
+
+
+def register_ods(extra_rows: str = "") -> bytes:
+    """The six events in an OpenDocument spreadsheet, times as date cells."""
+    cells = []
+    for case, act, ts in RU_ROWS:
+        iso = f"{ts[6:10]}-{ts[3:5]}-{ts[:2]}T{ts[11:]}:00"
+        cells.append(f'<table:table-row><table:table-cell office:value-type="string"><text:p>{case}</text:p>'
+                     f'</table:table-cell><table:table-cell office:value-type="string"><text:p>{act}</text:p>'
+                     f'</table:table-cell><table:table-cell office:value-type="date" office:date-value="{iso}">'
+                     f"<text:p>{ts}</text:p></table:table-cell></table:table-row>")
+    head = "".join(f'<table:table-cell office:value-type="string"><text:p>{h}</text:p></table:table-cell>'
+                   for h in RU_HEADER)
+    content = ('<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+               f'<office:spreadsheet><table:table table:name="Журнал"><table:table-row>{head}</table:table-row>'
+               + "".join(cells) + extra_rows
+               + "</table:table></office:spreadsheet></office:body></office:document-content>")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr(zipfile.ZipInfo("META-INF/manifest.xml"), ODS_MANIFEST, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr(zipfile.ZipInfo("content.xml"), content, compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def cell_bomb_ods() -> bytes:
+    """One row repeated 5000 times holding one cell repeated 10 000 times: 900 bytes of content
+    that calamine expands to 50 million cells (6 GB)."""
+    return register_ods('<table:table-row table:number-rows-repeated="5000"><table:table-cell '
+                        'table:number-columns-repeated="10000" office:value-type="string"><text:p>x</text:p>'
+                        "</table:table-cell></table:table-row>")
+
+
 # --- XES -----------------------------------------------------------------------------------------
 
 def bomb_xes_gz() -> bytes:
@@ -384,6 +652,18 @@ def _writers(secret: Path) -> dict[str, Callable[[], bytes]]:
         "csv/truncated.csv.gz": truncated_csv_gz,
         "csv/workbook.csv": zip_as_csv,
         "csv/bomb.csv.gz": bomb_csv_gz,
+        "xlsx/truncated.xlsx": truncated_xlsx,
+        "xlsx/register.xlsx": register_xlsx,
+        "xlsx/no_log_sheet.xlsx": no_log_sheet_xlsx,
+        "xlsx/cell_bomb.xlsx": cell_bomb_xlsx,
+        "xlsx/bomb.xlsx": bomb_xlsx,
+        "xlsx/lying_bomb.xlsx": lying_bomb_xlsx,
+        "xlsx/password.xlsx": password_xlsx,
+        "xls/register.xls": register_xls,
+        "xls/password.xls": password_xls,
+        "xls/panic.xls": panic_xls,
+        "ods/register.ods": register_ods,
+        "ods/cell_bomb.ods": cell_bomb_ods,
         "parquet/truncated.parquet": truncated_parquet,
         "parquet/garbage.parquet": footer_only_parquet,
         "parquet/no_rows.parquet": no_rows_parquet,

@@ -12,6 +12,7 @@ otherwise silently turn the gate off, so unknown keys are errors naming the key 
     case = "Номер дела"                    # a glob without "/" matches the file name anywhere
     activity = "Операция"
     timestamp = "Дата"
+    sheet = "Журнал"                       # workbooks: sheet name or number (1 = first)
 
     [analyze]                              # detector thresholds: gosupr.mining.analyze.AnalyzeConfig
     min_share = 0.02
@@ -182,7 +183,9 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> B
         where = f"columns.{_quote(pattern)}"
         if not isinstance(cols, dict):
             raise GosuprError(f"'{where}' must be a table of column names, e.g. case = \"Номер дела\"", path=source)
-        _known(cols, set(COLUMN_ROLES), where + ".", source)
+        _known(cols, {*COLUMN_ROLES, "sheet"}, where + ".", source)
+        if isinstance(cols.get("sheet"), int) and not isinstance(cols["sheet"], bool):
+            cols = {**cols, "sheet": str(cols["sheet"])}  # sheet = 2: the second sheet
         for role, name in cols.items():
             if not isinstance(name, str) or not name:
                 raise GosuprError(f"'{where}.{role}' must be a column name (a non-empty string)", path=source)

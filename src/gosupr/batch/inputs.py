@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-LOG_SUFFIXES = (".xes.gz", ".csv", ".xes", ".parquet")
+LOG_SUFFIXES = (".xes.gz", ".csv", ".xes", ".parquet", ".xlsx", ".xlsm", ".xls", ".ods")
 MODEL_SUFFIXES = (".bpmn",)
 SKIP_DIRS = {"node_modules", "__pycache__"}
 _MAGIC = re.compile(r"[*?\[]")

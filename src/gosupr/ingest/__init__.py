@@ -1,4 +1,5 @@
-"""Reading event logs: CSV (`;` `,` tab, UTF-8/BOM/cp1251), XES, XES.gz and Parquet → EventLog.
+"""Reading event logs: CSV (`;` `,` tab, UTF-8/BOM/cp1251), XES, XES.gz, Parquet and workbooks
+(.xlsx, .xlsm, .xls, .ods) → EventLog.
 
 `read_log` tells the format from the content, recognises the case/activity/timestamp/resource/
 department columns from Russian and English header names (or takes them from a `ColumnMap`),
@@ -17,7 +18,8 @@ from gosupr.ingest.sniff import DEFAULT_MAX_BYTES, check_file, detect
 
 __all__ = ["DEFAULT_MAX_BYTES", "ColumnMap", "read_log"]
 
-_EXTENSIONS = (".xes.gz", ".csv.gz", ".xes", ".csv", ".tsv", ".txt", ".parquet", ".pq", ".gz")
+_EXTENSIONS = (".xes.gz", ".csv.gz", ".xes", ".csv", ".tsv", ".txt", ".parquet", ".pq", ".gz",
+               ".xlsx", ".xlsm", ".xls", ".ods")
 
 
 def _source(path: str | Path) -> str:
@@ -38,7 +40,8 @@ def read_log(path: str | Path, columns: ColumnMap | None = None, *,
              max_bytes: int = DEFAULT_MAX_BYTES) -> EventLog:
     """Read an event log file into an `EventLog` whose `audit` says what was read and dropped.
 
-    - Format from the content (gzip, PAR1, XML with a <log> root, else CSV); `.xes`/`.parquet`
+    - Format from the content (gzip, PAR1, ZIP/OLE2 workbook, XML with a <log> root, else CSV);
+      `columns.sheet` picks a workbook's sheet (`audit.sheet` names the one read); `.xes`/`.parquet`
       files that are not what their name says are refused.
     - Columns: `columns` overrides; otherwise Russian/English header synonyms (see `columns`).
       `audit.columns` maps role → header (plus `lifecycle` when such a column exists).
@@ -68,6 +71,10 @@ def read_log(path: str | Path, columns: ColumnMap | None = None, *,
         from gosupr.ingest.parquet import read_parquet
 
         raw = read_parquet(p, source, columns, max_bytes, size)
+    elif fmt == "excel":
+        from gosupr.ingest.excel import read_excel
+
+        raw = read_excel(p, source, columns, max_bytes, size)
     else:
         from gosupr.ingest.csv import read_csv
 

@@ -50,6 +50,7 @@ class RawLog:
     dropped: dict[str, int] = field(default_factory=dict)
     encoding: str | None = None
     delimiter: str | None = None
+    sheet: str | None = None  # the workbook sheet the rows came from
 
 
 def _array(col: Column) -> pa.Array:
@@ -187,7 +188,7 @@ def to_event_log(raw: RawLog, source: str, name: str) -> EventLog:
     audit = IngestAudit(
         source=source, format=raw.format, rows_read=raw.rows_read, rows_kept=kept,
         dropped=dropped, encoding=raw.encoding, delimiter=raw.delimiter,
-        columns=dict(raw.columns), reordered=reordered,
+        columns=dict(raw.columns), reordered=reordered, sheet=raw.sheet,
     )
     return EventLog.from_frame(df, name=name, audit=audit, sort=False)
 

@@ -23,16 +23,19 @@ ROLE_HUMAN = {"case": "case id", "activity": "activity", "timestamp": "timestamp
 
 @dataclass
 class ColumnMap:
-    """Header names chosen by the user; None means: recognise it from the synonyms."""
+    """Header names chosen by the user; None means: recognise it from the synonyms. `sheet` says
+    where the table is in a workbook (a name or a number, 1 = first); other formats ignore it."""
 
     case: str | None = None
     activity: str | None = None
     timestamp: str | None = None
     resource: str | None = None
     department: str | None = None
+    sheet: str | None = None
 
     def given(self) -> dict[str, str]:
-        return {f.name: v for f in fields(self) if (v := getattr(self, f.name))}
+        """The roles the user named (not the sheet)."""
+        return {f.name: v for f in fields(self) if f.name in ROLE_FLAG and (v := getattr(self, f.name))}
 
 
 # Synonyms in priority order (the first one present wins).

@@ -48,7 +48,7 @@ def check_file(path: Path, source: str) -> int:
     if not path.exists():
         raise GosuprError("file not found; check the path", path=source)
     if path.is_dir():
-        raise GosuprError("is a directory; give an event log file (CSV, XES, XES.gz or Parquet)",
+        raise GosuprError("is a directory; give an event log file (CSV, XES, XES.gz, Parquet or a workbook)",
                           path=source)
     try:
         size = path.stat().st_size
@@ -116,16 +116,16 @@ def head(path: Path, source: str) -> bytes:
 
 
 def detect(path: Path, source: str) -> tuple[str, bool]:
-    """(format, gzipped) with format one of csv, xes, parquet."""
+    """(format, gzipped) with format one of csv, xes, parquet, excel (a ZIP or OLE2 container:
+    `ingest.excel_safety` tells a workbook from any other archive)."""
     with path.open("rb") as fh:
         magic = fh.read(4)
     gz = magic.startswith(GZIP_MAGIC)
     name = path.name.lower()
     if magic == b"PAR1":
         fmt = "parquet"
-    elif magic.startswith(b"PK\x03\x04"):
-        raise GosuprError("is a ZIP archive or Excel workbook; export the sheet as CSV (UTF-8 or "
-                          "cp1251) or unpack the archive", path=source)
+    elif magic.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # ZIP (xlsx, ods) or OLE2 (xls)
+        fmt = "excel"
     else:
         text = head(path, source)
         fmt = _sniff_text(text, source)

@@ -15,6 +15,8 @@ def audit_rows(audit: dict[str, Any], lang: str) -> list[tuple[str, str]]:
         (t("file", lang), str(audit.get("source", ""))),
         (t("format", lang), str(audit.get("format", ""))),
     ]
+    if audit.get("sheet"):
+        rows.append((t("sheet", lang), str(audit["sheet"])))
     if audit.get("encoding"):
         rows.append((t("encoding", lang), str(audit["encoding"])))
     if audit.get("delimiter"):

@@ -13,6 +13,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "format": ("Format", "Формат"),
     "encoding": ("Encoding", "Кодировка"),
     "delimiter": ("Delimiter", "Разделитель"),
+    "sheet": ("Sheet", "Лист"),
     "columns": ("Columns", "Столбцы"),
     "rows_read": ("Rows read", "Прочитано строк"),
     "rows_kept": ("Rows kept", "Принято строк"),
