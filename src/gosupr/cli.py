@@ -111,10 +111,12 @@ def discover(
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
 ) -> None:
     """Discover a BPMN model from an event log, with its findings and the before/after report."""
+    from .fileio import check_outputs
     from .pipeline import run_discover
     from .report import discover_render as r
 
     out = output or Path(_stem(log) + ".bpmn")
+    check_outputs({"-o": out, "--html": html}, [log])
     result = run_discover(
         log,
         out,
@@ -122,18 +124,20 @@ def discover(
         columns=_columns(case, activity, timestamp, resource, department),
         analyze_config=_analyze_config(config, None, None),
         with_reduction=not no_reduce,
+        commit=False,
     )
     lg = _lang(lang)
+    if html is not None:
+        from .report.html import discover_html
+
+        result.files.append((html, discover_html(result, lg).encode("utf-8")))
+    _commit(result.files)
     if fmt == Fmt.json:
         _emit(r.to_json(result))
     elif fmt == Fmt.markdown:
         _emit(r.to_markdown(result, lg))
     else:
         r.to_terminal(result, _console(), lg)
-    if html is not None:
-        from .report.html import discover_html
-
-        _write_html(html, discover_html(result, lg), [log])
 
 
 @app.command()
@@ -197,10 +201,12 @@ def reduce(
     department: Optional[str] = DepOpt,
 ) -> None:
     """Build the to-be process without the waste and prove what it saves without loss of quality."""
+    from .fileio import check_outputs
     from .pipeline import run_reduce
     from .report import jsondoc
     from .report import reduce_render as rr
 
+    check_outputs({"-o": output, "--before": before, "--html": html}, [log])
     res = run_reduce(
         log,
         output,
@@ -210,18 +216,20 @@ def reduce(
         columns=_columns(case, activity, timestamp, resource, department),
         analyze_config=_analyze_config(config, None, None),
         alignments_budget_s=alignments,
+        commit=False,
     )
     lg = _lang(lang)
+    if html is not None:
+        from .report.html import reduce_html
+
+        res.files.append((html, reduce_html(res, lg).encode("utf-8")))
+    _commit(res.files)
     if fmt == Fmt.json:
         _emit(jsondoc.dumps(rr.document(res.reduction, res.log.audit.to_dict(), res.outputs)))
     elif fmt == Fmt.markdown:
         _emit(rr.to_markdown(res.reduction, lg))
     else:
         rr.to_terminal(res.reduction, _console(), lg)
-    if html is not None:
-        from .report.html import reduce_html
-
-        _write_html(html, reduce_html(res, lg), [log])
 
 
 @app.command()
@@ -244,8 +252,11 @@ def compare(
     from .mining.compare_gates import evaluate_gates, parse_gates
     from .report import diff_render as dr
 
+    from .fileio import check_outputs
+
     gates = list(fail_on or [])
     parse_gates(gates)  # a bad gate is bad input: fail before any work
+    check_outputs({"--html": html}, [before, after, log])
     m_before, m_after = read_bpmn(before), read_bpmn(after)
     ev = None
     if log is not None:
@@ -255,16 +266,16 @@ def compare(
     diff = compare_models(m_before, m_after, flatten=flatten, include_artifacts=artifacts, log=ev)
     diff.before_name, diff.after_name = before.name, after.name
     lg = _lang(lang)
+    if html is not None:
+        from .report.html import compare_html
+
+        _commit([(html, compare_html(diff, m_before, m_after, lg).encode("utf-8"))])
     if fmt == Fmt.json:
         _emit(dr.diff_json(diff))
     elif fmt == Fmt.markdown:
         _emit(dr.diff_markdown(diff, lg))
     else:
         _console().print(*dr.diff_table(diff, lg))
-    if html is not None:
-        from .report.html import compare_html
-
-        _write_html(html, compare_html(diff, m_before, m_after, lg), [before, after] + ([log] if log else []))
     violated = evaluate_gates(diff, gates)
     if violated:
         raise GateFailed("; ".join(violated))
@@ -280,11 +291,10 @@ def render(
 ) -> None:
     """Draw a BPMN model as SVG (or PNG), optionally with findings coloured in."""
     from .bpmn.reader import read_bpmn
-    from .fileio import check_not_input, write_bytes, write_text
+    from .fileio import check_outputs, write_bytes, write_text
     from .report.svg import render_svg, svg_to_png
 
-    inputs = [model] + ([highlight] if highlight else [])
-    check_not_input(output, inputs)
+    check_outputs({"-o": output}, [model, highlight])
     suffix = output.suffix.lower()
     if suffix not in (".svg", ".png"):
         raise GosuprError("the picture must end in .svg or .png", path=str(output))
@@ -335,11 +345,10 @@ def _analyze_config(config: Optional[Path], kinds: Optional[List[str]], min_shar
     return cfg
 
 
-def _write_html(path: Path, html: str, inputs: list) -> None:
-    from .fileio import check_not_input, write_text
+def _commit(files: list) -> None:
+    from .fileio import commit
 
-    check_not_input(path, inputs)
-    write_text(path, html)
+    commit(files)
 
 
 def _stem(p: Path) -> str:
@@ -358,9 +367,13 @@ def _one_line(e: BaseException, limit: int = 2000) -> str:
 
 def main(argv: Optional[List[str]] = None) -> None:
     """Entry point: user errors become one stderr line and exit 2; Ctrl-C 130; SIGTERM 143."""
+    from .fileio import flush_stdout, guard_stdout
+
     signal.signal(signal.SIGTERM, on_sigterm)
+    guard_stdout()
     try:
         rv = app(args=argv, standalone_mode=False)
+        flush_stdout()
     except GosuprError as e:
         sys.stderr.write(f"gosupr: error: {_one_line(e)}\n")
         sys.exit(2)

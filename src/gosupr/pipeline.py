@@ -21,6 +21,7 @@ class DiscoverResult:
     noise: float
     findings: list[Any] = field(default_factory=list)
     reduction: Any = None  # mining.reduce.Reduction, when asked for
+    files: list[tuple[Path, bytes]] = field(default_factory=list)  # outputs, written unless commit=False
 
 
 @dataclass
@@ -46,17 +47,21 @@ def run_discover(
     analyze_config: Any = None,
     with_findings: bool = True,
     with_reduction: bool = True,
+    commit: bool = True,
 ) -> DiscoverResult:
-    """Ingest, discover, write the BPMN (atomically, never over the input); then findings and before/after."""
-    from .bpmn.writer import write_bpmn
-    from .fileio import check_not_input
+    """Ingest, discover, write the BPMN (atomically, never over the input); then findings and before/after.
+
+    With commit=False the BPMN is only staged in `files`, for the caller to write together with
+    its own outputs (`fileio.commit`: all or none).
+    """
+    from .bpmn.writer import to_xml
+    from .fileio import check_outputs
     from .ingest import read_log
     from .mining.analyze import analyze_log
     from .mining.discover import discover_model, summarize
     from .mining.reduce import reduce_process
 
-    if output is not None:
-        check_not_input(output, [log_path])
+    check_outputs({"-o": output}, [log_path])
     log = read_log(log_path, columns)
     model = discover_model(log, noise=noise)
     res = DiscoverResult(log=log, summary=summarize(log), model=model, output=Path(output) if output else None, noise=noise)
@@ -65,7 +70,15 @@ def run_discover(
     if with_reduction:
         res.reduction = reduce_process(log, findings=res.findings, noise=noise, as_is=model)
     if output is not None:
-        write_bpmn(model, output)
+        res.files.append((Path(output), to_xml(model)))
+    return _committed(res, commit)
+
+
+def _committed(res: Any, commit: bool) -> Any:
+    if commit:
+        from .fileio import commit as write_all
+
+        write_all(res.files)
     return res
 
 
@@ -89,6 +102,7 @@ class ReduceResult:
     log: EventLog
     reduction: Any
     outputs: dict[str, str | None]
+    files: list[tuple[Path, bytes]] = field(default_factory=list)  # outputs, written unless commit=False
 
 
 def run_reduce(
@@ -101,30 +115,27 @@ def run_reduce(
     columns: Any = None,
     analyze_config: Any = None,
     alignments_budget_s: float | None = None,
+    commit: bool = True,
 ) -> ReduceResult:
-    """The to-be process: findings applied, rediscovered, measured; both models written as BPMN."""
-    from .bpmn.writer import write_bpmn
-    from .fileio import check_not_input
+    """The to-be process: findings applied, rediscovered, measured; both models written as BPMN
+    (all or none; with commit=False only staged in `files`, as in `run_discover`)."""
+    from .bpmn.writer import to_xml
+    from .fileio import check_outputs
     from .ingest import read_log
     from .mining.reduce import reduce_process
 
-    outs = [p for p in (output, before) if p is not None]
-    for p in outs:
-        check_not_input(p, [log_path])
-    if output is not None and before is not None and Path(output).resolve() == Path(before).resolve():
-        from .errors import GosuprError
-
-        raise GosuprError("-o and --before name the same file; give them different paths", path=str(output))
+    check_outputs({"-o": output, "--before": before}, [log_path])
     log = read_log(log_path, columns)
     red = reduce_process(
         log, accept=accept, noise=noise, analyze_config=analyze_config, alignments_budget_s=alignments_budget_s
     )
-    if before is not None:
-        write_bpmn(red.as_is, before)
-    if output is not None:
-        write_bpmn(red.to_be, output)
-    return ReduceResult(
+    res = ReduceResult(
         log=log,
         reduction=red,
         outputs={"to_be": str(output) if output else None, "as_is": str(before) if before else None},
     )
+    if before is not None:
+        res.files.append((Path(before), to_xml(red.as_is)))
+    if output is not None:
+        res.files.append((Path(output), to_xml(red.to_be)))
+    return _committed(res, commit)

@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..fileio import write_text
 from ..report import markdown as md
 
 if TYPE_CHECKING:
@@ -69,12 +68,6 @@ def summary_document(result: BatchResult) -> dict[str, Any]:
     return document(SCHEMA, body)
 
 
-def write_summary_json(result: BatchResult, path: Path) -> None:
-    from ..report.jsondoc import dumps
-
-    write_text(path, dumps(summary_document(result)))
-
-
 def summary_markdown(result: BatchResult, lang: str = "en") -> str:
     t = result.totals
     head = (
@@ -108,10 +101,6 @@ def summary_markdown(result: BatchResult, lang: str = "en") -> str:
     if problems:
         text += f"\n### {_w('problems', lang)}\n\n" + "".join(f"- {p}\n" for p in problems)
     return text
-
-
-def write_summary_md(result: BatchResult, path: Path, lang: str = "en") -> None:
-    write_text(path, summary_markdown(result, lang))
 
 
 def render_terminal(result: BatchResult, console: Any, lang: str = "en") -> None:

@@ -103,7 +103,12 @@ def run_batch(
     if not items:
         raise GosuprError("no log or BPMN files found in the given paths")
     _check_outputs_not_inputs(items, out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from ..fileio import output_error
+
+        raise output_error(out_dir, exc) from None
 
     tasks = [_task(i, cfg, out, timings, lang) for i in items]
 
@@ -135,9 +140,14 @@ def run_batch(
         seconds=round(time.perf_counter() - t0, 3) if timings else None,
         gate_names=cfg.gates.names(),
     )
-    outputs.write_summary_json(result, result.files["summary_json"])
-    outputs.write_summary_md(result, result.files["summary_md"], lang=lang)
-    junit.write_junit(result, result.files["junit"])
+    from ..fileio import commit
+    from ..report.jsondoc import dumps
+
+    commit([  # the three summaries together, or none of them
+        (result.files["summary_json"], dumps(outputs.summary_document(result))),
+        (result.files["summary_md"], outputs.summary_markdown(result, lang)),
+        (result.files["junit"], junit.junit_bytes(result)),
+    ])
     return result
 
 
