@@ -32,17 +32,11 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import GosuprError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 needs the tomli backport
-    import tomli as tomllib
 
 DEFAULT_CONFIG = "gosupr.toml"
 COLUMN_ROLES = ("case", "activity", "timestamp", "resource", "department")
@@ -146,17 +140,11 @@ def load_config(path: str | os.PathLike | None) -> BatchConfig:
         if not Path(DEFAULT_CONFIG).is_file():
             return BatchConfig()
         path = DEFAULT_CONFIG
+    from ..docload import load_toml
+
     src = str(path)
     p = Path(path)
-    if not p.is_file():
-        raise GosuprError("config file not found; check the --config path", path=src)
-    try:
-        with open(p, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as e:
-        raise GosuprError(f"not valid TOML: {e}", path=src) from None
-    except UnicodeDecodeError:
-        raise GosuprError("not valid TOML: the file must be UTF-8", path=src) from None
+    data = load_toml(p)
     return parse_config(data, source=src, base_dir=str(p.resolve().parent))
 
 

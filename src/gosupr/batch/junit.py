@@ -9,7 +9,6 @@ input is an <error>, a failed gate a <failure>, a gate not evaluated because its
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 
