@@ -89,9 +89,9 @@ def _emit(text: str) -> None:
 
 
 def _console():
-    from rich.console import Console
+    from .report.terminal import console
 
-    return Console(soft_wrap=False)
+    return console(soft_wrap=False)
 
 
 @app.command()
@@ -171,7 +171,9 @@ def analyze(
         _emit(jsondoc.dumps(findings_document(res.findings, res.log, res.source if res.model else None)))
         return
     if fmt == Fmt.markdown:
-        _emit(f"## gosupr analyze: {res.source}\n\n" + fr.to_markdown(res.findings, head, lg))
+        from .report.markdown import text
+
+        _emit(f"## gosupr analyze: {text(res.source)}\n\n" + fr.to_markdown(res.findings, head, lg))
         return
     con = _console()
     if res.log is not None:
@@ -361,7 +363,9 @@ def _stem(p: Path) -> str:
 
 def _one_line(e: BaseException, limit: int = 2000) -> str:
     """Messages may quote file content (headers, parser text): keep them to one printable line."""
-    text = " ".join(str(e).split())
+    from .report.terminal import plain
+
+    text = " ".join(plain(str(e)).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -394,6 +398,8 @@ def main(argv: Optional[List[str]] = None) -> None:
             raise
         sys.stderr.write(f"gosupr: internal error: {type(e).__name__}: {_one_line(e)} (set GOSUPR_DEBUG=1 for details)\n")
         sys.exit(3)
+    if rv == 130:  # typer turns KeyboardInterrupt into Exit(130), which it returns here
+        interrupted()
     sys.exit(rv if isinstance(rv, int) else 0)
 
 
