@@ -69,6 +69,10 @@ ResOpt = typer.Option(None, "--resource", help="Column holding the performer.")
 DepOpt = typer.Option(None, "--department", help="Column holding the department.")
 FmtOpt = typer.Option(Fmt.table, "--format", "-f", help="table for people; json or markdown for machines and PRs.")
 LangOpt = typer.Option(Lang.auto, "--lang", help="Language of tables and reports (default follows LANG).")
+HugeOpt = typer.Option(
+    False, "--allow-huge-cases",
+    help="Accept cases of more than 10 000 events or thousands of activities (normally a wrong column).",
+)
 
 
 def _lang(lang: Lang) -> str:
@@ -109,6 +113,7 @@ def discover(
     config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
     no_reduce: bool = typer.Option(False, "--no-reduce", help="Skip the before/after report."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
+    allow_huge_cases: bool = HugeOpt,
 ) -> None:
     """Discover a BPMN model from an event log, with its findings and the before/after report."""
     from .fileio import check_outputs
@@ -125,6 +130,7 @@ def discover(
         analyze_config=_analyze_config(config, None, None),
         with_reduction=not no_reduce,
         commit=False,
+        allow_huge_cases=allow_huge_cases,
     )
     lg = _lang(lang)
     if html is not None:
@@ -153,6 +159,7 @@ def analyze(
     timestamp: Optional[str] = TsOpt,
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
+    allow_huge_cases: bool = HugeOpt,
 ) -> None:
     """Find the waste in a process (log) or the structural defects of a model (BPMN), worst first."""
     from .mining.analyze import findings_document, headline
@@ -164,6 +171,7 @@ def analyze(
         source,
         columns=_columns(case, activity, timestamp, resource, department),
         config=_analyze_config(config, kinds, min_share),
+        allow_huge_cases=allow_huge_cases,
     )
     lg = _lang(lang)
     head = headline(res.findings, res.log)
@@ -201,6 +209,7 @@ def reduce(
     timestamp: Optional[str] = TsOpt,
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
+    allow_huge_cases: bool = HugeOpt,
 ) -> None:
     """Build the to-be process without the waste and prove what it saves without loss of quality."""
     from .fileio import check_outputs
@@ -219,6 +228,7 @@ def reduce(
         analyze_config=_analyze_config(config, None, None),
         alignments_budget_s=alignments,
         commit=False,
+        allow_huge_cases=allow_huge_cases,
     )
     lg = _lang(lang)
     if html is not None:
@@ -322,6 +332,7 @@ def batch(
     timings: bool = typer.Option(False, "--timings", help="Record wall-clock times (output no longer byte-identical)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
     lang: Lang = LangOpt,
+    allow_huge_cases: bool = HugeOpt,
 ) -> None:
     """Run discover + analyze + reduce on every log and lint every model: for CI pipelines."""
     from .batch.progress import progress_reporter
@@ -330,7 +341,7 @@ def batch(
     with progress_reporter(quiet=quiet) as cb:
         res = run_batch(
             list(paths or []), config_path=str(config) if config else None, out_dir=str(out), jobs=jobs,
-            timings=timings, progress=cb, lang=_lang(lang),
+            timings=timings, progress=cb, lang=_lang(lang), allow_huge_cases=allow_huge_cases,
         )
     if not quiet:
         sys.stderr.write(f"gosupr batch: wrote {out}/summary.json, summary.md, junit.xml\n")

@@ -48,6 +48,7 @@ def run_discover(
     with_findings: bool = True,
     with_reduction: bool = True,
     commit: bool = True,
+    allow_huge_cases: bool = False,
 ) -> DiscoverResult:
     """Ingest, discover, write the BPMN (atomically, never over the input); then findings and before/after.
 
@@ -62,7 +63,7 @@ def run_discover(
     from .mining.reduce import reduce_process
 
     check_outputs({"-o": output}, [log_path])
-    log = read_log(log_path, columns)
+    log = read_log(log_path, columns, allow_huge_cases=allow_huge_cases)
     model = discover_model(log, noise=noise)
     res = DiscoverResult(log=log, summary=summarize(log), model=model, output=Path(output) if output else None, noise=noise)
     if with_findings or with_reduction:
@@ -82,7 +83,8 @@ def _committed(res: Any, commit: bool) -> Any:
     return res
 
 
-def run_analyze(path: str | os.PathLike, *, columns: Any = None, config: Any = None) -> AnalyzeResult:
+def run_analyze(path: str | os.PathLike, *, columns: Any = None, config: Any = None,
+                allow_huge_cases: bool = False) -> AnalyzeResult:
     """Findings for a log, or model-rule findings for a BPMN file."""
     from .mining.analyze import analyze_log, lint_model
 
@@ -93,7 +95,7 @@ def run_analyze(path: str | os.PathLike, *, columns: Any = None, config: Any = N
         return AnalyzeResult(source=os.path.basename(str(path)), findings=lint_model(model, config), model=model)
     from .ingest import read_log
 
-    log = read_log(path, columns)
+    log = read_log(path, columns, allow_huge_cases=allow_huge_cases)
     return AnalyzeResult(source=os.path.basename(str(path)), findings=analyze_log(log, config), log=log)
 
 
@@ -116,6 +118,7 @@ def run_reduce(
     analyze_config: Any = None,
     alignments_budget_s: float | None = None,
     commit: bool = True,
+    allow_huge_cases: bool = False,
 ) -> ReduceResult:
     """The to-be process: findings applied, rediscovered, measured; both models written as BPMN
     (all or none; with commit=False only staged in `files`, as in `run_discover`)."""
@@ -125,7 +128,7 @@ def run_reduce(
     from .mining.reduce import reduce_process
 
     check_outputs({"-o": output, "--before": before}, [log_path])
-    log = read_log(log_path, columns)
+    log = read_log(log_path, columns, allow_huge_cases=allow_huge_cases)
     red = reduce_process(
         log, accept=accept, noise=noise, analyze_config=analyze_config, alignments_budget_s=alignments_budget_s
     )

@@ -80,6 +80,7 @@ def run_batch(
     timings: bool = False,
     progress: Callable[[ProgressEvent], None] | None = None,
     lang: str = "en",
+    allow_huge_cases: bool = False,
 ) -> BatchResult:
     """Process every input, evaluate gates, write summary.json, summary.md and junit.xml.
 
@@ -110,7 +111,7 @@ def run_batch(
 
         raise output_error(out_dir, exc) from None
 
-    tasks = [_task(i, cfg, out, timings, lang) for i in items]
+    tasks = [_task(i, cfg, out, timings, lang) | {"allow_huge_cases": allow_huge_cases} for i in items]
 
     def judge(r: dict[str, Any]) -> dict[str, Any]:
         r["gates"] = gate_rules.evaluate(cfg.gates, r) if r["status"] == OK else []

@@ -35,7 +35,7 @@ def _log_name(path: Path) -> str:
 
 
 def read_log(path: str | Path, columns: ColumnMap | None = None, *,
-             max_bytes: int = DEFAULT_MAX_BYTES) -> EventLog:
+             max_bytes: int = DEFAULT_MAX_BYTES, allow_huge_cases: bool = False) -> EventLog:
     """Read an event log file into an `EventLog` whose `audit` says what was read and dropped.
 
     - Format from the content (gzip, PAR1, XML with a <log> root, else CSV); `.xes`/`.parquet`
@@ -52,6 +52,8 @@ def read_log(path: str | Path, columns: ColumnMap | None = None, *,
     - `audit.source` is the path as given, or only the file name when it was absolute.
     - `max_bytes` caps the file size and, for gzip, the decompressed size (streamed and
       counted, so a gzip bomb is refused early).
+    - A shape that signals a wrong column (a case of more than 10 000 events, thousands of
+      activities) is refused naming the column (`ingest.shape`), unless `allow_huge_cases`.
 
     Raises GosuprError (one line naming the file and what to do) for anything the user must fix.
     """
@@ -74,6 +76,10 @@ def read_log(path: str | Path, columns: ColumnMap | None = None, *,
         raw = read_csv(p, source, columns, max_bytes, size, gz)
     log = to_event_log(raw, source, _log_name(p))
     del raw
+    if not allow_huge_cases:
+        from gosupr.ingest.shape import check_shape
+
+        check_shape(log, source)
     # Arrow's allocator keeps freed pages for reuse (~300 MiB after a 1M-event CSV); the log is a
     # small categorical frame, so hand them back before mining raises the peak on top of them.
     import pyarrow as pa
