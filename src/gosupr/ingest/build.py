@@ -90,6 +90,20 @@ def timestamps(col: Column) -> np.ndarray:
     return parse_timestamps(arr)[0]
 
 
+def _dictionary(col: Column) -> pa.DictionaryArray:
+    """The column dictionary-encoded over strings (as read, when the reader already encoded it)."""
+    if isinstance(col, pa.ChunkedArray):
+        if pa.types.is_dictionary(col.type):
+            col = col.unify_dictionaries()
+        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    if pa.types.is_dictionary(col.type) and pa.types.is_string(col.type.value_type):
+        return col
+    arr = _array(col)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    return arr.dictionary_encode()
+
+
 def _lifecycle_bad(col: Column) -> np.ndarray:
     life = text(col).dictionary_encode()  # compare the few distinct values, not every row
     valid = life.is_valid().to_numpy(zero_copy_only=False)
@@ -137,10 +151,7 @@ def coded(col: Column, fill: str | None = None) -> Coded:
     ~200 MiB that the allocator never hands back. Values sort as `astype("category")` sorts them.
     `fill` stands for empty and missing values (else they are coded -1).
     """
-    arr = _array(col)
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = arr.cast(pa.string())
-    enc = arr.dictionary_encode()
+    enc = _dictionary(col)
     trimmed: list[str | None] = [v.strip() or None for v in enc.dictionary.to_pylist()]
     trimmed.append(None)  # where the row itself is null
     if fill is not None:
