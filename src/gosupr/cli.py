@@ -69,6 +69,9 @@ ResOpt = typer.Option(None, "--resource", help="Column holding the performer.")
 DepOpt = typer.Option(None, "--department", help="Column holding the department.")
 FmtOpt = typer.Option(Fmt.table, "--format", "-f", help="table for people; json or markdown for machines and PRs.")
 LangOpt = typer.Option(Lang.auto, "--lang", help="Language of tables and reports (default follows LANG).")
+TzOpt = typer.Option(
+    None, "--timezone", help="Zone of times written without an offset, e.g. Europe/Moscow (all converted to UTC).",
+)
 HugeOpt = typer.Option(
     False, "--allow-huge-cases",
     help="Accept cases of more than 10 000 events or thousands of activities (normally a wrong column).",
@@ -114,6 +117,7 @@ def discover(
     no_reduce: bool = typer.Option(False, "--no-reduce", help="Skip the before/after report."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
     allow_huge_cases: bool = HugeOpt,
+    timezone: Optional[str] = TzOpt,
 ) -> None:
     """Discover a BPMN model from an event log, with its findings and the before/after report."""
     from .fileio import check_outputs
@@ -131,6 +135,7 @@ def discover(
         with_reduction=not no_reduce,
         commit=False,
         allow_huge_cases=allow_huge_cases,
+        timezone=timezone,
     )
     lg = _lang(lang)
     if html is not None:
@@ -160,6 +165,7 @@ def analyze(
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
     allow_huge_cases: bool = HugeOpt,
+    timezone: Optional[str] = TzOpt,
 ) -> None:
     """Find the waste in a process (log) or the structural defects of a model (BPMN), worst first."""
     from .mining.analyze import findings_document, headline
@@ -172,6 +178,7 @@ def analyze(
         columns=_columns(case, activity, timestamp, resource, department),
         config=_analyze_config(config, kinds, min_share),
         allow_huge_cases=allow_huge_cases,
+        timezone=timezone,
     )
     lg = _lang(lang)
     head = headline(res.findings, res.log)
@@ -210,6 +217,7 @@ def reduce(
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
     allow_huge_cases: bool = HugeOpt,
+    timezone: Optional[str] = TzOpt,
 ) -> None:
     """Build the to-be process without the waste and prove what it saves without loss of quality."""
     from .fileio import check_outputs
@@ -229,6 +237,7 @@ def reduce(
         alignments_budget_s=alignments,
         commit=False,
         allow_huge_cases=allow_huge_cases,
+        timezone=timezone,
     )
     lg = _lang(lang)
     if html is not None:
@@ -333,6 +342,7 @@ def batch(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
     lang: Lang = LangOpt,
     allow_huge_cases: bool = HugeOpt,
+    timezone: Optional[str] = TzOpt,
 ) -> None:
     """Run discover + analyze + reduce on every log and lint every model: for CI pipelines."""
     from .batch.progress import progress_reporter
@@ -342,6 +352,7 @@ def batch(
         res = run_batch(
             list(paths or []), config_path=str(config) if config else None, out_dir=str(out), jobs=jobs,
             timings=timings, progress=cb, lang=_lang(lang), allow_huge_cases=allow_huge_cases,
+            timezone=timezone,
         )
     if not quiet:
         sys.stderr.write(f"gosupr batch: wrote {out}/summary.json, summary.md, junit.xml\n")

@@ -39,6 +39,7 @@ class IngestAudit:
     delimiter: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     reordered: bool = False
+    time_zone: str | None = None  # what was done about zones (None: times without offsets, as written)
 
     @property
     def rows_dropped(self) -> int:
@@ -46,6 +47,8 @@ class IngestAudit:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        if d["time_zone"] is None:
+            del d["time_zone"]
         d["rows_dropped"] = self.rows_dropped
         d["dropped"] = dict(sorted(self.dropped.items()))
         return d

@@ -49,6 +49,7 @@ def run_discover(
     with_reduction: bool = True,
     commit: bool = True,
     allow_huge_cases: bool = False,
+    timezone: str | None = None,
 ) -> DiscoverResult:
     """Ingest, discover, write the BPMN (atomically, never over the input); then findings and before/after.
 
@@ -63,7 +64,7 @@ def run_discover(
     from .mining.reduce import reduce_process
 
     check_outputs({"-o": output}, [log_path])
-    log = read_log(log_path, columns, allow_huge_cases=allow_huge_cases)
+    log = read_log(log_path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
     model = discover_model(log, noise=noise)
     res = DiscoverResult(log=log, summary=summarize(log), model=model, output=Path(output) if output else None, noise=noise)
     if with_findings or with_reduction:
@@ -84,7 +85,7 @@ def _committed(res: Any, commit: bool) -> Any:
 
 
 def run_analyze(path: str | os.PathLike, *, columns: Any = None, config: Any = None,
-                allow_huge_cases: bool = False) -> AnalyzeResult:
+                allow_huge_cases: bool = False, timezone: str | None = None) -> AnalyzeResult:
     """Findings for a log, or model-rule findings for a BPMN file."""
     from .mining.analyze import analyze_log, lint_model
 
@@ -95,7 +96,7 @@ def run_analyze(path: str | os.PathLike, *, columns: Any = None, config: Any = N
         return AnalyzeResult(source=os.path.basename(str(path)), findings=lint_model(model, config), model=model)
     from .ingest import read_log
 
-    log = read_log(path, columns, allow_huge_cases=allow_huge_cases)
+    log = read_log(path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
     return AnalyzeResult(source=os.path.basename(str(path)), findings=analyze_log(log, config), log=log)
 
 
@@ -119,6 +120,7 @@ def run_reduce(
     alignments_budget_s: float | None = None,
     commit: bool = True,
     allow_huge_cases: bool = False,
+    timezone: str | None = None,
 ) -> ReduceResult:
     """The to-be process: findings applied, rediscovered, measured; both models written as BPMN
     (all or none; with commit=False only staged in `files`, as in `run_discover`)."""
@@ -128,7 +130,7 @@ def run_reduce(
     from .mining.reduce import reduce_process
 
     check_outputs({"-o": output, "--before": before}, [log_path])
-    log = read_log(log_path, columns, allow_huge_cases=allow_huge_cases)
+    log = read_log(log_path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
     red = reduce_process(
         log, accept=accept, noise=noise, analyze_config=analyze_config, alignments_budget_s=alignments_budget_s
     )

@@ -81,6 +81,7 @@ def run_batch(
     progress: Callable[[ProgressEvent], None] | None = None,
     lang: str = "en",
     allow_huge_cases: bool = False,
+    timezone: str | None = None,
 ) -> BatchResult:
     """Process every input, evaluate gates, write summary.json, summary.md and junit.xml.
 
@@ -111,7 +112,8 @@ def run_batch(
 
         raise output_error(out_dir, exc) from None
 
-    tasks = [_task(i, cfg, out, timings, lang) | {"allow_huge_cases": allow_huge_cases} for i in items]
+    tasks = [_task(i, cfg, out, timings, lang) | {"allow_huge_cases": allow_huge_cases, "timezone": timezone}
+             for i in items]
 
     def judge(r: dict[str, Any]) -> dict[str, Any]:
         r["gates"] = gate_rules.evaluate(cfg.gates, r) if r["status"] == OK else []

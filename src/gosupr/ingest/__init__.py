@@ -35,7 +35,8 @@ def _log_name(path: Path) -> str:
 
 
 def read_log(path: str | Path, columns: ColumnMap | None = None, *,
-             max_bytes: int = DEFAULT_MAX_BYTES, allow_huge_cases: bool = False) -> EventLog:
+             max_bytes: int = DEFAULT_MAX_BYTES, allow_huge_cases: bool = False,
+             timezone: str | None = None) -> EventLog:
     """Read an event log file into an `EventLog` whose `audit` says what was read and dropped.
 
     - Format from the content (gzip, PAR1, XML with a <log> root, else CSV); `.xes`/`.parquet`
@@ -46,7 +47,9 @@ def read_log(path: str | Path, columns: ColumnMap | None = None, *,
       `empty_activity`, `lifecycle_not_complete`, CSV `malformed_row`), so
       rows_read == rows_kept + sum(dropped). If a lifecycle column has `complete` and other
       transitions, only complete events are kept.
-    - Timestamps: naive UTC; offsets converted, naive values kept as written.
+    - Timestamps: naive UTC; offsets converted, naive values kept as written; a column mixing
+      both is refused unless `timezone` names the zone of the naive values (then converted from
+      it); `audit.time_zone` says what was done (`ingest.timezones`).
     - `audit.reordered` is True when some case's events were out of time order in the file;
       the log is always sorted per case by time (stable).
     - `audit.source` is the path as given, or only the file name when it was absolute.
@@ -59,6 +62,10 @@ def read_log(path: str | Path, columns: ColumnMap | None = None, *,
     """
     p = Path(path)
     source = _source(path)
+    if timezone is not None:
+        from gosupr.ingest.timezones import check_zone
+
+        check_zone(timezone)
     size = check_file(p, source)
     fmt, gz = detect(p, source)
     raw: RawLog
@@ -74,7 +81,7 @@ def read_log(path: str | Path, columns: ColumnMap | None = None, *,
         from gosupr.ingest.csv import read_csv
 
         raw = read_csv(p, source, columns, max_bytes, size, gz)
-    log = to_event_log(raw, source, _log_name(p))
+    log = to_event_log(raw, source, _log_name(p), timezone)
     del raw
     if not allow_huge_cases:
         from gosupr.ingest.shape import check_shape
