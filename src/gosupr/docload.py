@@ -14,7 +14,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .errors import GosuprError
 
@@ -110,22 +110,28 @@ def check_tree(doc: Any, name: str) -> None:
             raise GosuprError(f"{where}: {node} is not a usable number; give a finite value", path=name)
 
 
+def _parsed(path: str | os.PathLike, what: str, max_bytes: int, kind: str, parse: Callable[[str], Any],
+            syntax: type[Exception], detail: Callable[[Any], str]) -> Any:
+    """read_small + parse + check_tree, every failure one line naming the file."""
+    name = str(path)
+    data = read_small(path, what, max_bytes)
+    try:
+        doc = parse(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise GosuprError(f"not valid {kind}: the file must be UTF-8", path=name) from None
+    except syntax as e:
+        raise GosuprError(f"not valid {kind}: {detail(e)}", path=name) from None
+    except (RecursionError, ValueError) as e:  # the parser's recursion, or a number too long
+        raise _parse_failure(data, name, e) from None
+    check_tree(doc, name)
+    return doc
+
+
 def load_toml(path: str | os.PathLike, what: str = "config file") -> dict[str, Any]:
     """Parse a TOML file, bounded; GosuprError (exit 2) naming the file for anything wrong."""
     import tomllib
 
-    name = str(path)
-    data = read_small(path, what)
-    try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise GosuprError("not valid TOML: the file must be UTF-8", path=name) from None
-    except tomllib.TOMLDecodeError as e:
-        raise GosuprError(f"not valid TOML: {e}", path=name) from None
-    except (RecursionError, ValueError) as e:
-        raise _parse_failure(data, name, e) from None
-    check_tree(doc, name)
-    return doc
+    return _parsed(path, what, MAX_BYTES, "TOML", tomllib.loads, tomllib.TOMLDecodeError, str)
 
 
 def _bounded_int(text: str) -> int:
@@ -142,15 +148,8 @@ def load_json(path: str | os.PathLike | Path, what: str = "JSON file", max_bytes
     """Parse a JSON file, bounded (depth, integer length, no NaN/Infinity)."""
     import json
 
-    name = str(path)
-    data = read_small(path, what, max_bytes)
-    try:
-        doc = json.loads(data.decode("utf-8"), parse_int=_bounded_int, parse_constant=_no_constant)
-    except UnicodeDecodeError:
-        raise GosuprError("not valid JSON: the file must be UTF-8", path=name) from None
-    except json.JSONDecodeError as e:
-        raise GosuprError(f"not valid JSON: {e.msg} (line {e.lineno})", path=name) from None
-    except (RecursionError, ValueError) as e:
-        raise _parse_failure(data, name, e) from None
-    check_tree(doc, name)
-    return doc
+    def parse(text: str) -> Any:
+        return json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
+
+    return _parsed(path, what, max_bytes, "JSON", parse, json.JSONDecodeError,
+                   lambda e: f"{e.msg} (line {e.lineno})")
