@@ -269,11 +269,10 @@ def compare(
 ) -> None:
     """What changed between two BPMN models (from any modeller), and what it is worth."""
     from .bpmn.reader import read_bpmn
+    from .fileio import check_outputs
     from .mining.compare import compare_models
     from .mining.compare_gates import evaluate_gates, parse_gates
     from .report import diff_render as dr
-
-    from .fileio import check_outputs
 
     gates = list(fail_on or [])
     parse_gates(gates)  # a bad gate is bad input: fail before any work

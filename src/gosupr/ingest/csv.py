@@ -2,11 +2,13 @@
 
 The delimiter and header come from a 64 KiB sample read with Python's csv module (so quoted
 fields containing delimiters or line breaks do not mislead it); Arrow then reads only the role
-columns, all as strings, multi-threaded. Encoding: BOMs first, then strict UTF-8 on the sample,
-then cp1251 (charset-normalizer only when even cp1251 fails); a file whose sample is UTF-8 but
-whose body is not is re-read as cp1251, unless it is mostly valid UTF-8 with a few corrupt bytes
-(those are replaced, and the encoding says so); UTF-8 mixed with cp1251 words is refused, naming
-the first bad line (one of the two halves would silently turn into mojibake). Rows with the wrong number of fields are dropped and
+columns (names as dictionaries, times as strings), multi-threaded, transcoding non-UTF-8 files as
+it reads. Encoding: BOMs first, then strict UTF-8 on the sample, then cp1251 (charset-normalizer
+only when even cp1251 fails); a file whose sample is UTF-8 but whose body is not is re-read as
+cp1251, unless it is mostly valid UTF-8 with a few corrupt bytes (those are replaced, and the
+encoding says so); UTF-8 mixed with cp1251 words, in either order and anywhere in the file, is
+refused, naming the first bad line (one of the two halves would silently turn into mojibake).
+Rows with the wrong number of fields are dropped and
 counted as `malformed_row`. An Excel `sep=;` first line is honoured, title lines above the header
 (one field wide) are skipped, and a trailing delimiter on every data row (or only on the header)
 is tolerated.
