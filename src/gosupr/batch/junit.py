@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-
 if TYPE_CHECKING:
     from .runner import BatchResult
 
