@@ -175,3 +175,27 @@ def test_hard_link_to_the_input_is_refused(tmp_path: Path) -> None:
     with pytest.raises(GosuprError, match="one of the inputs"):
         fileio.check_outputs({"-o": tmp_path / "other.bpmn"}, [src])
     fileio.check_outputs({"-o": "/dev/null", "--html": "/dev/null"}, [src])  # devices may repeat
+
+
+def _file_size_limit(limit: int):
+    def apply() -> None:  # Python ignores SIGXFSZ: a write past the limit fails with EFBIG
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_file_size_limit_mid_write_leaves_neither_output(log: Path, tmp_path: Path) -> None:
+    """A real write failure on a regular file (the process may write at most 16 KiB per file):
+    the small BPMN fits, the HTML report does not; neither may be left behind, nor a temp file."""
+    p = subprocess.run([sys.executable, "-m", "gosupr", "discover", str(log), "-o", "m.bpmn", "--html", "r.html",
+                        "--format", "json"], cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                       preexec_fn=_file_size_limit(16 * 1024))
+    one_line(p, "r.html", "too large")
+    assert leftovers(tmp_path) == []
+
+
+def test_batch_out_under_a_file_is_exit_2(log: Path, tmp_path: Path) -> None:
+    p = run("batch", log, "--quiet", "--out", "журнал.csv/out", cwd=tmp_path)
+    one_line(p, "журнал.csv/out", "is a file, not a folder")
