@@ -92,3 +92,38 @@ def test_ctrl_c_inside_a_command_prints_the_interrupted_line(monkeypatch: pytest
         cli.main(["analyze", str(EVIL_LOG)])
     assert ex.value.code == 130
     assert capsys.readouterr().err == "gosupr: interrupted\n"
+
+
+def test_stages_show_on_a_terminal_only(tmp_path: Path) -> None:
+    """On a terminal's stderr the stage line appears (and is erased); stdout keeps clean JSON; a
+    piped stderr gets nothing."""
+    import os
+    import pty
+    import threading
+
+    master, slave = pty.openpty()
+    got = bytearray()
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                return
+            if not chunk:
+                return
+            got.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    env = {"PATH": "/usr/bin:/bin", "COLUMNS": "120"}
+    p = subprocess.run([sys.executable, "-m", "gosupr", "analyze", str(EVIL_LOG), "--format", "json", "--lang", "ru"],
+                       stdout=subprocess.PIPE, stderr=slave, env=env, timeout=600)
+    os.close(slave)
+    reader.join(timeout=30)
+    os.close(master)
+    assert p.returncode == 0
+    assert p.stdout.decode("utf-8").lstrip().startswith("{")
+    assert "gosupr: чтение журнала…" in got.decode("utf-8", "replace")
+    piped = _run("analyze", EVIL_LOG, "--format", "json")
+    assert piped.returncode == 0 and piped.stderr == ""

@@ -126,17 +126,18 @@ def discover(
 
     out = output or Path(_stem(log) + ".bpmn")
     check_outputs({"-o": out, "--html": html}, [log])
-    result = run_discover(
-        log,
-        out,
-        noise=noise,
-        columns=_columns(case, activity, timestamp, resource, department),
-        analyze_config=_analyze_config(config, None, None),
-        with_reduction=not no_reduce,
-        commit=False,
-        allow_huge_cases=allow_huge_cases,
-        timezone=timezone,
-    )
+    with _stages(lang):
+        result = run_discover(
+            log,
+            out,
+            noise=noise,
+            columns=_columns(case, activity, timestamp, resource, department),
+            analyze_config=_analyze_config(config, None, None),
+            with_reduction=not no_reduce,
+            commit=False,
+            allow_huge_cases=allow_huge_cases,
+            timezone=timezone,
+        )
     lg = _lang(lang)
     if html is not None:
         from .report.html import discover_html
@@ -173,13 +174,14 @@ def analyze(
     from .report import findings_render as fr
     from .report import jsondoc
 
-    res = run_analyze(
-        source,
-        columns=_columns(case, activity, timestamp, resource, department),
-        config=_analyze_config(config, kinds, min_share),
-        allow_huge_cases=allow_huge_cases,
-        timezone=timezone,
-    )
+    with _stages(lang):
+        res = run_analyze(
+            source,
+            columns=_columns(case, activity, timestamp, resource, department),
+            config=_analyze_config(config, kinds, min_share),
+            allow_huge_cases=allow_huge_cases,
+            timezone=timezone,
+        )
     lg = _lang(lang)
     head = headline(res.findings, res.log)
     if fmt == Fmt.json:
@@ -226,19 +228,20 @@ def reduce(
     from .report import reduce_render as rr
 
     check_outputs({"-o": output, "--before": before, "--html": html}, [log])
-    res = run_reduce(
-        log,
-        output,
-        before=before,
-        accept=accept,
-        noise=noise,
-        columns=_columns(case, activity, timestamp, resource, department),
-        analyze_config=_analyze_config(config, None, None),
-        alignments_budget_s=alignments,
-        commit=False,
-        allow_huge_cases=allow_huge_cases,
-        timezone=timezone,
-    )
+    with _stages(lang):
+        res = run_reduce(
+            log,
+            output,
+            before=before,
+            accept=accept,
+            noise=noise,
+            columns=_columns(case, activity, timestamp, resource, department),
+            analyze_config=_analyze_config(config, None, None),
+            alignments_budget_s=alignments,
+            commit=False,
+            allow_huge_cases=allow_huge_cases,
+            timezone=timezone,
+        )
     lg = _lang(lang)
     if html is not None:
         from .report.html import reduce_html
@@ -366,6 +369,12 @@ def _analyze_config(config: Optional[Path], kinds: Optional[List[str]], min_shar
     if kinds or min_share is not None:
         cfg = cfg.with_options(kinds=list(kinds) if kinds else None, min_share=min_share)
     return cfg
+
+
+def _stages(lang: Lang):
+    from .stages import shown
+
+    return shown(_lang(lang))
 
 
 def _commit(files: list) -> None:

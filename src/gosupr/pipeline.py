@@ -10,6 +10,7 @@ from typing import Any
 from .bpmn.model import ProcessModel
 from .eventlog import EventLog
 from .mining.discover import LogSummary
+from .stages import stage
 
 
 @dataclass
@@ -58,22 +59,31 @@ def run_discover(
     """
     from .bpmn.writer import to_xml
     from .fileio import check_outputs
-    from .ingest import read_log
     from .mining.analyze import analyze_log
     from .mining.discover import discover_model, summarize
     from .mining.reduce import reduce_process
 
     check_outputs({"-o": output}, [log_path])
-    log = read_log(log_path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
+    log = _read(log_path, columns, allow_huge_cases, timezone)
+    stage("discover")
     model = discover_model(log, noise=noise)
     res = DiscoverResult(log=log, summary=summarize(log), model=model, output=Path(output) if output else None, noise=noise)
     if with_findings or with_reduction:
+        stage("analyze")
         res.findings = analyze_log(log, analyze_config)
     if with_reduction:
+        stage("reduce")
         res.reduction = reduce_process(log, findings=res.findings, noise=noise, as_is=model)
     if output is not None:
         res.files.append((Path(output), to_xml(model)))
     return _committed(res, commit)
+
+
+def _read(path: str | os.PathLike, columns: Any, allow_huge_cases: bool, timezone: str | None) -> EventLog:
+    from .ingest import read_log
+
+    stage("read")
+    return read_log(path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
 
 
 def _committed(res: Any, commit: bool) -> Any:
@@ -94,9 +104,8 @@ def run_analyze(path: str | os.PathLike, *, columns: Any = None, config: Any = N
 
         model = read_bpmn(path)
         return AnalyzeResult(source=os.path.basename(str(path)), findings=lint_model(model, config), model=model)
-    from .ingest import read_log
-
-    log = read_log(path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
+    log = _read(path, columns, allow_huge_cases, timezone)
+    stage("analyze")
     return AnalyzeResult(source=os.path.basename(str(path)), findings=analyze_log(log, config), log=log)
 
 
@@ -126,11 +135,11 @@ def run_reduce(
     (all or none; with commit=False only staged in `files`, as in `run_discover`)."""
     from .bpmn.writer import to_xml
     from .fileio import check_outputs
-    from .ingest import read_log
     from .mining.reduce import reduce_process
 
     check_outputs({"-o": output, "--before": before}, [log_path])
-    log = read_log(log_path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
+    log = _read(log_path, columns, allow_huge_cases, timezone)
+    stage("reduce")
     red = reduce_process(
         log, accept=accept, noise=noise, analyze_config=analyze_config, alignments_budget_s=alignments_budget_s
     )

@@ -7,7 +7,6 @@ under CI=true; progress goes to stderr so stdout stays free for the summary.
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable, Iterator
 from typing import IO
@@ -16,8 +15,9 @@ from .runner import ProgressEvent
 
 
 def use_bar(stream: IO[str]) -> bool:
-    ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
-    return not ci and hasattr(stream, "isatty") and stream.isatty()
+    from ..stages import on_terminal
+
+    return on_terminal(stream)
 
 
 @contextlib.contextmanager
