@@ -39,7 +39,8 @@ def shown(lang: str = "en") -> Iterator[None]:
     from rich.status import Status
 
     with Status("gosupr", console=Console(stderr=True)) as status:
-        _show = lambda key: status.update(f"gosupr: {_WORDS[key][lang == 'ru']}…")  # noqa: E731
+        # naming the spinner makes rich redraw at once, not at its next tick: each stage is seen
+        _show = lambda key: status.update(f"gosupr: {_WORDS[key][lang == 'ru']}…", spinner="dots")  # noqa: E731
         try:
             yield
         finally:
