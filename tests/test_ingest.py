@@ -182,11 +182,23 @@ def test_iso_with_timezone_to_naive_utc(tmp_path: Path) -> None:
             "c1,b,2026-03-29T01:30:00Z\n"
             "c1,c,2026-03-29 05:00:00.250-0200\n"
             "c1,d,2026-03-29T08:00:00\n")
-    log = read_log(write(tmp_path / "iso.csv", text))
+    path = write(tmp_path / "iso.csv", text)
+    with pytest.raises(GosuprError, match=r"iso.csv: timestamps mix .*«2026-03-29T08:00:00».*--timezone"):
+        read_log(path)  # offsets and a naive time: the order of d against a, b, c is unknown
+    log = read_log(path, timezone="UTC")
     ts = dict(zip(log.df.activity.astype(str), log.df.timestamp))
     assert ts == {"a": pd.Timestamp("2026-03-28 22:30"), "b": pd.Timestamp("2026-03-29 01:30"),
                   "c": pd.Timestamp("2026-03-29 07:00:00.250"), "d": pd.Timestamp("2026-03-29 08:00")}
     assert log.df.timestamp.dtype == "datetime64[ns]"
+    assert log.audit.time_zone == "times without an offset read as UTC, all converted to UTC; offsets converted to UTC"
+    moscow = read_log(path, timezone="Europe/Moscow")
+    assert moscow.df.timestamp.iloc[-1] == pd.Timestamp("2026-03-29 07:00:00.250")  # c now last
+    assert moscow.df.activity.astype(str).tolist() == ["a", "b", "d", "c"]
+    offsets_only = read_log(write(tmp_path / "off.csv", "\n".join(text.splitlines()[:4]) + "\n"))
+    assert offsets_only.audit.time_zone is None  # nothing to decide: every reader converts offsets
+    assert "time_zone" not in read_log(write(tmp_path / "naive.csv", "case,activity,timestamp\nc1,a,2026-01-02 10:00\n")).audit.to_dict()
+    with pytest.raises(GosuprError, match="unknown time zone 'Europe/Mos'"):
+        read_log(path, timezone="Europe/Mos")
 
 
 def test_unsorted_rows_get_sorted_stably(tmp_path: Path) -> None:

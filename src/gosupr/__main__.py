@@ -1,15 +1,21 @@
 """`python -m gosupr` and the `gosupr` command."""
 
-import signal
+import sys
 
-from ._exit import interrupted, on_sigterm
+try:  # Ctrl-C in the first milliseconds (`signal` builds its enums on import): still one line
+    import signal
+
+    from ._exit import interrupted, on_sigterm
+except KeyboardInterrupt:  # pragma: no cover - a race with process start
+    sys.stderr.write("gosupr: interrupted\n")
+    raise SystemExit(130) from None
 
 
 def run() -> None:
     """Import the CLI inside the guards that `cli.main` sets up, so that Ctrl-C or SIGTERM while
     the libraries load also exits 130/143 with one line, not a traceback."""
-    signal.signal(signal.SIGTERM, on_sigterm)
     try:
+        signal.signal(signal.SIGTERM, on_sigterm)
         from .cli import main
     except KeyboardInterrupt:
         interrupted()

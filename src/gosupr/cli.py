@@ -73,6 +73,13 @@ ProtectOpt = typer.Option(
 SheetOpt = typer.Option(None, "--sheet", help="Workbook sheet: name or number, 1 = first (default: the first with a log header).")
 FmtOpt = typer.Option(Fmt.table, "--format", "-f", help="table for people; json or markdown for machines and PRs.")
 LangOpt = typer.Option(Lang.auto, "--lang", help="Language of tables and reports (default follows LANG).")
+TzOpt = typer.Option(
+    None, "--timezone", help="Zone of times written without an offset, e.g. Europe/Moscow (all converted to UTC).",
+)
+HugeOpt = typer.Option(
+    False, "--allow-huge-cases",
+    help="Accept cases of more than 10 000 events or thousands of activities (normally a wrong column).",
+)
 
 
 def _lang(lang: Lang) -> str:
@@ -94,9 +101,9 @@ def _emit(text: str) -> None:
 
 
 def _console():
-    from rich.console import Console
+    from .report.terminal import console
 
-    return Console(soft_wrap=False)
+    return console(soft_wrap=False)
 
 
 @app.command()
@@ -115,31 +122,40 @@ def discover(
     config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
     no_reduce: bool = typer.Option(False, "--no-reduce", help="Skip the before/after report."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
+    allow_huge_cases: bool = HugeOpt,
+    timezone: Optional[str] = TzOpt,
 ) -> None:
     """Discover a BPMN model from an event log, with its findings and the before/after report."""
+    from .fileio import check_outputs
     from .pipeline import run_discover
     from .report import discover_render as r
 
     out = output or Path(_stem(log) + ".bpmn")
-    result = run_discover(
-        log,
-        out,
-        noise=noise,
-        columns=_columns(case, activity, timestamp, resource, department, sheet),
-        analyze_config=_analyze_config(config, None, None),
-        with_reduction=not no_reduce,
-    )
+    check_outputs({"-o": out, "--html": html}, [log])
+    with _stages(lang):
+        result = run_discover(
+            log,
+            out,
+            noise=noise,
+            columns=_columns(case, activity, timestamp, resource, department, sheet),
+            analyze_config=_analyze_config(config, None, None),
+            with_reduction=not no_reduce,
+            commit=False,
+            allow_huge_cases=allow_huge_cases,
+            timezone=timezone,
+        )
     lg = _lang(lang)
+    if html is not None:
+        from .report.html import discover_html
+
+        result.files.append((html, discover_html(result, lg).encode("utf-8")))
+    _commit(result.files)
     if fmt == Fmt.json:
         _emit(r.to_json(result))
     elif fmt == Fmt.markdown:
         _emit(r.to_markdown(result, lg))
     else:
         r.to_terminal(result, _console(), lg)
-    if html is not None:
-        from .report.html import discover_html
-
-        _write_html(html, discover_html(result, lg), [log])
 
 
 @app.command()
@@ -157,6 +173,8 @@ def analyze(
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
     sheet: Optional[str] = SheetOpt,
+    allow_huge_cases: bool = HugeOpt,
+    timezone: Optional[str] = TzOpt,
 ) -> None:
     """Find the waste in a process (log) or the structural defects of a model (BPMN), worst first."""
     from .mining.analyze import findings_document, headline
@@ -164,19 +182,24 @@ def analyze(
     from .report import findings_render as fr
     from .report import jsondoc
 
-    res = run_analyze(
-        source,
-        columns=_columns(case, activity, timestamp, resource, department, sheet),
-        config=_analyze_config(config, kinds, min_share),
-        protect=list(protect or []),
-    )
+    with _stages(lang):
+        res = run_analyze(
+            source,
+            columns=_columns(case, activity, timestamp, resource, department, sheet),
+            config=_analyze_config(config, kinds, min_share),
+            protect=list(protect or []),
+            allow_huge_cases=allow_huge_cases,
+            timezone=timezone,
+        )
     lg = _lang(lang)
     head = headline(res.findings, res.log)
     if fmt == Fmt.json:
         _emit(jsondoc.dumps(findings_document(res.findings, res.log, res.source if res.model else None)))
         return
     if fmt == Fmt.markdown:
-        _emit(f"## gosupr analyze: {res.source}\n\n" + fr.to_markdown(res.findings, head, lg))
+        from .report.markdown import text
+
+        _emit(f"## gosupr analyze: {text(res.source)}\n\n" + fr.to_markdown(res.findings, head, lg))
         return
     con = _console()
     if res.log is not None:
@@ -207,35 +230,44 @@ def reduce(
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
     sheet: Optional[str] = SheetOpt,
+    allow_huge_cases: bool = HugeOpt,
+    timezone: Optional[str] = TzOpt,
 ) -> None:
     """Build the to-be process without the waste; say whether it loses quality, on the evidence."""
+    from .fileio import check_outputs
     from .pipeline import run_reduce
     from .report import jsondoc
     from .report import reduce_render as rr
 
-    res = run_reduce(
-        log,
-        output,
-        before=before,
-        accept=accept,
-        noise=noise,
-        columns=_columns(case, activity, timestamp, resource, department, sheet),
-        analyze_config=_analyze_config(config, None, None),
-        alignments_budget_s=alignments,
-        protect=list(protect or []),
-        to_be_log=to_be_log,
-    )
+    check_outputs({"-o": output, "--before": before, "--to-be-log": to_be_log, "--html": html}, [log])
+    with _stages(lang):
+        res = run_reduce(
+            log,
+            output,
+            before=before,
+            accept=accept,
+            noise=noise,
+            columns=_columns(case, activity, timestamp, resource, department, sheet),
+            analyze_config=_analyze_config(config, None, None),
+            alignments_budget_s=alignments,
+            protect=list(protect or []),
+            to_be_log=to_be_log,
+            commit=False,
+            allow_huge_cases=allow_huge_cases,
+            timezone=timezone,
+        )
     lg = _lang(lang)
+    if html is not None:
+        from .report.html import reduce_html
+
+        res.files.append((html, reduce_html(res, lg).encode("utf-8")))
+    _commit(res.files)
     if fmt == Fmt.json:
         _emit(jsondoc.dumps(rr.document(res.reduction, res.log.audit.to_dict(), res.outputs)))
     elif fmt == Fmt.markdown:
         _emit(rr.to_markdown(res.reduction, lg))
     else:
         rr.to_terminal(res.reduction, _console(), lg)
-    if html is not None:
-        from .report.html import reduce_html
-
-        _write_html(html, reduce_html(res, lg), [log])
 
 
 @app.command()
@@ -270,12 +302,14 @@ def compare(
         return _compare_logs(before, after, list(fail_on or []), fmt, lang, html, plan, model, (split_at, split_by),
                              replicates, seed, _columns(case, activity, timestamp, resource, department))
     from .bpmn.reader import read_bpmn
+    from .fileio import check_outputs
     from .mining.compare import compare_models
     from .mining.compare_gates import evaluate_gates, parse_gates
     from .report import diff_render as dr
 
     gates = list(fail_on or [])
     parse_gates(gates)  # a bad gate is bad input: fail before any work
+    check_outputs({"--html": html}, [before, after, log])
     m_before, m_after = read_bpmn(before), read_bpmn(after)
     ev = None
     if log is not None:
@@ -285,16 +319,16 @@ def compare(
     diff = compare_models(m_before, m_after, flatten=flatten, include_artifacts=artifacts, log=ev)
     diff.before_name, diff.after_name = before.name, after.name
     lg = _lang(lang)
+    if html is not None:
+        from .report.html import compare_html
+
+        _commit([(html, compare_html(diff, m_before, m_after, lg).encode("utf-8"))])
     if fmt == Fmt.json:
         _emit(dr.diff_json(diff))
     elif fmt == Fmt.markdown:
         _emit(dr.diff_markdown(diff, lg))
     else:
         _console().print(*dr.diff_table(diff, lg))
-    if html is not None:
-        from .report.html import compare_html
-
-        _write_html(html, compare_html(diff, m_before, m_after, lg), [before, after] + ([log] if log else []))
     violated = evaluate_gates(diff, gates)
     if violated:
         raise GateFailed("; ".join(violated))
@@ -313,20 +347,23 @@ def _compare_logs(before, after, gates, fmt, lang, html, plan, model, split, rep
     parsed = parse_effect_gates(gates)
     if any(g.name == "plan-realised-below" for g in parsed) and plan is None:
         raise GosuprError("--fail-on plan-realised-below needs --plan (the reduce JSON or to-be .bpmn)")
+    from .fileio import check_outputs
+
+    check_outputs({"--html": html}, [p for p in (before, after, plan, model) if p is not None])
     eff = run_effect(before, after, split_at=split[0], split_by=split[1], plan=plan, model=model, columns=columns,
                      replicates=replicates, seed=seed)
     violated = evaluate_effect_gates(eff, parsed)
     lg = _lang(lang)
+    if html is not None:  # files first, then stdout (as every command)
+        from .report.effect_html import effect_html
+
+        _commit([(html, effect_html(eff, lg).encode("utf-8"))])
     if fmt == Fmt.json:
         _emit(er.dumps(eff, [str(g) for g in parsed], violated))
     elif fmt == Fmt.markdown:
         _emit(er.to_markdown(eff, lg))
     else:
         er.to_terminal(eff, _console(), lg)
-    if html is not None:
-        from .report.effect_html import effect_html
-
-        _write_html(html, effect_html(eff, lg), [p for p in (before, after, plan, model) if p is not None])
     if violated:
         raise GateFailed("; ".join(violated))
 
@@ -356,29 +393,26 @@ def check(
     from .report import check_render as cr
 
     gates = parse_check_gates(list(fail_on or []))
-    inputs = [p for p in (log, model, config) if p is not None]
-    for out in (cases, html):
-        if out is not None:
-            from .fileio import check_not_input
+    from .fileio import check_outputs
 
-            check_not_input(out, inputs)
+    check_outputs({"--cases": cases, "--html": html}, [p for p in (log, model, config) if p is not None])
     run = run_check(log, model, config=config, columns=_columns(case, activity, timestamp, resource, department),
                     time_budget_s=time_budget)
     res, lg = run.result, _lang(lang)
+    files: list = []  # written together (all or none), before stdout
+    if cases is not None:
+        files.append((cases, cr.cases_csv(res, lg).encode("utf-8")))
+    if html is not None:
+        from .report.html_check import check_html
+
+        files.append((html, check_html(res, run.model, lg).encode("utf-8")))
+    _commit(files)
     if fmt == Fmt.json:
         _emit(cr.to_json(res, run.log.audit.to_dict()))
     elif fmt == Fmt.markdown:
         _emit(cr.to_markdown(res, lg))
     else:
         cr.to_terminal(res, _console(), lg)
-    if cases is not None:
-        from .fileio import write_text
-
-        write_text(cases, cr.cases_csv(res, lg))
-    if html is not None:
-        from .report.html_check import check_html
-
-        _write_html(html, check_html(res, run.model, lg), inputs)
     violated = evaluate_check_gates(res, gates)
     if violated:
         raise GateFailed("; ".join(violated))
@@ -394,11 +428,10 @@ def render(
 ) -> None:
     """Draw a BPMN model as SVG (or PNG), optionally with findings coloured in."""
     from .bpmn.reader import read_bpmn
-    from .fileio import check_not_input, write_bytes, write_text
+    from .fileio import check_outputs, write_bytes, write_text
     from .report.svg import render_svg, svg_to_png
 
-    inputs = [model] + ([highlight] if highlight else [])
-    check_not_input(output, inputs)
+    check_outputs({"-o": output}, [model, highlight])
     suffix = output.suffix.lower()
     if suffix not in (".svg", ".png"):
         raise GosuprError("the picture must end in .svg or .png", path=str(output))
@@ -424,6 +457,8 @@ def batch(
     timings: bool = typer.Option(False, "--timings", help="Record wall-clock times (output no longer byte-identical)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
     lang: Lang = LangOpt,
+    allow_huge_cases: bool = HugeOpt,
+    timezone: Optional[str] = TzOpt,
 ) -> None:
     """Run discover + analyze + reduce on every log and lint every model: for CI pipelines."""
     from .batch.progress import progress_reporter
@@ -432,7 +467,8 @@ def batch(
     with progress_reporter(quiet=quiet) as cb:
         res = run_batch(
             list(paths or []), config_path=str(config) if config else None, out_dir=str(out), jobs=jobs,
-            timings=timings, progress=cb, lang=_lang(lang),
+            timings=timings, progress=cb, lang=_lang(lang), allow_huge_cases=allow_huge_cases,
+            timezone=timezone,
         )
     if not quiet:
         sys.stderr.write(f"gosupr batch: wrote {out}/summary.json, summary.md, junit.xml\n")
@@ -449,11 +485,16 @@ def _analyze_config(config: Optional[Path], kinds: Optional[List[str]], min_shar
     return cfg
 
 
-def _write_html(path: Path, html: str, inputs: list) -> None:
-    from .fileio import check_not_input, write_text
+def _stages(lang: Lang):
+    from .stages import shown
 
-    check_not_input(path, inputs)
-    write_text(path, html)
+    return shown(_lang(lang))
+
+
+def _commit(files: list) -> None:
+    from .fileio import commit
+
+    commit(files)
 
 
 def _stem(p: Path) -> str:
@@ -466,15 +507,21 @@ def _stem(p: Path) -> str:
 
 def _one_line(e: BaseException, limit: int = 2000) -> str:
     """Messages may quote file content (headers, parser text): keep them to one printable line."""
-    text = " ".join(str(e).split())
+    from .report.terminal import plain
+
+    text = " ".join(plain(str(e)).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     """Entry point: user errors become one stderr line and exit 2; Ctrl-C 130; SIGTERM 143."""
+    from .fileio import flush_stdout, guard_stdout
+
     signal.signal(signal.SIGTERM, on_sigterm)
+    guard_stdout()
     try:
         rv = app(args=argv, standalone_mode=False)
+        flush_stdout()
     except GosuprError as e:
         sys.stderr.write(f"gosupr: error: {_one_line(e)}\n")
         sys.exit(2)
@@ -495,7 +542,7 @@ def main(argv: Optional[List[str]] = None) -> None:
             raise
         sys.stderr.write(f"gosupr: internal error: {type(e).__name__}: {_one_line(e)} (set GOSUPR_DEBUG=1 for details)\n")
         sys.exit(3)
-    if rv == 130:  # typer turns a KeyboardInterrupt inside a command into a silent Exit(130)
+    if rv == 130:  # typer turns KeyboardInterrupt into Exit(130), which it returns here
         interrupted()
     sys.exit(rv if isinstance(rv, int) else 0)
 

@@ -40,6 +40,7 @@ class IngestAudit:
     columns: dict[str, str] = field(default_factory=dict)
     reordered: bool = False
     sheet: str | None = None  # workbook sheet read (xlsx, xlsm, xls, ods)
+    time_zone: str | None = None  # what was done about zones (None: times without offsets, as written)
 
     @property
     def rows_dropped(self) -> int:
@@ -47,6 +48,8 @@ class IngestAudit:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        if d["time_zone"] is None:
+            del d["time_zone"]
         d["rows_dropped"] = self.rows_dropped
         d["dropped"] = dict(sorted(self.dropped.items()))
         return d

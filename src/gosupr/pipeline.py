@@ -11,6 +11,7 @@ from ._hold import hold
 from .bpmn.model import ProcessModel
 from .eventlog import EventLog
 from .mining.discover import LogSummary
+from .stages import stage
 
 
 @dataclass
@@ -22,6 +23,7 @@ class DiscoverResult:
     noise: float
     findings: list[Any] = field(default_factory=list)
     reduction: Any = None  # mining.reduce.Reduction, when asked for
+    files: list[tuple[Path, bytes]] = field(default_factory=list)  # outputs, written unless commit=False
 
 
 @dataclass
@@ -47,33 +49,56 @@ def run_discover(
     analyze_config: Any = None,
     with_findings: bool = True,
     with_reduction: bool = True,
+    commit: bool = True,
+    allow_huge_cases: bool = False,
+    timezone: str | None = None,
 ) -> DiscoverResult:
-    """Ingest, discover, write the BPMN (atomically, never over the input); then findings and before/after."""
-    from .bpmn.writer import write_bpmn
-    from .fileio import check_not_input
-    from .ingest import read_log
+    """Ingest, discover, write the BPMN (atomically, never over the input); then findings and before/after.
+
+    With commit=False the BPMN is only staged in `files`, for the caller to write together with
+    its own outputs (`fileio.commit`: all or none).
+    """
+    from .bpmn.writer import to_xml
+    from .fileio import check_outputs
     from .mining.analyze import analyze_log
     from .mining.discover import discover_model, summarize
     from .mining.reduce import reduce_process
 
-    if output is not None:
-        check_not_input(output, [log_path])
-    log = read_log(log_path, columns)
-    hold("read")  # tests: a signal mid-run, between ingestion and discovery
+    check_outputs({"-o": output}, [log_path])
+    log = _read(log_path, columns, allow_huge_cases, timezone)
+    stage("discover")
     model = discover_model(log, noise=noise)
     res = DiscoverResult(log=log, summary=summarize(log), model=model, output=Path(output) if output else None, noise=noise)
     if with_findings or with_reduction:
+        stage("analyze")
         res.findings = analyze_log(log, analyze_config)
     if with_reduction:
+        stage("reduce")
         res.reduction = reduce_process(log, findings=res.findings, noise=noise, as_is=model, analyze_config=analyze_config)
     if output is not None:
-        write_bpmn(model, output)
+        res.files.append((Path(output), to_xml(model)))
+    return _committed(res, commit)
+
+
+def _read(path: str | os.PathLike, columns: Any, allow_huge_cases: bool, timezone: str | None) -> EventLog:
+    from .ingest import read_log
+
+    stage("read")
+    log = read_log(path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
+    hold("read")  # tests: a signal mid-run, between ingestion and discovery
+    return log
+
+
+def _committed(res: Any, commit: bool) -> Any:
+    if commit:
+        from .fileio import commit as write_all
+
+        write_all(res.files)
     return res
 
 
-def run_analyze(
-    path: str | os.PathLike, *, columns: Any = None, config: Any = None, protect: list[str] | None = None
-) -> AnalyzeResult:
+def run_analyze(path: str | os.PathLike, *, columns: Any = None, config: Any = None, protect: list[str] | None = None,
+                allow_huge_cases: bool = False, timezone: str | None = None) -> AnalyzeResult:
     """Findings for a log, or model-rule findings for a BPMN file; `protect`: glob patterns of steps
     no removal may touch."""
     from .mining.analyze import analyze_log, lint_model
@@ -83,9 +108,8 @@ def run_analyze(
 
         model = read_bpmn(path)
         return AnalyzeResult(source=os.path.basename(str(path)), findings=lint_model(model, config), model=model)
-    from .ingest import read_log
-
-    log = read_log(path, columns)
+    log = _read(path, columns, allow_huge_cases, timezone)
+    stage("analyze")
     return AnalyzeResult(source=os.path.basename(str(path)), findings=analyze_log(log, config, protect=protect), log=log)
 
 
@@ -94,6 +118,7 @@ class ReduceResult:
     log: EventLog
     reduction: Any
     outputs: dict[str, str | None]
+    files: list[tuple[Path, bytes]] = field(default_factory=list)  # outputs, written unless commit=False
 
 
 def run_reduce(
@@ -108,41 +133,40 @@ def run_reduce(
     alignments_budget_s: float | None = None,
     protect: list[str] | None = None,
     to_be_log: str | os.PathLike | None = None,
+    commit: bool = True,
+    allow_huge_cases: bool = False,
+    timezone: str | None = None,
 ) -> ReduceResult:
-    """The to-be process: findings applied, rediscovered, measured; both models written as BPMN,
-    the to-be log as CSV or Parquet when asked. `protect`: glob patterns of steps no removal may touch."""
+    """The to-be process: findings applied, rediscovered, measured; both models as BPMN and the
+    to-be log as CSV or Parquet when asked, written all or none (with commit=False only staged in
+    `files`, as in `run_discover`). `protect`: glob patterns of steps no removal may touch."""
     from . import tobe_log
-    from .bpmn.writer import write_bpmn
-    from .fileio import check_not_input
-    from .ingest import read_log
+    from .bpmn.writer import to_xml
+    from .fileio import check_outputs
     from .mining.reduce import reduce_process
 
-    outs = [p for p in (output, before, to_be_log) if p is not None]
-    for p in outs:
-        check_not_input(p, [log_path])
+    check_outputs({"-o": output, "--before": before, "--to-be-log": to_be_log}, [log_path])
     if to_be_log is not None:
         tobe_log.check_suffix(to_be_log)
-    if output is not None and before is not None and Path(output).resolve() == Path(before).resolve():
-        from .errors import GosuprError
-
-        raise GosuprError("-o and --before name the same file; give them different paths", path=str(output))
-    log = read_log(log_path, columns)
+    log = _read(log_path, columns, allow_huge_cases, timezone)
+    stage("reduce")
     red = reduce_process(
         log, accept=accept, noise=noise, analyze_config=analyze_config, alignments_budget_s=alignments_budget_s,
         protect=protect,
     )
-    if before is not None:
-        write_bpmn(red.as_is, before)
-    if output is not None:
-        write_bpmn(red.to_be, output)
-    if to_be_log is not None:
-        tobe_log.write(red.essential_log, log.audit.columns, to_be_log)
-    return ReduceResult(
+    res = ReduceResult(
         log=log,
         reduction=red,
         outputs={"to_be": str(output) if output else None, "as_is": str(before) if before else None,
                  "to_be_log": str(to_be_log) if to_be_log else None},
     )
+    if before is not None:
+        res.files.append((Path(before), to_xml(red.as_is)))
+    if output is not None:
+        res.files.append((Path(output), to_xml(red.to_be)))
+    if to_be_log is not None:
+        res.files.append((Path(to_be_log), tobe_log.to_bytes(red.essential_log, log.audit.columns, to_be_log)))
+    return _committed(res, commit)
 
 
 def looks_like_bpmn(path: str | os.PathLike) -> bool:

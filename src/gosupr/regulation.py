@@ -72,10 +72,10 @@ class Regulation:
 
 def load_regulation(path: str | os.PathLike) -> Regulation:
     """`[regulation]` of a gosupr.toml (an empty Regulation when the file has none)."""
-    from .tomlfile import read_toml
+    from .docload import load_toml
 
     src = str(path)
-    data = read_toml(path, "regulation file")
+    data = load_toml(path, "regulation file")
     section = data.get("regulation", {})
     if not isinstance(section, dict):
         raise GosuprError("'regulation' must be a table ([regulation])", path=src)

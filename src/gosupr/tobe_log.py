@@ -43,6 +43,11 @@ def write(to_be: EventLog, audit_columns: dict[str, str], path: str | os.PathLik
     """Write atomically (never half a file)."""
     from .fileio import write_bytes
 
+    write_bytes(path, to_bytes(to_be, audit_columns, path))
+
+
+def to_bytes(to_be: EventLog, audit_columns: dict[str, str], path: str | os.PathLike) -> bytes:
+    """The file's content, in the format `path`'s extension names."""
     suffix = check_suffix(path)
     df = frame(to_be, audit_columns)
     if suffix == ".csv":
@@ -51,8 +56,7 @@ def write(to_be: EventLog, audit_columns: dict[str, str], path: str | os.PathLik
         out = df.assign(**{ts: df[ts].dt.strftime(fmt)})
         buf = io.StringIO()
         out.to_csv(buf, index=False, lineterminator="\n")
-        write_bytes(path, buf.getvalue().encode("utf-8"))
-    else:
-        buf = io.BytesIO()
-        df.to_parquet(buf, index=False)
-        write_bytes(path, buf.getvalue())
+        return buf.getvalue().encode("utf-8")
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()

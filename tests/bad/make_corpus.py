@@ -103,13 +103,39 @@ def mixed_encoding_csv() -> bytes:
     return head + tail
 
 
+def _past_the_sample(first: str, then: str) -> bytes:
+    """1 200 cases (more than the 64 KiB sniffing sample) in `first`, 10 more in `then`."""
+    rows = [(f"Д-{i}", a, t) for i in range(1, 1201) for _, a, t in RU_ROWS[:3]]
+    head = _csv(rows).encode(first)
+    tail = "".join(";".join((f"Д-{i}", a, t)) + "\r\n"
+                   for i in range(1201, 1211) for _, a, t in RU_ROWS[:3]).encode(then)
+    return head + tail
+
+
 def utf8_then_cp1251_csv() -> bytes:
     """More than the 64 KiB sniffing sample in UTF-8, then cp1251 rows: the sample says UTF-8."""
-    rows = [(f"Д-{i}", a, t) for i in range(1, 1201) for _, a, t in RU_ROWS[:3]]
-    head = _csv(rows).encode("utf-8")
-    tail = "".join(";".join((f"Д-{i}", a, t)) + "\r\n"
-                   for i in range(1201, 1211) for _, a, t in RU_ROWS[:3]).encode("cp1251")
-    return head + tail
+    return _past_the_sample("utf-8", "cp1251")
+
+
+def cp1251_then_utf8_csv() -> bytes:
+    """More than the 64 KiB sample in cp1251, then UTF-8 rows: cp1251 decodes any byte, so only a
+    look at the whole file tells the UTF-8 part (which would become mojibake activities)."""
+    return _past_the_sample("cp1251", "utf-8")
+
+
+def giant_case_csv() -> bytes:
+    """The department taken as the case id: one "case" of 12 000 events (a wrong --case column)."""
+    acts = [a for _, a, _ in RU_ROWS[:3]]
+    rows = [("Отдел земельных отношений", acts[i % 3], f"{1 + i // 600 % 28:02d}.01.2024 {i // 60 % 10 + 8:02d}:{i % 60:02d}")
+            for i in range(12_000)]
+    return _csv(rows).encode("utf-8")
+
+
+def ids_as_activities_csv() -> bytes:
+    """A document number taken as the activity: 3 000 distinct "activities" in 3 000 events."""
+    rows = [(f"Д-{i // 3}", f"Исх. № {i:05d}", f"{1 + i // 120 % 28:02d}.01.2024 {i % 10 + 8:02d}:00")
+            for i in range(3_000)]
+    return _csv(rows).encode("utf-8")
 
 
 def truncated_csv_gz() -> bytes:
@@ -649,6 +675,9 @@ def _writers(secret: Path) -> dict[str, Callable[[], bytes]]:
         "csv/binary_no_nul.csv": binary_no_nul_csv,
         "csv/mixed_encoding.csv": mixed_encoding_csv,
         "csv/utf8_then_cp1251.csv": utf8_then_cp1251_csv,
+        "csv/cp1251_then_utf8.csv": cp1251_then_utf8_csv,
+        "csv/giant_case.csv": giant_case_csv,
+        "csv/ids_as_activities.csv": ids_as_activities_csv,
         "csv/truncated.csv.gz": truncated_csv_gz,
         "csv/workbook.csv": zip_as_csv,
         "csv/bomb.csv.gz": bomb_csv_gz,

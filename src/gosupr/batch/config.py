@@ -159,11 +159,11 @@ def load_config(path: str | os.PathLike | None) -> BatchConfig:
         if not Path(DEFAULT_CONFIG).is_file():
             return BatchConfig()
         path = DEFAULT_CONFIG
-    from ..tomlfile import read_toml
+    from ..docload import load_toml
 
     src = str(path)
     p = Path(path)
-    data = read_toml(p)
+    data = load_toml(p)
     return parse_config(data, source=src, base_dir=str(p.resolve().parent))
 
 

@@ -9,10 +9,7 @@ input is an <error>, a failed gate a <failure>, a gate not evaluated because its
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from ..fileio import write_bytes
 
 if TYPE_CHECKING:
     from .runner import BatchResult
@@ -67,10 +64,6 @@ def junit_bytes(result: BatchResult) -> bytes:
         etree.SubElement(props, "property", name=name, value=value)
     suite.extend(cases)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8", pretty_print=True)
-
-
-def write_junit(result: BatchResult, path: Path) -> None:
-    write_bytes(path, junit_bytes(result))
 
 
 def _case(label: str, what: str, kind: str, seconds: float | None) -> Any:

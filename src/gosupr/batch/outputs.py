@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
-from ..fileio import write_text
 from ..report import markdown as md
 
 if TYPE_CHECKING:
@@ -70,12 +69,6 @@ def summary_document(result: BatchResult) -> dict[str, Any]:
     return document(SCHEMA, body)
 
 
-def write_summary_json(result: BatchResult, path: Path) -> None:
-    from ..report.jsondoc import dumps
-
-    write_text(path, dumps(summary_document(result)))
-
-
 def summary_markdown(result: BatchResult, lang: str = "en") -> str:
     t = result.totals
     head = (
@@ -91,7 +84,7 @@ def summary_markdown(result: BatchResult, lang: str = "en") -> str:
     for r in result.inputs:
         h = r.get("headline") or {}
         row = [
-            f"`{r['input']}`",
+            md.code(r["input"]),
             _w(r["kind"], lang),
             f"{_ICON[r['status']]} {_w(r['status'], lang)}",
             _int(h.get("cases")),
@@ -111,13 +104,10 @@ def summary_markdown(result: BatchResult, lang: str = "en") -> str:
     return text
 
 
-def write_summary_md(result: BatchResult, path: Path, lang: str = "en") -> None:
-    write_text(path, summary_markdown(result, lang))
-
-
 def render_terminal(result: BatchResult, console: Any, lang: str = "en") -> None:
     """The summary as a rich table, for the CLI on a terminal; problems listed below it."""
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=_w("title", lang), box=None, pad_edge=False, header_style="bold")
     widest = max((len(r["input"]) for r in result.inputs), default=10)
@@ -131,7 +121,7 @@ def render_terminal(result: BatchResult, console: Any, lang: str = "en") -> None
         h = r.get("headline") or {}
         table.add_row(
             r["input"],
-            f"[{style[r['status']]}]{_w(r['status'], lang)}[/]",
+            Text(_w(r["status"], lang), style=style[r["status"]]),
             _int(h.get("cases")),
             _int(h.get("events")),
             _int(r["findings"]["total"]) if r["status"] != "failed" else "—",
@@ -140,8 +130,8 @@ def render_terminal(result: BatchResult, console: Any, lang: str = "en") -> None
             _gates_cell(r, lang),
         )
     console.print(table)
-    for p in _problems(result, lang):
-        console.print(p.replace("`", ""), markup=False, highlight=False)
+    for p in _problems(result, lang, str, str):
+        console.print(p, markup=False, highlight=False)
 
 
 def _gates_cell(r: dict[str, Any], lang: str) -> str:
@@ -156,16 +146,18 @@ def _gates_cell(r: dict[str, Any], lang: str) -> str:
     return f"{len(gates)}/{len(gates)} {_w('passed', lang)}"
 
 
-def _problems(result: BatchResult, lang: str) -> list[str]:
+def _problems(result: BatchResult, lang: str, name: Callable[[str], str] = md.code,
+              words: Callable[[str], str] = md.text) -> list[str]:
+    """One line per failed input or gate; names and messages escaped by `name`/`words`."""
     out = []
     for r in result.inputs:
         if r["status"] == "failed":
             reason = str(r["reason"])
             reason = reason[len(r["input"]) + 2 :] if reason.startswith(f"{r['input']}: ") else reason
-            out.append(f"`{r['input']}`: {reason}")
+            out.append(f"{name(r['input'])}: {words(reason)}")
         for g in r.get("gates") or []:
             if not g["passed"]:
-                out.append(f"`{r['input']}` {_w('gate', lang)} `{g['name']}`: {g['message']}")
+                out.append(f"{name(r['input'])} {_w('gate', lang)} {name(g['name'])}: {words(g['message'])}")
     return out
 
 

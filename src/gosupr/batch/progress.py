@@ -7,7 +7,6 @@ under CI=true; progress goes to stderr so stdout stays free for the summary.
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable, Iterator
 from typing import IO
@@ -16,8 +15,9 @@ from .runner import ProgressEvent
 
 
 def use_bar(stream: IO[str]) -> bool:
-    ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
-    return not ci and hasattr(stream, "isatty") and stream.isatty()
+    from ..stages import on_terminal
+
+    return on_terminal(stream)
 
 
 @contextlib.contextmanager
@@ -34,18 +34,20 @@ def progress_reporter(quiet: bool = False, stream: IO[str] | None = None) -> Ite
 
 
 def _line(ev: ProgressEvent, out: IO[str]) -> None:
+    from ..report.terminal import plain
+
     if ev.status == "start":
         out.write(f"gosupr batch: {ev.total} input(s)\n")
     else:
-        tail = f": {ev.reason}" if ev.reason else ""
-        out.write(f"[{ev.done}/{ev.total}] {ev.label} {ev.status}{tail}\n")
+        tail = f": {plain(ev.reason)}" if ev.reason else ""
+        out.write(f"[{ev.done}/{ev.total}] {plain(ev.label)} {ev.status}{tail}\n")
     out.flush()
 
 
 @contextlib.contextmanager
 def _bar(out: IO[str]) -> Iterator[Callable[[ProgressEvent], None]]:
-    from rich.console import Console
     from rich.markup import escape
+    from rich.text import Text
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -54,9 +56,12 @@ def _bar(out: IO[str]) -> Iterator[Callable[[ProgressEvent], None]]:
         TimeElapsedColumn,
     )
 
-    console = Console(file=out)
+    from ..report.terminal import console as plain_console
+    from ..report.terminal import plain
+
+    console = plain_console(file=out)
     with Progress(
-        TextColumn("[bold]gosupr batch"),
+        TextColumn("gosupr batch", style="bold"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -70,9 +75,9 @@ def _bar(out: IO[str]) -> Iterator[Callable[[ProgressEvent], None]]:
             if ev.status == "start":
                 bar.update(task, total=ev.total, completed=0)
                 return
-            bar.update(task, completed=ev.done, description=escape(ev.label))
+            bar.update(task, completed=ev.done, description=escape(plain(ev.label)))
             if ev.status != "ok":
-                why = f" — {escape(ev.reason)}" if ev.reason else ""
-                bar.console.print(f"[red]{ev.status}[/]: {escape(ev.label)}{why}", highlight=False)
+                why = f" — {ev.reason}" if ev.reason else ""
+                bar.console.print(Text(ev.status, style="red"), f": {ev.label}{why}", sep="", highlight=False)
 
         yield cb

@@ -80,6 +80,8 @@ def run_batch(
     timings: bool = False,
     progress: Callable[[ProgressEvent], None] | None = None,
     lang: str = "en",
+    allow_huge_cases: bool = False,
+    timezone: str | None = None,
 ) -> BatchResult:
     """Process every input, evaluate gates, write summary.json, summary.md and junit.xml.
 
@@ -105,9 +107,15 @@ def run_batch(
     if not items and not cfg.effects:
         raise GosuprError("no log or BPMN files found in the given paths")
     _check_outputs_not_inputs(items, out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from ..fileio import output_error
 
-    tasks = [_task(i, cfg, out, timings, lang) for i in items]
+        raise output_error(out_dir, exc) from None
+
+    tasks = [_task(i, cfg, out, timings, lang) | {"allow_huge_cases": allow_huge_cases, "timezone": timezone}
+             for i in items]
     if cfg.effects:  # [[effect]] before/after pairs, each one input
         from .effect_pairs import effect_tasks
 
@@ -142,9 +150,14 @@ def run_batch(
         seconds=round(time.perf_counter() - t0, 3) if timings else None,
         gate_names=cfg.gates.names(),
     )
-    outputs.write_summary_json(result, result.files["summary_json"])
-    outputs.write_summary_md(result, result.files["summary_md"], lang=lang)
-    junit.write_junit(result, result.files["junit"])
+    from ..fileio import commit
+    from ..report.jsondoc import dumps
+
+    commit([  # the three summaries together, or none of them
+        (result.files["summary_json"], dumps(outputs.summary_document(result))),
+        (result.files["summary_md"], outputs.summary_markdown(result, lang)),
+        (result.files["junit"], junit.junit_bytes(result)),
+    ])
     return result
 
 

@@ -90,7 +90,8 @@ def _log(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
     from ..report.reduce_render import document
 
     columns = ColumnMap(**task["columns"]) if task.get("columns") else None
-    log = read_log(_read_path(task), columns)
+    log = read_log(_read_path(task), columns, allow_huge_cases=bool(task.get("allow_huge_cases")),
+                   timezone=task.get("timezone"))
     hold("read")  # tests: a signal mid-run, between ingestion and discovery
     audit = log.audit.to_dict()
     audit["source"] = task["label"]

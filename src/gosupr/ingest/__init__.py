@@ -37,7 +37,8 @@ def _log_name(path: Path) -> str:
 
 
 def read_log(path: str | Path, columns: ColumnMap | None = None, *,
-             max_bytes: int = DEFAULT_MAX_BYTES) -> EventLog:
+             max_bytes: int = DEFAULT_MAX_BYTES, allow_huge_cases: bool = False,
+             timezone: str | None = None) -> EventLog:
     """Read an event log file into an `EventLog` whose `audit` says what was read and dropped.
 
     - Format from the content (gzip, PAR1, ZIP/OLE2 workbook, XML with a <log> root, else CSV);
@@ -49,17 +50,25 @@ def read_log(path: str | Path, columns: ColumnMap | None = None, *,
       `empty_activity`, `lifecycle_not_complete`, CSV `malformed_row`), so
       rows_read == rows_kept + sum(dropped). If a lifecycle column has `complete` and other
       transitions, only complete events are kept.
-    - Timestamps: naive UTC; offsets converted, naive values kept as written.
+    - Timestamps: naive UTC; offsets converted, naive values kept as written; a column mixing
+      both is refused unless `timezone` names the zone of the naive values (then converted from
+      it); `audit.time_zone` says what was done (`ingest.timezones`).
     - `audit.reordered` is True when some case's events were out of time order in the file;
       the log is always sorted per case by time (stable).
     - `audit.source` is the path as given, or only the file name when it was absolute.
     - `max_bytes` caps the file size and, for gzip, the decompressed size (streamed and
       counted, so a gzip bomb is refused early).
+    - A shape that signals a wrong column (a case of more than 10 000 events, thousands of
+      activities) is refused naming the column (`ingest.shape`), unless `allow_huge_cases`.
 
     Raises GosuprError (one line naming the file and what to do) for anything the user must fix.
     """
     p = Path(path)
     source = _source(path)
+    if timezone is not None:
+        from gosupr.ingest.timezones import check_zone
+
+        check_zone(timezone)
     size = check_file(p, source)
     fmt, gz = detect(p, source)
     raw: RawLog
@@ -79,8 +88,12 @@ def read_log(path: str | Path, columns: ColumnMap | None = None, *,
         from gosupr.ingest.csv import read_csv
 
         raw = read_csv(p, source, columns, max_bytes, size, gz)
-    log = to_event_log(raw, source, _log_name(p))
+    log = to_event_log(raw, source, _log_name(p), timezone)
     del raw
+    if not allow_huge_cases:
+        from gosupr.ingest.shape import check_shape
+
+        check_shape(log, source)
     # Arrow's allocator keeps freed pages for reuse (~300 MiB after a 1M-event CSV); the log is a
     # small categorical frame, so hand them back before mining raises the peak on top of them.
     import pyarrow as pa

@@ -33,6 +33,7 @@ from gosupr.eventlog import (
 )
 from gosupr.ingest.columns import shown
 from gosupr.ingest.dates import parse_timestamps
+from gosupr.ingest.timezones import decide_zone
 
 Column: TypeAlias = "pa.Array | pa.ChunkedArray"
 _UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
@@ -70,8 +71,9 @@ def text(col: Column) -> pa.Array:
     return pc.if_else(pc.equal(pc.binary_length(arr), 0), pa.scalar(None, arr.type), arr)
 
 
-def timestamps(col: Column) -> np.ndarray:
-    """datetime64[ns] naive UTC (NaT where missing or unparseable) from any column type."""
+def timestamps(col: Column, timezone: str | None = None, source: str = "") -> tuple[np.ndarray, str | None]:
+    """datetime64[ns] naive UTC (NaT where missing or unparseable) from any column type, and what
+    was decided about time zones (`ingest.timezones`; text columns, where zones are written)."""
     arr = _array(col)
     t = arr.type
     if pa.types.is_null(t):
@@ -87,8 +89,25 @@ def timestamps(col: Column) -> np.ndarray:
         limit = np.iinfo(np.int64).max // factor
         ok = arr.is_valid().to_numpy(zero_copy_only=False) & (np.abs(vals) < limit)
         out = np.where(ok, vals * factor, np.iinfo(np.int64).min)
-        return out.view("datetime64[ns]")
-    return parse_timestamps(arr)[0]
+        return out.view("datetime64[ns]"), None
+    if not pa.types.is_string(t):
+        arr = arr.cast(pa.string())
+    arr = pc.utf8_trim_whitespace(arr)
+    return decide_zone(arr, parse_timestamps(arr)[0], timezone, source)
+
+
+def _dictionary(col: Column) -> pa.DictionaryArray:
+    """The column dictionary-encoded over strings (as read, when the reader already encoded it)."""
+    if isinstance(col, pa.ChunkedArray):
+        if pa.types.is_dictionary(col.type):
+            col = col.unify_dictionaries()
+        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    if pa.types.is_dictionary(col.type) and pa.types.is_string(col.type.value_type):
+        return col
+    arr = _array(col)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    return arr.dictionary_encode()
 
 
 def _lifecycle_bad(col: Column) -> np.ndarray:
@@ -138,10 +157,7 @@ def coded(col: Column, fill: str | None = None) -> Coded:
     ~200 MiB that the allocator never hands back. Values sort as `astype("category")` sorts them.
     `fill` stands for empty and missing values (else they are coded -1).
     """
-    arr = _array(col)
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = arr.cast(pa.string())
-    enc = arr.dictionary_encode()
+    enc = _dictionary(col)
     trimmed: list[str | None] = [v.strip() or None for v in enc.dictionary.to_pylist()]
     trimmed.append(None)  # where the row itself is null
     if fill is not None:
@@ -154,11 +170,11 @@ def coded(col: Column, fill: str | None = None) -> Coded:
     return Coded(remap[idx], words)
 
 
-def to_event_log(raw: RawLog, source: str, name: str) -> EventLog:
+def to_event_log(raw: RawLog, source: str, name: str, timezone: str | None = None) -> EventLog:
     """Drop and count unusable rows, sort each case by time, and build the EventLog."""
     data = raw.data
     case, activity = coded(data["case"]), coded(data["activity"])
-    ts = timestamps(data["timestamp"])
+    ts, zones = timestamps(data["timestamp"], timezone, source)
     n = len(case.codes)
     reasons = {
         "empty_case_id": case.missing,
@@ -188,7 +204,7 @@ def to_event_log(raw: RawLog, source: str, name: str) -> EventLog:
     audit = IngestAudit(
         source=source, format=raw.format, rows_read=raw.rows_read, rows_kept=kept,
         dropped=dropped, encoding=raw.encoding, delimiter=raw.delimiter,
-        columns=dict(raw.columns), reordered=reordered, sheet=raw.sheet,
+        columns=dict(raw.columns), reordered=reordered, sheet=raw.sheet, time_zone=zones,
     )
     return EventLog.from_frame(df, name=name, audit=audit, sort=False)
 

@@ -2,11 +2,13 @@
 
 The delimiter and header come from a 64 KiB sample read with Python's csv module (so quoted
 fields containing delimiters or line breaks do not mislead it); Arrow then reads only the role
-columns, all as strings, multi-threaded. Encoding: BOMs first, then strict UTF-8 on the sample,
-then cp1251 (charset-normalizer only when even cp1251 fails); a file whose sample is UTF-8 but
-whose body is not is re-read as cp1251, unless it is mostly valid UTF-8 with a few corrupt bytes
-(those are replaced, and the encoding says so); UTF-8 mixed with cp1251 words is refused, naming
-the first bad line (one of the two halves would silently turn into mojibake). Rows with the wrong number of fields are dropped and
+columns (names as dictionaries, times as strings), multi-threaded, transcoding non-UTF-8 files as
+it reads. Encoding: BOMs first, then strict UTF-8 on the sample, then cp1251 (charset-normalizer
+only when even cp1251 fails); a file whose sample is UTF-8 but whose body is not is re-read as
+cp1251, unless it is mostly valid UTF-8 with a few corrupt bytes (those are replaced, and the
+encoding says so); UTF-8 mixed with cp1251 words, in either order and anywhere in the file, is
+refused, naming the first bad line (one of the two halves would silently turn into mojibake).
+Rows with the wrong number of fields are dropped and
 counted as `malformed_row`. An Excel `sep=;` first line is honoured, title lines above the header
 (one field wide) are skipped, and a trailing delimiter on every data row (or only on the header)
 is tolerated.
@@ -68,6 +70,28 @@ def _detect_encoding(data: bytes | bytearray, source: str) -> tuple[str, int]:
 
 def _to_utf8(data: bytes | bytearray, encoding: str) -> bytes:
     return data.decode(encoding, errors="replace").encode("utf-8")
+
+
+def _is_utf8(encoding: str) -> bool:
+    return encoding in ("utf-8", "utf-8-sig")
+
+
+# Three UTF-8 Cyrillic letters in a row: in cp1251 these bytes read «Р»/«С» + a sign or rare
+# letter (Ђ‚…Ё«»№…) three times over, which no real text has.
+_UTF8_CYRILLIC = re.compile(rb"(?:[\xd0\xd1][\x80-\xbf]){3}")
+
+
+def _check_no_utf8(data: bytes | bytearray, encoding: str, source: str) -> None:
+    """A one-byte encoding decodes any byte, so UTF-8 rows after the sample would silently become
+    mojibake activities: the whole file is searched (at C speed) and the first such line named."""
+    if encoding.lower().replace("-", "").replace("_", "") not in ("cp1251", "windows1251"):
+        return
+    m = _UTF8_CYRILLIC.search(data)
+    if m is None:
+        return
+    line = data.count(b"\n", 0, m.start()) + 1
+    raise GosuprError(f"mixed encodings: line {line} is UTF-8 while the file starts in {encoding}; "
+                      f"re-export the file in one encoding", path=source)
 
 
 _UTF8_WORD = re.compile(r"[\u0400-\u04ff]{3,}")  # 3 Cyrillic letters: never cp1251 by accident
@@ -198,8 +222,8 @@ def _split_datetime(headers: list[str], mapping: dict[str, str], rows: list[list
     return pair[1]
 
 
-def _read_table(buf: pa.Buffer, names: list[str], wanted: list[str], delim: str,
-                skip: int) -> tuple[pa.Table, int]:
+def _read_table(buf: pa.Buffer, names: list[str], wanted: dict[str, pa.DataType], delim: str,
+                skip: int, encoding: str = "utf-8") -> tuple[pa.Table, int]:
     """The table and how many malformed rows (wrong number of fields) were skipped.
 
     Multi-threaded without a Python row handler first. Arrow can return an error while other
@@ -209,7 +233,7 @@ def _read_table(buf: pa.Buffer, names: list[str], wanted: list[str], delim: str,
     read, where no thread outlives the call.
     """
     try:
-        return _arrow_read(buf, names, wanted, delim, skip, None), 0
+        return _arrow_read(buf, names, wanted, delim, skip, None, encoding), 0
     except pa.ArrowInvalid as exc:
         if "columns, got" not in str(exc):
             raise
@@ -224,23 +248,26 @@ def _read_table(buf: pa.Buffer, names: list[str], wanted: list[str], delim: str,
     # turns into a retry or one clear error. Keep that print off the user's stderr.
     hook, sys.unraisablehook = sys.unraisablehook, lambda _u: None
     try:
-        table = _arrow_read(buf, names, wanted, delim, skip, on_invalid)
+        table = _arrow_read(buf, names, wanted, delim, skip, on_invalid, encoding)
     finally:
         sys.unraisablehook = hook
     return table, next(bad)
 
 
-def _arrow_read(buf: pa.Buffer, names: list[str], wanted: list[str], delim: str, skip: int,
-                on_invalid: Callable[[object], str] | None) -> pa.Table:
+def _arrow_read(buf: pa.Buffer, names: list[str], wanted: dict[str, pa.DataType], delim: str, skip: int,
+                on_invalid: Callable[[object], str] | None, encoding: str = "utf-8") -> pa.Table:
+    """Arrow transcodes a non-UTF-8 file block by block while it reads (no UTF-8 copy of the
+    whole file: a cp1251 journal peaked at 4.7 times its size when converted up front)."""
     return pacsv.read_csv(
         pa.BufferReader(buf),
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip,
-                                       use_threads=on_invalid is None),
+                                       use_threads=on_invalid is None,
+                                       encoding="utf8" if _is_utf8(encoding) else encoding),
         parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
                                           newlines_in_values=True, ignore_empty_lines=True,
                                           invalid_row_handler=on_invalid),
-        convert_options=pacsv.ConvertOptions(include_columns=wanted,
-                                             column_types={w: pa.string() for w in wanted},
+        convert_options=pacsv.ConvertOptions(include_columns=list(wanted),
+                                             column_types=wanted,
                                              strings_can_be_null=False,
                                              quoted_strings_can_be_null=False),
     )
@@ -248,7 +275,7 @@ def _arrow_read(buf: pa.Buffer, names: list[str], wanted: list[str], delim: str,
 
 def _load(path: Path, source: str, max_bytes: int, size: int,
           gz: bool) -> tuple[bytes | bytearray, str, int]:
-    """(UTF-8 bytes, source encoding, BOM length), with the size cap applied."""
+    """(the file's bytes, their encoding, BOM length), with the size cap applied."""
     if gz:  # grown in place: no list of chunks plus a joined copy; bombs stop in stream()
         data: bytes | bytearray = bytearray()
         for chunk in stream(path, source, max_bytes):
@@ -258,19 +285,20 @@ def _load(path: Path, source: str, max_bytes: int, size: int,
             raise too_big(source, max_bytes)
         data = path.read_bytes()
     encoding, bom = _detect_encoding(data, source)
-    if encoding not in ("utf-8", "utf-8-sig"):
-        data, bom = _to_utf8(data, encoding), 0
+    if not _is_utf8(encoding):
+        _check_no_utf8(data, encoding, source)
+        bom = 0
     return data, encoding, bom
 
 
-def _read_roles(data: bytes | bytearray, bom: int, encoding: str, layout: Layout, wanted: list[str],
-                source: str) -> tuple[pa.Table, int, str]:
+def _read_roles(data: bytes | bytearray, bom: int, encoding: str, layout: Layout,
+                wanted: dict[str, pa.DataType], source: str) -> tuple[pa.Table, int, str]:
     """Arrow read of the wanted columns; (table, malformed rows, final encoding)."""
     names = [f"c{i}" for i in range(len(layout.headers))]
     args = (names, wanted, layout.delimiter, layout.skip_lines)
     try:
         try:
-            return (*_read_table(pa.py_buffer(data).slice(bom), *args), encoding)
+            return (*_read_table(pa.py_buffer(data).slice(bom), *args, encoding), encoding)
         except pa.ArrowInvalid as exc:
             if "utf8" not in str(exc).lower() or not encoding.startswith("utf-8"):
                 raise
@@ -286,7 +314,9 @@ def read_csv(path: Path, source: str, override: cols.ColumnMap | None, max_bytes
              size: int, gz: bool) -> RawLog:
     """Read the role columns of a delimited text log."""
     data, encoding, bom = _load(path, source, max_bytes, size, gz)
-    text = _sample_text(data[bom: bom + HEAD], len(data) - bom <= HEAD, source)
+    sample = data[bom: bom + HEAD]
+    text = _sample_text(sample if _is_utf8(encoding) else _to_utf8(sample, encoding),
+                        len(data) - bom <= HEAD, source)
     if not text.strip():
         raise GosuprError("file has no text; export the event log again", path=source)
     layout = sniff(text)
@@ -298,8 +328,12 @@ def read_csv(path: Path, source: str, override: cols.ColumnMap | None, max_bytes
     time_part = None if override and override.timestamp else _split_datetime(headers, mapping,
                                                                               layout.rows)
     col = {h: f"c{headers.index(h)}" for h in [*mapping.values(), *([time_part] if time_part else [])]}
-    table, malformed, encoding = _read_roles(data, bom, encoding, layout, sorted(set(col.values())),
-                                             source)
+    # names, ids and departments repeat: read as dictionaries (a code per row, each value once),
+    # which keeps the table a fraction of the file; times stay strings for the date parser
+    as_text = {col[mapping["timestamp"]], *([col[time_part]] if time_part else [])}
+    wanted = {c: pa.string() if c in as_text else pa.dictionary(pa.int32(), pa.string())
+              for c in sorted(set(col.values()))}
+    table, malformed, encoding = _read_roles(data, bom, encoding, layout, wanted, source)
     del data
     if table.num_rows == 0 and malformed == 0:
         raise GosuprError("has a header but no data rows; export the log with its events",

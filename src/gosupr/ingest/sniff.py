@@ -44,12 +44,15 @@ def bomb(source: str) -> GosuprError:
 
 
 def check_file(path: Path, source: str) -> int:
-    """Size of a readable, non-empty regular file; GosuprError otherwise."""
+    """Size of a readable, non-empty regular file; GosuprError otherwise (never opens a pipe)."""
     if not path.exists():
         raise GosuprError("file not found; check the path", path=source)
     if path.is_dir():
         raise GosuprError("is a directory; give an event log file (CSV, XES, XES.gz, Parquet or a workbook)",
                           path=source)
+    if not path.is_file():  # a FIFO or `<(zcat log.csv.gz)`: opening it could block forever
+        raise GosuprError("is a pipe or device, not a file; save the log to a file first (gosupr "
+                          "reads .gz itself: no need for zcat)", path=source)
     try:
         size = path.stat().st_size
         with path.open("rb"):

@@ -54,20 +54,10 @@ class AnalyzeConfig:
     @classmethod
     def from_toml(cls, path: str | os.PathLike) -> AnalyzeConfig:
         """Read the [analyze] section of gosupr.toml; unknown keys are errors naming key and file."""
+        from ..docload import load_toml
+
         p = Path(path)
-        try:
-            import tomllib
-        except ImportError:  # pragma: no cover - Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
-        try:
-            with open(p, "rb") as fh:
-                doc = tomllib.load(fh)
-        except FileNotFoundError:
-            raise GosuprError("config file not found; check the --config path", path=str(p)) from None
-        except tomllib.TOMLDecodeError as e:
-            raise GosuprError(f"not valid TOML: {e}", path=str(p)) from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise GosuprError(f"cannot read the config file: {e}", path=str(p)) from None
+        doc = load_toml(p)
         section = doc.get(CONFIG_SECTION, {})
         if not isinstance(section, dict):
             raise GosuprError(f"[{CONFIG_SECTION}] must be a table", path=str(p))

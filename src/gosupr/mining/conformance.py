@@ -131,7 +131,7 @@ def fitness(
     pm4py()
     net, im, fm = as_net(model, log)
     labels = visible_labels(net)
-    variants = as_variants(log)
+    variants = as_variants(log, limits)
     k, reason = select_variants(variants, limits)
     variants = on_model_labels(variants, labels, k)
     from pm4py.algo.conformance.tokenreplay.variants import token_replay as tr

@@ -85,7 +85,7 @@ def align_variants(
     pm4py()
     limits = limits or ReplayLimits()
     net, im, fm = as_net(model, log)
-    variants = as_variants(log)
+    variants = as_variants(log, limits)
     k, reason = select_variants(variants, limits)
     variants = on_model_labels(variants, visible_labels(net), k)
     from pm4py.algo.conformance.alignments.petri_net import algorithm as ali

@@ -115,7 +115,7 @@ def precision(model: ModelLike, log: LogLike, *, limits: ReplayLimits | None = N
     pm4py()
     net, im, fm = as_net(model, log)
     labels = visible_labels(net)
-    variants = as_variants(log)
+    variants = as_variants(log, limits)
     k, reason = select_variants(variants, limits)
     variants = on_model_labels(variants, labels, k)
     with quiet():

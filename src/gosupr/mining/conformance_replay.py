@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..bpmn.model import ProcessModel
 from ..eventlog import EventLog, Variants
@@ -37,6 +38,9 @@ class ReplayLimits:
     max_events: int = 5_000_000
     time_budget_s: float | None = None
     chunk: int = 2000
+    #: pm4py's token replay copies its firing sequence at every silent step: quadratic in trace
+    #: length. Longer variants are not replayed (counted in the coverage, never hidden).
+    max_trace_events: int = 2_000
 
 
 @dataclass
@@ -82,12 +86,25 @@ def as_net(model: ModelLike, log: LogLike | None = None) -> tuple[Any, Any, Any]
     raise TypeError("model must be a ProcessModel or a (net, initial_marking, final_marking) tuple")
 
 
-def as_variants(log: LogLike) -> Variants:
+def as_variants(log: LogLike, limits: ReplayLimits | None = None) -> Variants:
+    """The log's variants; with `limits`, those longer than `max_trace_events` moved last (in
+    their order), where `select_variants` stops before them."""
     if isinstance(log, EventLog):
-        return log.variants
-    if isinstance(log, Variants):
-        return log
-    raise TypeError("log must be an EventLog or its Variants")
+        v = log.variants
+    elif isinstance(log, Variants):
+        v = log
+    else:
+        raise TypeError("log must be an EventLog or its Variants")
+    if limits is None or not len(v):
+        return v
+    long = np.fromiter((len(t) > limits.max_trace_events for t in v.traces), bool, len(v))
+    if not long.any():
+        return v
+    order = np.concatenate([np.flatnonzero(~long), np.flatnonzero(long)])
+    new_index = np.empty(len(v), dtype=np.int64)
+    new_index[order] = np.arange(len(v))
+    case_variant = pd.Series(new_index[v.case_variant.to_numpy()], index=v.case_variant.index)
+    return Variants([v.traces[i] for i in order], np.asarray(v.counts)[order], case_variant)
 
 
 def select_variants(variants: Variants, limits: ReplayLimits, cost: Sequence[int] | None = None) -> tuple[int, str | None]:
@@ -104,6 +121,10 @@ def select_variants(variants: Variants, limits: ReplayLimits, cost: Sequence[int
         k_cov = int(np.searchsorted(share, limits.coverage, side="left")) + 1
         if k_cov < k:
             k, reason = k_cov, f"coverage {limits.coverage:g} of cases reached"
+    too_long = np.flatnonzero(np.fromiter((len(t) for t in variants.traces[:k]), np.int64, k)
+                              > limits.max_trace_events)
+    if len(too_long):  # as_variants(log, limits) put them last
+        k, reason = int(too_long[0]), f"cases longer than {limits.max_trace_events} events"
     cum = np.cumsum(costs[:k])
     k_ev = int(np.searchsorted(cum, limits.max_events, side="right"))
     if k_ev < k:

@@ -254,12 +254,10 @@ class LogFacts:
         if not len(code):
             z = np.zeros(0, dtype=np.int64)
             return Edges(z, z, z, z, np.zeros(0), np.zeros(0), np.zeros(0))
-        all_counts = np.bincount(code, minlength=A * A)
-        uniq = np.flatnonzero(all_counts)
-        counts = all_counts[uniq]
+        uniq, counts = key_counts(code, A * A)  # no A×A table: 200k activities would need 298 GiB
         inv = np.searchsorted(uniq, code)
-        case_keys = unique_keys(self.case[has] * (A * A) + code, self.n_cases * A * A)
-        cases = np.bincount(np.searchsorted(uniq, case_keys % (A * A)), minlength=len(uniq))
+        case_keys = unique_keys(self.case[has] * len(uniq) + inv, self.n_cases * len(uniq))
+        cases = np.bincount(case_keys % len(uniq), minlength=len(uniq))
         gaps = pd.Series(self.gap_next_s[has]).groupby(inv)
         return Edges(
             src=uniq // A,
@@ -360,9 +358,14 @@ class LogFacts:
         sh = np.zeros(A)
         if not self.n_events:
             return nxt, sh
-        code = self.act * (A + 1) + (self.next_act + 1)
-        counts = np.bincount(code, minlength=A * (A + 1)).reshape(A, A + 1)
-        return counts.argmax(axis=1) - 1, counts.max(axis=1) / np.maximum(counts.sum(axis=1), 1)
+        keys, counts = key_counts(self.act * (A + 1) + (self.next_act + 1), A * (A + 1))
+        src, dst = keys // (A + 1), keys % (A + 1)
+        order = np.lexsort((dst, -counts, src))  # per activity: most frequent first, ties to the lowest
+        top = order[np.r_[True, src[order][1:] != src[order][:-1]]]
+        totals = np.bincount(src, weights=counts, minlength=A)
+        nxt[src[top]] = dst[top] - 1
+        sh[src[top]] = counts[top] / np.maximum(totals[src[top]], 1)
+        return nxt, sh
 
     @cached_property
     def decision_points(self) -> list[int]:
@@ -381,6 +384,16 @@ class LogFacts:
         from .essential import final_acts
 
         return final_acts(self)
+
+def key_counts(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct integer keys in [0, space) and how often each occurs (bincount when the
+    space is small, else a sort: cost follows the events, never the square of the activities)."""
+    if space <= 64_000_000:
+        all_counts = np.bincount(keys, minlength=max(space, 1))
+        uniq = np.flatnonzero(all_counts)
+        return uniq, all_counts[uniq]
+    return np.unique(keys, return_counts=True)
+
 
 def unique_keys(keys: np.ndarray, space: int) -> np.ndarray:
     """Sorted distinct integer keys in [0, space): a bitmap when the space is small, else a sort."""

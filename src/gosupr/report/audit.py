@@ -31,6 +31,8 @@ def audit_rows(audit: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     total = sum(dropped.values())
     detail = ", ".join(f"{t(k, lang)}: {v:,}" for k, v in dropped.items() if v)
     rows.append((t("rows_dropped", lang), f"{total:,}" + (f" ({detail})" if detail else "")))
+    if audit.get("time_zone"):
+        rows.append((t("time_zone", lang), str(audit["time_zone"])))
     if audit.get("reordered"):
         rows.append((t("reordered", lang), t("yes", lang)))
     if audit.get("start"):

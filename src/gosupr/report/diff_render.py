@@ -14,7 +14,10 @@ from rich.text import Text
 from ..mining.compare import ModelDiff
 from . import jsondoc
 from .i18n import fmt_duration
+from .markdown import code as md_code
 from .markdown import table as md_table
+from .markdown import text as md_text
+from .terminal import plain
 
 SCHEMA = "gosupr.diff/1"
 LAYOUT_ROWS = 30  # layout changes listed in full up to this many; counts always
@@ -269,7 +272,7 @@ def sections(diff: ModelDiff, lang: str) -> list[tuple[str, list[str], list[list
 def diff_table(diff: ModelDiff, lang: str = "en") -> list[RenderableType]:
     """Renderables for `console.print(*diff_table(diff))`: a verdict line, then one table per section."""
     style = "green" if diff.unchanged else ("yellow" if diff.behavioural_changes == 0 else "bold")
-    out: list[RenderableType] = [Text(f"{w('title', lang)}: {diff.before_name} → {diff.after_name} — {verdict(diff, lang)}", style=style)]
+    out: list[RenderableType] = [Text(plain(f"{w('title', lang)}: {diff.before_name} → {diff.after_name} — {verdict(diff, lang)}"), style=style)]
     for title, headers, rows in sections(diff, lang):
         t = Table(title=title, title_justify="left", show_lines=False)
         for hd in headers:
@@ -278,17 +281,17 @@ def diff_table(diff: ModelDiff, lang: str = "en") -> list[RenderableType]:
             t.add_row(*r)
         out.append(t)
     if diff.replay is not None and diff.replay.removed_not_in_log:
-        out.append(Text(f"{w('not_in_log', lang)}: " + ", ".join(diff.replay.removed_not_in_log)))
+        out.append(Text(plain(f"{w('not_in_log', lang)}: " + ", ".join(diff.replay.removed_not_in_log))))
     return out
 
 
 # -- Markdown -------------------------------------------------------------------------------------
 def diff_markdown(diff: ModelDiff, lang: str = "en") -> str:
     """A pull-request comment: verdict first, then the tables; layout-only changes last."""
-    parts = [f"### {w('title', lang)}: `{diff.before_name}` → `{diff.after_name}`\n", f"**{verdict(diff, lang)}**\n"]
+    parts = [f"### {w('title', lang)}: {md_code(diff.before_name)} → {md_code(diff.after_name)}\n", f"**{md_text(verdict(diff, lang))}**\n"]
     for title, headers, rows in sections(diff, lang):
         parts.append(f"#### {title}\n")
         parts.append(md_table(headers, rows))
     if diff.replay is not None and diff.replay.removed_not_in_log:
-        parts.append(f"{w('not_in_log', lang)}: " + ", ".join(diff.replay.removed_not_in_log) + "\n")
+        parts.append(f"{w('not_in_log', lang)}: " + ", ".join(map(md_text, diff.replay.removed_not_in_log)) + "\n")
     return "\n".join(parts)

@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 
 from ..pipeline import DiscoverResult
-from . import jsondoc
+from . import jsondoc, markdown
 from .audit import audit_rows, kv_markdown, kv_table, summary_rows
 from .i18n import t
 
@@ -61,7 +61,7 @@ def to_terminal(res: DiscoverResult, console: Console, lang: str) -> None:
 
 def to_markdown(res: DiscoverResult, lang: str) -> str:
     parts = [
-        f"## gosupr discover: {res.log.audit.source}\n",
+        f"## gosupr discover: {markdown.text(res.log.audit.source)}\n",
         kv_markdown(t("summary", lang), summary_rows(res.summary.to_dict(), lang), lang),
         kv_markdown(t("model", lang), _model_rows(res, lang), lang),
         kv_markdown(t("audit", lang), audit_rows(res.log.audit.to_dict(), lang), lang),

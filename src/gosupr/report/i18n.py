@@ -19,6 +19,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "rows_kept": ("Rows kept", "Принято строк"),
     "rows_dropped": ("Rows dropped", "Отброшено строк"),
     "reordered": ("Re-sorted by time", "Пересортировано по времени"),
+    "time_zone": ("Time zones", "Часовые пояса"),
     "cases": ("Cases", "Дела"),
     "events": ("Events", "События"),
     "activities": ("Activities", "Операции"),

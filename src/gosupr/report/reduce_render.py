@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..mining.reduce import Reduction
 from . import jsondoc, markdown
@@ -208,7 +209,7 @@ def to_terminal(red: Reduction, console: Console, lang: str) -> None:
         for r in rows:
             tab.add_row(*r)
         console.print(tab)
-    console.print(f"[bold]{headline_text(red, lang)}[/bold]")
+    console.print(Text(headline_text(red, lang), style="bold"))
 
 
 def to_markdown(red: Reduction, lang: str) -> str:

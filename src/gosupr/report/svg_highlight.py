@@ -236,19 +236,10 @@ def _sweep(seeds: set[str], adj: dict[str, list], end: str, silent: set[str]) ->
 
 def load_findings_json(path: str | Path, max_bytes: int = 20 * 1024 * 1024) -> dict[str, Any]:
     """Read a gosupr.findings document (/1 or /2) for `render --highlight` (bounded, checked)."""
-    import json
-
+    from ..docload import load_json
     from ..errors import GosuprError
 
-    p = Path(path)
-    try:
-        if p.stat().st_size > max_bytes:
-            raise GosuprError(f"findings file is larger than {max_bytes // (1024 * 1024)} MiB", path=str(path))
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GosuprError("findings file not found; write it with `gosupr analyze LOG --format json > FILE`", path=str(path)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise GosuprError(f"not a readable JSON findings document ({e.__class__.__name__}); write it with `gosupr analyze --format json`", path=str(path)) from None
+    doc = load_json(path, "findings file", max_bytes)
     if not isinstance(doc, dict) or doc.get("schema") not in ("gosupr.findings/1", "gosupr.findings/2"):
         raise GosuprError("not a gosupr.findings document; write it with `gosupr analyze --format json`", path=str(path))
     return doc
