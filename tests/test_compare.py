@@ -62,8 +62,9 @@ def rewrite_ids(model: ProcessModel, prefix: str = "id", seed: int | None = None
         n2.id, n2.parent, n2.lane, n2.process = r(n.id), r(n.parent), r(n.lane), r(n.process)
         if "attached_to" in n2.attrs:
             n2.attrs["attached_to"] = r(n2.attrs["attached_to"])
-        if "default" in n2.attrs:
-            n2.attrs["default"] = r(n2.attrs["default"])
+        for ref in ("default", "called_element"):
+            if ref in n2.attrs:
+                n2.attrs[ref] = r(n2.attrs[ref])
         nodes.append(n2)
     flows = []
     for f in model.flows.values():
@@ -124,7 +125,7 @@ def test_real_file_with_all_ids_rewritten_matches_by_label_and_place(path):
         wrong = [(m.before, m.after) for m in diff.node_matches if ren[m.before] != m.after]
         assert not wrong
         assert len(diff.node_matches) == len(before.flow_nodes())
-        assert {m.how for m in diff.node_matches} <= {"label", "similar-label+context"}
+        assert {m.how for m in diff.node_matches} <= {"label", "similar-label+context", "type+context", "content"}
 
 
 def test_a10_ids_rewritten_all_matched_by_label():
@@ -443,7 +444,7 @@ def test_positional_ids_are_not_trusted_when_labels_disagree():
         ("flow", "removed", "Согласование", "Подписание"),
         ("flow", "added", "Проверка", "Подписание"),
     }
-    assert {m.how for m in diff.node_matches} == {"label", "similar-label+context"}
+    assert {m.how for m in diff.node_matches} <= {"label", "similar-label+context", "type+context"}
 
 
 def test_task_moved_to_another_pool():
