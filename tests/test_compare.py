@@ -6,20 +6,20 @@ before.bpmn and after_* variants, each with one known edit.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
-import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from gosupr.bpmn.model import Diagram, ProcessModel
+from gosupr.bpmn.model import ProcessModel
 from gosupr.bpmn.reader import read_bpmn
 from gosupr.errors import GosuprError
 from gosupr.mining.compare import ModelDiff, compare_models, evaluate_gates
 from gosupr.mining.compare_gates import parse_gates
 from gosupr.mining.matching import normalise_label
+from compare_variants import rewrite_ids
 from gosupr.report.diff_render import (
     diff_document,
     diff_json,
@@ -43,60 +43,6 @@ def behaviour(diff: ModelDiff) -> set[tuple]:
     out |= {("flow", c.change, c.source, c.target) for c in diff.flows}
     out |= {(c.kind, c.change, c.name) for c in diff.containers}
     return out
-
-
-def rewrite_ids(model: ProcessModel, prefix: str = "id", seed: int | None = None) -> tuple[ProcessModel, dict[str, str]]:
-    """The same model with every id replaced (as a re-mined or re-drawn model has), optionally shuffled."""
-    keys = list(model.nodes) + list(model.flows) + list(model.lanes) + list(model.participants) + list(model.processes)
-    ren: dict[str, str] = {}
-    for k in keys:
-        ren.setdefault(k, f"{prefix}{len(ren)}")
-
-    def r(k):
-        return None if k is None else ren.get(k, k)
-
-    out = ProcessModel(name=model.name)
-    nodes = []
-    for n in model.nodes.values():
-        n2 = copy.deepcopy(n)
-        n2.id, n2.parent, n2.lane, n2.process = r(n.id), r(n.parent), r(n.lane), r(n.process)
-        if "attached_to" in n2.attrs:
-            n2.attrs["attached_to"] = r(n2.attrs["attached_to"])
-        for ref in ("default", "called_element"):
-            if ref in n2.attrs:
-                n2.attrs[ref] = r(n2.attrs[ref])
-        nodes.append(n2)
-    flows = []
-    for f in model.flows.values():
-        f2 = copy.deepcopy(f)
-        f2.id, f2.source, f2.target, f2.process = r(f.id), r(f.source), r(f.target), r(f.process)
-        flows.append(f2)
-    if seed is not None:
-        rnd = random.Random(seed)
-        rnd.shuffle(nodes)
-        rnd.shuffle(flows)
-    out.nodes = {n.id: n for n in nodes}
-    out.flows = {f.id: f for f in flows}
-    for lane in model.lanes.values():
-        l2 = copy.deepcopy(lane)
-        l2.id, l2.parent, l2.process = r(lane.id), r(lane.parent), r(lane.process)
-        out.lanes[l2.id] = l2
-    for p in model.participants.values():
-        p2 = copy.deepcopy(p)
-        p2.id, p2.process = r(p.id), r(p.process)
-        out.participants[p2.id] = p2
-    out.processes = {r(k): v for k, v in model.processes.items()}
-    for d in model.diagrams:
-        out.diagrams.append(
-            Diagram(
-                id=d.id,
-                name=d.name,
-                plane=r(getattr(d, "plane", None)),
-                shapes={r(k): v for k, v in d.shapes.items()},
-                edges={r(k): v for k, v in d.edges.items()},
-            )
-        )
-    return out, ren
 
 
 # -- every real file ----------------------------------------------------------------------------
@@ -332,7 +278,7 @@ def test_json_document_is_deterministic_and_counts_changes():
     b = diff_json(compare_models(fixture("before"), fixture("after_added_gateway")))
     assert a == b
     doc = json.loads(a)
-    assert doc["schema"] == "gosupr.diff/1"
+    assert doc["schema"] == "gosupr.diff/2"
     assert list(doc)[:3] == ["schema", "tool", "summary"]
     assert doc["summary"]["behavioural_changes"] == 5 and doc["summary"]["layout_changes"] == 0
     assert [e["change"] for e in doc["elements"]] == ["added"]
@@ -509,3 +455,102 @@ def test_reduce_to_be_against_as_is_reports_the_removed_steps(examples_dir):
     assert executed == removed  # the removed steps came from this log, so it runs every one of them
     assert all(s.cases > 0 and s.median_time_s is not None for s in diff.replay.removed_executed)
     assert evaluate_gates(diff, ["removed-tasks"])
+
+
+# -- issue 19: real tool exports, tool-like variants, labels ---------------------------------------
+from compare_variants import change_keys, load_expected_exports, variants  # noqa: E402
+
+EXPORT_PAIRS = load_expected_exports()
+
+
+@pytest.mark.parametrize("pair", EXPORT_PAIRS, ids=[p["tool"] for p in EXPORT_PAIRS])
+def test_tool_export_reports_the_hand_checked_changes(pair):
+    """Each export of a reference model, read by hand once: exactly these behavioural changes (or at least, when partial)."""
+    diff = compare_models(read_bpmn(SHARED_BPMN / pair["reference"]), read_bpmn(SHARED_BPMN / pair["export"]))
+    reported = change_keys(diff)
+    expected = Counter(tuple(k) for k in pair["expected"])
+    if pair["checked"] == "full":
+        assert reported == expected, pair["note"]
+    else:
+        assert not expected - reported, pair["note"]
+
+
+def test_hand_checked_exports_cover_every_export():
+    assert len(EXPORT_PAIRS) == len(list((SHARED_BPMN / "exports").glob("*/*.bpmn"))) == 28
+
+
+@pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
+def test_tool_like_variants_cosmetic_none_semantic_once(path):
+    """Cosmetic edits (new ids, placeholders, unnamed sub-processes, spelling, pool-wide lanes) give no
+    behavioural change; each semantic edit is reported exactly once, as what it is."""
+    ref = read_bpmn(path)
+    made = variants(path.name, ref)
+    assert any(v.cosmetic for v in made) and any(not v.cosmetic for v in made)
+    for v in made:
+        assert change_keys(compare_models(ref, v.model)) == v.expected, v.edit
+
+
+def test_placeholder_names_and_spelling():
+    from gosupr.mining.labels import is_placeholder, name_change, spelling_only
+
+    for s in ("Sequence Flow_12", "Parallel Gateway_81", "<ohne Namen>", "Task 3", "End Event3", "Event gateway", ""):
+        assert is_placeholder(s), s
+    for s in ("Invoice received", "Проверить заявление", "Yes", "Gateway (Split Flow)"):
+        assert not is_placeholder(s), s
+    assert is_placeholder("to Task 2", target_name="Task 2") and not is_placeholder("to Task 2")
+    assert spelling_only("Sub Process", "Sub-Process") and spelling_only("Succesful?", "Successful?")
+    assert not spelling_only("Task 1", "Task 2") and not spelling_only("Approve", "Reject")
+    assert not spelling_only("Packager", "Picker")
+    assert name_change("End Event", "") == "default" and name_change("Start Event", "Start") == "default"
+    assert name_change("Task 3", "Check application", step=True) == "renamed"
+    assert name_change("Проверка заявления", "Проверка заявленя") == "spelling"
+    assert name_change("Проверка заявления", "Выдача лицензии") == "renamed"
+
+
+def test_spelling_and_placeholder_renames_are_layout_only():
+    before = fixture("before")
+    after, _ = rewrite_ids(before, "z")
+    task = next(n for n in after.nodes.values() if n.kind == "task" and len(n.name) > 8)
+    task.name = task.name[:3] + task.name[4:]  # a letter lost
+    flow = next(iter(after.flows.values()))
+    flow.name = "Sequence Flow_73"
+    diff = compare_models(before, after)
+    assert diff.behavioural_changes == 0
+    assert {c.change for c in diff.layout} >= {"label-spelling", "label-default"}
+
+
+def test_added_and_removed_flows_keep_their_condition_in_json():
+    before = fixture("before")
+    after, ren = rewrite_ids(before, "q")
+    cond_flow = next(f for f in after.flows.values() if f.kind == "sequence")
+    cond_flow.condition = "${amount > 1000}"
+    cond_flow.target, old_target = cond_flow.source, cond_flow.target  # now a different flow: removed + added
+    doc = json.loads(diff_json(compare_models(before, after)))
+    assert doc["schema"] == "gosupr.diff/2"
+    added = [f for f in doc["flows"] if f["change"] == "added"]
+    assert [f["condition"] for f in added] == ["${amount > 1000}"]
+    assert all("matched_by" in m and "score" in m for m in doc["matches"]["elements"])
+
+
+def test_reader_resolves_prefixed_qname_references():
+    xml = b"""<?xml version="1.0"?>
+<bpmn2:definitions xmlns:bpmn2="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <bpmn2:collaboration id="c">
+    <bpmn2:participant id="P1" processRef="bpmn2:p1"/><bpmn2:participant id="P2" processRef="bpmn2:p2"/>
+    <bpmn2:messageFlow id="m" sourceRef="bpmn2:t1" targetRef="bpmn2:s2"/>
+  </bpmn2:collaboration>
+  <bpmn2:process id="p1"><bpmn2:task id="t1" name="Send"/></bpmn2:process>
+  <bpmn2:process id="p2"><bpmn2:startEvent id="s2"/></bpmn2:process>
+</bpmn2:definitions>"""
+    m = read_bpmn(xml)
+    assert (m.flows["m"].source, m.flows["m"].target) == ("t1", "s2")
+    assert m.participants["P1"].process == "p1"
+
+
+def test_compare_gates_imports_alone_in_a_fresh_interpreter():
+    import subprocess
+    import sys
+
+    for mod in ("gosupr.mining.compare_gates", "gosupr.mining.compare"):
+        r = subprocess.run([sys.executable, "-c", f"import {mod}"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr

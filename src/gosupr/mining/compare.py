@@ -220,8 +220,8 @@ def compare_models(
     ctx = _Ctx(before, after, node_map, lane_map, pool_map, proc_map, flatten, called_hosts(before), called_hosts(after))
     elements = _element_changes(ctx, node_matches, include_artifacts)
     flows = _flow_changes(ctx, flow_matches, include_artifacts)
-    containers = _container_changes(ctx, lane_matches, pool_matches)
-    layout = layout_changes(before, after, node_matches, flow_matches, lane_matches, pool_matches)
+    containers, drawn = _container_changes(ctx, lane_matches, pool_matches)
+    layout = layout_changes(before, after, node_matches, flow_matches, lane_matches, pool_matches) + drawn
     diff = ModelDiff(
         before_name=before.name,
         after_name=after.name,
@@ -311,7 +311,7 @@ def _changes_of_pair(ctx: _Ctx, m: Match) -> list[ElementChange]:
     b, a = ctx.before, ctx.after
     nb, na = b.nodes[m.before], a.nodes[m.after]
     found: list[tuple[str, str | None, str | None]] = []
-    if name_change(nb.name, na.name) == "renamed":
+    if name_change(nb.name, na.name, step=nb.is_activity and na.is_activity) == "renamed":
         found.append(("renamed", nb.name, na.name))
     if type_signature(nb) != type_signature(na):
         found.append(("type-changed", type_signature(nb), type_signature(na)))
@@ -400,24 +400,35 @@ def _ends_known(model: ProcessModel, f: Flow) -> bool:
     return all(e in model.nodes or e in model.participants for e in (f.source, f.target))
 
 
-def _container_changes(ctx: _Ctx, lanes: list[Match], pools: list[Match]) -> list[ContainerChange]:
+def _container_changes(
+    ctx: _Ctx, lanes: list[Match], pools: list[Match]
+) -> tuple[list[ContainerChange], list[LayoutChange]]:
     """Lanes and pools added, removed or really renamed; one only drawn around the same steps is layout."""
     b, a = ctx.before, ctx.after
     out: list[ContainerChange] = []
+    drawn: list[LayoutChange] = []
     for kind, matches, left, right in (("lane", lanes, b.lanes, a.lanes), ("pool", pools, b.participants, a.participants)):
         mb = {m.before for m in matches}
         ma = {m.after for m in matches}
         for cid, c in left.items():
-            if cid not in mb and not wrapper_only(b, a, kind, cid, _inverse(ctx.proc_map)):
+            if cid in mb:
+                continue
+            if wrapper_only(b, a, kind, cid, ctx.proc_map):
+                drawn.append(LayoutChange("container-removed", kind, c.name, cid, ""))
+            else:
                 out.append(ContainerChange("removed", kind, c.name, before_id=cid, before=c.name or None))
         for cid, c in right.items():
-            if cid not in ma and not wrapper_only(a, b, kind, cid, ctx.proc_map):
+            if cid in ma:
+                continue
+            if wrapper_only(a, b, kind, cid, _inverse(ctx.proc_map)):
+                drawn.append(LayoutChange("container-added", kind, c.name, "", cid))
+            else:
                 out.append(ContainerChange("added", kind, c.name, after_id=cid, after=c.name or None))
         for m in matches:
             cb, ca = left[m.before], right[m.after]
             if name_change(cb.name, ca.name) == "renamed":
                 out.append(ContainerChange("renamed", kind, ca.name, m.before, m.after, cb.name, ca.name, m.how))
-    return out
+    return out, drawn
 
 
 def _inverse(mapping: dict[str, str]) -> dict[str, str]:

@@ -78,15 +78,23 @@ def spelling_only(a: str | None, b: str | None) -> bool:
     return min(len(x), len(y)) >= 5 and Levenshtein.distance(x, y, score_cutoff=budget) <= budget
 
 
-def name_change(a: str | None, b: str | None, target_a: str | None = None, target_b: str | None = None) -> str:
+def name_change(
+    a: str | None, b: str | None, target_a: str | None = None, target_b: str | None = None, *, step: bool = False
+) -> str:
     """How two names of one paired element differ: "same", "spelling", "default" or "renamed".
 
     "default": one side has no real name (empty or a placeholder), so nothing was renamed;
-    "spelling": both real and equal but for spelling; "renamed": a different real name.
+    "spelling": both real and equal but for spelling; "renamed": a different real name. A `step`
+    (task, sub-process) is known by its name: "Task 3" becoming "Check application" is a rename,
+    only an empty name or two placeholders are "default".
     """
-    if normalise_label(a) == normalise_label(b):
+    if (a or "") == (b or ""):
         return "same"
+    if normalise_label(a) == normalise_label(b):
+        return "spelling"
     ma, mb = meaningful(a, target_a), meaningful(b, target_b)
+    if step and normalise_label(a) and normalise_label(b) and (ma or mb):
+        ma, mb = ma or normalise_label(a), mb or normalise_label(b)
     if not ma or not mb:
         return "default"
     return "spelling" if spelling_only(ma, mb) else "renamed"

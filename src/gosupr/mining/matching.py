@@ -349,6 +349,19 @@ def label_similarity(left: list[str], right: list[str]):  # -> numpy array
     return np.maximum(r1, r2) / 100.0
 
 
+def _same_place(b: _Side, a: _Side, x: str, y: str, ctx: float) -> bool:
+    """A renamed element needs no similar label where everything around it is paired and equal.
+
+    Every neighbour paired to a neighbour, at least two of them (or the host of a boundary event),
+    and the same BPMN type: then the element was renamed (or translated), not replaced.
+    """
+    if ctx < 1.0 or b.nodes[x].type != a.nodes[y].type:
+        return False
+    if b.nodes[x].type == "boundaryEvent":
+        return True
+    return len(b.pred[x]) + len(b.succ[x]) >= 2
+
+
 def _by_similarity(
     b: _Side, a: _Side, fwd: dict[str, Match], back: dict[str, str], flatten: bool
 ) -> list[Match]:
@@ -378,7 +391,7 @@ def _by_similarity(
         ctx = _context(b, a, x, y, fwd)
         if b.label[x] and a.label[y]:
             lab = float(sim[ib[x], ia[y]])
-            ok = lab >= STRONG_LABEL or (lab >= WEAK_LABEL and ctx >= MIN_CONTEXT)
+            ok = lab >= STRONG_LABEL or (lab >= WEAK_LABEL and ctx >= MIN_CONTEXT) or _same_place(b, a, x, y, ctx)
         else:  # no real name on one side at least: the place in the flow decides, the type helps
             same = b.nodes[x].type == a.nodes[y].type
             lab = (1.0 if same else 0.75) if not b.label[x] and not a.label[y] else (0.5 if same else 0.4)

@@ -1,4 +1,4 @@
-"""`gosupr compare` output: terminal tables, Markdown for pull-request comments, gosupr.diff/1 JSON.
+"""`gosupr compare` output: terminal tables, Markdown for pull-request comments, gosupr.diff/2 JSON.
 
 Words only: every number comes from `ModelDiff`. English by default, Russian with lang="ru".
 """
@@ -16,7 +16,7 @@ from . import jsondoc
 from .i18n import fmt_duration
 from .markdown import table as md_table
 
-SCHEMA = "gosupr.diff/1"
+SCHEMA = "gosupr.diff/2"
 LAYOUT_ROWS = 30  # layout changes listed in full up to this many; counts always
 
 _W: dict[str, tuple[str, str]] = {
@@ -72,6 +72,12 @@ _W: dict[str, tuple[str, str]] = {
     "shape-added": ("now drawn", "добавлено на диаграмму"),
     "shape-removed": ("no longer drawn", "убрано с диаграммы"),
     "label-spelling": ("label spelling", "написание подписи"),
+    "label-default": ("name left to the tool", "название по умолчанию"),
+    "container-added": ("drawn around the same steps", "добавлено вокруг тех же шагов"),
+    "container-removed": ("no longer drawn around the steps", "больше не рисуется вокруг шагов"),
+    "marker-changed": ("loop marker changed", "изменён маркер цикла"),
+    "default-changed": ("default flow changed", "изменён поток по умолчанию"),
+    "type+context": ("type + place in flow", "тип + место в потоке"),
     # kinds
     "task": ("task", "задача"),
     "subprocess": ("sub-process", "подпроцесс"),
@@ -128,7 +134,7 @@ def metric_name(key: str, lang: str = "en") -> str:
 
 # -- JSON -----------------------------------------------------------------------------------------
 def diff_document(diff: ModelDiff) -> dict[str, Any]:
-    """The gosupr.diff/1 document: schema, tool versions, summary, then the lists. Deterministic."""
+    """The gosupr.diff/2 document: schema, tool versions, summary, then the lists. Deterministic."""
     body = diff.to_dict()
     ordered = {"summary": body.pop("summary")}
     ordered.update(body)
