@@ -293,8 +293,18 @@ def _semantic_default_flow(model: ProcessModel) -> Iterator[tuple[str, ProcessMo
             return
 
 
+def _cosmetic_all(model: ProcessModel) -> Iterator[tuple[str, ProcessModel, Counter]]:
+    """Every cosmetic edit at once, as one export by a careless tool."""
+    m = model
+    for make in (_cosmetic_placeholders, _cosmetic_unnamed_containers, _cosmetic_spelling, _cosmetic_pool_wide_lane):
+        for _, m2, _ in make(m):
+            m = m2
+    yield "all cosmetic edits together", rewrite_ids(m, "all", seed=11)[0], Counter()
+
+
 COSMETIC: list[Callable[[ProcessModel], Iterator[tuple[str, ProcessModel, Counter]]]] = [
     _cosmetic_new_ids, _cosmetic_placeholders, _cosmetic_unnamed_containers, _cosmetic_spelling, _cosmetic_pool_wide_lane,
+    _cosmetic_all,
 ]
 SEMANTIC: list[Callable[[ProcessModel], Iterator[tuple[str, ProcessModel, Counter]]]] = [
     _semantic_dropped_markers, _semantic_dropped_condition, _semantic_removed_task, _semantic_renamed_task,
