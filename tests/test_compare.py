@@ -554,3 +554,27 @@ def test_compare_gates_imports_alone_in_a_fresh_interpreter():
     for mod in ("gosupr.mining.compare_gates", "gosupr.mining.compare"):
         r = subprocess.run([sys.executable, "-c", f"import {mod}"], capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
+
+
+def test_explain_names_the_closest_candidate_and_the_missed_threshold():
+    from gosupr.mining.compare_explain import explain_unpaired
+
+    before, after = fixture("before"), fixture("after_removed_approval")
+    diff = compare_models(before, after)
+    expl = explain_unpaired(before, after, diff)
+    removed = [c for c in diff.elements if c.change in ("added", "removed")]
+    assert len(expl) == len(removed) > 0
+    assert all(e.reasons for e in expl)
+    doc = json.loads(diff_json(diff, expl))
+    assert [e["element"] for e in doc["explain"]] == [e.element for e in expl]
+    # a pair the matcher refused: a task renamed beyond recognition next to an unpaired neighbour
+    after2, _ = rewrite_ids(before, "e")
+    t = next(n for n in after2.nodes.values() if n.kind == "task")
+    t.name = "Совсем другое действие"
+    for f in [f for f in after2.flows.values() if t.id in (f.source, f.target)][:1]:
+        del after2.flows[f.id]
+    d2 = compare_models(before, after2)
+    e2 = explain_unpaired(before, after2, d2)
+    assert any(c.change == "removed" and c.kind == "task" for c in d2.elements)
+    e = next(x for x in e2 if x.change == "removed" and x.closest_name == "Совсем другое действие")
+    assert e.closest_name == "Совсем другое действие" and any("label similarity" in r for r in e.reasons)

@@ -237,6 +237,7 @@ def compare(
     fmt: Fmt = FmtOpt,
     lang: Lang = LangOpt,
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
+    explain: bool = typer.Option(False, "--explain", help="Say why each added or removed element was not paired."),
 ) -> None:
     """What changed between two BPMN models (from any modeller), and what it is worth."""
     from .bpmn.reader import read_bpmn
@@ -255,12 +256,17 @@ def compare(
     diff = compare_models(m_before, m_after, flatten=flatten, include_artifacts=artifacts, log=ev)
     diff.before_name, diff.after_name = before.name, after.name
     lg = _lang(lang)
+    expl = None
+    if explain:
+        from .mining.compare_explain import explain_unpaired
+
+        expl = explain_unpaired(m_before, m_after, diff)
     if fmt == Fmt.json:
-        _emit(dr.diff_json(diff))
+        _emit(dr.diff_json(diff, expl))
     elif fmt == Fmt.markdown:
-        _emit(dr.diff_markdown(diff, lg))
+        _emit(dr.diff_markdown(diff, lg, expl))
     else:
-        _console().print(*dr.diff_table(diff, lg))
+        _console().print(*dr.diff_table(diff, lg, expl))
     if html is not None:
         from .report.html import compare_html
 

@@ -582,3 +582,29 @@ def match_lanes(before: ProcessModel, after: ProcessModel, node_map: dict[str, s
             fwd[x] = Match(x, y, BY_SIMILARITY, round(-neg, 4), "lane")
             back.add(y)
     return list(fwd.values())
+
+
+class PairEvidence:
+    """What the matcher saw for a pair it did not make: label similarity, place in the flow, parents.
+
+    Built once per comparison (two `_Side`s); `of()` costs one rapidfuzz call and a neighbour scan.
+    """
+
+    def __init__(self, before: ProcessModel, after: ProcessModel, node_matches: list[Match], *, flatten: bool = False) -> None:
+        self.b, self.a = _Side(before, True), _Side(after, True)
+        self.fwd = {m.before: m for m in node_matches}
+        self.flatten = flatten
+
+    def same_class(self, bid: str, aid: str) -> bool:
+        return self.b.cls[bid] == self.a.cls[aid]
+
+    def of(self, bid: str, aid: str) -> dict[str, object]:
+        lb, la = self.b.label[bid], self.a.label[aid]
+        lab = float(label_similarity([lb], [la])[0, 0]) if lb and la else None
+        return {
+            "label": lab,
+            "context": _context(self.b, self.a, bid, aid, self.fwd),
+            "parents_paired": _parent_ok(self.b, self.a, bid, aid, self.fwd, self.flatten),
+            "same_type": self.b.nodes[bid].type == self.a.nodes[aid].type,
+            "named": (bool(lb), bool(la)),
+        }

@@ -52,6 +52,8 @@ _W: dict[str, tuple[str, str]] = {
     "fit_share": ("Cases that fit", "Доля дел, укладывающихся в модель"),
     "not_in_log": ("Removed steps not seen in the log", "Удалённые шаги, которых нет в журнале"),
     "more": ("… and {n} more", "… и ещё {n}"),
+    "closest": ("closest", "ближайший"),
+    "explain": ("Why not paired", "Почему не сопоставлено"),
     "before_model": ("before", "было"),
     "after_model": ("after", "стало"),
     # element and flow changes
@@ -133,16 +135,35 @@ def metric_name(key: str, lang: str = "en") -> str:
 
 
 # -- JSON -----------------------------------------------------------------------------------------
-def diff_document(diff: ModelDiff) -> dict[str, Any]:
-    """The gosupr.diff/2 document: schema, tool versions, summary, then the lists. Deterministic."""
+def diff_document(diff: ModelDiff, explanations: list | None = None) -> dict[str, Any]:
+    """The gosupr.diff/2 document: schema, tool versions, summary, then the lists. Deterministic.
+
+    /2 (from /1): pairings carry `matched_by` (was `how`) and a score; flows added or removed carry
+    their `condition`; new changes marker-changed, default-changed; spelling-only and placeholder
+    names, pool-wide lanes and pools drawn around the same process moved to `layout`.
+    With `explanations` (compare --explain), an `explain` list says why unpaired elements were not paired.
+    """
     body = diff.to_dict()
     ordered = {"summary": body.pop("summary")}
     ordered.update(body)
+    if explanations is not None:
+        ordered["explain"] = [e.to_dict() for e in explanations]
     return jsondoc.document(SCHEMA, ordered)
 
 
-def diff_json(diff: ModelDiff) -> str:
-    return jsondoc.dumps(diff_document(diff))
+def diff_json(diff: ModelDiff, explanations: list | None = None) -> str:
+    return jsondoc.dumps(diff_document(diff, explanations))
+
+
+def explain_lines(explanations: list, lang: str = "en") -> list[str]:
+    """One line per added or removed element: the closest candidate and why it was not paired."""
+    out = []
+    for e in explanations:
+        head = f"{w(e.change, lang)} «{e.name}»"
+        if e.closest_name is not None:
+            head += f" — {w('closest', lang)} «{e.closest_name}»"
+        out.append(f"{head}: " + "; ".join(e.reasons))
+    return out
 
 
 # -- rows shared by terminal and Markdown ------------------------------------------------------------
@@ -272,7 +293,7 @@ def sections(diff: ModelDiff, lang: str) -> list[tuple[str, list[str], list[list
 
 
 # -- terminal -------------------------------------------------------------------------------------
-def diff_table(diff: ModelDiff, lang: str = "en") -> list[RenderableType]:
+def diff_table(diff: ModelDiff, lang: str = "en", explanations: list | None = None) -> list[RenderableType]:
     """Renderables for `console.print(*diff_table(diff))`: a verdict line, then one table per section."""
     style = "green" if diff.unchanged else ("yellow" if diff.behavioural_changes == 0 else "bold")
     out: list[RenderableType] = [Text(f"{w('title', lang)}: {diff.before_name} → {diff.after_name} — {verdict(diff, lang)}", style=style)]
@@ -285,11 +306,13 @@ def diff_table(diff: ModelDiff, lang: str = "en") -> list[RenderableType]:
         out.append(t)
     if diff.replay is not None and diff.replay.removed_not_in_log:
         out.append(Text(f"{w('not_in_log', lang)}: " + ", ".join(diff.replay.removed_not_in_log)))
+    if explanations:
+        out.append(Text("\n".join([w("explain", lang) + ":"] + ["  " + x for x in explain_lines(explanations, lang)])))
     return out
 
 
 # -- Markdown -------------------------------------------------------------------------------------
-def diff_markdown(diff: ModelDiff, lang: str = "en") -> str:
+def diff_markdown(diff: ModelDiff, lang: str = "en", explanations: list | None = None) -> str:
     """A pull-request comment: verdict first, then the tables; layout-only changes last."""
     parts = [f"### {w('title', lang)}: `{diff.before_name}` → `{diff.after_name}`\n", f"**{verdict(diff, lang)}**\n"]
     for title, headers, rows in sections(diff, lang):
@@ -297,4 +320,7 @@ def diff_markdown(diff: ModelDiff, lang: str = "en") -> str:
         parts.append(md_table(headers, rows))
     if diff.replay is not None and diff.replay.removed_not_in_log:
         parts.append(f"{w('not_in_log', lang)}: " + ", ".join(diff.replay.removed_not_in_log) + "\n")
+    if explanations:
+        parts.append(f"#### {w('explain', lang)}\n")
+        parts.append("\n".join(f"- {x}" for x in explain_lines(explanations, lang)) + "\n")
     return "\n".join(parts)

@@ -1,0 +1,88 @@
+"""`compare --explain`: for an element reported added or removed, why it was not paired.
+
+The closest unpaired element of the same class on the other side (by label, then by place in the
+flow) is named with the evidence the matcher had and the threshold it missed, so a person can tell
+a real change from a pairing the tool did not dare to make.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from ..bpmn.model import ProcessModel
+from .compare import ModelDiff
+from .labels import normalise_label
+from .matching import MIN_CONTEXT, STRONG_LABEL, WEAK_LABEL, PairEvidence
+
+
+@dataclass
+class Explanation:
+    change: str  # added | removed
+    element: str  # id in its model
+    name: str
+    closest: str | None  # id of the closest candidate on the other side
+    closest_name: str | None
+    reasons: list[str]
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def explain_unpaired(before: ProcessModel, after: ProcessModel, diff: ModelDiff) -> list[Explanation]:
+    """One explanation per removed or added element; candidates are the other side's unpaired ones."""
+    ev = PairEvidence(before, after, diff.node_matches, flatten=diff.flatten)
+    removed = [c.before_id for c in diff.elements if c.change == "removed" and c.before_id]
+    added = [c.after_id for c in diff.elements if c.change == "added" and c.after_id]
+    out = []
+    for bid in removed:
+        cands = [aid for aid in added if ev.same_class(bid, aid)]
+        e = _explain("removed", bid, before, after, cands, lambda a, b=bid: ev.of(b, a))
+        _other_class(e, before.nodes[bid], after, added)
+        out.append(e)
+    for aid in added:
+        cands = [bid for bid in removed if ev.same_class(bid, aid)]
+        e = _explain("added", aid, after, before, cands, lambda b, a=aid: ev.of(b, a))
+        _other_class(e, after.nodes[aid], before, removed)
+        out.append(e)
+    return out
+
+
+def _other_class(e: Explanation, node, other: ProcessModel, unpaired: list[str]) -> None:
+    """A namesake of another class (a throw event turned boundary event) is named: it is never paired."""
+    if e.closest is not None or not normalise_label(node.name):
+        return
+    for oid in unpaired:
+        o = other.nodes[oid]
+        if normalise_label(o.name) == normalise_label(node.name):
+            e.closest, e.closest_name = oid, _name(other, oid)
+            e.reasons = [f"«{e.closest_name}» is a {o.type} and this a {node.type}: elements of different classes are never paired"]
+            return
+
+
+def _name(model: ProcessModel, nid: str) -> str:
+    n = model.nodes[nid]
+    return n.name.strip() or f"[{n.type}]"
+
+
+def _explain(change: str, nid: str, own: ProcessModel, other: ProcessModel, cands: list[str], evidence) -> Explanation:
+    if not cands:
+        why = "no element of the same class was " + ("added" if change == "removed" else "removed") + " in the other model"
+        return Explanation(change, nid, _name(own, nid), None, None, [why])
+    scored = [(evidence(c), c) for c in cands]
+    best_ev, best = max(scored, key=lambda t: ((t[0]["label"] or 0.0), t[0]["context"], t[1] == cands[0]))
+    reasons = []
+    lab, ctx = best_ev["label"], best_ev["context"]
+    if not best_ev["parents_paired"]:
+        reasons.append("their enclosing sub-processes are not paired")
+    if lab is not None:
+        if lab < WEAK_LABEL:
+            reasons.append(f"label similarity {lab:.2f} < {WEAK_LABEL:.2f}")
+        elif lab < STRONG_LABEL and ctx < MIN_CONTEXT:
+            reasons.append(f"label similarity {lab:.2f} < {STRONG_LABEL:.2f} and place in flow {ctx:.2f} < {MIN_CONTEXT:.2f}")
+        elif ctx < 1.0:
+            reasons.append(f"a renamed element needs its whole neighbourhood paired (place in flow {ctx:.2f})")
+    elif ctx < MIN_CONTEXT:
+        reasons.append(f"without a real name on both sides the place in the flow decides: {ctx:.2f} < {MIN_CONTEXT:.2f}")
+    if not reasons:
+        reasons.append("another pairing scored higher")
+    return Explanation(change, nid, _name(own, nid), best, _name(other, best), reasons)
