@@ -353,3 +353,34 @@ def test_before_after_marks_removed_and_added_steps(shared_data: Path):
     root = _parse(render_svg(to_be, highlight=new))
     assert _group(root, next(iter(new.by_id))).get("data-highlight") == "added"
     assert _group(root, gone.id) is None
+
+
+SHARED_DATA_BPMN = Path(__file__).resolve().parents[2] / "shared" / "data" / "bpmn"
+ALL_BPMN = sorted(SHARED_DATA_BPMN.glob("*.bpmn")) + sorted(SHARED_DATA_BPMN.glob("exports/*/*.bpmn"))
+
+
+@pytest.mark.parametrize("path", ALL_BPMN, ids=lambda p: str(p.relative_to(SHARED_DATA_BPMN)))
+def test_every_task_name_appears_whole_in_the_svg_text(path):
+    """Over all diagrams of the file: each task's name is one <text> (lines joined) or a <title>."""
+    from gosupr.bpmn.reader import read_bpmn
+    from gosupr.report.svg import render_svg
+
+    ws = re.compile(r"\s+")
+    m = read_bpmn(path)
+    texts: set[str] = set()
+    for i in range(max(1, len(m.diagrams))):
+        root = etree.fromstring(render_svg(m, diagram_index=i).encode("utf-8"))
+        for t in root.iter("{http://www.w3.org/2000/svg}text"):
+            joined = ws.sub(" ", " ".join(x.strip() for x in t.itertext())).strip()
+            texts.add(joined)
+            texts.update(line.lstrip("• ") for line in (x.strip() for x in t.itertext()))
+        texts.update(ws.sub(" ", t.text or "").strip() for t in root.iter("{http://www.w3.org/2000/svg}title"))
+    names = {ws.sub(" ", n.name).strip() for n in m.tasks() if n.name.strip()}
+    assert names and not names - texts
+
+
+def test_long_word_shrinks_before_it_is_split():
+    from gosupr.report.svg_draw import fit_label, words_whole
+
+    lines, size = fit_label("Approve advertisement", 86, 68)
+    assert words_whole("Approve advertisement", lines) and size < 12

@@ -281,7 +281,7 @@ def render(
     model: Path = typer.Argument(..., help="A BPMN file (with or without diagram interchange)."),
     output: Path = typer.Option(..., "--output", "-o", help="Picture to write: .svg, or .png (needs cairosvg)."),
     highlight: Optional[Path] = typer.Option(None, "--highlight", help="A findings JSON (gosupr analyze --format json) to colour."),
-    diagram: int = typer.Option(0, "--diagram", min=0, help="Which diagram of the file to draw."),
+    diagram: str = typer.Option("0", "--diagram", help="Which diagram of the file to draw (from 0), or 'all': one picture per diagram, OUTPUT-N.svg."),
     lang: Lang = LangOpt,
 ) -> None:
     """Draw a BPMN model as SVG (or PNG), optionally with findings coloured in."""
@@ -300,11 +300,20 @@ def render(
         from .report.svg_highlight import Highlight, load_findings_json
 
         hl = Highlight.from_findings(load_findings_json(highlight), m)
-    svg = render_svg(m, highlight=hl, diagram_index=diagram, lang=_lang(lang))
-    if suffix == ".png":
-        write_bytes(output, svg_to_png(svg))
+    if diagram.strip().lower() == "all":
+        targets = [(i, output.with_name(f"{output.stem}-{i}{output.suffix}")) for i in range(max(1, len(m.diagrams)))]
+    elif diagram.strip().isdigit():
+        targets = [(int(diagram), output)]
     else:
-        write_text(output, '<?xml version="1.0" encoding="UTF-8"?>\n' + svg)
+        raise GosuprError(f"--diagram takes a diagram number (from 0) or 'all', not '{diagram}'")
+    for _, target in targets:
+        check_not_input(target, inputs)
+    pictures = [(t, render_svg(m, highlight=hl, diagram_index=i, lang=_lang(lang))) for i, t in targets]
+    for target, svg in pictures:  # all drawn before any is written: nothing half-way
+        if suffix == ".png":
+            write_bytes(target, svg_to_png(svg))
+        else:
+            write_text(target, '<?xml version="1.0" encoding="UTF-8"?>\n' + svg)
 
 
 @app.command()

@@ -426,11 +426,11 @@ class _Reader:
             diagram = Diagram(id=dg.get("id") or f"diagram_{i + 1}", name=dg.get("name") or "")
             planes = [p for p in dg if _di(p) == "BPMNPlane"]
             if planes:
-                diagram.plane = planes[0].get("bpmnElement")
+                diagram.plane = _ref(planes[0], "bpmnElement") or None
             for plane in planes:
                 for el in plane.iter():
                     local = _di(el)
-                    ref = el.get("bpmnElement")
+                    ref = _ref(el, "bpmnElement")
                     if not ref or local not in ("BPMNShape", "BPMNEdge"):
                         continue
                     if local == "BPMNShape":
