@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gosupr.bpmn.model import ARTIFACT, Diagram, Flow, Lane, ProcessModel
+from gosupr.bpmn.model import ARTIFACT, Diagram, Flow, Lane, Node, ProcessModel
 from gosupr.mining.compare import ModelDiff
 
 HERE = Path(__file__).parent
@@ -115,10 +115,14 @@ class Variant:
     edit: str
     model: ProcessModel
     expected: Counter = field(default_factory=Counter)
+    base: ProcessModel | None = None  # the "before" model when it is not the reference itself
 
     @property
     def cosmetic(self) -> bool:
         return not self.expected
+
+    def before(self, reference: ProcessModel) -> ProcessModel:
+        return self.base if self.base is not None else reference
 
 
 def _display(model: ProcessModel, nid: str) -> str:
@@ -312,10 +316,56 @@ SEMANTIC: list[Callable[[ProcessModel], Iterator[tuple[str, ProcessModel, Counte
 ]
 
 
+def with_event_subprocess(model: ProcessModel) -> ProcessModel:
+    """The model with a named event sub-process in its first process (the MIWG files have none):
+    a non-interrupting message start, a decision `Fraud suspected?` with a `=fraud` branch, two tasks, two ends."""
+    m = copy.deepcopy(model)
+    proc = next((n.process for n in m.nodes.values() if n.process), None) or "esp_process"
+    m.processes.setdefault(proc, "")
+    lane = next((n.lane for n in m.nodes.values() if n.process == proc and n.lane), None)
+
+    def node(nid: str, typ: str, name: str = "", parent: str | None = "esp", **attrs) -> None:
+        m.add_node(Node(nid, typ, name, proc, parent, lane, dict(attrs)))
+
+    node("esp", "subProcess", "Handle suspected fraud", None, triggered_by_event=True)
+    node("esp_start", "startEvent", "Fraud reported", event_definitions=["message"], interrupting=False)
+    node("esp_gw", "exclusiveGateway", "Fraud suspected?")
+    node("esp_block", "task", "Block the account")
+    node("esp_note", "task", "Note the report")
+    node("esp_end1", "endEvent")
+    node("esp_end2", "endEvent")
+    for fid, src, tgt, name, cond in (
+        ("esp_f1", "esp_start", "esp_gw", "", None), ("esp_f2", "esp_gw", "esp_block", "yes", "=fraud"),
+        ("esp_f3", "esp_gw", "esp_note", "no", None), ("esp_f4", "esp_block", "esp_end1", "", None),
+        ("esp_f5", "esp_note", "esp_end2", "", None),
+    ):
+        m.add_flow(Flow(fid, src, tgt, "sequence", name, cond, proc))
+    return m
+
+
+def _event_subprocess_variants(model: ProcessModel) -> Iterator[tuple[str, ProcessModel, Counter, ProcessModel]]:
+    """As the export of C.9.2 the issue names: the event sub-process and its gateway left unnamed by the tool."""
+    base = with_event_subprocess(model)
+    cosmetic, ren = rewrite_ids(base, "e", seed=5)
+    cosmetic.nodes[ren["esp"]].name = ""
+    cosmetic.nodes[ren["esp_gw"]].name = "Exclusive Gateway_81"
+    yield "unnamed event sub-process", cosmetic, Counter(), base
+    dropped = copy.deepcopy(cosmetic)
+    dropped.flows[ren["esp_f2"]].condition = None
+    yield "condition dropped in unnamed event sub-process", dropped, Counter(
+        {("flow", "condition-changed", "Exclusive Gateway_81 -> Block the account"): 1}), base
+    interrupting = copy.deepcopy(cosmetic)
+    del interrupting.nodes[ren["esp_start"]].attrs["interrupting"]
+    yield "event sub-process start made interrupting", interrupting, Counter(
+        {("element", "type-changed", "Fraud reported"): 1}), base
+
+
 def variants(reference: str, model: ProcessModel) -> list[Variant]:
     """Every cosmetic and semantic variant that applies to one reference model (deterministic)."""
     out = []
     for make in COSMETIC + SEMANTIC:
         for edit, m, expected in make(model):
             out.append(Variant(reference, edit, m, expected))
+    for edit, m, expected, base in _event_subprocess_variants(model):
+        out.append(Variant(reference, edit, m, expected, base))
     return out

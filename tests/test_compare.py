@@ -487,7 +487,7 @@ def test_tool_like_variants_cosmetic_none_semantic_once(path):
     made = variants(path.name, ref)
     assert any(v.cosmetic for v in made) and any(not v.cosmetic for v in made)
     for v in made:
-        assert change_keys(compare_models(ref, v.model)) == v.expected, v.edit
+        assert change_keys(compare_models(v.before(ref), v.model)) == v.expected, v.edit
 
 
 def test_placeholder_names_and_spelling():
