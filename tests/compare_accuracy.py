@@ -101,9 +101,10 @@ exactly that; with the start made interrupting, one `type-changed`.
 Every variant also gets new ids, so nothing pairs by id.
 
 **Real exports.** Each of the 28 exports was read against its reference by hand once; the changes
-it really has are kept in `tests/data/compare/exports_expected.json` with a note per pair. Two
-heavily restructured exports (BIC Cloud Design, Trisotech Visio add-in) are checked partially: the
-listed changes are certain, the rest was not settled, so they count for recall only. The same file
+it really has are kept in `tests/data/compare/exports_expected.json` with a note per pair. One
+heavily restructured export (BIC Cloud Design: an expanded sub-process turned into a task with five
+unnamed boundary events) is checked partially: the listed changes are certain, which boundary event
+is which was not settled, so it counts for recall only. The same file
 drives `test_tool_export_reports_the_hand_checked_changes`.
 
 ## Variants of the 16 reference files

@@ -318,11 +318,14 @@ def _changes_of_pair(ctx: _Ctx, m: Match) -> list[ElementChange]:
     if nb.attrs.get("loop") != na.attrs.get("loop"):
         found.append(("marker-changed", nb.attrs.get("loop"), na.attrs.get("loop")))
     hosted = m.before in ctx.hosts_b or m.after in ctx.hosts_a
+    parent_b = _parent_in(b, m.before, ctx.hosts_b)
+    # a step inside a paired sub-process goes where its sub-process goes: its pool change is the parent's
+    follows = parent_b is not None and ctx.node_map.get(parent_b) == _parent_in(a, m.after, ctx.hosts_a)
     if nb.lane and na.lane and ctx.lane_map.get(nb.lane) != na.lane and not hosted:
         found.append(("lane-changed", _lane_label(b, nb.lane) or None, _lane_label(a, na.lane) or None))
     pool_b, pool_a = _pool_of(b, nb.process), _pool_of(a, na.process)
     # a step changes pool when its process does; a pool drawn around the same process is a pool change only
-    if (pool_b or pool_a) and ctx.proc_map.get(nb.process or "") != na.process and not hosted:
+    if (pool_b or pool_a) and ctx.proc_map.get(nb.process or "") != na.process and not (hosted or follows):
         found.append(("pool-changed", display(b, pool_b) if pool_b else None, display(a, pool_a) if pool_a else None))
     if not ctx.flatten and _mapped_parent(ctx, m.before) != _parent_in(a, m.after, ctx.hosts_a):
         pb, pa = _parent_in(b, m.before, ctx.hosts_b), _parent_in(a, m.after, ctx.hosts_a)

@@ -82,7 +82,7 @@ def _explain(change: str, nid: str, own: ProcessModel, other: ProcessModel, cand
         elif ctx < 1.0:
             reasons.append(f"a renamed element needs its whole neighbourhood paired (place in flow {ctx:.2f})")
     elif ctx < MIN_CONTEXT:
-        reasons.append(f"without a real name on both sides the place in the flow decides: {ctx:.2f} < {MIN_CONTEXT:.2f}")
+        reasons.append(f"a name is missing or a placeholder, so the place in the flow decides: {ctx:.2f} < {MIN_CONTEXT:.2f}")
     if not reasons:
         reasons.append("another pairing scored higher")
     return Explanation(change, nid, _name(own, nid), best, _name(other, best), reasons)
