@@ -578,3 +578,40 @@ def test_explain_names_the_closest_candidate_and_the_missed_threshold():
     assert any(c.change == "removed" and c.kind == "task" for c in d2.elements)
     e = next(x for x in e2 if x.change == "removed" and x.closest_name == "Совсем другое действие")
     assert e.closest_name == "Совсем другое действие" and any("label similarity" in r for r in e.reasons)
+
+
+def test_lane_added_and_lane_dropped_are_reported_symmetrically():
+    """A lane carved out of another: the lane plus each moved step, the same count both ways."""
+    from gosupr.bpmn.model import Lane
+
+    before = fixture("before")
+    after, ren = rewrite_ids(before, "w")
+    after.lanes["w_lane_legal"] = Lane("w_lane_legal", "Юридический отдел", after.lanes[ren["Lane_Dept"]].process)
+    for nid in ("Task_Check", "Gateway_Complete"):
+        after.nodes[ren[nid]].lane = "w_lane_legal"
+    forward, backward = change_keys(compare_models(before, after)), change_keys(compare_models(after, before))
+    assert forward[("lane", "added", "Юридический отдел")] == 1 and backward[("lane", "removed", "Юридический отдел")] == 1
+    assert sum(v for k, v in forward.items() if k[1] == "lane-changed") == 2
+    assert sum(forward.values()) == sum(backward.values()) == 3
+
+
+def test_an_id_reused_for_the_other_pools_start_event_is_not_trusted():
+    """Two pools each start with 'Invoice received'; the export swaps their ids: no change at all."""
+    from gosupr.bpmn.model import Flow, Node, Participant
+
+    def model(first: str, second: str) -> ProcessModel:
+        m = ProcessModel(name="pools")
+        for pool, proc, start, step in (("P_A", "proc_a", first, "Check invoice"), ("P_B", "proc_b", second, "Pay invoice")):
+            m.processes[proc] = ""
+            m.participants[pool] = Participant(pool, "Accounting" if pool == "P_A" else "Treasury", proc)
+            m.add_node(Node(start, "startEvent", "Invoice received", proc))
+            m.add_node(Node(f"{proc}_task", "task", step, proc))
+            m.add_node(Node(f"{proc}_end", "endEvent", "", proc))
+            m.add_flow(Flow(f"{proc}_f1", start, f"{proc}_task", process=proc))
+            m.add_flow(Flow(f"{proc}_f2", f"{proc}_task", f"{proc}_end", process=proc))
+        return m
+
+    diff = compare_models(model("StartEvent_1", "StartEvent_2"), model("StartEvent_2", "StartEvent_1"))
+    assert diff.behavioural_changes == 0, behaviour(diff)
+    pairs = {(m.before, m.after) for m in diff.node_matches}
+    assert ("StartEvent_1", "StartEvent_2") in pairs and ("StartEvent_2", "StartEvent_1") in pairs
