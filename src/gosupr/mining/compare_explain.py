@@ -31,17 +31,24 @@ class Explanation:
 def explain_unpaired(before: ProcessModel, after: ProcessModel, diff: ModelDiff) -> list[Explanation]:
     """One explanation per removed or added element; candidates are the other side's unpaired ones."""
     ev = PairEvidence(before, after, diff.node_matches, flatten=diff.flatten)
+    out: list[Explanation] = []
     removed = [c.before_id for c in diff.elements if c.change == "removed" and c.before_id]
     added = [c.after_id for c in diff.elements if c.change == "added" and c.after_id]
-    out = []
+    by_class_a: dict[str, list[str]] = {}
+    for aid in added:
+        by_class_a.setdefault(ev.a.cls[aid], []).append(aid)
+    sims: dict[tuple[str, str], float] = {}  # one rapidfuzz row per removed element: O(removed · added) at most
     for bid in removed:
-        cands = [aid for aid in added if ev.same_class(bid, aid)]
-        e = _explain("removed", bid, before, after, cands, lambda a, b=bid: ev.of(b, a))
+        for aid, v in ev.labels(bid, by_class_a.get(ev.b.cls[bid], [])).items():
+            sims[(bid, aid)] = v
+    for bid in removed:
+        cands = by_class_a.get(ev.b.cls[bid], [])
+        e = _explain("removed", bid, before, after, cands, lambda a, b=bid: ev.of(b, a, sims.get((b, a))))
         _other_class(e, before.nodes[bid], after, added)
         out.append(e)
     for aid in added:
         cands = [bid for bid in removed if ev.same_class(bid, aid)]
-        e = _explain("added", aid, after, before, cands, lambda b, a=aid: ev.of(b, a))
+        e = _explain("added", aid, after, before, cands, lambda b, a=aid: ev.of(b, a, sims.get((b, a))))
         _other_class(e, after.nodes[aid], before, removed)
         out.append(e)
     return out

@@ -598,13 +598,20 @@ class PairEvidence:
     def same_class(self, bid: str, aid: str) -> bool:
         return self.b.cls[bid] == self.a.cls[aid]
 
-    def of(self, bid: str, aid: str) -> dict[str, object]:
-        lb, la = self.b.label[bid], self.a.label[aid]
-        lab = float(label_similarity([lb], [la])[0, 0]) if lb and la else None
+    def labels(self, bid: str, aids: list[str]) -> dict[str, float]:
+        """Label similarity of one before element to many after elements: one rapidfuzz call."""
+        named = [y for y in aids if self.a.label[y]]
+        if not self.b.label[bid] or not named:
+            return {}
+        row = label_similarity([self.b.label[bid]], [self.a.label[y] for y in named])[0]
+        return {y: float(v) for y, v in zip(named, row)}
+
+    def of(self, bid: str, aid: str, lab: float | None = None) -> dict[str, object]:
+        """Evidence for one pair; `lab` from `labels()` (None: no real name on a side)."""
         return {
             "label": lab,
             "context": _context(self.b, self.a, bid, aid, self.fwd),
             "parents_paired": _parent_ok(self.b, self.a, bid, aid, self.fwd, self.flatten),
             "same_type": self.b.nodes[bid].type == self.a.nodes[aid].type,
-            "named": (bool(lb), bool(la)),
+            "named": (bool(self.b.label[bid]), bool(self.a.label[aid])),
         }
