@@ -524,7 +524,7 @@ def test_added_and_removed_flows_keep_their_condition_in_json():
     after, ren = rewrite_ids(before, "q")
     cond_flow = next(f for f in after.flows.values() if f.kind == "sequence")
     cond_flow.condition = "${amount > 1000}"
-    cond_flow.target, old_target = cond_flow.source, cond_flow.target  # now a different flow: removed + added
+    cond_flow.target = cond_flow.source  # now a different flow: removed + added
     doc = json.loads(diff_json(compare_models(before, after)))
     assert doc["schema"] == "gosupr.diff/2"
     added = [f for f in doc["flows"] if f["change"] == "added"]

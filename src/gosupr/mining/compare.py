@@ -14,19 +14,13 @@ from typing import Any
 
 from ..bpmn.model import ACTIVITY_KINDS, ARTIFACT, Flow, Node, ProcessModel
 from ..eventlog import EventLog
+from .compare_containers import ContainerChange, container_changes
 from .compare_gates import evaluate_gates, parse_gates
 from .compare_layout import LayoutChange, display, layout_changes
 from .compare_layout import num as _num
-from .labels import is_placeholder, name_change
-from .matching import (
-    Match,
-    called_hosts,
-    match_flows,
-    match_lanes,
-    match_nodes,
-    match_pools,
-    match_processes,
-)
+from .labels import name_change
+from .match_containers import match_lanes, match_pools, match_processes
+from .matching import Match, called_hosts, match_flows, match_nodes
 
 ELEMENT_CHANGES = (
     "removed", "added", "renamed", "type-changed", "marker-changed", "lane-changed", "pool-changed",
@@ -35,7 +29,6 @@ ELEMENT_CHANGES = (
 FLOW_CHANGES = ("removed", "added", "condition-changed", "default-changed", "renamed")
 # condition texts that say "always": a tool writing one where the other wrote none changes nothing
 TRIVIAL_CONDITIONS = frozenset({"", "true", "${true}", "_undefined", "undefined", "1"})
-CONTAINER_CHANGES = ("removed", "added", "renamed")
 
 
 @dataclass
@@ -73,23 +66,6 @@ class FlowChange:
 
     def sort_key(self) -> tuple:
         return (FLOW_CHANGES.index(self.change), self.kind, self.source, self.target, self.before_id or "", self.after_id or "")
-
-
-@dataclass
-class ContainerChange:
-    """A lane or pool added, removed or renamed."""
-
-    change: str
-    kind: str  # lane | pool
-    name: str
-    before_id: str | None = None
-    after_id: str | None = None
-    before: str | None = None
-    after: str | None = None
-    how: str | None = None
-
-    def sort_key(self) -> tuple:
-        return (self.kind, CONTAINER_CHANGES.index(self.change), self.name, self.before_id or "", self.after_id or "")
 
 
 @dataclass
@@ -220,7 +196,7 @@ def compare_models(
     ctx = _Ctx(before, after, node_map, lane_map, pool_map, proc_map, flatten, called_hosts(before), called_hosts(after))
     elements = _element_changes(ctx, node_matches, include_artifacts)
     flows = _flow_changes(ctx, flow_matches, include_artifacts)
-    containers, drawn = _container_changes(ctx, lane_matches, pool_matches)
+    containers, drawn = container_changes(before, after, proc_map, lane_matches, pool_matches)
     layout = layout_changes(before, after, node_matches, flow_matches, lane_matches, pool_matches) + drawn
     diff = ModelDiff(
         before_name=before.name,
@@ -401,77 +377,6 @@ def _flow_changes(ctx: _Ctx, matches: list[Match], include_artifacts: bool) -> l
 def _ends_known(model: ProcessModel, f: Flow) -> bool:
     """Flows between elements of the model (a dangling reference is the reader's business)."""
     return all(e in model.nodes or e in model.participants for e in (f.source, f.target))
-
-
-def _container_changes(
-    ctx: _Ctx, lanes: list[Match], pools: list[Match]
-) -> tuple[list[ContainerChange], list[LayoutChange]]:
-    """Lanes and pools added, removed or really renamed; one only drawn around the same steps is layout."""
-    b, a = ctx.before, ctx.after
-    out: list[ContainerChange] = []
-    drawn: list[LayoutChange] = []
-    for kind, matches, left, right in (("lane", lanes, b.lanes, a.lanes), ("pool", pools, b.participants, a.participants)):
-        mb = {m.before for m in matches}
-        ma = {m.after for m in matches}
-        for cid, c in left.items():
-            if cid in mb:
-                continue
-            if wrapper_only(b, a, kind, cid, ctx.proc_map):
-                drawn.append(LayoutChange("container-removed", kind, c.name, cid, ""))
-            else:
-                out.append(ContainerChange("removed", kind, c.name, before_id=cid, before=c.name or None))
-        for cid, c in right.items():
-            if cid in ma:
-                continue
-            if wrapper_only(a, b, kind, cid, _inverse(ctx.proc_map)):
-                drawn.append(LayoutChange("container-added", kind, c.name, "", cid))
-            else:
-                out.append(ContainerChange("added", kind, c.name, after_id=cid, after=c.name or None))
-        for m in matches:
-            cb, ca = left[m.before], right[m.after]
-            if name_change(cb.name, ca.name) == "renamed":
-                out.append(ContainerChange("renamed", kind, ca.name, m.before, m.after, cb.name, ca.name, m.how))
-    return out, drawn
-
-
-def _inverse(mapping: dict[str, str]) -> dict[str, str]:
-    return {v: k for k, v in mapping.items()}
-
-
-def wrapper_only(model: ProcessModel, other: ProcessModel, kind: str, cid: str, proc_to_other: dict[str, str]) -> bool:
-    """A lane or pool on one side only that groups nothing the other side grouped differently.
-
-    A pool-wide lane (it holds every step of its process) where the other side's process has no
-    lanes, or a pool around a process the other side drew without one (or around nothing, with no
-    message flow), changes no behaviour: tools add both on export.
-    `proc_to_other` maps this side's process ids to the other side's.
-    """
-    if kind == "lane":
-        lane = model.lanes[cid]
-        other_proc = proc_to_other.get(lane.process or "")
-        if other_proc is None or any(ln.process == other_proc for ln in other.lanes.values()):
-            return False
-        inside = _lane_and_children(model, cid)
-        steps = [n for n in model.nodes.values() if n.process == lane.process and n.kind != ARTIFACT]
-        return bool(steps) and all(n.lane in inside for n in steps)
-    pool = model.participants[cid]
-    if any(cid in (f.source, f.target) for f in model.message_flows()):
-        return False
-    if pool.process is None or not any(n.process == pool.process for n in model.nodes.values()):
-        return True
-    other_proc = proc_to_other.get(pool.process)
-    return other_proc is not None and not any(p.process == other_proc for p in other.participants.values())
-
-
-def _lane_and_children(model: ProcessModel, lane_id: str) -> set[str]:
-    out, todo = {lane_id}, [lane_id]
-    while todo:
-        cur = todo.pop()
-        for ln in model.lanes.values():
-            if ln.parent == cur and ln.id not in out:
-                out.add(ln.id)
-                todo.append(ln.id)
-    return out
 
 
 # -- metrics ------------------------------------------------------------------------------------

@@ -2,16 +2,18 @@
 
 Models of one process come from different tools and different hands, and a re-mined model gets
 new ids every time, so ids alone cannot pair elements. Matching runs in stages, each recording how
-it paired two elements: by id ("id"), by normalised label ("label"), then by fuzzy label together
-with position in the flow ("similar-label+context"). Work stays near O(n·m): one rapidfuzz cdist
-over the labels (a few best candidates kept per element), neighbour pairs for context, and a
-best-first greedy assignment with deterministic tie-breaks (document order).
+it paired two elements: by id where the id keeps its pool and a neighbour ("id"), by normalised
+label inside paired parents ("label"), unpaired sub-processes by what they hold ("content"), then
+best-first by fuzzy real label together with position in the flow ("similar-label+context") or,
+where a name is missing or a tool's placeholder, by type and position ("type+context"). Work
+stays near O(n·m): one rapidfuzz cdist over the labels (a few best candidates kept per element),
+neighbour pairs for context, and a best-first greedy assignment with deterministic tie-breaks
+(document order). Lanes, pools and processes pair in `match_containers`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import networkx as nx
@@ -26,9 +28,9 @@ from ..bpmn.model import (
     Node,
     ProcessModel,
 )
-from .labels import meaningful, normalise_label, skeleton
+from .labels import meaningful, normalise_label
 
-__all__ = ["Match", "match_nodes", "match_flows", "match_lanes", "match_pools", "match_processes", "normalise_label"]
+__all__ = ["Match", "PairEvidence", "called_hosts", "label_similarity", "match_flows", "match_nodes", "normalise_label"]
 
 BY_ID = "id"
 BY_LABEL = "label"
@@ -482,106 +484,6 @@ def match_flows(
         cands.remove(fid)
         out.append(Match(f.id, fid, BY_ID if fid == f.id else BY_ENDPOINTS, 1.0, "flow"))
     return out
-
-
-# -- containers: processes, pools, lanes --------------------------------------------------------
-def _majority(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str, int]]:
-    """Greedy one-to-one pairing of containers by how many matched members they share."""
-    counts: dict[tuple[str, str], int] = {}
-    for x, y in pairs:
-        counts[(x, y)] = counts.get((x, y), 0) + 1
-    used_x: set[str] = set()
-    used_y: set[str] = set()
-    out = []
-    for (x, y), c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        if x not in used_x and y not in used_y:
-            used_x.add(x)
-            used_y.add(y)
-            out.append((x, y, c))
-    return out
-
-
-def match_processes(before: ProcessModel, after: ProcessModel, node_map: dict[str, str]) -> dict[str, str]:
-    """Process ids of before → after: by id, then by where the matched nodes went."""
-    out = {p: p for p in before.processes if p in after.processes}
-    taken = set(out.values())
-    pairs = []
-    for bid, aid in node_map.items():
-        pb, pa = before.nodes[bid].process, after.nodes[aid].process
-        if pb and pa and pb not in out and pa not in taken:
-            pairs.append((pb, pa))
-    for x, y, _ in _majority(pairs):
-        out[x] = y
-    return out
-
-
-def match_pools(before: ProcessModel, after: ProcessModel, process_map: dict[str, str]) -> list[Match]:
-    """Pools by id, then by normalised name, then by the process they hold."""
-    fwd, back = _containers_by_id(before.participants, after.participants, "pool")
-    _by_name(before.participants, after.participants, fwd, back, "pool")
-    proc_owner = {p.process: pid for pid, p in after.participants.items() if p.process and pid not in back}
-    for pid, p in before.participants.items():
-        if pid in fwd or not p.process:
-            continue
-        target = proc_owner.get(process_map.get(p.process, ""))
-        if target and target not in back:
-            fwd[pid] = Match(pid, target, BY_CONTENT, 1.0, "pool")
-            back.add(target)
-    return list(fwd.values())
-
-
-def _containers_by_id(left: dict, right: dict, kind: str) -> tuple[dict[str, Match], set[str]]:
-    """Containers whose id stands on both sides (lanes, pools): forward matches and taken right ids."""
-    fwd = {i: Match(i, i, BY_ID, 1.0, kind) for i in left if i in right}
-    return fwd, set(fwd)
-
-
-def _by_name(left: dict, right: dict, fwd: dict[str, Match], back: set[str], kind: str) -> None:
-    """Unique equal normalised names pair up (lanes, pools)."""
-    names_r: dict[str, list[str]] = {}
-    for rid, r in right.items():
-        if rid not in back and meaningful(r.name):
-            names_r.setdefault(skeleton(r.name), []).append(rid)
-    names_l: dict[str, list[str]] = {}
-    for lid, x in left.items():
-        if lid not in fwd and meaningful(x.name):
-            names_l.setdefault(skeleton(x.name), []).append(lid)
-    for name, lids in names_l.items():
-        rids = names_r.get(name, [])
-        for lid, rid in zip(lids, rids):
-            fwd[lid] = Match(lid, rid, BY_LABEL, 1.0, kind)
-            back.add(rid)
-
-
-def match_lanes(before: ProcessModel, after: ProcessModel, node_map: dict[str, str]) -> list[Match]:
-    """Lanes by id, then normalised name, then by members kept together (a renamed lane)."""
-    fwd, back = _containers_by_id(before.lanes, after.lanes, "lane")
-    _by_name(before.lanes, after.lanes, fwd, back, "lane")
-    members_b: dict[str, set[str]] = {}
-    members_a: dict[str, set[str]] = {}
-    for nid, n in before.nodes.items():
-        if n.lane in before.lanes and n.lane not in fwd and nid in node_map:
-            members_b.setdefault(n.lane, set()).add(node_map[nid])
-    for nid, n in after.nodes.items():
-        if n.lane in after.lanes and n.lane not in back:
-            members_a.setdefault(n.lane, set()).add(nid)
-    lb, la = sorted(members_b), sorted(members_a)
-    sim = label_similarity([meaningful(before.lanes[x].name) for x in lb], [meaningful(after.lanes[y].name) for y in la])
-    scored = []
-    for i, x in enumerate(lb):
-        for j, y in enumerate(la):
-            inter = len(members_b[x] & members_a[y])
-            if not inter:
-                continue
-            jac = inter / len(members_b[x] | members_a[y])
-            lab = float(sim[i, j])
-            if lab >= STRONG_LABEL or (lab >= WEAK_LABEL and jac >= 0.3) or jac >= 0.8:
-                scored.append((-(0.6 * lab + 0.4 * jac), x, y))
-    for neg, x, y in sorted(scored):
-        if x not in fwd and y not in back:
-            fwd[x] = Match(x, y, BY_SIMILARITY, round(-neg, 4), "lane")
-            back.add(y)
-    return list(fwd.values())
 
 
 class PairEvidence:
