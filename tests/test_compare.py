@@ -577,7 +577,7 @@ def test_explain_names_the_closest_candidate_and_the_missed_threshold():
     e2 = explain_unpaired(before, after2, d2)
     assert any(c.change == "removed" and c.kind == "task" for c in d2.elements)
     e = next(x for x in e2 if x.change == "removed" and x.closest_name == "Совсем другое действие")
-    assert e.closest_name == "Совсем другое действие" and any("label similarity" in r for r in e.reasons)
+    assert [r["code"] for r in e.reasons] == ["label-low"] and "label similarity" in e.reasons[0]["text"]
 
 
 def test_lane_added_and_lane_dropped_are_reported_symmetrically():
@@ -615,3 +615,19 @@ def test_an_id_reused_for_the_other_pools_start_event_is_not_trusted():
     assert diff.behavioural_changes == 0, behaviour(diff)
     pairs = {(m.before, m.after) for m in diff.node_matches}
     assert ("StartEvent_1", "StartEvent_2") in pairs and ("StartEvent_2", "StartEvent_1") in pairs
+
+
+def test_compare_cli_explain_in_json_and_terminal():
+    import subprocess
+    import sys
+
+    ref, export = SHARED_BPMN / "C.2.0.bpmn", SHARED_BPMN / "exports" / "BIC_Cloud_Design_6.2.0" / "C.2.0-export.bpmn"
+    run = lambda *a: subprocess.run([sys.executable, "-m", "gosupr", "compare", str(ref), str(export), *a], capture_output=True, text=True)  # noqa: E731
+    js = run("--format", "json", "--explain")
+    assert js.returncode == 0, js.stderr
+    doc = json.loads(js.stdout)
+    send = [e for e in doc["explain"] if e["name"] == "Send Order" and e["change"] == "removed"]
+    assert send and send[0]["reasons"][0]["code"] == "other-class" and "boundaryEvent" in send[0]["reasons"][0]["text"]
+    assert "explain" not in json.loads(run("--format", "json").stdout)
+    table = run("--explain", "--lang", "ru")
+    assert table.returncode == 0 and "Почему не сопоставлено" in table.stdout and "элементы разных классов" in table.stdout

@@ -384,3 +384,21 @@ def test_long_word_shrinks_before_it_is_split():
 
     lines, size = fit_label("Approve advertisement", 86, 68)
     assert words_whole("Approve advertisement", lines) and size < 12
+
+
+def test_render_cli_draws_every_diagram_with_all_and_refuses_a_bad_choice(tmp_path):
+    import subprocess
+    import sys
+
+    from gosupr.bpmn.reader import read_bpmn
+
+    src = SHARED_DATA_BPMN / "C.4.0.bpmn"
+    run = lambda *a: subprocess.run([sys.executable, "-m", "gosupr", "render", str(src), *a], capture_output=True, text=True)  # noqa: E731
+    ok = run("-o", str(tmp_path / "c4.svg"), "--diagram", "all")
+    assert ok.returncode == 0, ok.stderr
+    drawn = sorted(p.name for p in tmp_path.glob("c4-*.svg"))
+    assert drawn == [f"c4-{i}.svg" for i in range(len(read_bpmn(src).diagrams))] and len(drawn) > 1
+    assert len({(tmp_path / n).read_text(encoding="utf-8") for n in drawn}) == len(drawn)
+    bad = run("-o", str(tmp_path / "x.svg"), "--diagram", "second")
+    assert bad.returncode == 2 and "--diagram" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "x.svg").exists()

@@ -22,7 +22,7 @@ class Explanation:
     name: str
     closest: str | None  # id of the closest candidate on the other side
     closest_name: str | None
-    reasons: list[str]
+    reasons: list[dict[str, object]]  # {code, numbers, text}: see REASONS
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -54,6 +54,23 @@ def explain_unpaired(before: ProcessModel, after: ProcessModel, diff: ModelDiff)
     return out
 
 
+REASONS = {  # code -> English wording; the report layer words them in Russian too
+    "no-candidate": "no element of the same class was {side} in the other model",
+    "other-class": "«{name}» is a {other_type} and this a {own_type}: elements of different classes are never paired",
+    "parents-unpaired": "their enclosing sub-processes are not paired",
+    "label-low": "label similarity {label:.2f} < {weak:.2f}",
+    "label-and-place-low": "label similarity {label:.2f} < {strong:.2f} and place in flow {context:.2f} < {min_context:.2f}",
+    "rename-needs-neighbours": "a renamed element needs its whole neighbourhood paired (place in flow {context:.2f})",
+    "unnamed-place-low": "a name is missing or a placeholder, so the place in the flow decides: {context:.2f} < {min_context:.2f}",
+    "outscored": "another pairing scored higher",
+}
+
+
+def reason(code: str, **values: object) -> dict[str, object]:
+    """One reason: its code, the numbers behind it, and the English text."""
+    return {"code": code, **values, "text": REASONS[code].format(**values)}
+
+
 def _other_class(e: Explanation, node, other: ProcessModel, unpaired: list[str]) -> None:
     """A namesake of another class (a throw event turned boundary event) is named: it is never paired."""
     if e.closest is not None or not normalise_label(node.name):
@@ -62,7 +79,7 @@ def _other_class(e: Explanation, node, other: ProcessModel, unpaired: list[str])
         o = other.nodes[oid]
         if normalise_label(o.name) == normalise_label(node.name):
             e.closest, e.closest_name = oid, _name(other, oid)
-            e.reasons = [f"«{e.closest_name}» is a {o.type} and this a {node.type}: elements of different classes are never paired"]
+            e.reasons = [reason("other-class", name=e.closest_name, other_type=o.type, own_type=node.type)]
             return
 
 
@@ -73,23 +90,24 @@ def _name(model: ProcessModel, nid: str) -> str:
 
 def _explain(change: str, nid: str, own: ProcessModel, other: ProcessModel, cands: list[str], evidence) -> Explanation:
     if not cands:
-        why = "no element of the same class was " + ("added" if change == "removed" else "removed") + " in the other model"
-        return Explanation(change, nid, _name(own, nid), None, None, [why])
+        side = "added" if change == "removed" else "removed"
+        return Explanation(change, nid, _name(own, nid), None, None, [reason("no-candidate", side=side)])
     scored = [(evidence(c), c) for c in cands]
-    best_ev, best = max(scored, key=lambda t: ((t[0]["label"] or 0.0), t[0]["context"], t[1] == cands[0]))
+    best_ev, best = max(scored, key=lambda t: ((t[0]["label"] or 0.0), t[0]["context"]))
     reasons = []
-    lab, ctx = best_ev["label"], best_ev["context"]
+    lab, ctx = best_ev["label"], round(float(best_ev["context"]), 4)
     if not best_ev["parents_paired"]:
-        reasons.append("their enclosing sub-processes are not paired")
+        reasons.append(reason("parents-unpaired"))
     if lab is not None:
+        lab = round(lab, 4)
         if lab < WEAK_LABEL:
-            reasons.append(f"label similarity {lab:.2f} < {WEAK_LABEL:.2f}")
+            reasons.append(reason("label-low", label=lab, weak=WEAK_LABEL))
         elif lab < STRONG_LABEL and ctx < MIN_CONTEXT:
-            reasons.append(f"label similarity {lab:.2f} < {STRONG_LABEL:.2f} and place in flow {ctx:.2f} < {MIN_CONTEXT:.2f}")
+            reasons.append(reason("label-and-place-low", label=lab, strong=STRONG_LABEL, context=ctx, min_context=MIN_CONTEXT))
         elif ctx < 1.0:
-            reasons.append(f"a renamed element needs its whole neighbourhood paired (place in flow {ctx:.2f})")
+            reasons.append(reason("rename-needs-neighbours", context=ctx))
     elif ctx < MIN_CONTEXT:
-        reasons.append(f"a name is missing or a placeholder, so the place in the flow decides: {ctx:.2f} < {MIN_CONTEXT:.2f}")
+        reasons.append(reason("unnamed-place-low", context=ctx, min_context=MIN_CONTEXT))
     if not reasons:
-        reasons.append("another pairing scored higher")
+        reasons.append(reason("outscored"))
     return Explanation(change, nid, _name(own, nid), best, _name(other, best), reasons)

@@ -159,11 +159,32 @@ def explain_lines(explanations: list, lang: str = "en") -> list[str]:
     """One line per added or removed element: the closest candidate and why it was not paired."""
     out = []
     for e in explanations:
-        head = f"{w(e.change, lang)} «{e.name}»"
+        head = f"{w(e.change, lang)} «{' '.join(e.name.split())}»"
         if e.closest_name is not None:
-            head += f" — {w('closest', lang)} «{e.closest_name}»"
-        out.append(f"{head}: " + "; ".join(e.reasons))
+            head += f" — {w('closest', lang)} «{' '.join(e.closest_name.split())}»"
+        out.append(f"{head}: " + "; ".join(_reason(r, lang) for r in e.reasons))
     return out
+
+
+_REASONS_RU = {
+    "no-candidate": "в другой модели не {side} ни одного элемента того же класса",
+    "other-class": "«{name}» — {other_type}, а этот — {own_type}: элементы разных классов не сопоставляются",
+    "parents-unpaired": "их подпроцессы не сопоставлены",
+    "label-low": "сходство подписей {label:.2f} < {weak:.2f}",
+    "label-and-place-low": "сходство подписей {label:.2f} < {strong:.2f} и место в потоке {context:.2f} < {min_context:.2f}",
+    "rename-needs-neighbours": "переименованный элемент сопоставляется, только если сопоставлены все соседи (место в потоке {context:.2f})",
+    "unnamed-place-low": "названия нет или оно шаблонное, решает место в потоке: {context:.2f} < {min_context:.2f}",
+    "outscored": "другая пара набрала больше",
+}
+
+
+def _reason(r: dict[str, Any], lang: str) -> str:
+    if lang != "ru" or r.get("code") not in _REASONS_RU:
+        return str(r.get("text", ""))
+    values = {k: v for k, v in r.items() if k not in ("code", "text")}
+    if "side" in values:
+        values["side"] = "добавлено" if values["side"] == "added" else "удалено"
+    return _REASONS_RU[str(r["code"])].format(**values)
 
 
 # -- rows shared by terminal and Markdown ------------------------------------------------------------
