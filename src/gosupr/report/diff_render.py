@@ -217,7 +217,15 @@ def element_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
 
 
 def flow_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
-    return [[w(c.change, lang), w(c.kind, lang), c.source, c.target, _v(c.before), _v(c.after)] for c in diff.flows]
+    def side(label: str | None, c: Any) -> str:  # an added or removed flow shows the condition it carries
+        cond = f"[{c.condition}]" if c.condition else ""
+        return " ".join(x for x in (_v(label), cond) if x)
+
+    return [
+        [w(c.change, lang), w(c.kind, lang), c.source, c.target, side(c.before, c) if c.change == "removed" else _v(c.before),
+         side(c.after, c) if c.change == "added" else _v(c.after)]
+        for c in diff.flows
+    ]
 
 
 def container_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
