@@ -530,6 +530,8 @@ def test_added_and_removed_flows_keep_their_condition_in_json():
     added = [f for f in doc["flows"] if f["change"] == "added"]
     assert [f["condition"] for f in added] == ["${amount > 1000}"]
     assert all("matched_by" in m and "score" in m for m in doc["matches"]["elements"])
+    renamed = json.loads(diff_json(compare_models(before, fixture("after_renamed_task"))))["elements"]
+    assert renamed and all("matched_by" in e and "how" not in e for e in renamed)
 
 
 def test_reader_resolves_prefixed_qname_references():

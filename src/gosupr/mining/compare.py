@@ -28,7 +28,7 @@ ELEMENT_CHANGES = (
 )
 FLOW_CHANGES = ("removed", "added", "condition-changed", "default-changed", "renamed")
 # condition texts that say "always": a tool writing one where the other wrote none changes nothing
-TRIVIAL_CONDITIONS = frozenset({"", "true", "${true}", "_undefined", "undefined", "1"})
+TRIVIAL_CONDITIONS = frozenset({"", "true", "${true}", "_undefined", "undefined"})
 
 
 @dataclass
@@ -341,10 +341,6 @@ def _is_default(model: ProcessModel, f: Flow) -> bool:
     return src is not None and src.attrs.get("default") == f.id
 
 
-def _target_name(model: ProcessModel, f: Flow) -> str:
-    return display(model, f.target)
-
-
 def _flow_changes(ctx: _Ctx, matches: list[Match], include_artifacts: bool) -> list[FlowChange]:
     """Flows added or removed (with the condition they carried), and of paired flows: condition,
     default-ness and a real rename (a placeholder such as "Sequence Flow_12" or "to Task 2" is none)."""
@@ -369,7 +365,7 @@ def _flow_changes(ctx: _Ctx, matches: list[Match], include_artifacts: bool) -> l
         if _is_default(b, fb) != _is_default(a, fa):
             out.append(FlowChange("default-changed", fa.kind, src, tgt, fb.id, fa.id,
                                   "default" if _is_default(b, fb) else None, "default" if _is_default(a, fa) else None))
-        if name_change(fb.name, fa.name, _target_name(b, fb), _target_name(a, fa)) == "renamed":
+        if name_change(fb.name, fa.name, display(b, fb.target), display(a, fa.target)) == "renamed":
             out.append(FlowChange("renamed", fa.kind, src, tgt, fb.id, fa.id, fb.name or None, fa.name or None))
     return out
 
@@ -392,7 +388,11 @@ def metric_deltas(before: ProcessModel, after: ProcessModel) -> dict[str, Metric
 
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: (_num(v) if not isinstance(v, dict) else {kk: _num(vv) for kk, vv in sorted(v.items())}) for k, v in d.items()}
+    """JSON-ready: numbers rounded, nested dicts sorted, and `how` named `matched_by` as in `matches`."""
+    return {
+        ("matched_by" if k == "how" else k): (_num(v) if not isinstance(v, dict) else {kk: _num(vv) for kk, vv in sorted(v.items())})
+        for k, v in d.items()
+    }
 
 
 __all__ = [

@@ -203,7 +203,8 @@ def _v(x: Any) -> str:
 def _how(how: str | None, score: float | None, lang: str) -> str:
     if not how:
         return ""
-    return w(how, lang) + (f" ({score:.2f})" if how == "similar-label+context" and score is not None else "")
+    scored = how in ("similar-label+context", "type+context", "content")
+    return w(how, lang) + (f" ({score:.2f})" if scored and score is not None else "")
 
 
 def element_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
