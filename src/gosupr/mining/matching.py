@@ -355,11 +355,15 @@ def _same_place(b: _Side, a: _Side, x: str, y: str, ctx: float) -> bool:
     """A renamed element needs no similar label where everything around it is paired and equal.
 
     Every neighbour paired to a neighbour, at least two of them (or the host of a boundary event),
-    and the same BPMN type: then the element was renamed (or translated), not replaced.
+    the same BPMN type and the same event definitions: then the element was renamed (or
+    translated), not replaced.
     """
-    if ctx < 1.0 or b.nodes[x].type != a.nodes[y].type:
+    nx_, ny = b.nodes[x], a.nodes[y]
+    if ctx < 1.0 or nx_.type != ny.type:
         return False
-    if b.nodes[x].type == "boundaryEvent":
+    if sorted(map(str, nx_.attrs.get("event_definitions") or [])) != sorted(map(str, ny.attrs.get("event_definitions") or [])):
+        return False
+    if nx_.type == "boundaryEvent":
         return True
     return len(b.pred[x]) + len(b.succ[x]) >= 2
 
@@ -489,7 +493,8 @@ def match_flows(
 class PairEvidence:
     """What the matcher saw for a pair it did not make: label similarity, place in the flow, parents.
 
-    Built once per comparison (two `_Side`s); `of()` costs one rapidfuzz call and a neighbour scan.
+    Built once per comparison (two `_Side`s); `labels()` is one rapidfuzz call per element, `of()`
+    a neighbour scan per pair.
     """
 
     def __init__(self, before: ProcessModel, after: ProcessModel, node_matches: list[Match], *, flatten: bool = False) -> None:
