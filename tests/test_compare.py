@@ -493,9 +493,10 @@ def test_tool_like_variants_cosmetic_none_semantic_once(path):
 def test_placeholder_names_and_spelling():
     from gosupr.mining.labels import is_placeholder, name_change, spelling_only
 
-    for s in ("Sequence Flow_12", "Parallel Gateway_81", "<ohne Namen>", "Task 3", "End Event3", "Event gateway", ""):
+    for s in ("Sequence Flow_12", "Parallel Gateway_81", "<ohne Namen>", "Task 3", "End Event3", "Event gateway", "",
+              "Задача 3", "Конечное событие", "Endereignis_2"):
         assert is_placeholder(s), s
-    for s in ("Invoice received", "Проверить заявление", "Yes", "Gateway (Split Flow)"):
+    for s in ("Invoice received", "Проверить заявление", "Yes", "Gateway (Split Flow)", "Задача решена?", "Событие получено"):
         assert not is_placeholder(s), s
     assert is_placeholder("to Task 2", target_name="Task 2") and not is_placeholder("to Task 2")
     assert spelling_only("Sub Process", "Sub-Process") and spelling_only("Succesful?", "Successful?")

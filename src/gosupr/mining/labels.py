@@ -29,6 +29,10 @@ _GENERIC = (
     r"|lane|pool|participant|process|swimlane"
     r"|(sequence|message|conditional|default)?\s*flow|connector|connection|link"
     r"|unnamed|untitled|no name|noname|ohne namen|sans nom|sin nombre|без названия|без имени"
+    # the same defaults in Russian and German modellers
+    r"|задача|действие|шлюз|развилка|(начальное |конечное |промежуточное |граничное )?событие|подпроцесс"
+    r"|дорожка|пул|участник|процесс|поток( управления| сообщений)?"
+    r"|aufgabe|(start|end|zwischen)?ereignis|teilprozess|unterprozess|sequenzfluss|nachrichtenfluss"
 )
 PLACEHOLDER = re.compile(rf"^<?\s*(?:{_GENERIC})\s*>?(?:[ _.#-]*\d+)?$")
 
