@@ -33,7 +33,6 @@ class ContainerChange:
         return (self.kind, CONTAINER_CHANGES.index(self.change), self.name, self.before_id or "", self.after_id or "")
 
 
-
 def container_changes(
     b: ProcessModel, a: ProcessModel, proc_map: dict[str, str], lanes: list[Match], pools: list[Match]
 ) -> tuple[list[ContainerChange], list[LayoutChange]]:
