@@ -361,7 +361,7 @@ ALL_BPMN = sorted(SHARED_DATA_BPMN.glob("*.bpmn")) + sorted(SHARED_DATA_BPMN.glo
 
 @pytest.mark.parametrize("path", ALL_BPMN, ids=lambda p: str(p.relative_to(SHARED_DATA_BPMN)))
 def test_every_task_name_appears_whole_in_the_svg_text(path):
-    """Over all diagrams of the file: each task's name is one <text> (lines joined) or a <title>."""
+    """Over all diagrams of the file: each task's (and event's, gateway's) name is one <text> (lines joined) or a <title>."""
     from gosupr.bpmn.reader import read_bpmn
     from gosupr.report.svg import render_svg
 
@@ -375,7 +375,7 @@ def test_every_task_name_appears_whole_in_the_svg_text(path):
             texts.add(joined)
             texts.update(line.lstrip("• ") for line in (x.strip() for x in t.itertext()))
         texts.update(ws.sub(" ", t.text or "").strip() for t in root.iter("{http://www.w3.org/2000/svg}title"))
-    names = {ws.sub(" ", n.name).strip() for n in m.tasks() if n.name.strip()}
+    names = {ws.sub(" ", n.name).strip() for n in m.flow_nodes() if n.name.strip()}  # tasks, events, gateways, sub-processes
     assert names and not names - texts
 
 

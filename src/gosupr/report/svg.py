@@ -337,10 +337,11 @@ class _Painter:
         if not name or not name.strip():
             return ""
         lb = self.dg.label_bounds.get(eid)
+        longest = max(d.text_width(word, 11) for word in name.split())  # an outside label may widen: no word is split
         if lb is not None and lb.width > 0:
-            lines = d.wrap(name, max(lb.width, 90), 11)
+            lines = d.wrap(name, max(lb.width, 90, longest), 11)
             return self.text(lines, lb.x + lb.width / 2, lb.y + lb.height / 2, 11)
-        lines = d.wrap(name, max(b.width * 2.5, 90), 11)
+        lines = d.wrap(name, max(b.width * 2.5, 90, longest), 11)
         return self.text(lines, b.x + b.width / 2, b.y + b.height + 4, 11, top=True)
 
     # -- connections ----------------------------------------------------------------------------
@@ -411,7 +412,11 @@ class _Painter:
     def undrawn(self, lang: str) -> None:
         """Steps the file draws in none of its diagrams are listed under the drawing, never silently lost."""
         drawn = {e for dg in self.m.diagrams for e in dg.shapes} | set(self.dg.shapes)
-        missing = [n.name.strip() or n.id for n in self.m.activities() if n.id not in drawn]
+        missing = [
+            n.name.strip() or n.id
+            for n in self.m.flow_nodes()
+            if n.id not in drawn and (n.is_activity or n.name.strip())
+        ]
         if not missing or not self.m.diagrams:
             return
         x0, _y0, _x1, y1 = self._bounds()
