@@ -634,3 +634,14 @@ def test_compare_cli_explain_in_json_and_terminal():
     assert "explain" not in json.loads(run("--format", "json").stdout)
     table = run("--explain", "--lang", "ru")
     assert table.returncode == 0 and "Почему не сопоставлено" in table.stdout and "элементы разных классов" in table.stdout
+
+
+def test_lanes_exported_unnamed_pair_by_their_members():
+    before = fixture("before")
+    after, ren = rewrite_ids(before, "v", seed=2)
+    for lane in after.lanes.values():
+        lane.name = ""
+    diff = compare_models(before, after)
+    assert diff.behavioural_changes == 0, behaviour(diff)
+    assert {m.how for m in diff.lane_matches} == {"content"} and len(diff.lane_matches) == len(before.lanes)
+    assert sum(1 for c in diff.layout if c.change == "label-default" and c.element == "lane") == len(before.lanes)

@@ -66,24 +66,28 @@ def _containers_by_id(left: dict, right: dict, kind: str) -> tuple[dict[str, Mat
 
 
 def _by_name(left: dict, right: dict, fwd: dict[str, Match], back: set[str], kind: str) -> None:
-    """Unique equal normalised names pair up (lanes, pools)."""
+    """Equal names pair up, spelling aside (lanes, pools); a placeholder name ("Lane 1", "Pool") only
+    where it is the one such name on each side."""
     names_r: dict[str, list[str]] = {}
     for rid, r in right.items():
-        if rid not in back and meaningful(r.name):
+        if rid not in back and skeleton(r.name):
             names_r.setdefault(skeleton(r.name), []).append(rid)
     names_l: dict[str, list[str]] = {}
     for lid, x in left.items():
-        if lid not in fwd and meaningful(x.name):
+        if lid not in fwd and skeleton(x.name):
             names_l.setdefault(skeleton(x.name), []).append(lid)
     for name, lids in names_l.items():
         rids = names_r.get(name, [])
+        if not meaningful(left[lids[0]].name) and (len(lids) != 1 or len(rids) != 1):
+            continue
         for lid, rid in zip(lids, rids):
             fwd[lid] = Match(lid, rid, BY_LABEL, 1.0, kind)
             back.add(rid)
 
 
 def match_lanes(before: ProcessModel, after: ProcessModel, node_map: dict[str, str]) -> list[Match]:
-    """Lanes by id, then normalised name, then by members kept together (a renamed lane)."""
+    """Lanes by id, then real name, then by members kept together (a renamed lane; an unnamed one
+    needs half its members in common, a named one 80 % or a similar name)."""
     fwd, back = _containers_by_id(before.lanes, after.lanes, "lane")
     _by_name(before.lanes, after.lanes, fwd, back, "lane")
     members_b: dict[str, set[str]] = {}
@@ -95,7 +99,9 @@ def match_lanes(before: ProcessModel, after: ProcessModel, node_map: dict[str, s
         if n.lane in after.lanes and n.lane not in back:
             members_a.setdefault(n.lane, set()).add(nid)
     lb, la = sorted(members_b), sorted(members_a)
-    sim = label_similarity([meaningful(before.lanes[x].name) for x in lb], [meaningful(after.lanes[y].name) for y in la])
+    names_b = [meaningful(before.lanes[x].name) for x in lb]
+    names_a = [meaningful(after.lanes[y].name) for y in la]
+    sim = label_similarity(names_b, names_a)
     scored = []
     for i, x in enumerate(lb):
         for j, y in enumerate(la):
@@ -103,11 +109,12 @@ def match_lanes(before: ProcessModel, after: ProcessModel, node_map: dict[str, s
             if not inter:
                 continue
             jac = inter / len(members_b[x] | members_a[y])
-            lab = float(sim[i, j])
-            if lab >= STRONG_LABEL or (lab >= WEAK_LABEL and jac >= 0.3) or jac >= 0.8:
-                scored.append((-(0.6 * lab + 0.4 * jac), x, y))
-    for neg, x, y in sorted(scored):
+            named = bool(names_b[i] and names_a[j])
+            lab = float(sim[i, j]) if named else 0.0  # two missing names are not similar names
+            if lab >= STRONG_LABEL or (lab >= WEAK_LABEL and jac >= 0.3) or jac >= (0.8 if named else 0.5):
+                scored.append((-(0.6 * lab + 0.4 * jac), x, y, named))
+    for neg, x, y, named in sorted(scored):
         if x not in fwd and y not in back:
-            fwd[x] = Match(x, y, BY_SIMILARITY, round(-neg, 4), "lane")
+            fwd[x] = Match(x, y, BY_SIMILARITY if named else BY_CONTENT, round(-neg, 4), "lane")
             back.add(y)
     return list(fwd.values())
