@@ -161,7 +161,7 @@ def test_compare_gate_and_bad_gate(shared_data, tmp_path):
     changed = gosupr("compare", a, b, "--fail-on", "any-change", "--format", "json")
     assert changed.returncode == 1
     assert "any-change" in changed.stderr
-    assert json.loads(changed.stdout)["schema"] == "gosupr.diff/1"
+    assert json.loads(changed.stdout)["schema"] == "gosupr.diff/2"
     bad = gosupr("compare", a, b, "--fail-on", "nonsense")
     assert_one_line_error(bad, "nonsense")
 

@@ -353,3 +353,52 @@ def test_before_after_marks_removed_and_added_steps(shared_data: Path):
     root = _parse(render_svg(to_be, highlight=new))
     assert _group(root, next(iter(new.by_id))).get("data-highlight") == "added"
     assert _group(root, gone.id) is None
+
+
+SHARED_DATA_BPMN = Path(__file__).resolve().parents[2] / "shared" / "data" / "bpmn"
+ALL_BPMN = sorted(SHARED_DATA_BPMN.glob("*.bpmn")) + sorted(SHARED_DATA_BPMN.glob("exports/*/*.bpmn"))
+
+
+@pytest.mark.parametrize("path", ALL_BPMN, ids=lambda p: str(p.relative_to(SHARED_DATA_BPMN)))
+def test_every_task_name_appears_whole_in_the_svg_text(path):
+    """Over all diagrams of the file: each task's (and event's, gateway's) name is one <text> (lines joined) or a <title>."""
+    from gosupr.bpmn.reader import read_bpmn
+    from gosupr.report.svg import render_svg
+
+    ws = re.compile(r"\s+")
+    m = read_bpmn(path)
+    texts: set[str] = set()
+    for i in range(max(1, len(m.diagrams))):
+        root = etree.fromstring(render_svg(m, diagram_index=i).encode("utf-8"))
+        for t in root.iter("{http://www.w3.org/2000/svg}text"):
+            joined = ws.sub(" ", " ".join(x.strip() for x in t.itertext())).strip()
+            texts.add(joined)
+            texts.update(line.lstrip("• ") for line in (x.strip() for x in t.itertext()))
+        texts.update(ws.sub(" ", t.text or "").strip() for t in root.iter("{http://www.w3.org/2000/svg}title"))
+    names = {ws.sub(" ", n.name).strip() for n in m.flow_nodes() if n.name.strip()}  # tasks, events, gateways, sub-processes
+    assert names and not names - texts
+
+
+def test_long_word_shrinks_before_it_is_split():
+    from gosupr.report.svg_draw import fit_label, words_whole
+
+    lines, size = fit_label("Approve advertisement", 86, 68)
+    assert words_whole("Approve advertisement", lines) and size < 12
+
+
+def test_render_cli_draws_every_diagram_with_all_and_refuses_a_bad_choice(tmp_path):
+    import subprocess
+    import sys
+
+    from gosupr.bpmn.reader import read_bpmn
+
+    src = SHARED_DATA_BPMN / "C.4.0.bpmn"
+    run = lambda *a: subprocess.run([sys.executable, "-m", "gosupr", "render", str(src), *a], capture_output=True, text=True)  # noqa: E731
+    ok = run("-o", str(tmp_path / "c4.svg"), "--diagram", "all")
+    assert ok.returncode == 0, ok.stderr
+    drawn = sorted(p.name for p in tmp_path.glob("c4-*.svg"))
+    assert drawn == [f"c4-{i}.svg" for i in range(len(read_bpmn(src).diagrams))] and len(drawn) > 1
+    assert len({(tmp_path / n).read_text(encoding="utf-8") for n in drawn}) == len(drawn)
+    bad = run("-o", str(tmp_path / "x.svg"), "--diagram", "second")
+    assert bad.returncode == 2 and "--diagram" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "x.svg").exists()

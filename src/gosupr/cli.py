@@ -294,6 +294,7 @@ def compare(
     timestamp: Optional[str] = TsOpt,
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
+    explain: bool = typer.Option(False, "--explain", help="Say why each added or removed element was not paired."),
 ) -> None:
     """What changed between two BPMN models, or did the reform happen: two logs (BEFORE AFTER) with intervals."""
     from .pipeline import looks_like_bpmn
@@ -319,16 +320,21 @@ def compare(
     diff = compare_models(m_before, m_after, flatten=flatten, include_artifacts=artifacts, log=ev)
     diff.before_name, diff.after_name = before.name, after.name
     lg = _lang(lang)
+    expl = None
+    if explain:
+        from .mining.compare_explain import explain_unpaired
+
+        expl = explain_unpaired(m_before, m_after, diff)
     if html is not None:
         from .report.html import compare_html
 
         _commit([(html, compare_html(diff, m_before, m_after, lg).encode("utf-8"))])
     if fmt == Fmt.json:
-        _emit(dr.diff_json(diff))
+        _emit(dr.diff_json(diff, expl))
     elif fmt == Fmt.markdown:
-        _emit(dr.diff_markdown(diff, lg))
+        _emit(dr.diff_markdown(diff, lg, expl))
     else:
-        _console().print(*dr.diff_table(diff, lg))
+        _console().print(*dr.diff_table(diff, lg, expl))
     violated = evaluate_gates(diff, gates)
     if violated:
         raise GateFailed("; ".join(violated))
@@ -423,15 +429,14 @@ def render(
     model: Path = typer.Argument(..., help="A BPMN file (with or without diagram interchange)."),
     output: Path = typer.Option(..., "--output", "-o", help="Picture to write: .svg, or .png (needs cairosvg)."),
     highlight: Optional[Path] = typer.Option(None, "--highlight", help="A findings JSON (gosupr analyze --format json) to colour."),
-    diagram: int = typer.Option(0, "--diagram", min=0, help="Which diagram of the file to draw."),
+    diagram: str = typer.Option("0", "--diagram", help="Which diagram of the file to draw (from 0), or 'all': one picture per diagram, OUTPUT-N.svg."),
     lang: Lang = LangOpt,
 ) -> None:
     """Draw a BPMN model as SVG (or PNG), optionally with findings coloured in."""
     from .bpmn.reader import read_bpmn
-    from .fileio import check_outputs, write_bytes, write_text
+    from .fileio import check_outputs
     from .report.svg import render_svg, svg_to_png
 
-    check_outputs({"-o": output}, [model, highlight])
     suffix = output.suffix.lower()
     if suffix not in (".svg", ".png"):
         raise GosuprError("the picture must end in .svg or .png", path=str(output))
@@ -441,11 +446,16 @@ def render(
         from .report.svg_highlight import Highlight, load_findings_json
 
         hl = Highlight.from_findings(load_findings_json(highlight), m)
-    svg = render_svg(m, highlight=hl, diagram_index=diagram, lang=_lang(lang))
-    if suffix == ".png":
-        write_bytes(output, svg_to_png(svg))
+    if diagram.strip().lower() == "all":
+        targets = [(i, output.with_name(f"{output.stem}-{i}{output.suffix}")) for i in range(max(1, len(m.diagrams)))]
+    elif diagram.strip().isdigit():
+        targets = [(int(diagram), output)]
     else:
-        write_text(output, '<?xml version="1.0" encoding="UTF-8"?>\n' + svg)
+        raise GosuprError(f"--diagram takes a diagram number (from 0) or 'all', not '{diagram}'")
+    check_outputs({f"-o ({t.name})": t for _, t in targets}, [model, highlight])
+    pictures = [(t, render_svg(m, highlight=hl, diagram_index=i, lang=_lang(lang))) for i, t in targets]
+    _commit([(t, svg_to_png(svg) if suffix == ".png" else '<?xml version="1.0" encoding="UTF-8"?>\n' + svg)
+             for t, svg in pictures])  # all drawn first, then written together: nothing half-way
 
 
 @app.command()

@@ -18,6 +18,7 @@ SUBPROCESS = "subprocess"  # subProcess, transaction, adHocSubProcess
 EVENT = "event"  # startEvent, endEvent, intermediate*Event, boundaryEvent
 GATEWAY = "gateway"  # exclusiveGateway, parallelGateway, inclusiveGateway, eventBasedGateway, complexGateway
 ARTIFACT = "artifact"  # dataObjectReference, dataStoreReference, textAnnotation, group
+ACTIVITY_KINDS = (TASK, SUBPROCESS)  # the kinds a person calls "steps"
 
 TASK_TYPES = {
     "task", "userTask", "serviceTask", "manualTask", "scriptTask", "businessRuleTask",

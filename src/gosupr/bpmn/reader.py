@@ -90,6 +90,19 @@ def _num(el: etree._Element, attr: str) -> float | None:
     return v if math.isfinite(v) and abs(v) <= MAX_COORD else None
 
 
+def _ref(el: etree._Element, attr: str) -> str:
+    """A reference attribute; a QName prefix bound to the BPMN namespace is dropped.
+
+    References are QNames in the schema (`bpmn2:Task_1`); most tools write the bare id, some
+    (GenMyModel) the prefixed form, which names the same element.
+    """
+    v = (el.get(attr) or "").strip()
+    prefix, sep, local = v.partition(":")
+    if sep and el.nsmap.get(prefix) in MODEL_NAMESPACES:
+        return local
+    return v
+
+
 def _flag(el: etree._Element, attr: str) -> bool | None:
     v = el.get(attr)
     return None if v is None else v.strip().lower() == "true"
@@ -222,7 +235,7 @@ class _Reader:
                     defs.append(self.event_def_kinds[_text(sub)])
             a["event_definitions"] = defs
             if local == "boundaryEvent":
-                a["attached_to"] = (el.get("attachedToRef") or "").strip() or None
+                a["attached_to"] = _ref(el, "attachedToRef") or None
                 a["cancel_activity"] = _flag(el, "cancelActivity") is not False
             if local == "startEvent" and _flag(el, "isInterrupting") is False:
                 a["interrupting"] = False
@@ -283,8 +296,8 @@ class _Reader:
                 cond = _text(sub)
         return Flow(
             self.ident(el, kind + "Flow"),
-            (el.get("sourceRef") or "").strip(),
-            (el.get("targetRef") or "").strip(),
+            _ref(el, "sourceRef"),
+            _ref(el, "targetRef"),
             kind,
             el.get("name") or "",
             cond,
@@ -311,7 +324,7 @@ class _Reader:
         for child in el:
             local = _bpmn(child)
             if local == "participant":
-                proc = child.get("processRef")
+                proc = _ref(child, "processRef")
                 pid = self.ident(child, "participant")
                 m.participants[pid] = Participant(pid, child.get("name") or "", proc if proc in m.processes else None)
             elif local == "messageFlow":
@@ -413,11 +426,11 @@ class _Reader:
             diagram = Diagram(id=dg.get("id") or f"diagram_{i + 1}", name=dg.get("name") or "")
             planes = [p for p in dg if _di(p) == "BPMNPlane"]
             if planes:
-                diagram.plane = planes[0].get("bpmnElement")
+                diagram.plane = _ref(planes[0], "bpmnElement") or None
             for plane in planes:
                 for el in plane.iter():
                     local = _di(el)
-                    ref = el.get("bpmnElement")
+                    ref = _ref(el, "bpmnElement")
                     if not ref or local not in ("BPMNShape", "BPMNEdge"):
                         continue
                     if local == "BPMNShape":

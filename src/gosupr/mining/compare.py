@@ -12,27 +12,23 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..bpmn.model import ARTIFACT, SUBPROCESS, TASK, Flow, Node, ProcessModel
+from ..bpmn.model import ACTIVITY_KINDS, ARTIFACT, Flow, Node, ProcessModel
 from ..eventlog import EventLog
+from .compare_containers import ContainerChange, container_changes
+from .compare_gates import evaluate_gates, parse_gates
 from .compare_layout import LayoutChange, display, layout_changes
 from .compare_layout import num as _num
-from .matching import (
-    Match,
-    match_flows,
-    match_lanes,
-    match_nodes,
-    match_pools,
-    match_processes,
-    normalise_label,
-)
+from .labels import name_change
+from .match_containers import match_lanes, match_pools, match_processes
+from .matching import Match, called_hosts, match_flows, match_nodes
 
 ELEMENT_CHANGES = (
-    "removed", "added", "renamed", "type-changed", "lane-changed", "pool-changed", "parent-changed",
-    "attachment-changed",
+    "removed", "added", "renamed", "type-changed", "marker-changed", "lane-changed", "pool-changed",
+    "parent-changed", "attachment-changed",
 )
-FLOW_CHANGES = ("removed", "added", "condition-changed", "renamed")
-CONTAINER_CHANGES = ("removed", "added", "renamed")
-ACTIVITY_KINDS = (TASK, SUBPROCESS)
+FLOW_CHANGES = ("removed", "added", "condition-changed", "default-changed", "renamed")
+# condition texts that say "always": a tool writing one where the other wrote none changes nothing
+TRIVIAL_CONDITIONS = frozenset({"", "true", "${true}", "_undefined", "undefined"})
 
 
 @dataclass
@@ -66,26 +62,10 @@ class FlowChange:
     after_id: str | None = None
     before: str | None = None
     after: str | None = None
+    condition: str | None = None  # of an added or removed flow: what the branch required
 
     def sort_key(self) -> tuple:
         return (FLOW_CHANGES.index(self.change), self.kind, self.source, self.target, self.before_id or "", self.after_id or "")
-
-
-@dataclass
-class ContainerChange:
-    """A lane or pool added, removed or renamed."""
-
-    change: str
-    kind: str  # lane | pool
-    name: str
-    before_id: str | None = None
-    after_id: str | None = None
-    before: str | None = None
-    after: str | None = None
-    how: str | None = None
-
-    def sort_key(self) -> tuple:
-        return (self.kind, CONTAINER_CHANGES.index(self.change), self.name, self.before_id or "", self.after_id or "")
 
 
 @dataclass
@@ -213,11 +193,11 @@ def compare_models(
     lane_map = {m.before: m.after for m in lane_matches}
     flow_matches = match_flows(before, after, {**pool_map, **node_map}, include_artifacts=include_artifacts)
 
-    ctx = _Ctx(before, after, node_map, lane_map, pool_map, proc_map, flatten)
+    ctx = _Ctx(before, after, node_map, lane_map, pool_map, proc_map, flatten, called_hosts(before), called_hosts(after))
     elements = _element_changes(ctx, node_matches, include_artifacts)
     flows = _flow_changes(ctx, flow_matches, include_artifacts)
-    containers = _container_changes(ctx, lane_matches, pool_matches)
-    layout = layout_changes(before, after, node_matches, flow_matches, lane_matches, pool_matches)
+    containers, drawn = container_changes(before, after, proc_map, lane_matches, pool_matches)
+    layout = layout_changes(before, after, node_matches, flow_matches, lane_matches, pool_matches) + drawn
     diff = ModelDiff(
         before_name=before.name,
         after_name=after.name,
@@ -249,6 +229,8 @@ class _Ctx:
     pool_map: dict[str, str]
     proc_map: dict[str, str]
     flatten: bool
+    hosts_b: dict[str, str]
+    hosts_a: dict[str, str]
 
 
 def type_signature(node: Node) -> str:
@@ -258,6 +240,8 @@ def type_signature(node: Node) -> str:
     if defs:
         sig += "[" + ",".join(sorted(str(d) for d in defs)) + "]"
     if node.type == "boundaryEvent" and node.attrs.get("cancel_activity") is False:
+        sig += "(non-interrupting)"
+    if node.type == "startEvent" and node.attrs.get("interrupting") is False:
         sig += "(non-interrupting)"
     if node.attrs.get("triggered_by_event"):
         sig += "(event)"
@@ -293,34 +277,49 @@ def _element_changes(ctx: _Ctx, matches: list[Match], include_artifacts: bool) -
 
 
 def _changes_of_pair(ctx: _Ctx, m: Match) -> list[ElementChange]:
-    """What differs between two paired elements: name, type, lane, pool, parent, attachment."""
+    """What differs between two paired elements: name, type, marker, lane, pool, parent, attachment.
+
+    A name is "renamed" only when both are real names that differ in more than spelling (a tool's
+    placeholder or a typo fix is a layout change). A lane change needs a lane on both sides: lanes
+    drawn or dropped are reported once as containers, not once per member. A step that is the
+    top-level of a called process follows its call activity, which carries pool and lane.
+    """
     b, a = ctx.before, ctx.after
     nb, na = b.nodes[m.before], a.nodes[m.after]
     found: list[tuple[str, str | None, str | None]] = []
-    if normalise_label(nb.name) != normalise_label(na.name):
+    if name_change(nb.name, na.name, step=nb.is_activity and na.is_activity) == "renamed":
         found.append(("renamed", nb.name, na.name))
     if type_signature(nb) != type_signature(na):
         found.append(("type-changed", type_signature(nb), type_signature(na)))
-    if (ctx.lane_map.get(nb.lane) if nb.lane else None) != na.lane and (nb.lane or na.lane):
+    if nb.attrs.get("loop") != na.attrs.get("loop"):
+        found.append(("marker-changed", nb.attrs.get("loop"), na.attrs.get("loop")))
+    hosted = m.before in ctx.hosts_b or m.after in ctx.hosts_a
+    parent_b = _parent_in(b, m.before, ctx.hosts_b)
+    # a step inside a paired sub-process goes where its sub-process goes: its pool change is the parent's
+    follows = parent_b is not None and ctx.node_map.get(parent_b) == _parent_in(a, m.after, ctx.hosts_a)
+    if nb.lane and na.lane and ctx.lane_map.get(nb.lane) != na.lane and not hosted:
         found.append(("lane-changed", _lane_label(b, nb.lane) or None, _lane_label(a, na.lane) or None))
     pool_b, pool_a = _pool_of(b, nb.process), _pool_of(a, na.process)
     # a step changes pool when its process does; a pool drawn around the same process is a pool change only
-    if (pool_b or pool_a) and ctx.proc_map.get(nb.process or "") != na.process:
+    if (pool_b or pool_a) and ctx.proc_map.get(nb.process or "") != na.process and not (hosted or follows):
         found.append(("pool-changed", display(b, pool_b) if pool_b else None, display(a, pool_a) if pool_a else None))
-    if not ctx.flatten and _mapped_parent(ctx, nb) != _parent_in(a, na):
-        found.append(("parent-changed", display(b, nb.parent) if nb.parent else None, display(a, na.parent) if na.parent else None))
+    if not ctx.flatten and _mapped_parent(ctx, m.before) != _parent_in(a, m.after, ctx.hosts_a):
+        pb, pa = _parent_in(b, m.before, ctx.hosts_b), _parent_in(a, m.after, ctx.hosts_a)
+        found.append(("parent-changed", display(b, pb) if pb else None, display(a, pa) if pa else None))
     host_b, host_a = nb.attrs.get("attached_to"), na.attrs.get("attached_to")
     if (host_b or host_a) and ctx.node_map.get(host_b or "") != host_a:
         found.append(("attachment-changed", display(b, host_b) if host_b else None, display(a, host_a) if host_a else None))
     return [ElementChange(c, na.kind, na.type, na.name, m.before, m.after, old, new, m.how, m.score) for c, old, new in found]
 
 
-def _parent_in(model: ProcessModel, n: Node) -> str | None:
-    return n.parent if n.parent in model.nodes else None
+def _parent_in(model: ProcessModel, nid: str, hosts: dict[str, str]) -> str | None:
+    n = model.nodes[nid]
+    p = n.parent or hosts.get(nid)
+    return p if p in model.nodes else None
 
 
-def _mapped_parent(ctx: _Ctx, n: Node) -> str | None:
-    p = _parent_in(ctx.before, n)
+def _mapped_parent(ctx: _Ctx, nid: str) -> str | None:
+    p = _parent_in(ctx.before, nid, ctx.hosts_b)
     return None if p is None else ctx.node_map.get(p, "\0unmatched")
 
 
@@ -328,14 +327,23 @@ _WS = re.compile(r"\s+")
 
 
 def _condition(text: str | None) -> str:
-    return _WS.sub(" ", text or "").strip()
+    """A condition as compared: whitespace folded; one that always holds ("true", "_undefined") is none."""
+    c = _WS.sub(" ", text or "").strip()
+    return "" if c.casefold() in TRIVIAL_CONDITIONS else c
 
 
 def _flow_kinds(include_artifacts: bool) -> tuple[str, ...] | None:
     return None if include_artifacts else ("sequence", "message")
 
 
+def _is_default(model: ProcessModel, f: Flow) -> bool:
+    src = model.nodes.get(f.source)
+    return src is not None and src.attrs.get("default") == f.id
+
+
 def _flow_changes(ctx: _Ctx, matches: list[Match], include_artifacts: bool) -> list[FlowChange]:
+    """Flows added or removed (with the condition they carried), and of paired flows: condition,
+    default-ness and a real rename (a placeholder such as "Sequence Flow_12" or "to Task 2" is none)."""
     b, a = ctx.before, ctx.after
     kinds = _flow_kinds(include_artifacts)
     matched_b = {m.before for m in matches}
@@ -343,16 +351,21 @@ def _flow_changes(ctx: _Ctx, matches: list[Match], include_artifacts: bool) -> l
     out: list[FlowChange] = []
     for f in b.flows.values():
         if f.id not in matched_b and (kinds is None or f.kind in kinds) and _ends_known(b, f):
-            out.append(FlowChange("removed", f.kind, display(b, f.source), display(b, f.target), before_id=f.id, before=f.name or None))
+            out.append(FlowChange("removed", f.kind, display(b, f.source), display(b, f.target), before_id=f.id,
+                                  before=f.name or None, condition=_condition(f.condition) or None))
     for f in a.flows.values():
         if f.id not in matched_a and (kinds is None or f.kind in kinds) and _ends_known(a, f):
-            out.append(FlowChange("added", f.kind, display(a, f.source), display(a, f.target), after_id=f.id, after=f.name or None))
+            out.append(FlowChange("added", f.kind, display(a, f.source), display(a, f.target), after_id=f.id,
+                                  after=f.name or None, condition=_condition(f.condition) or None))
     for m in matches:
         fb, fa = b.flows[m.before], a.flows[m.after]
         src, tgt = display(a, fa.source), display(a, fa.target)
         if _condition(fb.condition) != _condition(fa.condition):
             out.append(FlowChange("condition-changed", fa.kind, src, tgt, fb.id, fa.id, fb.condition, fa.condition))
-        if normalise_label(fb.name) != normalise_label(fa.name):
+        if _is_default(b, fb) != _is_default(a, fa):
+            out.append(FlowChange("default-changed", fa.kind, src, tgt, fb.id, fa.id,
+                                  "default" if _is_default(b, fb) else None, "default" if _is_default(a, fa) else None))
+        if name_change(fb.name, fa.name, display(b, fb.target), display(a, fa.target)) == "renamed":
             out.append(FlowChange("renamed", fa.kind, src, tgt, fb.id, fa.id, fb.name or None, fa.name or None))
     return out
 
@@ -360,25 +373,6 @@ def _flow_changes(ctx: _Ctx, matches: list[Match], include_artifacts: bool) -> l
 def _ends_known(model: ProcessModel, f: Flow) -> bool:
     """Flows between elements of the model (a dangling reference is the reader's business)."""
     return all(e in model.nodes or e in model.participants for e in (f.source, f.target))
-
-
-def _container_changes(ctx: _Ctx, lanes: list[Match], pools: list[Match]) -> list[ContainerChange]:
-    b, a = ctx.before, ctx.after
-    out: list[ContainerChange] = []
-    for kind, matches, left, right in (("lane", lanes, b.lanes, a.lanes), ("pool", pools, b.participants, a.participants)):
-        mb = {m.before for m in matches}
-        ma = {m.after for m in matches}
-        for cid, c in left.items():
-            if cid not in mb:
-                out.append(ContainerChange("removed", kind, c.name, before_id=cid, before=c.name or None))
-        for cid, c in right.items():
-            if cid not in ma:
-                out.append(ContainerChange("added", kind, c.name, after_id=cid, after=c.name or None))
-        for m in matches:
-            cb, ca = left[m.before], right[m.after]
-            if normalise_label(cb.name) != normalise_label(ca.name):
-                out.append(ContainerChange("renamed", kind, ca.name, m.before, m.after, cb.name, ca.name, m.how))
-    return out
 
 
 # -- metrics ------------------------------------------------------------------------------------
@@ -394,11 +388,12 @@ def metric_deltas(before: ProcessModel, after: ProcessModel) -> dict[str, Metric
 
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: (_num(v) if not isinstance(v, dict) else {kk: _num(vv) for kk, vv in sorted(v.items())}) for k, v in d.items()}
+    """JSON-ready: numbers rounded, nested dicts sorted, and `how` named `matched_by` as in `matches`."""
+    return {
+        ("matched_by" if k == "how" else k): (_num(v) if not isinstance(v, dict) else {kk: _num(vv) for kk, vv in sorted(v.items())})
+        for k, v in d.items()
+    }
 
-
-# gates live in their own module; re-exported here so callers need one import (defined above first)
-from .compare_gates import evaluate_gates, parse_gates
 
 __all__ = [
     "ContainerChange", "ElementChange", "FlowChange", "LayoutChange", "MetricDelta", "ModelDiff",

@@ -5,9 +5,14 @@ A gate is a rule a pull request must keep; a violated gate is named so the job l
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ..bpmn.model import ACTIVITY_KINDS
 from ..errors import GosuprError
-from .compare import ACTIVITY_KINDS, ModelDiff
 from .gate_specs import Gate, parse_gate_specs, share
+
+if TYPE_CHECKING:  # compare re-exports this module: a runtime import back would be a cycle
+    from .compare import ModelDiff
 
 GATES = ("added-tasks", "removed-tasks", "any-change", "complexity-up", "fitness-drop")
 GATE_HELP = "added-tasks, removed-tasks, any-change, complexity-up, fitness-drop=<0..1>"

@@ -10,9 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..bpmn.model import Bounds, ProcessModel
-from .matching import Match, normalise_label
+from .labels import name_change
+from .matching import Match
 
-LAYOUT_CHANGES = ("shifted", "moved", "resized", "waypoints", "shape-added", "shape-removed", "label-spelling")
+LAYOUT_CHANGES = (
+    "shifted", "moved", "resized", "waypoints", "shape-added", "shape-removed", "label-spelling", "label-default",
+    "container-added", "container-removed",
+)
 TOLERANCE_PX = 0.5  # DI coordinates closer than this are the same drawing (float noise, rounding)
 
 
@@ -121,12 +125,28 @@ def layout_changes(
             abs(q[0] - p[0] - ox) > TOLERANCE_PX or abs(q[1] - p[1] - oy) > TOLERANCE_PX for p, q in zip(x, y)
         ):
             out.append(LayoutChange("waypoints", "flow", name, m.before, m.after, {"before": len(x), "after": len(y)}))
-    for m in nodes:  # a label spelt differently but meaning the same: shown, never behavioural
-        nb, na = b.nodes[m.before], a.nodes[m.after]
-        if nb.name != na.name and normalise_label(nb.name) == normalise_label(na.name):
-            out.append(LayoutChange("label-spelling", nb.kind, na.name, m.before, m.after, {"before": nb.name, "after": na.name}))
+    out.extend(label_changes(b, a, nodes, flows, lanes, pools))
+    return out
+
+
+def label_changes(
+    b: ProcessModel, a: ProcessModel, nodes: list[Match], flows: list[Match], lanes: list[Match], pools: list[Match]
+) -> list[LayoutChange]:
+    """Names that differ without meaning something else: spelling, or a tool's placeholder on one side."""
+    out: list[LayoutChange] = []
+
+    def check(element: str, m: Match, x: str, y: str, tx: str | None = None, ty: str | None = None) -> None:
+        how = name_change(x, y, tx, ty, step=element in ("task", "subprocess"))
+        if how in ("spelling", "default"):
+            out.append(LayoutChange("label-" + how, element, y or x, m.before, m.after, {"before": x, "after": y}))
+
+    for m in nodes:
+        check(b.nodes[m.before].kind, m, b.nodes[m.before].name, a.nodes[m.after].name)
     for m in flows:
         fb, fa = b.flows[m.before], a.flows[m.after]
-        if fb.name != fa.name and normalise_label(fb.name) == normalise_label(fa.name):
-            out.append(LayoutChange("label-spelling", "flow", fa.name, m.before, m.after, {"before": fb.name, "after": fa.name}))
+        check("flow", m, fb.name, fa.name, display(b, fb.target), display(a, fa.target))
+    for m in lanes:
+        check("lane", m, b.lanes[m.before].name, a.lanes[m.after].name)
+    for m in pools:
+        check("pool", m, b.participants[m.before].name, a.participants[m.after].name)
     return out

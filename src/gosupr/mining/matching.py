@@ -2,16 +2,17 @@
 
 Models of one process come from different tools and different hands, and a re-mined model gets
 new ids every time, so ids alone cannot pair elements. Matching runs in stages, each recording how
-it paired two elements: by id ("id"), by normalised label ("label"), then by fuzzy label together
-with position in the flow ("similar-label+context"). Work stays near O(n·m): one rapidfuzz cdist
-over the labels (a few best candidates kept per element), neighbour pairs for context, and a
-best-first greedy assignment with deterministic tie-breaks (document order).
+it paired two elements: by id where the id keeps its pool and a neighbour ("id"), by normalised
+label inside paired parents ("label"), unpaired sub-processes by what they hold ("content"), then
+best-first by fuzzy real label together with position in the flow ("similar-label+context") or,
+where a name is missing or a tool's placeholder, by type and position ("type+context"). Work
+stays near O(n·m): one rapidfuzz cdist over the labels (a few best candidates kept per element),
+neighbour pairs for context, and a best-first greedy assignment with deterministic tie-breaks
+(document order). Lanes, pools and processes pair in `match_containers`.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,12 +29,17 @@ from ..bpmn.model import (
     Node,
     ProcessModel,
 )
+from .labels import meaningful, normalise_label
+
+__all__ = ["ActivityMatch", "Match", "PairEvidence", "called_hosts", "label_similarity", "match_activities", "match_flows",
+           "match_nodes", "normalise_label"]
 
 BY_ID = "id"
 BY_LABEL = "label"
 BY_SIMILARITY = "similar-label+context"
 BY_ENDPOINTS = "endpoints"
 BY_CONTENT = "content"
+BY_CONTEXT = "type+context"  # an unnamed (or placeholder-named) element paired by type and place
 
 # acceptance for the similarity stage: a near-identical label, or a similar one in the same place
 STRONG_LABEL = 0.9
@@ -41,20 +47,6 @@ WEAK_LABEL = 0.6
 MIN_CONTEXT = 0.5
 ID_TRUST = 0.8  # share of labelled same-id elements that must agree for ids to be trusted
 TOP_K = 5  # label candidates kept per element: bounds the work on models full of similar labels
-
-_QUOTES = dict.fromkeys(map(ord, "\"'`«»„“”‘’‚‹›"), None)
-_DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−"), "-")
-_SPACE = re.compile(r"\s+")
-
-
-def normalise_label(text: str | None) -> str:
-    """Case, whitespace, quotes and ё/е do not make two labels different."""
-    if not text:
-        return ""
-    s = unicodedata.normalize("NFC", text).casefold()
-    s = s.replace("ё", "е").translate(_QUOTES).translate(_DASHES)
-    return _SPACE.sub(" ", s).strip()
-
 
 @dataclass(frozen=True)
 class Match:
@@ -67,7 +59,7 @@ class Match:
     kind: str = ""  # task, event, gateway, subprocess, artifact, flow, lane, pool
 
     def to_dict(self) -> dict[str, object]:
-        return {"before": self.before, "after": self.after, "kind": self.kind, "how": self.how, "score": round(self.score, 4)}
+        return {"before": self.before, "after": self.after, "kind": self.kind, "matched_by": self.how, "score": round(self.score, 4)}
 
 
 def match_class(node: Node) -> str:
@@ -85,8 +77,28 @@ def match_class(node: Node) -> str:
     return "artifact:" + node.type
 
 
+def called_hosts(model: ProcessModel) -> dict[str, str]:
+    """Top-level node of a process called by exactly one call activity -> that activity."""
+    callers: dict[str, list[str]] = {}
+    for nid, n in model.nodes.items():
+        called = n.attrs.get("called_element")
+        if n.type == "callActivity" and called in model.processes:
+            callers.setdefault(called, []).append(nid)
+    return {
+        nid: callers[n.process][0]
+        for nid, n in model.nodes.items()
+        if n.parent is None and len(callers.get(n.process or "", ())) == 1
+    }
+
+
 class _Side:
-    """One model's nodes in comparable form: class, normalised label, neighbours, depth, order."""
+    """One model's nodes in comparable form: class, label, neighbours, depth, order.
+
+    `raw` is the normalised label as written; `label` keeps only real names (a tool's placeholder
+    such as "Task 3" or "Parallel Gateway_81" counts as no name). Equal raw labels may pair; a
+    similar label must be a real one. The top-level steps of a process called by a call activity
+    count as that activity's children (tools draw them inside it, or inline it as a sub-process).
+    """
 
     def __init__(self, model: ProcessModel, include_artifacts: bool) -> None:
         self.model = model
@@ -95,26 +107,37 @@ class _Side:
         }
         self.order = {nid: i for i, nid in enumerate(self.nodes)}
         self.cls = {nid: match_class(n) for nid, n in self.nodes.items()}
-        self.label = {nid: normalise_label(n.name) for nid, n in self.nodes.items()}
+        self.raw = {nid: normalise_label(n.name) for nid, n in self.nodes.items()}
+        self.label = {nid: meaningful(n.name) for nid, n in self.nodes.items()}
+        self.host = {k: v for k, v in called_hosts(model).items() if k in self.nodes}
         g: nx.MultiDiGraph = model.graph(flatten=False)
         self.pred = {nid: set(g.predecessors(nid)) if nid in g else set() for nid in self.nodes}
         self.succ = {nid: set(g.successors(nid)) if nid in g else set() for nid in self.nodes}
         self.depth = {nid: self._depth(nid) for nid in self.nodes}
         self.children: dict[str, list[str]] = {}
-        for nid, n in self.nodes.items():
-            if n.parent is not None:
-                self.children.setdefault(n.parent, []).append(nid)
+        for nid in self.nodes:
+            p = self.parent(nid)
+            if p is not None:
+                self.children.setdefault(p, []).append(nid)
 
     def _depth(self, nid: str) -> int:
-        d, seen, cur = 0, {nid}, self.nodes[nid].parent
-        while cur is not None and cur in self.model.nodes and cur not in seen:
+        d, seen, cur = 0, {nid}, self.parent(nid)
+        while cur is not None and cur in self.nodes and cur not in seen:
             seen.add(cur)
             d += 1
-            cur = self.model.nodes[cur].parent
+            cur = self.parent(cur)
         return d
 
     def parent(self, nid: str) -> str | None:
-        return self.nodes[nid].parent
+        return self.nodes[nid].parent or self.host.get(nid)
+
+    def pool(self, nid: str) -> str:
+        """The real name of the pool drawn around this node's process ('' when none or unnamed)."""
+        proc = self.nodes[nid].process
+        for p in self.model.participants.values():
+            if p.process == proc and proc:
+                return meaningful(p.name)
+        return ""
 
 
 def match_nodes(
@@ -136,6 +159,7 @@ def match_nodes(
         take(m)
     for depth in sorted(set(b.depth.values())):
         _by_label(b, a, fwd, back, depth, flatten)
+        _containers_by_content(b, a, fwd, back, depth, flatten)
     _by_similarity(b, a, fwd, back, flatten)
     return sorted(fwd.values(), key=lambda m: b.order[m.before])
 
@@ -150,22 +174,37 @@ def _by_id(b: _Side, a: _Side) -> list[Match]:
     """
     labels_a: dict[str, set[str]] = {}
     labels_b: dict[str, set[str]] = {}
-    for nid, lab in a.label.items():
+    for nid, lab in a.raw.items():
         labels_a.setdefault(a.cls[nid], set()).add(lab)
-    for nid, lab in b.label.items():
+    for nid, lab in b.raw.items():
         labels_b.setdefault(b.cls[nid], set()).add(lab)
     shared = [nid for nid in b.nodes if nid in a.nodes and b.cls[nid] == a.cls[nid]]
-    labelled = [nid for nid in shared if b.label[nid] and a.label[nid]]
-    agree = sum(1 for nid in labelled if b.label[nid] == a.label[nid])
+    labelled = [nid for nid in shared if b.raw[nid] and a.raw[nid]]
+    agree = sum(1 for nid in labelled if b.raw[nid] == a.raw[nid])
     if labelled and agree < ID_TRUST * len(labelled):
         return []
     out = []
     for nid in shared:
-        lb, la, c = b.label[nid], a.label[nid], b.cls[nid]
+        lb, la, c = b.raw[nid], a.raw[nid], b.cls[nid]
         if lb and la and lb != la and (lb in labels_a.get(c, ()) or la in labels_b.get(c, ())):
             continue  # the id was reused for another step: let labels decide
+        if not _id_in_place(b, a, nid):
+            continue
         out.append(Match(nid, nid, BY_ID, 1.0, b.nodes[nid].kind))
     return out
+
+
+def _id_in_place(b: _Side, a: _Side, nid: str) -> bool:
+    """An id is trusted only where it stands: same pool (by name) and some neighbour in common.
+
+    Tools number ids by position ("StartEvent_1"), so the start event of another pool, or one
+    in another place of the flow, can carry the same id and even the same label.
+    """
+    pb, pa = b.pool(nid), a.pool(nid)
+    if pb and pa and pb != pa:
+        return False
+    has_b, has_a = b.pred[nid] or b.succ[nid], a.pred[nid] or a.succ[nid]
+    return not (has_b and has_a) or _label_context(b, a, nid, nid) > 0
 
 
 def _parent_ok(b: _Side, a: _Side, bid: str, aid: str, fwd: dict[str, Match], flatten: bool) -> bool:
@@ -190,7 +229,7 @@ def _context(b: _Side, a: _Side, bid: str, aid: str, fwd: dict[str, Match]) -> f
 
 def _neighbour_labels(side: _Side, nid: str) -> tuple[Counter, Counter]:
     def key(x: str) -> str:
-        return (side.label.get(x) or side.model.nodes[x].type) if x in side.model.nodes else x
+        return (side.raw.get(x) or side.model.nodes[x].type) if x in side.model.nodes else x
 
     return Counter(key(p) for p in side.pred[nid]), Counter(key(s) for s in side.succ[nid])
 
@@ -217,12 +256,12 @@ def _by_label(
     """
     groups_a: dict[tuple, list[str]] = {}
     for aid in a.nodes:
-        if aid not in back and a.label[aid]:
+        if aid not in back and a.raw[aid]:
             par = None if flatten else a.parent(aid)
-            groups_a.setdefault((a.cls[aid], a.label[aid], par), []).append(aid)
+            groups_a.setdefault((a.cls[aid], a.raw[aid], par), []).append(aid)
     groups_b: dict[tuple, list[str]] = {}
     for bid in b.nodes:
-        if bid in fwd or not b.label[bid] or b.depth[bid] != depth:
+        if bid in fwd or not b.raw[bid] or b.depth[bid] != depth:
             continue
         par = None
         if not flatten and b.parent(bid) in b.nodes:
@@ -230,7 +269,7 @@ def _by_label(
             if pm is None:
                 continue
             par = pm.after
-        groups_b.setdefault((b.cls[bid], b.label[bid], par), []).append(bid)
+        groups_b.setdefault((b.cls[bid], b.raw[bid], par), []).append(bid)
     out: list[Match] = []
 
     def take(x: str, y: str) -> None:
@@ -268,6 +307,40 @@ def _by_label(
     return out
 
 
+def _containers_by_content(
+    b: _Side, a: _Side, fwd: dict[str, Match], back: dict[str, str], depth: int, flatten: bool
+) -> None:
+    """Unpaired sub-processes at one depth pair by what they hold (Dice of their children's labels).
+
+    An unnamed event sub-process, or one renamed, would otherwise stay unpaired, and with it
+    every step inside it (a step pairs only inside its paired parent). Containers are few, so
+    comparing each unpaired one with each other is cheap. Records pairings in `fwd`/`back`.
+    """
+    cb = [x for x in b.children if x in b.nodes and x not in fwd and b.depth[x] == depth]
+    ca = [y for y in a.children if y in a.nodes and y not in back]
+    if not cb or not ca:
+        return
+
+    def content(side: _Side, nid: str) -> Counter:
+        return Counter(side.raw[c] or side.nodes[c].type for c in side.children[nid])
+
+    held_a = {y: content(a, y) for y in ca}
+    scored = []
+    for x in cb:
+        held_b = content(b, x)
+        for y in ca:
+            if b.cls[x] != a.cls[y] or not _parent_ok(b, a, x, y, fwd, flatten):
+                continue
+            total = sum(held_b.values()) + sum(held_a[y].values())
+            dice = 2.0 * sum((held_b & held_a[y]).values()) / total if total else 0.0
+            if dice >= MIN_CONTEXT:
+                scored.append((-dice, b.order[x], a.order[y], x, y))
+    for neg, _, _, x, y in sorted(scored):
+        if x not in fwd and y not in back:
+            fwd[x] = Match(x, y, BY_CONTENT, round(-neg, 6), b.nodes[x].kind)
+            back[y] = x
+
+
 def label_similarity(left: list[str], right: list[str]):  # -> numpy array
     """Pairwise similarity in [0, 1]: the better of character ratio and word-order-free ratio."""
     import numpy as np
@@ -278,6 +351,23 @@ def label_similarity(left: list[str], right: list[str]):  # -> numpy array
     r1 = process.cdist(left, right, scorer=fuzz.ratio, dtype=np.float32, workers=1)
     r2 = process.cdist(left, right, scorer=fuzz.token_sort_ratio, dtype=np.float32, workers=1)
     return np.maximum(r1, r2) / 100.0
+
+
+def _same_place(b: _Side, a: _Side, x: str, y: str, ctx: float) -> bool:
+    """A renamed element needs no similar label where everything around it is paired and equal.
+
+    Every neighbour paired to a neighbour, at least two of them (or the host of a boundary event),
+    the same BPMN type and the same event definitions: then the element was renamed (or
+    translated), not replaced.
+    """
+    nx_, ny = b.nodes[x], a.nodes[y]
+    if ctx < 1.0 or nx_.type != ny.type:
+        return False
+    if sorted(map(str, nx_.attrs.get("event_definitions") or [])) != sorted(map(str, ny.attrs.get("event_definitions") or [])):
+        return False
+    if nx_.type == "boundaryEvent":
+        return True
+    return len(b.pred[x]) + len(b.succ[x]) >= 2
 
 
 def _by_similarity(
@@ -309,12 +399,11 @@ def _by_similarity(
         ctx = _context(b, a, x, y, fwd)
         if b.label[x] and a.label[y]:
             lab = float(sim[ib[x], ia[y]])
-            ok = lab >= STRONG_LABEL or (lab >= WEAK_LABEL and ctx >= MIN_CONTEXT)
-        elif not b.label[x] and not a.label[y]:
-            lab = 1.0 if b.nodes[x].type == a.nodes[y].type else 0.75
+            ok = lab >= STRONG_LABEL or (lab >= WEAK_LABEL and ctx >= MIN_CONTEXT) or _same_place(b, a, x, y, ctx)
+        else:  # no real name on one side at least: the place in the flow decides, the type helps
+            same = b.nodes[x].type == a.nodes[y].type
+            lab = (1.0 if same else 0.75) if not b.label[x] and not a.label[y] else (0.5 if same else 0.4)
             ok = ctx >= MIN_CONTEXT
-        else:
-            return None
         return round(0.6 * lab + 0.4 * ctx, 6) if ok else None
 
     heap: list[tuple[float, int, int, str, str]] = []
@@ -364,7 +453,8 @@ def _by_similarity(
         if sc > -neg:
             heapq.heappush(heap, (-sc, b.order[x], a.order[y], x, y))
             continue
-        m = Match(x, y, BY_SIMILARITY, sc, b.nodes[x].kind)
+        how = BY_SIMILARITY if b.label[x] and a.label[y] else BY_CONTEXT
+        m = Match(x, y, how, sc, b.nodes[x].kind)
         fwd[x] = m
         back[y] = x
         new.append(m)
@@ -402,104 +492,38 @@ def match_flows(
     return out
 
 
-# -- containers: processes, pools, lanes --------------------------------------------------------
-def _majority(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str, int]]:
-    """Greedy one-to-one pairing of containers by how many matched members they share."""
-    counts: dict[tuple[str, str], int] = {}
-    for x, y in pairs:
-        counts[(x, y)] = counts.get((x, y), 0) + 1
-    used_x: set[str] = set()
-    used_y: set[str] = set()
-    out = []
-    for (x, y), c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        if x not in used_x and y not in used_y:
-            used_x.add(x)
-            used_y.add(y)
-            out.append((x, y, c))
-    return out
+class PairEvidence:
+    """What the matcher saw for a pair it did not make: label similarity, place in the flow, parents.
 
+    Built once per comparison (two `_Side`s); `labels()` is one rapidfuzz call per element, `of()`
+    a neighbour scan per pair.
+    """
 
-def match_processes(before: ProcessModel, after: ProcessModel, node_map: dict[str, str]) -> dict[str, str]:
-    """Process ids of before → after: by id, then by where the matched nodes went."""
-    out = {p: p for p in before.processes if p in after.processes}
-    taken = set(out.values())
-    pairs = []
-    for bid, aid in node_map.items():
-        pb, pa = before.nodes[bid].process, after.nodes[aid].process
-        if pb and pa and pb not in out and pa not in taken:
-            pairs.append((pb, pa))
-    for x, y, _ in _majority(pairs):
-        out[x] = y
-    return out
+    def __init__(self, before: ProcessModel, after: ProcessModel, node_matches: list[Match], *, flatten: bool = False) -> None:
+        self.b, self.a = _Side(before, True), _Side(after, True)
+        self.fwd = {m.before: m for m in node_matches}
+        self.flatten = flatten
 
+    def same_class(self, bid: str, aid: str) -> bool:
+        return self.b.cls[bid] == self.a.cls[aid]
 
-def match_pools(before: ProcessModel, after: ProcessModel, process_map: dict[str, str]) -> list[Match]:
-    """Pools by id, then by normalised name, then by the process they hold."""
-    fwd, back = _containers_by_id(before.participants, after.participants, "pool")
-    _by_name(before.participants, after.participants, fwd, back, "pool")
-    proc_owner = {p.process: pid for pid, p in after.participants.items() if p.process and pid not in back}
-    for pid, p in before.participants.items():
-        if pid in fwd or not p.process:
-            continue
-        target = proc_owner.get(process_map.get(p.process, ""))
-        if target and target not in back:
-            fwd[pid] = Match(pid, target, BY_CONTENT, 1.0, "pool")
-            back.add(target)
-    return list(fwd.values())
+    def labels(self, bid: str, aids: list[str]) -> dict[str, float]:
+        """Label similarity of one before element to many after elements: one rapidfuzz call."""
+        named = [y for y in aids if self.a.label[y]]
+        if not self.b.label[bid] or not named:
+            return {}
+        row = label_similarity([self.b.label[bid]], [self.a.label[y] for y in named])[0]
+        return {y: float(v) for y, v in zip(named, row)}
 
-
-def _containers_by_id(left: dict, right: dict, kind: str) -> tuple[dict[str, Match], set[str]]:
-    """Containers whose id stands on both sides (lanes, pools): forward matches and taken right ids."""
-    fwd = {i: Match(i, i, BY_ID, 1.0, kind) for i in left if i in right}
-    return fwd, set(fwd)
-
-
-def _by_name(left: dict, right: dict, fwd: dict[str, Match], back: set[str], kind: str) -> None:
-    """Unique equal normalised names pair up (lanes, pools)."""
-    names_r: dict[str, list[str]] = {}
-    for rid, r in right.items():
-        if rid not in back and normalise_label(r.name):
-            names_r.setdefault(normalise_label(r.name), []).append(rid)
-    names_l: dict[str, list[str]] = {}
-    for lid, x in left.items():
-        if lid not in fwd and normalise_label(x.name):
-            names_l.setdefault(normalise_label(x.name), []).append(lid)
-    for name, lids in names_l.items():
-        rids = names_r.get(name, [])
-        for lid, rid in zip(lids, rids):
-            fwd[lid] = Match(lid, rid, BY_LABEL, 1.0, kind)
-            back.add(rid)
-
-
-def match_lanes(before: ProcessModel, after: ProcessModel, node_map: dict[str, str]) -> list[Match]:
-    """Lanes by id, then normalised name, then by members kept together (a renamed lane)."""
-    fwd, back = _containers_by_id(before.lanes, after.lanes, "lane")
-    _by_name(before.lanes, after.lanes, fwd, back, "lane")
-    members_b: dict[str, set[str]] = {}
-    members_a: dict[str, set[str]] = {}
-    for nid, n in before.nodes.items():
-        if n.lane in before.lanes and n.lane not in fwd and nid in node_map:
-            members_b.setdefault(n.lane, set()).add(node_map[nid])
-    for nid, n in after.nodes.items():
-        if n.lane in after.lanes and n.lane not in back:
-            members_a.setdefault(n.lane, set()).add(nid)
-    lb, la = sorted(members_b), sorted(members_a)
-    sim = label_similarity([normalise_label(before.lanes[x].name) for x in lb], [normalise_label(after.lanes[y].name) for y in la])
-    scored = []
-    for i, x in enumerate(lb):
-        for j, y in enumerate(la):
-            inter = len(members_b[x] & members_a[y])
-            if not inter:
-                continue
-            jac = inter / len(members_b[x] | members_a[y])
-            lab = float(sim[i, j])
-            if lab >= STRONG_LABEL or (lab >= WEAK_LABEL and jac >= 0.3) or jac >= 0.8:
-                scored.append((-(0.6 * lab + 0.4 * jac), x, y))
-    for neg, x, y in sorted(scored):
-        if x not in fwd and y not in back:
-            fwd[x] = Match(x, y, BY_SIMILARITY, round(-neg, 4), "lane")
-            back.add(y)
-    return list(fwd.values())
+    def of(self, bid: str, aid: str, lab: float | None = None) -> dict[str, object]:
+        """Evidence for one pair; `lab` from `labels()` (None: no real name on a side)."""
+        return {
+            "label": lab,
+            "context": _context(self.b, self.a, bid, aid, self.fwd),
+            "parents_paired": _parent_ok(self.b, self.a, bid, aid, self.fwd, self.flatten),
+            "same_type": self.b.nodes[bid].type == self.a.nodes[aid].type,
+            "named": (bool(self.b.label[bid]), bool(self.a.label[aid])),
+        }
 
 
 @dataclass(frozen=True)

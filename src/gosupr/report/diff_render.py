@@ -1,4 +1,4 @@
-"""`gosupr compare` output: terminal tables, Markdown for pull-request comments, gosupr.diff/1 JSON.
+"""`gosupr compare` output: terminal tables, Markdown for pull-request comments, gosupr.diff/2 JSON.
 
 Words only: every number comes from `ModelDiff`. English by default, Russian with lang="ru".
 """
@@ -19,7 +19,7 @@ from .markdown import table as md_table
 from .markdown import text as md_text
 from .terminal import plain
 
-SCHEMA = "gosupr.diff/1"
+SCHEMA = "gosupr.diff/2"
 LAYOUT_ROWS = 30  # layout changes listed in full up to this many; counts always
 
 _W: dict[str, tuple[str, str]] = {
@@ -55,6 +55,8 @@ _W: dict[str, tuple[str, str]] = {
     "fit_share": ("Cases that fit", "Доля дел, укладывающихся в модель"),
     "not_in_log": ("Removed steps not seen in the log", "Удалённые шаги, которых нет в журнале"),
     "more": ("… and {n} more", "… и ещё {n}"),
+    "closest": ("closest", "ближайший"),
+    "explain": ("Why not paired", "Почему не сопоставлено"),
     "before_model": ("before", "было"),
     "after_model": ("after", "стало"),
     # element and flow changes
@@ -75,6 +77,12 @@ _W: dict[str, tuple[str, str]] = {
     "shape-added": ("now drawn", "добавлено на диаграмму"),
     "shape-removed": ("no longer drawn", "убрано с диаграммы"),
     "label-spelling": ("label spelling", "написание подписи"),
+    "label-default": ("name left to the tool", "название по умолчанию"),
+    "container-added": ("drawn around the same steps", "добавлено вокруг тех же шагов"),
+    "container-removed": ("no longer drawn around the steps", "больше не рисуется вокруг шагов"),
+    "marker-changed": ("loop marker changed", "изменён маркер цикла"),
+    "default-changed": ("default flow changed", "изменён поток по умолчанию"),
+    "type+context": ("type + place in flow", "тип + место в потоке"),
     # kinds
     "task": ("task", "задача"),
     "subprocess": ("sub-process", "подпроцесс"),
@@ -130,16 +138,56 @@ def metric_name(key: str, lang: str = "en") -> str:
 
 
 # -- JSON -----------------------------------------------------------------------------------------
-def diff_document(diff: ModelDiff) -> dict[str, Any]:
-    """The gosupr.diff/1 document: schema, tool versions, summary, then the lists. Deterministic."""
+def diff_document(diff: ModelDiff, explanations: list | None = None) -> dict[str, Any]:
+    """The gosupr.diff/2 document: schema, tool versions, summary, then the lists. Deterministic.
+
+    /2 (from /1): pairings carry `matched_by` (was `how`) and a score; flows added or removed carry
+    their `condition`; new changes marker-changed, default-changed; spelling-only and placeholder
+    names, pool-wide lanes and pools drawn around the same process moved to `layout`.
+    With `explanations` (compare --explain), an `explain` list says why unpaired elements were not paired.
+    """
     body = diff.to_dict()
     ordered = {"summary": body.pop("summary")}
     ordered.update(body)
+    if explanations is not None:
+        ordered["explain"] = [e.to_dict() for e in explanations]
     return jsondoc.document(SCHEMA, ordered)
 
 
-def diff_json(diff: ModelDiff) -> str:
-    return jsondoc.dumps(diff_document(diff))
+def diff_json(diff: ModelDiff, explanations: list | None = None) -> str:
+    return jsondoc.dumps(diff_document(diff, explanations))
+
+
+def explain_lines(explanations: list, lang: str = "en") -> list[str]:
+    """One line per added or removed element: the closest candidate and why it was not paired."""
+    out = []
+    for e in explanations:
+        head = f"{w(e.change, lang)} «{' '.join(e.name.split())}»"
+        if e.closest_name is not None:
+            head += f" — {w('closest', lang)} «{' '.join(e.closest_name.split())}»"
+        out.append(f"{head}: " + "; ".join(_reason(r, lang) for r in e.reasons))
+    return out
+
+
+_REASONS_RU = {
+    "no-candidate": "в другой модели не {side} ни одного элемента того же класса",
+    "other-class": "«{name}» — {other_type}, а этот — {own_type}: элементы разных классов не сопоставляются",
+    "parents-unpaired": "их подпроцессы не сопоставлены",
+    "label-low": "сходство подписей {label:.2f} < {weak:.2f}",
+    "label-and-place-low": "сходство подписей {label:.2f} < {strong:.2f} и место в потоке {context:.2f} < {min_context:.2f}",
+    "rename-needs-neighbours": "переименованный элемент сопоставляется, только если сопоставлены все соседи (место в потоке {context:.2f})",
+    "unnamed-place-low": "названия нет или оно шаблонное, решает место в потоке: {context:.2f} < {min_context:.2f}",
+    "outscored": "другая пара набрала больше",
+}
+
+
+def _reason(r: dict[str, Any], lang: str) -> str:
+    if lang != "ru" or r.get("code") not in _REASONS_RU:
+        return str(r.get("text", ""))
+    values = {k: v for k, v in r.items() if k not in ("code", "text")}
+    if "side" in values:
+        values["side"] = "добавлено" if values["side"] == "added" else "удалено"
+    return _REASONS_RU[str(r["code"])].format(**values)
 
 
 # -- rows shared by terminal and Markdown ------------------------------------------------------------
@@ -158,7 +206,8 @@ def _v(x: Any) -> str:
 def _how(how: str | None, score: float | None, lang: str) -> str:
     if not how:
         return ""
-    return w(how, lang) + (f" ({score:.2f})" if how == "similar-label+context" and score is not None else "")
+    scored = how in ("similar-label+context", "type+context", "content")
+    return w(how, lang) + (f" ({score:.2f})" if scored and score is not None else "")
 
 
 def element_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
@@ -172,7 +221,15 @@ def element_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
 
 
 def flow_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
-    return [[w(c.change, lang), w(c.kind, lang), c.source, c.target, _v(c.before), _v(c.after)] for c in diff.flows]
+    def side(label: str | None, c: Any) -> str:  # an added or removed flow shows the condition it carries
+        cond = f"[{c.condition}]" if c.condition else ""
+        return " ".join(x for x in (_v(label), cond) if x)
+
+    return [
+        [w(c.change, lang), w(c.kind, lang), c.source, c.target, side(c.before, c) if c.change == "removed" else _v(c.before),
+         side(c.after, c) if c.change == "added" else _v(c.after)]
+        for c in diff.flows
+    ]
 
 
 def container_rows(diff: ModelDiff, lang: str = "en") -> list[list[str]]:
@@ -269,7 +326,7 @@ def sections(diff: ModelDiff, lang: str) -> list[tuple[str, list[str], list[list
 
 
 # -- terminal -------------------------------------------------------------------------------------
-def diff_table(diff: ModelDiff, lang: str = "en") -> list[RenderableType]:
+def diff_table(diff: ModelDiff, lang: str = "en", explanations: list | None = None) -> list[RenderableType]:
     """Renderables for `console.print(*diff_table(diff))`: a verdict line, then one table per section."""
     style = "green" if diff.unchanged else ("yellow" if diff.behavioural_changes == 0 else "bold")
     out: list[RenderableType] = [Text(plain(f"{w('title', lang)}: {diff.before_name} → {diff.after_name} — {verdict(diff, lang)}"), style=style)]
@@ -282,11 +339,13 @@ def diff_table(diff: ModelDiff, lang: str = "en") -> list[RenderableType]:
         out.append(t)
     if diff.replay is not None and diff.replay.removed_not_in_log:
         out.append(Text(plain(f"{w('not_in_log', lang)}: " + ", ".join(diff.replay.removed_not_in_log))))
+    if explanations:
+        out.append(Text(plain("\n".join([w("explain", lang) + ":"] + ["  " + x for x in explain_lines(explanations, lang)]))))
     return out
 
 
 # -- Markdown -------------------------------------------------------------------------------------
-def diff_markdown(diff: ModelDiff, lang: str = "en") -> str:
+def diff_markdown(diff: ModelDiff, lang: str = "en", explanations: list | None = None) -> str:
     """A pull-request comment: verdict first, then the tables; layout-only changes last."""
     parts = [f"### {w('title', lang)}: {md_code(diff.before_name)} → {md_code(diff.after_name)}\n", f"**{md_text(verdict(diff, lang))}**\n"]
     for title, headers, rows in sections(diff, lang):
@@ -294,4 +353,7 @@ def diff_markdown(diff: ModelDiff, lang: str = "en") -> str:
         parts.append(md_table(headers, rows))
     if diff.replay is not None and diff.replay.removed_not_in_log:
         parts.append(f"{w('not_in_log', lang)}: " + ", ".join(map(md_text, diff.replay.removed_not_in_log)) + "\n")
+    if explanations:
+        parts.append(f"#### {w('explain', lang)}\n")
+        parts.append("\n".join(f"- {md_text(x)}" for x in explain_lines(explanations, lang)) + "\n")
     return "\n".join(parts)

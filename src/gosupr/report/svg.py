@@ -51,6 +51,7 @@ def render_svg(
     marks = highlight.resolve(model) if highlight else {}
     p = _Painter(model, diagram, marks)
     p.paint()
+    p.undrawn(lang)
     if title:
         p.title(title)
     if marks:
@@ -273,7 +274,9 @@ class _Painter:
         if n.attrs.get("loop") and not bottom:
             body += d.loop_marker(str(n.attrs["loop"]), b.x + b.width / 2, b.y + b.height - 10, stroke)
             bottom = 16.0
-        lines, size = d.fit_label(n.name, max(b.width - 10, 20), max(b.height - 8 - bottom, 12))
+        lines, size = d.fit_label(n.name, max(b.width - 10, 20), max(b.height - 8 - bottom, 12), 12, 6)
+        if not d.words_whole(n.name, lines) or len(lines) * size * 1.2 > b.height:
+            body = f"<title>{d.esc(n.name)}</title>" + body  # too small to read whole: the full name on hover
         body += self.text(lines, b.x + b.width / 2, b.y + (b.height - bottom) / 2, size)
         self.group(n.id, n.type, body)
 
@@ -336,10 +339,11 @@ class _Painter:
         if not name or not name.strip():
             return ""
         lb = self.dg.label_bounds.get(eid)
+        longest = max(d.text_width(word, 11) for word in name.split())  # an outside label may widen: no word is split
         if lb is not None and lb.width > 0:
-            lines = d.wrap(name, max(lb.width, 90), 11)
+            lines = d.wrap(name, max(lb.width, 90, longest), 11)
             return self.text(lines, lb.x + lb.width / 2, lb.y + lb.height / 2, 11)
-        lines = d.wrap(name, max(b.width * 2.5, 90), 11)
+        lines = d.wrap(name, max(b.width * 2.5, 90, longest), 11)
         return self.text(lines, b.x + b.width / 2, b.y + b.height + 4, 11, top=True)
 
     # -- connections ----------------------------------------------------------------------------
@@ -406,6 +410,22 @@ class _Painter:
         if x0 > x1:  # nothing drawn
             return 0.0, 0.0, 200.0, 100.0
         return x0, y0, x1, y1
+
+    def undrawn(self, lang: str) -> None:
+        """Steps the file draws in none of its diagrams are listed under the drawing, never silently lost."""
+        drawn = {e for dg in self.m.diagrams for e in dg.shapes} | set(self.dg.shapes)
+        missing = [
+            n.name.strip() or n.id
+            for n in self.m.flow_nodes()
+            if n.id not in drawn and (n.is_activity or n.name.strip())
+        ]
+        if not missing or not self.m.diagrams:
+            return
+        x0, _y0, _x1, y1 = self._bounds()
+        head = "Нет ни на одной диаграмме файла:" if lang == "ru" else "Not drawn in any diagram of the file:"
+        lines = [head] + [f"• {name}" for name in missing]
+        self.extend(x0, y1 + 16, x0 + max(d.text_width(x, 11) for x in lines), y1 + 16 + len(lines) * 13.2)
+        self.parts.append(f'<g data-role="undrawn">{self.text(lines, x0, y1 + 16, 11, top=True, anchor="start")}</g>')
 
     def title(self, text: str) -> None:
         x0, y0, _x1, _y1 = self._bounds()

@@ -89,12 +89,24 @@ def wrap(text: str, width: float, size: float) -> list[str]:
 
 
 def fit_label(text: str, width: float, height: float, size: float = 12.0, smallest: float = 8.0) -> tuple[list[str], float]:
-    """Lines and font size for a label inside a box: shrink until it fits, never drop text."""
+    """Lines and font size for a label inside a box: shrink until it fits with every word whole.
+
+    Never drops text: when even the smallest size cannot keep a long word on one line, the word is
+    split at that size (`words_whole` tells the caller, which then adds a <title> with the full text).
+    """
+    s = size
     while True:
-        lines = wrap(text, width, size)
-        if len(lines) * size * 1.2 <= height or size <= smallest:
-            return lines, size
-        size = max(smallest, size - 1.0)
+        lines = wrap(text, width, s)
+        if words_whole(text, lines) and len(lines) * s * 1.2 <= height:
+            return lines, s
+        if s <= smallest:
+            return wrap(text, width, smallest), smallest
+        s = max(smallest, s - 0.5)
+
+
+def words_whole(text: str, lines: list[str]) -> bool:
+    """No word of `text` was split across lines."""
+    return sum(len(line.split()) for line in lines) == len(str(text).split())
 
 
 def text_block(
