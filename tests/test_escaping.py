@@ -65,7 +65,7 @@ def test_markdown_report_of_a_log_with_markup_names() -> None:
     for line in p.stdout.splitlines():  # every table row keeps its own number of cells
         if line.startswith("| "):
             cells = re.split(r"(?<!\\)\|", line.strip())[1:-1]
-            assert len(cells) in (2, 8), line
+            assert len(cells) in (2, 9), line
 
 
 def test_terminal_report_of_a_log_with_markup_names(tmp_path: Path) -> None:

@@ -17,7 +17,6 @@ import gzip
 import importlib.util
 import json
 import os
-import resource
 import shutil
 import signal
 import struct
@@ -176,34 +175,51 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+# wait4's peak RSS of a child includes the high-water mark of the image it was forked from (the
+# kernel carries it across exec), so a big pytest process would be charged to a small run. A small
+# launcher forks the run itself and reports the run's own exit status and peak.
+_LAUNCHER = r"""
+import os, resource, sys
+report, limit, argv = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+pid = os.fork()
+if pid == 0:
+    if limit:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    os.execv(argv[0], argv)
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as fh:
+    fh.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
 def run_cli(args: list[str], folder: Path, *, address_space: int | None = None,
             timeout: float = TIMEOUT_S) -> Run:
-    """`python -m gosupr ARGS` in `folder`; its exit code, output and peak RSS (from wait4)."""
+    """`python -m gosupr ARGS` in `folder`; its exit code, output and its own peak RSS."""
     cwd = folder / "cwd"
     cwd.mkdir(parents=True, exist_ok=True)
-
+    report = folder / "rusage"
+    cmd = [sys.executable, "-c", _LAUNCHER, str(report), str(address_space or 0), sys.executable, "-m", "gosupr", *args]
     t0 = time.monotonic()
     with (folder / "stdout").open("wb") as out, (folder / "stderr").open("wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "gosupr", *args], cwd=cwd, stdout=out,
-                                stderr=err, stdin=subprocess.DEVNULL, env=_child_env())
-        if address_space:  # set from outside (no preexec_fn with threads); the child is still starting
-            resource.prlimit(proc.pid, resource.RLIMIT_AS, (address_space, address_space))
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=_child_env(),
+                                start_new_session=True)
         timed_out = threading.Event()
 
         def kill() -> None:
             timed_out.set()
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)  # the launcher and the run
 
         timer = threading.Timer(timeout, kill)
         timer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            launcher = proc.wait()
         finally:
             timer.cancel()
-    code = os.waitstatus_to_exitcode(status)
-    proc.returncode = code  # reaped by wait4; tell Popen so it does not wait again
+    code, max_rss_kib = launcher, 0
+    if report.exists():
+        code, max_rss_kib = map(int, report.read_text().split())
     return Run(code, (folder / "stdout").read_text("utf-8", "replace"),
-               (folder / "stderr").read_text("utf-8", "replace"), usage.ru_maxrss / 1024,
+               (folder / "stderr").read_text("utf-8", "replace"), max_rss_kib / 1024,
                time.monotonic() - t0, timed_out.is_set(), folder)
 
 

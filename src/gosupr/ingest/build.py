@@ -77,7 +77,7 @@ def timestamps(col: Column, timezone: str | None = None, source: str = "") -> tu
     arr = _array(col)
     t = arr.type
     if pa.types.is_null(t):
-        return np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[ns]")
+        return np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[ns]"), None
     if pa.types.is_timestamp(t) or pa.types.is_date(t):
         if pa.types.is_date32(t):
             raw, factor = arr.cast(pa.int32()).cast(pa.int64()), 86_400 * 10**9
