@@ -116,7 +116,7 @@ def _parsed(path: str | os.PathLike, what: str, max_bytes: int, kind: str, parse
     name = str(path)
     data = read_small(path, what, max_bytes)
     try:
-        doc = parse(data.decode("utf-8"))
+        doc = parse(data.decode("utf-8-sig"))  # a BOM (Windows editors) is not content
     except UnicodeDecodeError:
         raise GosuprError(f"not valid {kind}: the file must be UTF-8", path=name) from None
     except syntax as e:

@@ -9,7 +9,6 @@ removed loop is still there, with array operations over the events.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,11 +69,9 @@ def load_plan(path: str | os.PathLike, before_labels: list[str]) -> list[Planned
 
 
 def plan_from_json(path: Path) -> list[PlannedRemoval]:
-    try:
-        doc = json.loads(path.read_text("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise GosuprError(f"not a JSON plan ({e}); give the output of `gosupr reduce --format json` or a to-be .bpmn",
-                          path=str(path)) from None
+    from ..docload import load_json
+
+    doc = load_json(path, "plan")  # bounded: size, depth, number length; one line naming the file
     if not isinstance(doc, dict):
         raise GosuprError("the plan must be a JSON object (gosupr reduce --format json)", path=str(path))
     if isinstance(doc.get("removed"), list):
