@@ -10,15 +10,15 @@ from analyze_helpers import make_log
 
 from gosupr.errors import GosuprError
 from gosupr.ingest import read_log
-from gosupr.mining.analyze import (
+from gosupr.mining.waste.analyze import (
     AnalyzeConfig,
     analyze_log,
     findings_document,
     headline,
     removable_steps,
 )
-from gosupr.mining.detectors import DETECTORS
-from gosupr.mining.logfacts import LogFacts
+from gosupr.mining.waste.detectors import DETECTORS
+from gosupr.mining.waste.facts import LogFacts
 
 LOGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "logs"
 

@@ -1,3 +1,5 @@
 """gosupr: process mining for public administration (State Governance 4.0)."""
 
-__version__ = "0.1.0"
+from gosupr._version import __version__
+
+__all__ = ["__version__"]

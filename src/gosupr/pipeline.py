@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._hold import hold
-from .bpmn.model import ProcessModel
-from .eventlog import EventLog
-from .mining.discover import LogSummary
-from .stages import stage
+from gosupr._hold import hold
+from gosupr.bpmn.model import ProcessModel
+from gosupr.eventlog import EventLog
+from gosupr.mining.discover import LogSummary
+from gosupr.stages import stage
 
 
 @dataclass
@@ -58,11 +58,11 @@ def run_discover(
     With commit=False the BPMN is only staged in `files`, for the caller to write together with
     its own outputs (`fileio.commit`: all or none).
     """
-    from .bpmn.writer import to_xml
-    from .fileio import check_outputs
-    from .mining.analyze import analyze_log
-    from .mining.discover import discover_model, summarize
-    from .mining.reduce import reduce_process
+    from gosupr.bpmn.writer import to_xml
+    from gosupr.fileio import check_outputs
+    from gosupr.mining.waste.analyze import analyze_log
+    from gosupr.mining.discover import discover_model, summarize
+    from gosupr.mining.waste.reduce import reduce_process
 
     check_outputs({"-o": output}, [log_path])
     log = _read(log_path, columns, allow_huge_cases, timezone)
@@ -81,7 +81,7 @@ def run_discover(
 
 
 def _read(path: str | os.PathLike, columns: Any, allow_huge_cases: bool, timezone: str | None) -> EventLog:
-    from .ingest import read_log
+    from gosupr.ingest import read_log
 
     stage("read")
     log = read_log(path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
@@ -91,7 +91,7 @@ def _read(path: str | os.PathLike, columns: Any, allow_huge_cases: bool, timezon
 
 def _committed(res: Any, commit: bool) -> Any:
     if commit:
-        from .fileio import commit as write_all
+        from gosupr.fileio import commit as write_all
 
         write_all(res.files)
     return res
@@ -101,10 +101,10 @@ def run_analyze(path: str | os.PathLike, *, columns: Any = None, config: Any = N
                 allow_huge_cases: bool = False, timezone: str | None = None) -> AnalyzeResult:
     """Findings for a log, or model-rule findings for a BPMN file; `protect`: glob patterns of steps
     no removal may touch."""
-    from .mining.analyze import analyze_log, lint_model
+    from gosupr.mining.waste.analyze import analyze_log, lint_model
 
     if is_bpmn(path):
-        from .bpmn.reader import read_bpmn
+        from gosupr.bpmn.reader import read_bpmn
 
         model = read_bpmn(path)
         return AnalyzeResult(source=os.path.basename(str(path)), findings=lint_model(model, config), model=model)
@@ -140,10 +140,10 @@ def run_reduce(
     """The to-be process: findings applied, rediscovered, measured; both models as BPMN and the
     to-be log as CSV or Parquet when asked, written all or none (with commit=False only staged in
     `files`, as in `run_discover`). `protect`: glob patterns of steps no removal may touch."""
-    from . import tobe_log
-    from .bpmn.writer import to_xml
-    from .fileio import check_outputs
-    from .mining.reduce import reduce_process
+    from gosupr import tobe_log
+    from gosupr.bpmn.writer import to_xml
+    from gosupr.fileio import check_outputs
+    from gosupr.mining.waste.reduce import reduce_process
 
     check_outputs({"-o": output, "--before": before, "--to-be-log": to_be_log}, [log_path])
     if to_be_log is not None:
@@ -203,12 +203,12 @@ def run_effect(
     values): the reform's realised effect."""
     import pandas as pd
 
-    from .errors import GosuprError
-    from .ingest import ColumnMap, read_log
-    from .mining.effect import compare_logs
-    from .mining.effect import split_at as cut
-    from .mining.effect import split_by as cut_by
-    from .mining.effect_plan import load_plan
+    from gosupr.errors import GosuprError
+    from gosupr.ingest import ColumnMap, read_log
+    from gosupr.mining.compare.effect import compare_logs
+    from gosupr.mining.compare.effect import split_at as cut
+    from gosupr.mining.compare.effect import split_by as cut_by
+    from gosupr.mining.compare.effect_plan import load_plan
 
     if (after is None) == (split_at is None and split_by is None) or (split_at and split_by):
         raise GosuprError("give two logs (BEFORE AFTER), or one log with --split-at DATE or --split-by COLUMN")
@@ -232,7 +232,7 @@ def run_effect(
     planned = load_plan(plan, log_b.activities) if plan is not None else None
     to_be = None
     if model is not None:
-        from .bpmn.reader import read_bpmn
+        from gosupr.bpmn.reader import read_bpmn
 
         to_be = read_bpmn(model)
     res = compare_logs(log_b, log_a, plan=planned, plan_source=os.path.basename(str(plan)) if plan else "",
@@ -257,11 +257,11 @@ def run_check(
     time_budget_s: float = 60.0,
 ) -> CheckRun:
     """Read the regulation first (a bad file fails before any work), then the model and the log."""
-    from .bpmn.reader import read_bpmn
-    from .errors import GosuprError
-    from .ingest import read_log
-    from .mining.check import check_log
-    from .regulation import Regulation, load_regulation
+    from gosupr.bpmn.reader import read_bpmn
+    from gosupr.errors import GosuprError
+    from gosupr.ingest import read_log
+    from gosupr.mining.conformance.check import check_log
+    from gosupr.regulation import Regulation, load_regulation
 
     reg = load_regulation(config) if config is not None else Regulation()
     model_path = model_path or reg.model

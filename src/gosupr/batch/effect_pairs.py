@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import GosuprError
+from gosupr.errors import GosuprError
 
 KEYS = {"before", "after", "plan", "model", "fail_on"}
 
@@ -37,7 +37,7 @@ class EffectPair:
 
 def parse_effect_pairs(value: Any, source: str) -> tuple[EffectPair, ...]:
     """`[[effect]]` tables: every key checked, gates parsed now so a typo fails before any work."""
-    from ..mining.effect_gates import parse_effect_gates
+    from gosupr.mining.compare.effect_gates import parse_effect_gates
 
     if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
         raise GosuprError("'effect' must be an array of tables ([[effect]] with before = ..., after = ...)", path=source)
@@ -80,10 +80,10 @@ def effect_tasks(pairs: tuple[EffectPair, ...], base_dir: str, out_dir: str, lan
 
 def run_effect_task(task: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any], str]:
     """(headline, gate verdicts, the gosupr.effect/1 document, HTML page) of one pair."""
-    from ..mining.effect_gates import evaluate_effect_gates, parse_effect_gates
-    from ..pipeline import run_effect
-    from ..report import effect_render as er
-    from ..report.effect_html import effect_html
+    from gosupr.mining.compare.effect_gates import evaluate_effect_gates, parse_effect_gates
+    from gosupr.pipeline import run_effect
+    from gosupr.report import effect_render as er
+    from gosupr.report.effect_html import effect_html
 
     eff = run_effect(task["path"], task["after"], plan=task.get("plan"), model=task.get("model"),
                      analyze_config=task.get("analyze"))

@@ -19,11 +19,11 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from ..errors import GosuprError
-from . import gates as gate_rules
-from .config import BatchConfig, load_config
-from .inputs import InputFile, expand_inputs
-from .worker import (
+from gosupr.errors import GosuprError
+from gosupr.batch import gates as gate_rules
+from gosupr.batch.config import BatchConfig, load_config
+from gosupr.batch.inputs import InputFile, expand_inputs
+from gosupr.batch.worker import (
     OUTPUT_NAMES,
     count_findings,
     process_input,
@@ -89,7 +89,7 @@ def run_batch(
     this process; 0 uses every core. Exit code: 0 all processed and gates pass, 1 a gate failed,
     2 an input was bad. A bad config raises GosuprError (the CLI's exit 2) before anything runs.
     """
-    from . import junit, outputs
+    from gosupr.batch import junit, outputs
 
     t0 = time.perf_counter()
     cfg = load_config(config_path)
@@ -110,14 +110,14 @@ def run_batch(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from ..fileio import output_error
+        from gosupr.fileio import output_error
 
         raise output_error(out_dir, exc) from None
 
     tasks = [_task(i, cfg, out, timings, lang) | {"allow_huge_cases": allow_huge_cases, "timezone": timezone}
              for i in items]
     if cfg.effects:  # [[effect]] before/after pairs, each one input
-        from .effect_pairs import effect_tasks
+        from gosupr.batch.effect_pairs import effect_tasks
 
         tasks += effect_tasks(cfg.effects, cfg.base_dir, str(out.resolve()), lang, timings, cfg.analyze)
 
@@ -150,8 +150,8 @@ def run_batch(
         seconds=round(time.perf_counter() - t0, 3) if timings else None,
         gate_names=cfg.gates.names(),
     )
-    from ..fileio import commit
-    from ..report.jsondoc import dumps
+    from gosupr.fileio import commit
+    from gosupr.report.jsondoc import dumps
 
     commit([  # the three summaries together, or none of them
         (result.files["summary_json"], dumps(outputs.summary_document(result))),
@@ -181,7 +181,7 @@ def _task(item: InputFile, cfg: BatchConfig, out: Path, timings: bool, lang: str
 
 def _check_outputs_not_inputs(items: list[InputFile], out: Path) -> None:
     """Refuse up front when any file the batch would write is one of its inputs."""
-    from ..fileio import check_not_input
+    from gosupr.fileio import check_not_input
 
     inputs: list[str | os.PathLike] = [i.path for i in items if i.path]
     if not inputs:

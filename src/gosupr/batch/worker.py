@@ -25,9 +25,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .._hold import hold
-from ..errors import GosuprError
-from ..mining.findings import SEVERITIES
+from gosupr._hold import hold
+from gosupr.errors import GosuprError
+from gosupr.mining.findings import SEVERITIES
 
 OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findings.json", "reduction": "reduction.json",
                 "html": "report.html", "check": "check.json", "effect": "effect.json"}
@@ -82,12 +82,12 @@ def process_input(task: dict[str, Any]) -> dict[str, Any]:
 
 
 def _log(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
-    from ..ingest import ColumnMap, read_log
-    from ..mining.analyze import analyze_log, findings_document
-    from ..mining.analyze import headline as waste_headline
-    from ..mining.discover import discover_model, summarize
-    from ..mining.reduce import reduce_process
-    from ..report.reduce_render import document
+    from gosupr.ingest import ColumnMap, read_log
+    from gosupr.mining.waste.analyze import analyze_log, findings_document
+    from gosupr.mining.waste.analyze import headline as waste_headline
+    from gosupr.mining.discover import discover_model, summarize
+    from gosupr.mining.waste.reduce import reduce_process
+    from gosupr.report.reduce_render import document
 
     columns = ColumnMap(**task["columns"]) if task.get("columns") else None
     log = read_log(_read_path(task), columns, allow_huge_cases=bool(task.get("allow_huge_cases")),
@@ -130,7 +130,7 @@ def _log(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
     )
     rel = {k: res["outputs"].get(k) for k in ("as_is", "to_be")}
     _write_doc(folder, "reduction", task, res, document(red, audit, rel))
-    from ..report.html import batch_input_html
+    from gosupr.report.html import batch_input_html
 
     page = batch_input_html(task["label"], task.get("lang", "en"), model=as_is, findings=findings, log=log, reduction=red)
     _write_page(folder, task, res, page)
@@ -140,9 +140,9 @@ def _log(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
 
 def _check(task: dict[str, Any], log: Any, folder: Path, res: dict[str, Any]) -> None:
     """`gosupr check` against the regulation gosupr.toml names for this log: check.json and headline figures."""
-    from ..bpmn.reader import read_bpmn
-    from ..mining.check import check_log
-    from ..report.check_render import document as check_document
+    from gosupr.bpmn.reader import read_bpmn
+    from gosupr.mining.conformance.check import check_log
+    from gosupr.report.check_render import document as check_document
 
     reg = task["regulation"]
     model = read_bpmn(reg.model)
@@ -160,7 +160,7 @@ def _check(task: dict[str, Any], log: Any, folder: Path, res: dict[str, Any]) ->
 
 def _effect(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
     """A [[effect]] before/after pair: effect.json and report.html, its own gates."""
-    from .effect_pairs import run_effect_task
+    from gosupr.batch.effect_pairs import run_effect_task
 
     res["headline"], res["effect_gates"], doc, page = run_effect_task(task)
     _write_doc(folder, "effect", task, res, doc)
@@ -168,8 +168,8 @@ def _effect(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
 
 
 def _model(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
-    from ..bpmn.reader import read_bpmn
-    from ..mining.analyze import findings_document, lint_model
+    from gosupr.bpmn.reader import read_bpmn
+    from gosupr.mining.waste.analyze import findings_document, lint_model
 
     model = read_bpmn(_read_path(task))
     res["audit"] = {
@@ -190,7 +190,7 @@ def _model(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
         "findings": len(findings),
     }
     _write_doc(folder, "findings", task, res, findings_document(findings, None, model_name=task["label"]))
-    from ..report.html import batch_input_html
+    from gosupr.report.html import batch_input_html
 
     _write_page(folder, task, res, batch_input_html(task["label"], task.get("lang", "en"), model=model, findings=findings))
 
@@ -209,7 +209,7 @@ def count_findings(findings: list[Any]) -> dict[str, Any]:
 
 # -- files --------------------------------------------------------------------------------------
 def _write_model(model: Any, folder: Path, key: str, task: dict[str, Any], res: dict[str, Any]) -> None:
-    from ..bpmn.writer import write_bpmn
+    from gosupr.bpmn.writer import write_bpmn
 
     target = folder / OUTPUT_NAMES[key]
     folder.mkdir(parents=True, exist_ok=True)
@@ -218,8 +218,8 @@ def _write_model(model: Any, folder: Path, key: str, task: dict[str, Any], res: 
 
 
 def _write_doc(folder: Path, key: str, task: dict[str, Any], res: dict[str, Any], doc: dict[str, Any]) -> None:
-    from ..fileio import write_text
-    from ..report.jsondoc import dumps
+    from gosupr.fileio import write_text
+    from gosupr.report.jsondoc import dumps
 
     target = folder / OUTPUT_NAMES[key]
     folder.mkdir(parents=True, exist_ok=True)
@@ -228,7 +228,7 @@ def _write_doc(folder: Path, key: str, task: dict[str, Any], res: dict[str, Any]
 
 
 def _write_page(folder: Path, task: dict[str, Any], res: dict[str, Any], page: str) -> None:
-    from ..fileio import write_text
+    from gosupr.fileio import write_text
 
     target = folder / OUTPUT_NAMES["html"]
     folder.mkdir(parents=True, exist_ok=True)

@@ -6,15 +6,15 @@ from typing import Any
 
 from rich.console import Console
 
-from ..pipeline import DiscoverResult
-from . import jsondoc, markdown
-from .audit import audit_rows, kv_markdown, kv_table, summary_rows
-from .i18n import t
+from gosupr.pipeline import DiscoverResult
+from gosupr.report import jsondoc, markdown
+from gosupr.report.audit import audit_rows, kv_markdown, kv_table, summary_rows
+from gosupr.report.i18n import t
 
 
 def document(res: DiscoverResult) -> dict[str, Any]:
-    from ..mining.analyze import headline
-    from ..mining.discover import discovery_method
+    from gosupr.mining.waste.analyze import headline
+    from gosupr.mining.discover import discovery_method
 
     body: dict[str, Any] = {
         "log": res.log.audit.to_dict(),
@@ -25,7 +25,7 @@ def document(res: DiscoverResult) -> dict[str, Any]:
         "findings": [f.to_dict() for f in res.findings],
     }
     if res.reduction is not None:
-        from .reduce_render import document_body
+        from gosupr.report.reduce_render import document_body
 
         body["reduction"] = document_body(res.reduction)
     return jsondoc.document("gosupr.discover/1", body)
@@ -51,8 +51,8 @@ def to_terminal(res: DiscoverResult, console: Console, lang: str) -> None:
     console.print(kv_table(t("audit", lang), audit_rows(res.log.audit.to_dict(), lang)))
     console.print(kv_table(t("summary", lang), summary_rows(res.summary.to_dict(), lang)))
     console.print(kv_table(t("model", lang), _model_rows(res, lang)))
-    from ..mining.analyze import headline
-    from . import findings_render, reduce_render
+    from gosupr.mining.waste.analyze import headline
+    from gosupr.report import findings_render, reduce_render
 
     findings_render.to_terminal(res.findings, headline(res.findings, res.log), console, lang)
     if res.reduction is not None:
@@ -66,8 +66,8 @@ def to_markdown(res: DiscoverResult, lang: str) -> str:
         kv_markdown(t("model", lang), _model_rows(res, lang), lang),
         kv_markdown(t("audit", lang), audit_rows(res.log.audit.to_dict(), lang), lang),
     ]
-    from ..mining.analyze import headline
-    from . import findings_render, reduce_render
+    from gosupr.mining.waste.analyze import headline
+    from gosupr.report import findings_render, reduce_render
 
     parts.append(findings_render.to_markdown(res.findings, headline(res.findings, res.log), lang))
     if res.reduction is not None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..mining.effect import Effect
-from . import effect_render as er
-from . import svg_draw as d
-from .html_charts import AFTER_COLOUR, BEFORE_COLOUR, WIDTH, _svg, _text, duration_histogram
-from .html_page import esc, inline_svg, page, section, table
+from gosupr.mining.compare.effect import Effect
+from gosupr.report import effect_render as er
+from gosupr.report import svg_draw as d
+from gosupr.report.html_charts import AFTER_COLOUR, BEFORE_COLOUR, WIDTH, _svg, _text, duration_histogram
+from gosupr.report.html_page import esc, inline_svg, page, section, table
 
 
 _w = er._w  # one word chooser for the terminal, Markdown and the page

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..mining.effect import MIN_CASES, SCHEMA, Effect, Figure
-from . import jsondoc, markdown
-from .findings_render import kind_name
-from .i18n import fmt_duration
+from gosupr.mining.compare.effect import MIN_CASES, SCHEMA, Effect, Figure
+from gosupr.report import jsondoc, markdown
+from gosupr.report.findings_render import kind_name
+from gosupr.report.i18n import fmt_duration
 
 # figure key -> (en, ru, kind of value)
 LABELS: dict[str, tuple[str, str, str]] = {

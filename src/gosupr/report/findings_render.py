@@ -7,9 +7,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ..mining.findings import Finding
-from . import markdown
-from .i18n import fmt_duration, t
+from gosupr.mining.findings import Finding
+from gosupr.report import markdown
+from gosupr.report.i18n import fmt_duration, t
 
 KIND_NAMES: dict[str, tuple[str, str]] = {
     "self_loop": ("self-loop", "самоповтор"),
@@ -207,7 +207,7 @@ def _ru_reason(f: Finding) -> str:
 
 def rows(findings: list[Finding], lang: str) -> list[list[str]]:
     """One row of words per finding, in the order given; headers() names the columns."""
-    from ..mining.rules import RULES
+    from gosupr.mining.lint.rules import RULES
 
     out = []
     for f in findings:

@@ -12,20 +12,20 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..bpmn.model import ProcessModel
-from ..errors import GosuprError
-from ..eventlog import EventLog
-from ..mining.compare import ModelDiff
-from ..mining.findings import Finding
-from . import audit as audit_r
-from . import diff_render as dr
-from . import findings_render as fr
-from . import reduce_render as rr
-from .html_charts import Bar, cost_bars, duration_histogram
-from .html_page import esc, inline_svg, kv_table, page, section, table, tiles
-from .i18n import fmt_duration, t
-from .svg import render_svg as _render_svg
-from .svg_highlight import (
+from gosupr.bpmn.model import ProcessModel
+from gosupr.errors import GosuprError
+from gosupr.eventlog import EventLog
+from gosupr.mining.compare.models import ModelDiff
+from gosupr.mining.findings import Finding
+from gosupr.report import audit as audit_r
+from gosupr.report import diff_render as dr
+from gosupr.report import findings_render as fr
+from gosupr.report import reduce_render as rr
+from gosupr.report.html_charts import Bar, cost_bars, duration_histogram
+from gosupr.report.html_page import esc, inline_svg, kv_table, page, section, table, tiles
+from gosupr.report.i18n import fmt_duration, t
+from gosupr.report.svg import render_svg as _render_svg
+from gosupr.report.svg_highlight import (
     ADDED,
     LOOP_KINDS,
     REMOVABLE,
@@ -124,8 +124,8 @@ def discover_html(result: Any, lang: str) -> str:
 
 def reduce_html(result: Any, lang: str) -> str:
     """`gosupr reduce --html`: a gosupr.pipeline.ReduceResult as one page."""
-    from ..mining.discover import summarize
-    from ..mining.findings import sort_findings
+    from gosupr.mining.discover import summarize
+    from gosupr.mining.findings import sort_findings
 
     red = result.reduction
     audit = result.log.audit.to_dict()
@@ -150,7 +150,7 @@ def batch_input_html(
     """
     if log is None:
         return model_html(model, findings, lang, source=label)
-    from ..mining.discover import summarize
+    from gosupr.mining.discover import summarize
 
     audit = {**log.audit.to_dict(), "source": label}
     return _process_page(
@@ -161,7 +161,7 @@ def batch_input_html(
 
 def model_html(model: ProcessModel, findings: list[Finding], lang: str, *, source: str) -> str:
     """A BPMN model with its rule findings coloured on the diagram."""
-    from ..mining.analyze import headline
+    from gosupr.mining.waste.analyze import headline
 
     hl = Highlight.from_findings(findings, model)
     svg = render_svg(model, highlight=hl, lang=lang)
@@ -216,7 +216,7 @@ def _process_page(
     kind: str, lang: str, *, log: EventLog, audit: dict[str, Any], summary: dict[str, Any], model: ProcessModel,
     findings: list[Finding], reduction: Any, source: str,
 ) -> str:
-    from ..mining.analyze import headline
+    from gosupr.mining.waste.analyze import headline
 
     name = source.replace("\\", "/").rsplit("/", 1)[-1] or source
     head = headline(findings, log)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import svg_draw as d
-from .i18n import fmt_duration
+from gosupr.report import svg_draw as d
+from gosupr.report.i18n import fmt_duration
 
 BEFORE_COLOUR, AFTER_COLOUR = "#8c96a0", "#2b8cbe"
 CATEGORY_COLOURS = {"removable": "#d62728", "loop": "#f28e00", "waiting": "#6a51a3", "other": "#8c96a0"}

@@ -8,10 +8,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..mining.reduce import Reduction
-from . import jsondoc, markdown
-from .findings_render import kind_name
-from .i18n import fmt_duration
+from gosupr.mining.waste.reduce import Reduction
+from gosupr.report import jsondoc, markdown
+from gosupr.report.findings_render import kind_name
+from gosupr.report.i18n import fmt_duration
 
 # (section, key, en label, ru label, kind of value)
 ROWS: list[tuple[str, str, str, str, str]] = [

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 
-from ..bpmn.model import EVENT, GATEWAY, SUBPROCESS, TASK, Bounds, Diagram, Flow, Node, ProcessModel
-from ..errors import GosuprError
-from . import svg_draw as d
-from .svg_highlight import ADDED, DEVIATION, LOOP, REMOVABLE, REMOVED, WAITING, Highlight, Mark
+from gosupr.bpmn.model import EVENT, GATEWAY, SUBPROCESS, TASK, Bounds, Diagram, Flow, Node, ProcessModel
+from gosupr.errors import GosuprError
+from gosupr.report import svg_draw as d
+from gosupr.report.svg_highlight import ADDED, DEVIATION, LOOP, REMOVABLE, REMOVED, WAITING, Highlight, Mark
 
 __all__ = ["Highlight", "Mark", "render_svg", "svg_to_png", "diagram_for"]
 
@@ -67,7 +67,7 @@ def diagram_for(model: ProcessModel, index: int = 0) -> Diagram:
         return model.diagrams[index]
     if index != 0:
         raise GosuprError(f"diagram {index} not found: the model has no diagrams of its own; omit the diagram number")
-    from ..bpmn.layout import layout  # only models without DI pay for the layout
+    from gosupr.bpmn.layout import layout  # only models without DI pay for the layout
 
     laid = layout(model)
     if isinstance(laid, Diagram):

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ..bpmn.model import ARTIFACT, GATEWAY, ProcessModel
-from ..errors import GosuprError
-from ..mining.findings import Finding
+from gosupr.bpmn.model import ARTIFACT, GATEWAY, ProcessModel
+from gosupr.errors import GosuprError
+from gosupr.mining.findings import Finding
 
 REMOVABLE = "removable"
 LOOP = "loop"
@@ -236,8 +236,8 @@ def _sweep(seeds: set[str], adj: dict[str, list], end: str, silent: set[str]) ->
 
 def load_findings_json(path: str | Path, max_bytes: int = 20 * 1024 * 1024) -> dict[str, Any]:
     """Read a gosupr.findings document (/1 or /2) for `render --highlight` (bounded, checked)."""
-    from ..docload import load_json
-    from ..errors import GosuprError
+    from gosupr.docload import load_json
+    from gosupr.errors import GosuprError
 
     doc = load_json(path, "findings file", max_bytes)
     if not isinstance(doc, dict) or doc.get("schema") not in ("gosupr.findings/1", "gosupr.findings/2"):
