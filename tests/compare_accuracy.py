@@ -39,7 +39,8 @@ def variant_rows() -> tuple[list[list[str]], Counter]:
     for edit, c in by_edit.items():
         total.update(c)
         kind = "cosmetic" if c["cosmetic"] else "semantic"
-        rows.append([edit, kind, str(c["n"]), str(c["tp"]), str(c["fp"]), str(c["fn"]), *_pr(c["tp"], c["fp"], c["fn"]), f"{c['clean']}/{c['n']}"])
+        counts = [str(c[k]) for k in ("n", "tp", "fp", "fn")]
+        rows.append([edit, kind, *counts, *_pr(c["tp"], c["fp"], c["fn"]), f"{c['clean']}/{c['n']}"])
     return rows, total
 
 

@@ -73,7 +73,7 @@ def test_missing_config_file_is_a_user_error(tmp_path: Path):
 
 def test_every_detector_has_kind_defaults_and_detect():
     for kind, mod in DETECTORS.items():
-        assert mod.KIND == kind and isinstance(mod.DEFAULTS, dict) and callable(mod.detect)
+        assert kind == mod.KIND and isinstance(mod.DEFAULTS, dict) and callable(mod.detect)
 
 
 # -- results ------------------------------------------------------------------------------------

@@ -230,7 +230,8 @@ def test_exit_0_when_gates_pass_and_own_outputs_are_not_inputs(tmp_path, small_c
 
 def test_analyze_and_accept_from_the_config_reach_every_input(tmp_path, small_csv, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    cfg = _write(tmp_path / "g.toml", '[batch]\naccept = ["redundant_approval"]\n\n[analyze]\nkinds = ["redundant_approval", "self_loop"]\n')
+    cfg = _write(tmp_path / "g.toml",
+                 '[batch]\naccept = ["redundant_approval"]\n\n[analyze]\nkinds = ["redundant_approval", "self_loop"]\n')
     res = run_batch([str(small_csv)], config_path=str(cfg), out_dir="out", jobs=1)
     (r,) = res.inputs
     assert r["status"] == "ok", r["reason"]
@@ -278,8 +279,6 @@ def test_progress_lines_in_ci(monkeypatch):
 
 
 def test_cli_exit_1_when_a_gate_fails(tmp_path, small_csv):
-    if "batch" not in subprocess.run([sys.executable, "-m", "gosupr.cli", "--help"], capture_output=True, text=True, check=False).stdout:
-        pytest.skip("the CLI does not have the batch command yet")
     cfg = _write(tmp_path / "strict.toml", "[fail_if]\nremovable_share_above = 0.05\n")
     out = tmp_path / "out"
     p = subprocess.run(
@@ -297,8 +296,6 @@ def test_cli_exit_1_when_a_gate_fails(tmp_path, small_csv):
 
 
 def test_cli_exit_2_on_unknown_config_key(tmp_path, examples_dir):
-    if "batch" not in subprocess.run([sys.executable, "-m", "gosupr.cli", "--help"], capture_output=True, text=True, check=False).stdout:
-        pytest.skip("the CLI does not have the batch command yet")
     cfg = _write(tmp_path / "typo.toml", "[fail_if]\nfitness_bellow = 0.9\n")
     p = subprocess.run(
         [sys.executable, "-m", "gosupr.cli", "batch", str(examples_dir / SMALL_LOG), "--config", str(cfg), "--out", str(tmp_path / "o")],

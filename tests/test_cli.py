@@ -120,7 +120,8 @@ def test_missing_column_lists_headers(tmp_path):
     f.write_text("Номер;Что;Когда\n1;a;27.11.2026 10:00\n", encoding="utf-8")
     p = gosupr("discover", f, "-o", tmp_path / "x.bpmn")
     assert_one_line_error(p, "cols.csv", "Номер")
-    p2 = gosupr("discover", f, "-o", tmp_path / "x.bpmn", "--case", "Номер", "--activity", "Что", "--timestamp", "Когда", "-f", "json", "--no-reduce")
+    p2 = gosupr("discover", f, "-o", tmp_path / "x.bpmn", "--case", "Номер", "--activity", "Что", "--timestamp", "Когда",
+                "-f", "json", "--no-reduce")
     assert p2.returncode == 0, p2.stderr
     assert json.loads(p2.stdout)["summary"]["events"] == 1
 

@@ -10,22 +10,23 @@ import pytest
 
 from gosupr._pm4py import pm4py, quiet
 from gosupr.bpmn.model import Flow, Node, ProcessModel
+from gosupr.bpmn.reader import read_bpmn
 from gosupr.eventlog import EventLog
+from gosupr.ingest import read_log
 from gosupr.mining.conformance import measure as C
 from gosupr.mining.discover import to_pm4py_frame
 from gosupr.mining.conformance.petri import from_pm4py_bpmn, to_petri_net, to_pm4py_bpmn
 
-ingest = pytest.importorskip("gosupr.ingest")
 
 
 @pytest.fixture(scope="module")
 def running(shared_data: Path) -> EventLog:
-    return ingest.read_log(shared_data / "logs" / "running-example.xes")
+    return read_log(shared_data / "logs" / "running-example.xes")
 
 
 @pytest.fixture(scope="module")
 def receipt(shared_data: Path) -> EventLog:
-    return ingest.read_log(shared_data / "logs" / "receipt.xes")
+    return read_log(shared_data / "logs" / "receipt.xes")
 
 
 def inductive_net(log: EventLog, noise: float) -> tuple:
@@ -115,8 +116,7 @@ def test_missing_task_lowers_fitness_and_fitting_share(running: EventLog) -> Non
 
 
 def test_bpmn_file_converts_and_replays(shared_data: Path, running: EventLog) -> None:
-    reader = pytest.importorskip("gosupr.bpmn.reader")
-    model = reader.read_bpmn(shared_data / "bpmn" / "running-example.bpmn")
+    model = read_bpmn(shared_data / "bpmn" / "running-example.bpmn")
     net, _, _ = to_petri_net(model)
     labels = {t.label for t in net.transitions if t.label}
     assert labels == {n.name for n in model.tasks()} == set(running.activities)
@@ -281,7 +281,7 @@ def test_cases_too_long_for_token_replay_are_left_out_and_counted() -> None:
 @pytest.mark.parametrize("name", ["land_lease.csv", "construction_permit.csv", "memo_approval.xes"])
 def test_examples_match_pm4py_including_rework_loops(examples_dir: Path, name: str) -> None:
     """Russian activity names, rework loops and parallel steps: variant replay still equals pm4py."""
-    log = ingest.read_log(examples_dir / name)
+    log = read_log(examples_dir / name)
     net = to_petri_net(inductive_model(log, 0.2))
     ref = pm4py_fitness(log, net)
     ours = C.fitness(net, log)

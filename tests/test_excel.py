@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
+import xlsxwriter
 
 from gosupr.errors import GosuprError
 from gosupr.ingest import ColumnMap, read_log
 from gosupr.ingest.excel import excel_times, find_header, header_names
 
-xlsxwriter = pytest.importorskip("xlsxwriter")
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAD = ["Номер дела", "Операция", "Дата и время", "Исполнитель"]

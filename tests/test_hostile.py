@@ -109,7 +109,6 @@ class Command:
     audit: Callable[[dict], dict] = lambda doc: doc["log"]  # the ingest audit inside that document
     error: Callable[[Run], tuple[str, list[str]]] = _stderr_line  # the error text of a failed run
     failure_files: tuple[str, ...] = ()  # files under Ctx.out a failed run may leave (a report)
-    pending: bool = False  # the command is not in the CLI yet: its rows are skipped
 
     @property
     def cli(self) -> str:
@@ -264,8 +263,7 @@ def cli_runs(request: pytest.FixtureRequest, corpus: dict[str, Any], reference_b
     """Every selected (file, command) case, run once, in parallel, before any is checked."""
     wanted = {item.callspec.params["case"].id: item.callspec.params["case"]
               for item in request.session.items
-              if getattr(item, "callspec", None) and isinstance(item.callspec.params.get("case"), Case)
-              and not item.callspec.params["case"].command.pending}
+              if getattr(item, "callspec", None) and isinstance(item.callspec.params.get("case"), Case)}
     base = tmp_path_factory.mktemp("runs")
 
     def one(case: Case) -> tuple[str, Run]:
@@ -389,9 +387,6 @@ def _excerpt(run: Run) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_hostile_file_through_cli(case: Case, cli_runs: dict[str, Run]) -> None:
-    if case.command.pending:
-        pytest.skip(f"command `{case.command.cli}` is not in the CLI yet (pending=True in "
-                    f"tests/test_hostile.py COMMANDS)")
     run = cli_runs[case.id]
     problems = universal_problems(case, run)
     alternatives = [outcome_problems(case, run, o) for o in case.outcomes]
@@ -443,7 +438,7 @@ def test_manifest_lists_every_corpus_file(corpus: dict[str, Any]) -> None:
 
 def test_commands_in_the_table_exist() -> None:
     present = _help_commands()
-    missing = [c.cli for c in COMMANDS if not c.pending and c.cli not in present]
+    missing = [c.cli for c in COMMANDS if c.cli not in present]
     assert not missing, f"commands in COMMANDS not in `gosupr --help`: {missing}"
 
 

@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from gosupr.bpmn.model import Flow, Lane, Node, ProcessModel
+from gosupr.bpmn.reader import read_bpmn
 from gosupr.eventlog import EventLog
+from gosupr.ingest import read_log
 from gosupr.mining.metrics import count_paths, log_work_metrics, model_metrics
 
 
@@ -143,8 +145,7 @@ def test_lane_handovers_count_flows_between_lanes_inner_nodes_inherit() -> None:
 
 
 def test_model_metrics_on_real_bpmn(shared_data) -> None:
-    reader = pytest.importorskip("gosupr.bpmn.reader")
-    m = reader.read_bpmn(shared_data / "bpmn" / "running-example.bpmn")
+    m = read_bpmn(shared_data / "bpmn" / "running-example.bpmn")
     mm = model_metrics(m)
     assert mm.size == len(m.flow_nodes()) and mm.sequence_flows == len(m.sequence_flows())
     assert mm.cnc == pytest.approx(mm.sequence_flows / mm.size)
@@ -192,8 +193,7 @@ def test_log_work_metrics_case_gap_without_resources() -> None:
 
 
 def test_log_work_metrics_on_real_log(shared_data) -> None:
-    ingest = pytest.importorskip("gosupr.ingest")
-    log = ingest.read_log(shared_data / "logs" / "running-example.xes")
+    log = read_log(shared_data / "logs" / "running-example.xes")
     w = log_work_metrics(log)
     per_case = log.df.groupby("case_id", observed=True).size()
     assert w["steps_per_case_mean"] == pytest.approx(per_case.mean(), abs=1e-3)

@@ -260,7 +260,9 @@ def bpmn_models(draw: st.DrawFn) -> dict:
 
 
 def _bpmn_xml(m: dict) -> bytes:
-    b = lambda tag: f"{{{BPMN}}}{tag}"
+    def b(tag: str) -> str:
+        return f"{{{BPMN}}}{tag}"
+
     root = etree.Element(b("definitions"), nsmap={None: BPMN, **DI}, id="defs",
                          targetNamespace="http://gosupr.test/prop")
     proc = etree.SubElement(root, b("process"), id="p", name=m["name"])

@@ -18,6 +18,7 @@ from lxml import etree
 
 from gosupr.synth import generator as synth
 from gosupr.eventlog import EventLog
+from gosupr.ingest import read_log
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = {  # file -> (process, cases, seed), as examples/generate.py makes them
@@ -283,11 +284,8 @@ def test_example_files_load_with_pandas_as_generated(examples_dir: Path) -> None
 
 
 def test_example_files_load_with_read_log(examples_dir: Path) -> None:
-    ingest = pytest.importorskip("gosupr.ingest")
-    if not hasattr(ingest, "read_log"):
-        pytest.skip("gosupr.ingest.read_log not written yet")
     for name, (process, n, seed) in LOGS.items():
-        log = ingest.read_log(examples_dir / name)
+        log = read_log(examples_dir / name)
         want = EventLog.from_frame(synth.generate(process, n, seed=seed)[0])
         assert (log.n_cases, log.n_events) == (n, want.n_events)
         assert log.variants.traces == want.variants.traces
