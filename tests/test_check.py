@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from material import SmallLog
 
 from gosupr.bpmn.reader import read_bpmn
 from gosupr.errors import GosuprError
@@ -221,11 +222,11 @@ def _pm4py_fitness(log: EventLog, net) -> float:
         return float(pm.fitness_alignments(frame, *net, multi_processing=False)["log_fitness"])
 
 
-def test_running_example_fitness_equals_pm4py(shared_data: Path) -> None:
+def test_small_log_fitness_equals_pm4py(small_log: SmallLog) -> None:
     from gosupr.mining.conformance.replay import as_net
 
-    log = read_log(shared_data / "logs" / "running-example.xes")
-    model = read_bpmn(shared_data / "bpmn" / "running-example.bpmn")
+    log = read_log(small_log.xes)
+    model = read_bpmn(small_log.bpmn)
     r = check_log(log, model)
     assert r.fitness.coverage.complete
     assert abs(r.fitness.log_fitness - _pm4py_fitness(log, as_net(model, log))) < 0.01

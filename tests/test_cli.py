@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from material import DATA, OFFICE, SHARED, needs_shared
 
 from gosupr.bpmn.reader import read_bpmn
 
@@ -37,15 +38,19 @@ def test_help_lists_every_command():
         assert cmd in p.stdout
 
 
-@pytest.mark.parametrize("name,cases,events", [
-    ("logs/running-example.xes", 6, 42),
-    ("logs/running-example.csv", 6, 42),
-    ("logs/roadtraffic50traces.xes", 51, 201),
-    ("logs/receipt.xes", 1434, 8577),
-])
-def test_discover_real_logs_json(shared_data, tmp_path, name, cases, events):
+@pytest.mark.parametrize("path,cases,events", [
+    (OFFICE.xes, OFFICE.cases, OFFICE.events),
+    (OFFICE.csv, OFFICE.cases, OFFICE.events),
+    *(pytest.param(SHARED / name, cases, events, marks=needs_shared, id=name) for name, cases, events in [
+        ("logs/running-example.xes", 6, 42),
+        ("logs/running-example.csv", 6, 42),
+        ("logs/roadtraffic50traces.xes", 51, 201),
+        ("logs/receipt.xes", 1434, 8577),
+    ]),
+], ids=lambda v: v.name if isinstance(v, Path) else None)
+def test_discover_logs_json(tmp_path, path, cases, events):
     out = tmp_path / "model.bpmn"
-    p = gosupr("discover", shared_data / name, "-o", out, "--format", "json")
+    p = gosupr("discover", path, "-o", out, "--format", "json")
     assert p.returncode == 0, p.stderr
     assert p.stderr == ""  # nothing of pm4py's leaks
     doc = json.loads(p.stdout)
@@ -55,7 +60,7 @@ def test_discover_real_logs_json(shared_data, tmp_path, name, cases, events):
     assert doc["log"]["rows_read"] == doc["log"]["rows_kept"] + doc["log"]["rows_dropped"]
     # round trip: the written model reads back with the tasks the log's activities name
     model = read_bpmn(out)
-    assert {n.name for n in model.tasks()} <= set(doc_activities(shared_data / name))
+    assert {n.name for n in model.tasks()} <= set(doc_activities(path))
     assert doc["model"]["tasks"] == len(model.tasks())
     assert "reduction" in doc and 0.0 <= doc["reduction"]["quality"]["to_be"]["fitness"] <= 1.0
 
@@ -135,14 +140,19 @@ def test_input_never_overwritten(examples_dir, tmp_path):
     assert log.read_bytes() == before
 
 
-def test_analyze_json_and_model_rules(examples_dir, shared_data):
+def test_analyze_json(examples_dir):
     p = gosupr("analyze", examples_dir / "construction_permit.csv", "--format", "json")
     assert p.returncode == 0, p.stderr
     doc = json.loads(p.stdout)
     assert doc["schema"] == "gosupr.findings/2"
     kinds = {f["kind"] for f in doc["findings"]}
     assert {"duplicate_step", "redundant_approval"} <= kinds
-    m = gosupr("analyze", shared_data / "bpmn" / "C.2.0.bpmn", "--format", "json")
+
+
+@pytest.mark.parametrize("model", [DATA / "compare" / "before.bpmn", pytest.param(SHARED / "bpmn" / "C.2.0.bpmn", marks=needs_shared)],
+                         ids=["before", "C.2.0"])
+def test_analyze_model_rules_json(model):
+    m = gosupr("analyze", model, "--format", "json")
     assert m.returncode == 0, m.stderr
     assert json.loads(m.stdout)["schema"] == "gosupr.findings/2"
 
@@ -155,8 +165,11 @@ def test_reduce_writes_both_models_and_markdown(examples_dir, tmp_path):
     assert len(read_bpmn(to_be).tasks()) < len(read_bpmn(as_is).tasks())
 
 
-def test_compare_gate_and_bad_gate(shared_data, tmp_path):
-    a, b = shared_data / "bpmn" / "A.2.0.bpmn", shared_data / "bpmn" / "A.2.1.bpmn"
+@pytest.mark.parametrize("a,b", [
+    (DATA / "compare" / "before.bpmn", DATA / "compare" / "after_removed_approval.bpmn"),
+    pytest.param(SHARED / "bpmn" / "A.2.0.bpmn", SHARED / "bpmn" / "A.2.1.bpmn", marks=needs_shared),
+], ids=["removed_approval", "A.2.1"])
+def test_compare_gate_and_bad_gate(a, b):
     same = gosupr("compare", a, a, "--fail-on", "any-change")
     assert same.returncode == 0, same.stderr
     changed = gosupr("compare", a, b, "--fail-on", "any-change", "--format", "json")

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from material import SmallLog
 
 from gosupr._pm4py import pm4py, quiet
 from gosupr.bpmn.model import Flow, Node, ProcessModel
@@ -20,8 +21,9 @@ from gosupr.mining.conformance.petri import from_pm4py_bpmn, to_petri_net, to_pm
 
 
 @pytest.fixture(scope="module")
-def running(shared_data: Path) -> EventLog:
-    return read_log(shared_data / "logs" / "running-example.xes")
+def running(small_log: SmallLog) -> EventLog:
+    """The in-repo office log, and the real running example when ../shared/data is present."""
+    return read_log(small_log.xes)
 
 
 @pytest.fixture(scope="module")
@@ -101,13 +103,13 @@ def drop_task(model: ProcessModel, name: str) -> ProcessModel:
     return cut
 
 
-def test_missing_task_lowers_fitness_and_fitting_share(running: EventLog) -> None:
+def test_missing_task_lowers_fitness_and_fitting_share(running: EventLog, small_log: SmallLog) -> None:
     full = inductive_model(running, 0.0)
-    cut = drop_task(full, "check ticket")
+    cut = drop_task(full, small_log.step)
     before, after = C.fitness(full, running), C.fitness(cut, running)
     assert after.log_fitness < before.log_fitness == 1.0
     assert after.fitting_case_share < before.fitting_case_share
-    n_check = int((running.df["activity"] == "check ticket").sum())
+    n_check = int((running.df["activity"] == small_log.step).sum())
     assert after.unknown_activity_events == n_check > 0
     # pm4py's own rule skips unknown activities: then the cut model still replays the rest cleanly
     assert C.fitness(cut, running, unknown_activities="ignore").log_fitness == pytest.approx(
@@ -115,15 +117,15 @@ def test_missing_task_lowers_fitness_and_fitting_share(running: EventLog) -> Non
     )
 
 
-def test_bpmn_file_converts_and_replays(shared_data: Path, running: EventLog) -> None:
-    model = read_bpmn(shared_data / "bpmn" / "running-example.bpmn")
+def test_bpmn_file_converts_and_replays(small_log: SmallLog, running: EventLog) -> None:
+    model = read_bpmn(small_log.bpmn)
     net, _, _ = to_petri_net(model)
     labels = {t.label for t in net.transitions if t.label}
     assert labels == {n.name for n in model.tasks()} == set(running.activities)
     res = C.fitness(model, running)
     assert res.log_fitness == 1.0 and res.fitting_case_share == 1.0
     with quiet():
-        theirs = pm4py().read_bpmn(str(shared_data / "bpmn" / "running-example.bpmn"))
+        theirs = pm4py().read_bpmn(str(small_log.bpmn))
         theirs_net = pm4py().convert_to_petri_net(theirs)
     assert C.precision(model, running).precision == pytest.approx(C.precision(theirs_net, running).precision, abs=1e-12)
 

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 import xlsxwriter
+from material import SmallLog
 
 from gosupr.errors import GosuprError
 from gosupr.ingest import ColumnMap, read_log
@@ -146,17 +147,17 @@ def test_discover_on_the_workbook_equals_discover_on_the_csv(tmp_path: Path, exa
     assert len(csv_doc["findings"]) >= 5  # findings were compared, not two empty lists
 
 
-def test_real_log_as_workbook_reads_like_the_csv(tmp_path: Path, shared_data: Path) -> None:
-    """running-example.csv (a real log, not ours) copied cell by cell into a workbook."""
+def test_small_log_as_workbook_reads_like_the_csv(tmp_path: Path, small_log: SmallLog) -> None:
+    """A pm4py CSV export (ours, and running-example.csv, a real log not ours) copied cell by cell into a workbook."""
     import csv
 
-    with (shared_data / "logs" / "running-example.csv").open(encoding="utf-8-sig", newline="") as fh:
+    with small_log.csv.open(encoding="utf-8-sig", newline="") as fh:
         sample = fh.read(4096)
         fh.seek(0)
         rows = [tuple(r) for r in csv.reader(fh, csv.Sniffer().sniff(sample))]
-    book = workbook(tmp_path / "running-example.xlsx", {"Sheet1": rows})
-    a, b = read_log(book), read_log(shared_data / "logs" / "running-example.csv")
-    assert (a.n_cases, a.n_events) == (6, 42) and a.audit.rows_dropped == 0
+    book = workbook(tmp_path / f"{small_log.name}.xlsx", {"Sheet1": rows})
+    a, b = read_log(book), read_log(small_log.csv)
+    assert (a.n_cases, a.n_events) == (small_log.cases, small_log.events) and a.audit.rows_dropped == 0
     assert a.variants.traces == b.variants.traces and stamps(a) == stamps(b)
 
 

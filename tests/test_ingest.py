@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from material import OFFICE, SHARED, SmallLog, needs_shared
 
 from gosupr.errors import GosuprError
 from gosupr.eventlog import EventLog
@@ -71,37 +72,57 @@ def test_receipt_all_complete_nothing_dropped(shared_data: Path) -> None:
     check_audit(log)
 
 
-def test_running_example_csv_and_xes_agree(shared_data: Path) -> None:
-    xes = read_log(shared_data / "logs" / "running-example.xes")
-    csv = read_log(shared_data / "logs" / "running-example.csv")
+def test_office_all_complete_nothing_dropped() -> None:
+    """receipt.xes's case, in the repository: a lifecycle column where every event is complete, departments."""
+    log = read_log(OFFICE.xes)
+    a = log.audit
+    assert a.columns["lifecycle"] == "lifecycle:transition"
+    assert a.dropped == {} and a.rows_read == OFFICE.events
+    assert a.columns["department"] == "org:group" and log.has_resource
+    check_audit(log)
+
+
+def test_small_logs_load_with_their_counts(small_log: SmallLog) -> None:
+    for path in (small_log.xes, small_log.csv):
+        log = read_log(path)
+        assert (log.n_cases, log.n_events) == (small_log.cases, small_log.events)
+        assert log.audit.source == path.name  # absolute path given → file name only
+        assert log.audit.dropped == {}
+        check_audit(log)
+
+
+def test_small_log_csv_and_xes_agree(small_log: SmallLog) -> None:
+    xes = read_log(small_log.xes)
+    csv = read_log(small_log.csv)
     assert events(xes) == events(csv)
-    # +01:00 in the file becomes naive UTC
-    first = xes.df[xes.df.case_id == "3"].iloc[0]
-    assert (first.activity, first.timestamp) == ("register request", pd.Timestamp("2010-12-30 13:32"))
+    # the offset in the file (+01:00, +03:00) becomes naive UTC
+    case, activity, utc = small_log.first
+    first = xes.df[xes.df.case_id == case].iloc[0]
+    assert (first.activity, first.timestamp) == (activity, utc)
     assert csv.audit.columns["case"] == "case:concept:name"  # the unnamed index column is ignored
     assert list(xes.df.resource.cat.categories) == list(csv.df.resource.cat.categories)
 
 
-def test_xes_gz_loads_like_xes(shared_data: Path, tmp_path: Path) -> None:
-    src = shared_data / "logs" / "running-example.xes"
-    gz = tmp_path / "running-example.xes.gz"
+def test_xes_gz_loads_like_xes(small_log: SmallLog, tmp_path: Path) -> None:
+    src = small_log.xes
+    gz = tmp_path / f"{small_log.name}.xes.gz"
     gz.write_bytes(gzip.compress(src.read_bytes()))
     a, b = read_log(src), read_log(gz)
     assert b.audit.format == "xes.gz"
     pd.testing.assert_frame_equal(a.df, b.df)
 
 
-def test_unknown_extension_is_sniffed(shared_data: Path, tmp_path: Path) -> None:
-    xes = shutil.copy(shared_data / "logs" / "running-example.xes", tmp_path / "export.dat")
-    csv = shutil.copy(shared_data / "logs" / "running-example.csv", tmp_path / "export.txt")
+def test_unknown_extension_is_sniffed(small_log: SmallLog, tmp_path: Path) -> None:
+    xes = shutil.copy(small_log.xes, tmp_path / "export.dat")
+    csv = shutil.copy(small_log.csv, tmp_path / "export.txt")
     gz = tmp_path / "export.bin"
-    gz.write_bytes(gzip.compress((shared_data / "logs" / "running-example.xes").read_bytes()))
+    gz.write_bytes(gzip.compress(small_log.xes.read_bytes()))
     assert [read_log(p).audit.format for p in (xes, csv, gz)] == ["xes", "csv", "xes.gz"]
-    assert all(read_log(p).n_events == 42 for p in (xes, csv, gz))
+    assert all(read_log(p).n_events == small_log.events for p in (xes, csv, gz))
 
 
-def test_parquet_round_trip(shared_data: Path, tmp_path: Path) -> None:
-    log = read_log(shared_data / "logs" / "running-example.xes")
+def test_parquet_round_trip(small_log: SmallLog, tmp_path: Path) -> None:
+    log = read_log(small_log.xes)
     out = tmp_path / "log.parquet"
     df = log.df.copy()
     df["timestamp"] = df["timestamp"].dt.tz_localize("UTC").dt.tz_convert("Europe/Moscow")
@@ -353,21 +374,23 @@ def test_xes_lifecycle_keeps_complete_and_counts_the_rest(tmp_path: Path) -> Non
     check_audit(log)
 
 
-def test_xes_namespaced_and_cp1251_declared(shared_data: Path, tmp_path: Path) -> None:
-    src = (shared_data / "logs" / "running-example.xes").read_text(encoding="utf-8")
-    ns = write(tmp_path / "ns.xes", src.replace("<log>", '<log xes.version="1.0" xmlns="http://www.xes-standard.org/">'))
-    assert read_log(ns).n_events == 42
-    ru = src.replace("encoding='UTF-8'", "encoding='windows-1251'").replace("Pete", "Пётр")
+def test_xes_namespaced_and_cp1251_declared(small_log: SmallLog, tmp_path: Path) -> None:
+    src = small_log.xes.read_text(encoding="utf-8")
+    assert "encoding='UTF-8'" in src
+    ns = write(tmp_path / "ns.xes", re.sub(r"<log\b[^>]*>", '<log xes.version="1.0" xmlns="http://www.xes-standard.org/">', src, count=1))
+    assert read_log(ns).n_events == small_log.events
+    ru = src.replace("encoding='UTF-8'", "encoding='windows-1251'").replace(f'"{small_log.resource}"', '"Пётр"')
     log = read_log(write(tmp_path / "ru.xes", ru, "cp1251"))  # rustxes ignores the declaration
     assert log.audit.encoding == "windows-1251"
-    assert "Пётр" in set(log.df.resource.astype(str)) and log.n_events == 42
-    assert events(log) == events(read_log(shared_data / "logs" / "running-example.xes"))
+    assert "Пётр" in set(log.df.resource.astype(str)) and log.n_events == small_log.events
+    assert events(log) == events(read_log(small_log.xes))
 
 
-def test_lxml_fallback_reads_like_rustxes(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("path", [OFFICE.xes, pytest.param(SHARED / "logs" / "receipt.xes", marks=needs_shared)],
+                         ids=["office", "receipt"])
+def test_lxml_fallback_reads_like_rustxes(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from gosupr.ingest import xes
 
-    path = shared_data / "logs" / "receipt.xes"
     fast = read_log(path)
     monkeypatch.setattr(xes, "_rustxes", lambda _path: None)
     slow = read_log(path)
@@ -375,9 +398,9 @@ def test_lxml_fallback_reads_like_rustxes(shared_data: Path, monkeypatch: pytest
     assert fast.audit.to_dict() == slow.audit.to_dict()
 
 
-def test_concurrent_xes_reads_restore_stdout(shared_data: Path, tmp_path: Path,
+def test_concurrent_xes_reads_restore_stdout(small_log: SmallLog, tmp_path: Path,
                                              capfd: pytest.CaptureFixture[str]) -> None:
-    data = (shared_data / "logs" / "running-example.xes").read_bytes()
+    data = small_log.xes.read_bytes()
     cut = tmp_path / "cut.xes"
     cut.write_bytes(data[:5000])
     results: list[str] = []
@@ -389,13 +412,13 @@ def test_concurrent_xes_reads_restore_stdout(shared_data: Path, tmp_path: Path,
             results.append("error")
 
     threads = [threading.Thread(target=work, args=(p,))
-               for p in [shared_data / "logs" / "running-example.xes", cut] * 3]
+               for p in [small_log.xes, cut] * 3]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     print("still visible")
-    assert sorted(results) == ["42"] * 3 + ["error"] * 3
+    assert sorted(results) == [str(small_log.events)] * 3 + ["error"] * 3
     assert capfd.readouterr() == ("still visible\n", "")
 
 
@@ -407,9 +430,9 @@ def test_xes_bad_date_dropped_quietly(tmp_path: Path, capfd: pytest.CaptureFixtu
     assert capfd.readouterr() == ("", "")
 
 
-def test_truncated_xes_is_an_error_and_quiet(shared_data: Path, tmp_path: Path,
+def test_truncated_xes_is_an_error_and_quiet(small_log: SmallLog, tmp_path: Path,
                                               capfd: pytest.CaptureFixture[str]) -> None:
-    data = (shared_data / "logs" / "running-example.xes").read_bytes()
+    data = small_log.xes.read_bytes()
     path = tmp_path / "cut.xes"
     path.write_bytes(data[: len(data) // 2])
     gz = tmp_path / "cut.xes.gz"
@@ -473,9 +496,12 @@ def test_multi_member_gzip_csv(tmp_path: Path) -> None:
         read_log(cut)
 
 
-def test_size_cap_applies_to_plain_files(shared_data: Path) -> None:
-    with pytest.raises(GosuprError, match="receipt.xes: .*limit"):
-        read_log(shared_data / "logs" / "receipt.xes", max_bytes=1024**2)
+@pytest.mark.parametrize(("path", "cap"), [(OFFICE.xes, 4096),
+                                           pytest.param(SHARED / "logs" / "receipt.xes", 1024**2, marks=needs_shared)],
+                         ids=["office", "receipt"])
+def test_size_cap_applies_to_plain_files(path: Path, cap: int) -> None:
+    with pytest.raises(GosuprError, match=f"{re.escape(path.name)}: .*limit"):
+        read_log(path, max_bytes=cap)
 
 
 # --- bad input -------------------------------------------------------------------------------

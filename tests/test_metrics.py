@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from material import SmallLog
 
 from gosupr.bpmn.model import Flow, Lane, Node, ProcessModel
 from gosupr.bpmn.reader import read_bpmn
@@ -144,8 +145,8 @@ def test_lane_handovers_count_flows_between_lanes_inner_nodes_inherit() -> None:
     assert mm.lanes == 2
 
 
-def test_model_metrics_on_real_bpmn(shared_data) -> None:
-    m = read_bpmn(shared_data / "bpmn" / "running-example.bpmn")
+def test_model_metrics_on_a_bpmn_file(small_log: SmallLog) -> None:
+    m = read_bpmn(small_log.bpmn)
     mm = model_metrics(m)
     assert mm.size == len(m.flow_nodes()) and mm.sequence_flows == len(m.sequence_flows())
     assert mm.cnc == pytest.approx(mm.sequence_flows / mm.size)
@@ -192,8 +193,8 @@ def test_log_work_metrics_case_gap_without_resources() -> None:
     assert w["resource_handovers_per_case"] is None
 
 
-def test_log_work_metrics_on_real_log(shared_data) -> None:
-    log = read_log(shared_data / "logs" / "running-example.xes")
+def test_log_work_metrics_on_a_small_log(small_log: SmallLog) -> None:
+    log = read_log(small_log.xes)
     w = log_work_metrics(log)
     per_case = log.df.groupby("case_id", observed=True).size()
     assert w["steps_per_case_mean"] == pytest.approx(per_case.mean(), abs=1e-3)
