@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from material import OFFICE
 
 from gosupr.docload import MAX_DEPTH, load_json, load_toml
 from gosupr.errors import GosuprError
@@ -71,13 +72,13 @@ def test_process_substitution_is_refused(tmp_path: Path) -> None:
     one_line(p, "pipe")
 
 
-def test_fifo_config_and_findings_are_refused(tmp_path: Path, shared_data: Path) -> None:
+def test_fifo_config_and_findings_are_refused(tmp_path: Path) -> None:
     log = tmp_path / "log.csv"
     log.write_text(LOG, encoding="utf-8")
     os.mkfifo(tmp_path / "gosupr.toml")
     one_line(gosupr("analyze", log, "--config", "gosupr.toml", cwd=tmp_path), "gosupr.toml", "pipe")
     os.mkfifo(tmp_path / "f.json")
-    one_line(gosupr("render", shared_data / "bpmn" / "running-example.bpmn", "-o", "x.svg",
+    one_line(gosupr("render", OFFICE.bpmn, "-o", "x.svg",
                     "--highlight", "f.json", cwd=tmp_path), "f.json", "pipe")
     assert not (tmp_path / "x.svg").exists()
 

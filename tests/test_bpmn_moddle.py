@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from material import needs_shared
 
 from bpmn_io_samples import BPMN_FILES, ODD_TYPES_BPMN, chain_model, ministry_model
 from gosupr.bpmn.reader import read_bpmn
@@ -54,6 +55,7 @@ def test_checker_reports_warnings(tmp_path):
     assert "unresolved reference <nowhere>" in text and "unknown attribute <colour>" in text
 
 
+@needs_shared
 def test_corpus_rewritten_by_gosupr_imports_cleanly(tmp_path):
     paths = []
     for src in BPMN_FILES:
@@ -63,6 +65,7 @@ def test_corpus_rewritten_by_gosupr_imports_cleanly(tmp_path):
     assert_clean(paths)
 
 
+@needs_shared
 def test_corpus_laid_out_by_gosupr_imports_cleanly(tmp_path):
     paths = []
     for src in BPMN_FILES:

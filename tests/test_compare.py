@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from material import needs_shared, shared_params
 
 from gosupr.bpmn.model import ProcessModel
 from gosupr.bpmn.reader import read_bpmn
@@ -47,11 +48,12 @@ def behaviour(diff: ModelDiff) -> set[tuple]:
 
 
 # -- every real file ----------------------------------------------------------------------------
+@needs_shared
 def test_shared_bpmn_files_present():
     assert len(BPMN_FILES) >= 10
 
 
-@pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", shared_params(BPMN_FILES), ids=lambda p: p.name)
 def test_real_file_compared_with_itself_is_unchanged(path):
     diff = compare_models(read_bpmn(path), read_bpmn(path))
     assert diff.unchanged, diff.summary()
@@ -61,7 +63,7 @@ def test_real_file_compared_with_itself_is_unchanged(path):
     assert all(d.delta in (0, None) for d in diff.metrics.values())
 
 
-@pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", shared_params(BPMN_FILES), ids=lambda p: p.name)
 def test_real_file_with_all_ids_rewritten_matches_by_label_and_place(path):
     before = read_bpmn(path)
     for seed in (None, 1, 2):
@@ -75,6 +77,7 @@ def test_real_file_with_all_ids_rewritten_matches_by_label_and_place(path):
         assert {m.how for m in diff.node_matches} <= {"label", "similar-label+context", "type+context", "content"}
 
 
+@needs_shared
 def test_a10_ids_rewritten_all_matched_by_label():
     before = read_bpmn(SHARED_BPMN / "A.1.0.bpmn")
     after, _ = rewrite_ids(before)
@@ -93,6 +96,7 @@ def test_round_trip_through_gosupr_writer_has_no_behavioural_change(path, tmp_pa
     assert with_artifacts.behavioural_changes == 0, behaviour(with_artifacts)
 
 
+@needs_shared
 def test_artifacts_compared_only_when_asked():
     path = SHARED_BPMN / "C.5.0.bpmn"
     before = read_bpmn(path)
@@ -227,6 +231,7 @@ def test_lane_with_new_id_and_name_matched_by_members():
     assert behaviour(diff) == {("lane", "renamed", "Департамент разрешительной деятельности")}
 
 
+@needs_shared
 def test_sub_process_children_compared_nested_unless_flattened():
     path = SHARED_BPMN / "A.4.0.bpmn"
     before = read_bpmn(path)
@@ -334,6 +339,7 @@ def _without_task(model: ProcessModel, name: str) -> ProcessModel:
     return model
 
 
+@needs_shared
 def test_log_replay_costs_the_removed_step(running_log):
     path = SHARED_BPMN / "running-example.bpmn"
     before = read_bpmn(path)
@@ -393,6 +399,7 @@ def test_positional_ids_are_not_trusted_when_labels_disagree():
     assert {m.how for m in diff.node_matches} <= {"label", "similar-label+context", "type+context"}
 
 
+@needs_shared
 def test_task_moved_to_another_pool():
     path = SHARED_BPMN / "C.1.0.bpmn"
     before = read_bpmn(path)
@@ -463,6 +470,7 @@ from compare_variants import change_keys, load_expected_exports, variants  # noq
 EXPORT_PAIRS = load_expected_exports()
 
 
+@needs_shared
 @pytest.mark.parametrize("pair", EXPORT_PAIRS, ids=[p["tool"] for p in EXPORT_PAIRS])
 def test_tool_export_reports_the_hand_checked_changes(pair):
     """Each export of a reference model, read by hand once: exactly these behavioural changes (or at least, when partial)."""
@@ -475,11 +483,12 @@ def test_tool_export_reports_the_hand_checked_changes(pair):
         assert not expected - reported, pair["note"]
 
 
+@needs_shared
 def test_hand_checked_exports_cover_every_export():
     assert len(EXPORT_PAIRS) == len(list((SHARED_BPMN / "exports").glob("*/*.bpmn"))) == 28
 
 
-@pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", shared_params(BPMN_FILES), ids=lambda p: p.name)
 def test_tool_like_variants_cosmetic_none_semantic_once(path):
     """Cosmetic edits (new ids, placeholders, unnamed sub-processes, spelling, pool-wide lanes) give no
     behavioural change; each semantic edit is reported exactly once, as what it is."""
@@ -620,6 +629,7 @@ def test_an_id_reused_for_the_other_pools_start_event_is_not_trusted():
     assert ("StartEvent_1", "StartEvent_2") in pairs and ("StartEvent_2", "StartEvent_1") in pairs
 
 
+@needs_shared
 def test_compare_cli_explain_in_json_and_terminal():
     import subprocess
     import sys

@@ -261,7 +261,7 @@ def test_cli_json_gates_and_exit_codes(plans, tmp_path: Path) -> None:
     assert "4 из 6 запланированных удалений выполнено" in ok.stdout and "«Согласование проекта договора» всё ещё в" in ok.stdout
     bad = gosupr("compare", before, after, "--fail-on", "plan-realised-below=0.8")
     assert bad.returncode == 2 and "needs --plan" in bad.stderr
-    mixed = gosupr("compare", before, ROOT.parent / "shared" / "data" / "bpmn" / "A.1.0.bpmn")
+    mixed = gosupr("compare", before, logs / "land_lease.normative.bpmn")
     assert mixed.returncode == 2 and "is a BPMN model" in mixed.stderr
 
 

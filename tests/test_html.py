@@ -10,6 +10,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from material import needs_shared
 
 from gosupr.mining.compare.models import compare_models
 from gosupr.pipeline import DiscoverResult, run_discover, run_reduce
@@ -167,6 +168,7 @@ def test_labels_are_escaped(discovered):
         assert '<script>alert("x")</script> & «Проверка»' in _text(doc.xpath("//section[@id='findings']")[0])
 
 
+@needs_shared
 def test_compare_report_marks_removed_and_added():
     from gosupr.bpmn.reader import read_bpmn
 
@@ -201,6 +203,7 @@ def test_compare_discovered_as_is_against_to_be(discovered):
     assert doc.xpath("//section[@id='cost']//svg[@class='chart']")  # the removed steps the log runs, costed
 
 
+@needs_shared
 def test_batch_page_of_a_model_and_of_a_log(discovered):
     from gosupr.bpmn.reader import read_bpmn
     from gosupr.mining.waste.analyze import lint_model
@@ -224,6 +227,7 @@ def test_batch_page_of_a_model_and_of_a_log(discovered):
     assert "logs/memo.xes" in _text(_doc(html).xpath("//section[@id='audit']")[0])
 
 
+@needs_shared
 def test_cli_compare_writes_the_html(tmp_path):
     out = tmp_path / "diff.html"
     r = subprocess.run(

@@ -357,9 +357,13 @@ def _seeds(pattern: str, extra: list[Path]) -> list[bytes]:
     return [_small(p) for p in files]
 
 
-BPMN_SEEDS = _seeds("bpmn/*.bpmn", sorted((SHARED / "bpmn").glob("*.bpmn")))
-CSV_SEEDS = _seeds("csv/*.csv", [ROOT / "examples" / "logs" / "land_lease.csv", SHARED / "logs" / "running-example.csv"])
-XES_SEEDS = _seeds("xes/*.xes", [ROOT / "examples" / "logs" / "memo_approval.xes", SHARED / "logs" / "running-example.xes"])
+OURS = ROOT / "tests" / "data"  # the project's own material: every clone has it, ../shared may be absent
+BPMN_SEEDS = _seeds("bpmn/*.bpmn", sorted((OURS / "compare").glob("*.bpmn")) + [OURS / "logs" / "office.bpmn"]
+                    + sorted((SHARED / "bpmn").glob("*.bpmn")))
+CSV_SEEDS = _seeds("csv/*.csv", [ROOT / "examples" / "logs" / "land_lease.csv", OURS / "logs" / "office.csv",
+                                 SHARED / "logs" / "running-example.csv"])
+XES_SEEDS = _seeds("xes/*.xes", [ROOT / "examples" / "logs" / "memo_approval.xes", OURS / "logs" / "office.xes",
+                                 SHARED / "logs" / "running-example.xes"])
 
 
 @SETTINGS
@@ -401,7 +405,8 @@ def test_mutated_xes_raises_only_gosupr_error(data: bytes) -> None:
 
 
 def test_seeds_are_there() -> None:
-    """The mutation tests start from real files: the shared reference BPMN and logs, and the corpus."""
+    """The mutation tests start from real files: the corpus, the project's own models and logs, and the
+    shared reference BPMN and logs when ../shared/data is present."""
     assert len(BPMN_SEEDS) > 20 and len(CSV_SEEDS) > 15 and len(XES_SEEDS) > 8
 
 

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from material import needs_shared, shared_params
 from lxml import etree
 
 from gosupr.bpmn.model import Bounds, Diagram, Flow, Lane, Node, Participant, ProcessModel
@@ -100,11 +101,12 @@ def office_model() -> ProcessModel:
 # -- real files from other tools ------------------------------------------------------------------
 
 
+@needs_shared
 def test_shared_files_are_there():
     assert len(SHARED_BPMN) >= 10
 
 
-@pytest.mark.parametrize("path", SHARED_BPMN, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", shared_params(SHARED_BPMN), ids=lambda p: p.name)
 def test_every_shared_bpmn_renders_with_each_task_label(path: Path):
     model = _read(path)
     assert model.diagrams, f"{path.name} carries DI"
@@ -359,7 +361,7 @@ SHARED_DATA_BPMN = Path(__file__).resolve().parents[2] / "shared" / "data" / "bp
 ALL_BPMN = sorted(SHARED_DATA_BPMN.glob("*.bpmn")) + sorted(SHARED_DATA_BPMN.glob("exports/*/*.bpmn"))
 
 
-@pytest.mark.parametrize("path", ALL_BPMN, ids=lambda p: str(p.relative_to(SHARED_DATA_BPMN)))
+@pytest.mark.parametrize("path", shared_params(ALL_BPMN), ids=lambda p: str(p.relative_to(SHARED_DATA_BPMN)))
 def test_every_task_name_appears_whole_in_the_svg_text(path):
     """Over all diagrams of the file: each task's (and event's, gateway's) name is one <text> (lines joined) or a <title>."""
     from gosupr.bpmn.reader import read_bpmn
@@ -386,6 +388,7 @@ def test_long_word_shrinks_before_it_is_split():
     assert words_whole("Approve advertisement", lines) and size < 12
 
 
+@needs_shared
 def test_render_cli_draws_every_diagram_with_all_and_refuses_a_bad_choice(tmp_path):
     import subprocess
     import sys

@@ -63,7 +63,7 @@ class _DeferredInit(importlib.abc.Loader):
             except KeyError:
                 raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}") from None
 
-        module.__getattr__ = __getattr__  # type: ignore[attr-defined]
+        module.__getattr__ = __getattr__  # type: ignore[method-assign]
 
 
 class _LazyPackages(importlib.abc.MetaPathFinder):

@@ -277,7 +277,7 @@ def _silence_fd1() -> None:
 def guard_stdout() -> None:
     """Install the guard (idempotent): called by the CLI entry point."""
     if not isinstance(sys.stdout, _GuardedStdout):
-        sys.stdout = _GuardedStdout(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = _GuardedStdout(sys.stdout)
 
 
 def flush_stdout() -> None:

@@ -43,7 +43,7 @@ from gosupr.bpmn.layout_geometry import (
     node_size,
 )
 from gosupr.bpmn.layout_layers import _Block, _Container
-from gosupr.bpmn.model import ARTIFACT, EVENT, GATEWAY, SUBPROCESS, Bounds, Diagram, Flow, Node, ProcessModel
+from gosupr.bpmn.model import ARTIFACT, EVENT, GATEWAY, SUBPROCESS, Bounds, Diagram, Flow, Node, Participant, ProcessModel
 
 __all__ = [
     "ARTIFACT_SIZES", "EVENT_SIZE", "GATEWAY_SIZE", "TASK_SIZE", "container_of", "draws_expanded", "home_process", "label_lines",
@@ -110,7 +110,7 @@ class _Layout:
             if n.kind == ARTIFACT and n.type not in DRAWN_ARTIFACTS:
                 continue
             top_level[home_process(n, order)].append(n)
-        rows: list[tuple[object, str | None]] = []  # (participant or None, process)
+        rows: list[tuple[Participant | None, str | None]] = []  # (participant or None, process)
         drawn_procs = set()
         for p in m.participants.values():
             rows.append((p, p.process if p.process in order else None))
@@ -119,7 +119,7 @@ class _Layout:
         for pid in order:
             if pid not in drawn_procs and (top_level.get(pid) or not m.participants):
                 rows.append((None, pid))
-        laid: list[tuple[object, str | None, _Block | None, list, int]] = []
+        laid: list[tuple[Participant | None, str | None, _Block | None, list, int]] = []
         for part, pid in rows:
             members = [] if part is not None and pid is None else top_level.get(pid, [])
             lanes = self.lane_tree(pid) if members else []
@@ -137,7 +137,7 @@ class _Layout:
             laid.append((part, pid, blk, lanes, depth))
         pooled = any(part is not None for part, *_ in laid)
         widths = []
-        for part, pid, blk, lanes, depth in laid:
+        for part, _pid, blk, _lanes, depth in laid:
             indent = (HEADER if part is not None else 0) + HEADER * depth
             widths.append(indent + (blk.width if blk else 0))
         full = max(widths + [400.0])
@@ -210,12 +210,12 @@ class _Layout:
         band_span = {k: (t, h) for k, t, h in blk.bands}
         spans: dict[str, tuple[float, float]] = {}
         depth_of = {lid: d for lid, _, d in lanes}
-        for lid, leaf, d in reversed(lanes):  # children before parents
+        for lid, leaf, _depth in reversed(lanes):  # children before parents
             if leaf:
-                t, h = band_span.get(lid, (None, None))  # type: ignore[assignment]
-                if t is None:
+                span = band_span.get(lid)
+                if span is None:
                     continue
-                spans[lid] = (t, t + h)
+                spans[lid] = (span[0], span[0] + span[1])
             else:
                 parts = [spans[c] for c, _, _ in lanes if self.model.lanes[c].parent == lid and c in spans]
                 if parts:
@@ -272,10 +272,10 @@ class _Layout:
     def labels(self, diagram: Diagram) -> None:
         """Names of events, gateways and data below the shape; flow names beside their longest run."""
         m = self.model
-        siblings: dict[str, list[float]] = defaultdict(list)  # boundary events share their host's edge
-        for n in m.nodes.values():
-            if n.type == "boundaryEvent" and n.id in diagram.shapes:
-                siblings[n.attrs.get("attached_to")].append(diagram.shapes[n.id].x)
+        siblings: dict[str | None, list[float]] = defaultdict(list)  # boundary events share their host's edge
+        for event in m.nodes.values():
+            if event.type == "boundaryEvent" and event.id in diagram.shapes:
+                siblings[event.attrs.get("attached_to")].append(diagram.shapes[event.id].x)
         for nid, b in diagram.shapes.items():
             n = m.nodes.get(nid)
             if n is None or not n.name or n.kind not in (EVENT, GATEWAY, ARTIFACT) or n.type == "textAnnotation":

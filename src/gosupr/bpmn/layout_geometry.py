@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-from gosupr.bpmn.model import ARTIFACT, EVENT, GATEWAY, SUBPROCESS, Node, ProcessModel
+from gosupr.bpmn.model import ARTIFACT, EVENT, GATEWAY, SUBPROCESS, Flow, Node, ProcessModel
 
 TASK_SIZE = (100, 80)
 EVENT_SIZE = (36, 36)
@@ -36,7 +38,7 @@ LINE_H = 14
 SWEEPS = 8
 
 
-def draws_expanded(model: ProcessModel, node: Node, children: dict[str, list[Node]]) -> bool:
+def draws_expanded(model: ProcessModel, node: Node, children: Mapping[Any, list[Node]]) -> bool:
     """A sub-process is drawn open when it has content and is not marked collapsed."""
     return node.kind == SUBPROCESS and node.attrs.get("expanded") is not False and any(
         c.kind != ARTIFACT or c.type in DRAWN_ARTIFACTS for c in children.get(node.id, [])
@@ -67,6 +69,17 @@ def label_lines(text: str, width: float = LABEL_W) -> int:
 
 
 # -- geometry helpers ----------------------------------------------------------------------------
+@dataclass
+class _Edge:
+    """A sequence flow between two layered items, as the layout's layering and routing see it."""
+
+    flow: Flow
+    s: str  # layered item (a boundary event's host stands for it)
+    t: str
+    back: bool = False
+    chain: list[str] = field(default_factory=list)  # dummies between s and t
+
+
 @dataclass
 class _Box:
     x: float

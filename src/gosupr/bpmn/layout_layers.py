@@ -25,6 +25,7 @@ from gosupr.bpmn.layout_geometry import (
     SWEEPS,
     V_GAP,
     _Box,
+    _Edge,
     _inversions,
     _pav,
     draws_expanded,
@@ -32,16 +33,7 @@ from gosupr.bpmn.layout_geometry import (
     node_size,
 )
 from gosupr.bpmn.layout_routes import _Routes
-from gosupr.bpmn.model import ARTIFACT, EVENT, GATEWAY, Flow, Node
-
-
-@dataclass
-class _Edge:
-    flow: Flow
-    s: str  # layered item (a boundary event's host stands for it)
-    t: str
-    back: bool = False
-    chain: list[str] = field(default_factory=list)  # dummies between s and t
+from gosupr.bpmn.model import ARTIFACT, EVENT, GATEWAY, Node
 
 
 @dataclass
@@ -350,9 +342,9 @@ class _Container(_Routes):
         for host, bs in self.boundaries.items():
             hb = blk.boxes[host]
             step = max(hb.w / (len(bs) + 1), EVENT_SIZE[0] + 10)
-            for i, b in enumerate(bs):
+            for i, event in enumerate(bs):
                 cx = hb.cx + (i - (len(bs) - 1) / 2) * step
-                blk.boxes[b] = _Box(round(cx - 18), hb.bottom - 18, 36, 36)
+                blk.boxes[event] = _Box(round(cx - 18), hb.bottom - 18, 36, 36)
         width = self.content_w + 2 * PAD
         width = max(width, self.place_artifacts(blk, artifacts, anchor, art_band))
         blk.width = width
@@ -380,7 +372,7 @@ class _Container(_Routes):
             by_band[art_band[a.id]].append((want, a))
         for b, lst in by_band.items():
             _, band_top, _ = blk.bands[b]
-            x = PAD
+            x = float(PAD)
             for want, a in sorted(lst, key=lambda t: t[0]):
                 w, h = node_size(a)
                 x = max(x, want if want != float("inf") else x)

@@ -3,17 +3,31 @@ corners, loops over the shapes they span, exception paths from under their host.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from gosupr.bpmn.layout_geometry import CHANNEL, H_GAP, PAD, _Box, _dedupe
-from gosupr.bpmn.model import GATEWAY
-
-if TYPE_CHECKING:
-    from gosupr.bpmn.layout_layers import _Edge
+from gosupr.bpmn.layout_geometry import CHANNEL, H_GAP, PAD, _Box, _dedupe, _Edge
+from gosupr.bpmn.model import GATEWAY, Node
 
 
 class _Routes:
-    """Routing half of `_Container` (mixed in): needs its layers, columns, boxes and dummies."""
+    """Routing half of `_Container` (mixed in): needs its layers, columns, boxes and dummies.
+
+    What it reads of the container is declared here, so the type checker holds both halves to it;
+    `layout_layers._Container` fills each attribute during its passes before anything is routed.
+    """
+
+    node: dict[str, Node]  # flow node id -> node, of this container
+    host_of: dict[str, str]  # boundary event -> the activity it is attached to
+    boundaries: dict[str, list[str]]  # activity -> its boundary events
+    band: dict[str, int]  # layered item -> its band (lane) index
+    layer: dict[str, int]  # layered item or dummy -> its column
+    layers: list[list[str]]  # column -> its items and dummies, top to bottom
+    col_x: list[float]  # column -> left edge, before padding
+    col_w: list[float]  # column -> width
+    dummy_at: dict[str, tuple[float, float]]  # dummy -> where a long edge passes its column
+    back_rank: dict[int, int]  # id(back edge) -> its channel among the loops
+
+    def below(self, v: str) -> float:
+        """Room a shape needs under it (labels, boundary events); the container measures it."""
+        raise NotImplementedError
 
     def route(self, e: _Edge, boxes: dict[str, _Box]) -> list[tuple[float, float]]:
         src_id, dst_id = e.flow.source, e.flow.target

@@ -384,14 +384,14 @@ class _Reader:
     def data_flows(self) -> None:
         m = self.m
         for el, owner, direction in self.data_assoc:
-            refs = {"sourceRef": [], "targetRef": []}
+            refs: dict[str, list[str]] = {"sourceRef": [], "targetRef": []}
             for sub in el:
                 sub_local = _bpmn(sub)
                 if sub_local in refs:
                     refs[sub_local].append(_text(sub))
             if direction == "in":
                 source = next((r for r in refs["sourceRef"] if r in m.nodes), None)
-                ends = (source, owner)
+                ends: tuple[str | None, str | None] = (source, owner)
             else:
                 target = next((r for r in refs["targetRef"] if r in m.nodes), None)
                 ends = (owner, target)
@@ -440,7 +440,7 @@ class _Reader:
                             b.horizontal = _flag(el, "isHorizontal")
                             diagram.shapes[ref] = b
                     else:
-                        pts = []
+                        pts: list[tuple[float, float]] = []
                         for wp in el:
                             if _di(wp) == "waypoint":
                                 x, y = _num(wp, "x"), _num(wp, "y")
@@ -462,9 +462,9 @@ class _Reader:
     def bounds(el: etree._Element) -> Bounds | None:
         for b in el:
             if _di(b) == "Bounds":
-                vals = [_num(b, k) for k in ("x", "y", "width", "height")]
-                if all(v is not None for v in vals) and vals[2] >= 0 and vals[3] >= 0:
-                    return Bounds(*vals)  # type: ignore[arg-type]
+                x, y, w, h = (_num(b, k) for k in ("x", "y", "width", "height"))
+                if x is not None and y is not None and w is not None and h is not None and w >= 0 and h >= 0:
+                    return Bounds(x, y, w, h)
         return None
 
     def infer_expanded(self) -> None:

@@ -97,11 +97,11 @@ class _Writer:
             if n.id not in self.writable and kind_of(n.type) is not None:
                 self.writable.add(n.id)
                 stack.extend(self.children.get(n.id, []))
-        for n in m.nodes:
-            if n in self.writable:
-                self.ids.claim("node", n)
-        for f in m.flows:
-            self.ids.claim("flow", f)
+        for nid in m.nodes:
+            if nid in self.writable:
+                self.ids.claim("node", nid)
+        for fid in m.flows:
+            self.ids.claim("flow", fid)
         self.incoming: dict[str, list[Flow]] = defaultdict(list)
         self.outgoing: dict[str, list[Flow]] = defaultdict(list)
         for f in m.sequence_flows():
@@ -399,7 +399,9 @@ class _Writer:
                 x = self.ref(d.plane, kind)
                 if x and (kind == "process" or m.nodes[d.plane].kind == SUBPROCESS or m.nodes[d.plane].type == "callActivity"):
                     return x
-        return self.collab or self.ref(next(iter(m.processes)), "process")
+        ref = self.collab or self.ref(next(iter(m.processes)), "process")
+        assert ref is not None, "every written process has an id"
+        return ref
 
     def diagram(self, defs: etree._Element, d: Diagram) -> None:
         m = self.m

@@ -9,6 +9,7 @@ parses dates strictly and vectorised, drops and counts unusable rows, and sorts 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from gosupr.eventlog import EventLog
@@ -22,7 +23,7 @@ _EXTENSIONS = (".xes.gz", ".csv.gz", ".xes", ".csv", ".tsv", ".txt", ".parquet",
                ".xlsx", ".xlsm", ".xls", ".ods")
 
 
-def _source(path: str | Path) -> str:
+def _source(path: str | os.PathLike[str]) -> str:
     """The path as the user gave it; only the file name when it was absolute (no host paths)."""
     p = Path(path)
     return p.name if p.is_absolute() else str(path)
@@ -36,7 +37,7 @@ def _log_name(path: Path) -> str:
     return name
 
 
-def read_log(path: str | Path, columns: ColumnMap | None = None, *,
+def read_log(path: str | os.PathLike[str], columns: ColumnMap | None = None, *,
              max_bytes: int = DEFAULT_MAX_BYTES, allow_huge_cases: bool = False,
              timezone: str | None = None) -> EventLog:
     """Read an event log file into an `EventLog` whose `audit` says what was read and dropped.

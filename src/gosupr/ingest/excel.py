@@ -45,7 +45,7 @@ _SERIAL = r"^\d{1,6}(\.\d+)?$"
 _TIME_ONLY = r"^1899-12-3[01]([ T]|$)"  # how calamine renders a time-of-day cell
 
 
-def _reader_error(exc: Exception, source: str) -> GosuprError:
+def _reader_error(exc: BaseException, source: str) -> GosuprError:
     text = str(exc)
     if "password" in text.lower() or "encrypt" in text.lower():
         return GosuprError("workbook is password-protected; remove the password in Excel and save "
@@ -235,7 +235,7 @@ def read_excel(path: Path, source: str, override: cols.ColumnMap | None, max_byt
     data["timestamp"] = excel_times(data["timestamp"], date1904)
     shown = dict(mapping)
     pair = None if override and override.timestamp else cols.split_datetime(header, mapping)
-    joined = join_date_time(*(body.column(header.index(h)) for h in pair), date1904) if pair else None
+    joined = join_date_time(body.column(header.index(pair[0])), body.column(header.index(pair[1])), date1904) if pair else None
     if pair and joined is not None:
         data["timestamp"] = joined
         shown["timestamp"] = f"{pair[0]} + {pair[1]}"

@@ -120,8 +120,8 @@ class _Depth:
             for t in np.flatnonzero(odd):
                 m = _TAG.match(data, int(lts[t]), cut)
                 limit = int(lts[t + 1]) if t + 1 < len(lts) else cut
-                ended[t] = bool(m) and m.end() <= limit
-                selfclosing[t] = ended[t] and m.group().endswith(b"/>")
+                ended[t] = m is not None and m.end() <= limit
+                selfclosing[t] = m is not None and ended[t] and m.group().endswith(b"/>")
         if not ended.all():
             self.irregular = True
             return self.depth

@@ -169,5 +169,5 @@ def _fix_single_activity_leaf() -> None:
         dfg = obj.dfg
         return ProcessTree(label=next(iter(dfg.start_activities or dfg.end_activities)))
 
-    SingleActivityBaseCaseDFG.leaf = classmethod(leaf)  # type: ignore[method-assign]
-    SingleActivityBaseCaseDFG._gosupr_fixed = True  # type: ignore[attr-defined]
+    SingleActivityBaseCaseDFG.leaf = classmethod(leaf)
+    SingleActivityBaseCaseDFG._gosupr_fixed = True

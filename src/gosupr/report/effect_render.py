@@ -171,7 +171,7 @@ def headline(e: Effect, lang: str) -> str:
                else _w("significant", "значимо", lang) if med.significant else _w("not significant", "незначимо", lang))
         parts.append(_w("median case", "медианное дело", lang) +
                      f" {value(med.before, 'dur', lang)} → {value(med.after, 'dur', lang)} ({sig})")
-    tv = e.outcome_tv
+    tv: dict[str, Any] = e.outcome_tv
     if tv.get("value") is not None:
         parts.append(_w("outcome shift (TV)", "сдвиг исходов (TV)", lang) +
                      f" {100 * tv['value']:.1f}% [{100 * tv['low']:.1f}%, {100 * tv['high']:.1f}%]")

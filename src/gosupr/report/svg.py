@@ -87,7 +87,7 @@ def _degenerate(dg: Diagram) -> bool:
 def svg_to_png(svg: str, *, scale: float = 1.0) -> bytes:
     """PNG bytes via cairosvg (pip package; needs the cairo library, present on Debian desktops)."""
     try:
-        import cairosvg  # type: ignore[import-not-found]
+        import cairosvg
     except (ImportError, OSError):
         raise GosuprError("PNG output needs the cairosvg package and the cairo library: `pip install cairosvg`, or write .svg instead") from None
     return cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale)

@@ -231,7 +231,10 @@ def compare_logs(
             notes.append(f"missing:{k}")  # no departments, or no resources/start times for staff time
 
     # waste: findings in each log; the ones new in AFTER are tested against BEFORE
-    found_b, found_a, new, gone = [], [], [], []
+    found_b: list = []
+    found_a: list = []
+    new: list = []
+    gone: list[dict[str, Any]] = []
     if waste:
         from gosupr.mining.waste.analyze import analyze_log
 
@@ -265,7 +268,8 @@ def compare_logs(
     nd = len(work_keys)
     for j, k in enumerate(work_keys):
         figures.append(fig(j, k, "work"))
-    plan_figs, pattern_figs = [], []
+    plan_figs: list[Figure] = []
+    pattern_figs: list[Figure] = []
     for i, (what, kind, r, ob, oa) in enumerate(patterns):
         f = fig(nd + i, what, what, " → ".join(r.activities) if r else kind,
                 cases_before=int(ob.sum()) if ob is not None else None,

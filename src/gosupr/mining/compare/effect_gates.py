@@ -23,12 +23,13 @@ def evaluate_effect_gates(effect: Effect, gates: list[Gate]) -> list[str]:
     bad: list[str] = []
     for g in gates:
         if g.name == "plan-realised-below":
-            share = effect.plan.realised_share if effect.plan else None
-            if share is not None and g.threshold is not None and share < g.threshold:
-                bad.append(f"{g}: {effect.plan.realised} of {effect.plan.assessed} assessed planned removals realised ({share:.0%})")
+            plan = effect.plan
+            share = plan.realised_share if plan else None
+            if plan is not None and share is not None and g.threshold is not None and share < g.threshold:
+                bad.append(f"{g}: {plan.realised} of {plan.assessed} assessed planned removals realised ({share:.0%})")
         elif g.name == "duration-up":
             f = effect.figure("case_duration_median_s")
-            if f is not None and f.significant and (f.change or 0) > 0:
+            if f is not None and f.significant and f.change is not None and f.change > 0 and f.low is not None and f.high is not None:
                 bad.append(f"{g}: median case duration rose by {f.change / 86400:.2f} d (95% interval "
                            f"{f.low / 86400:.2f}…{f.high / 86400:.2f} d)")
         elif g.name == "outcome-shift":

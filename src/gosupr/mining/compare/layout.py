@@ -114,17 +114,17 @@ def layout_changes(
             out.append(LayoutChange("resized", element, name, m.before, m.after, {"dw": num(dw), "dh": num(dh)}))
     eb, ea = _edges(b), _edges(a)
     for m in flows:
-        x, y = eb.get(m.before), ea.get(m.after)
-        if x is None and y is None:
+        wb, wa = eb.get(m.before), ea.get(m.after)  # waypoints
+        if wb is None and wa is None:
             continue
         f = a.flows[m.after]
         name = f"{display(a, f.source)} → {display(a, f.target)}"
-        if x is None or y is None:
-            out.append(LayoutChange("shape-added" if x is None else "shape-removed", "flow", name, m.before, m.after))
-        elif len(x) != len(y) or any(
-            abs(q[0] - p[0] - ox) > TOLERANCE_PX or abs(q[1] - p[1] - oy) > TOLERANCE_PX for p, q in zip(x, y)
+        if wb is None or wa is None:
+            out.append(LayoutChange("shape-added" if wb is None else "shape-removed", "flow", name, m.before, m.after))
+        elif len(wb) != len(wa) or any(
+            abs(q[0] - p[0] - ox) > TOLERANCE_PX or abs(q[1] - p[1] - oy) > TOLERANCE_PX for p, q in zip(wb, wa)
         ):
-            out.append(LayoutChange("waypoints", "flow", name, m.before, m.after, {"before": len(x), "after": len(y)}))
+            out.append(LayoutChange("waypoints", "flow", name, m.before, m.after, {"before": len(wb), "after": len(wa)}))
     out.extend(label_changes(b, a, nodes, flows, lanes, pools))
     return out
 

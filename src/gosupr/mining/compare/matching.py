@@ -85,7 +85,7 @@ def called_hosts(model: ProcessModel) -> dict[str, str]:
         if n.type == "callActivity" and called in model.processes:
             callers.setdefault(called, []).append(nid)
     return {
-        nid: callers[n.process][0]
+        nid: callers[n.process or ""][0]
         for nid, n in model.nodes.items()
         if n.parent is None and len(callers.get(n.process or "", ())) == 1
     }

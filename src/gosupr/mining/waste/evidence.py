@@ -72,8 +72,8 @@ def equivalence(
     farthest from zero."""
     s1, s2 = np.asarray(s1, dtype=float), np.asarray(s2, dtype=float)
     if min(n1, n2) < max(min_cases, 1) or not len(s1):
-        d = float(s1[0] / max(n1, 1) - s2[0] / max(n2, 1)) if len(s1) and n1 and n2 else 0.0
-        return Equivalence(TOO_FEW, int(n1), int(n2), d, float("nan"), float("nan"), names[0] if names else None,
+        observed = float(s1[0] / max(n1, 1) - s2[0] / max(n2, 1)) if len(s1) and n1 and n2 else 0.0
+        return Equivalence(TOO_FEW, int(n1), int(n2), observed, float("nan"), float("nan"), names[0] if names else None,
                            margin, alpha, min_cases)
     lo, hi, d = diff_interval(s1, n1, s2, n2, alpha)
     reach = np.maximum(np.abs(lo), np.abs(hi))

@@ -63,7 +63,7 @@ def log_loss(today: EventLog, kept: np.ndarray, protected: dict[str, str]) -> di
     A = len(labels)
     before = np.bincount(act, minlength=A)
     after = np.bincount(act[kept], minlength=A)
-    loss = [
+    loss: list[dict[str, Any]] = [
         {"activity": labels[a], "before": int(before[a]), "after": int(after[a]),
          "lost_share": round(float(1 - after[a] / before[a]), 6), "protected": protected.get(labels[a])}
         for a in np.flatnonzero(after < before)

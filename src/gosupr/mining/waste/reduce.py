@@ -61,7 +61,8 @@ def select_findings(findings: Iterable[Finding], accept: Iterable[str] | None = 
         raise GosuprError(
             f"--accept: unknown kind(s) {', '.join(sorted(unknown))}; use one of {', '.join(REMOVABLE_KINDS)}"
         )
-    applied, rest = [], []
+    applied: list[Finding] = []
+    rest: list[Finding] = []
     for f in findings:
         take = f.kind in kinds and (f.removable or (f.kind == "rare_path" and explicit_rare))
         (applied if take else rest).append(f)
@@ -118,6 +119,7 @@ def reduce_process(
         for part in before
     }
     protected = {facts.labels[a]: why for a, why in protected_activities(facts, patterns).items()}
+    assert removal.dropped is not None  # remove_waste always marks the events it takes
     kept = ~removal.dropped & _case_kept(log, removal)
     quality = {**model_quality(as_is, to_be, log, alignments_budget_s, same=nothing), **log_loss(log, kept, protected)}
     n = removal.cases_touched
