@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from material import SmallLog
+from material import OFFICE, RUNNING_EXAMPLE, SHARED, SmallLog, needs_shared
 
 from gosupr._pm4py import pm4py, quiet
 from gosupr.bpmn.model import Flow, Node, ProcessModel
@@ -60,10 +61,17 @@ def test_inductive_model_fits_running_example(running: EventLog) -> None:
         assert sum(v.count for v in res.per_variant) == running.n_cases
 
 
-@pytest.mark.parametrize("which", ["running", "receipt"])
+@functools.cache
+def _log(path: Path) -> EventLog:
+    return read_log(path)
+
+
+@pytest.mark.parametrize("path", [OFFICE.xes, pytest.param(RUNNING_EXAMPLE.xes, marks=needs_shared),
+                                  pytest.param(SHARED / "logs" / "receipt.xes", marks=needs_shared)],
+                         ids=["office", "running", "receipt"])
 @pytest.mark.parametrize("source", ["pm4py-net", "our-net"])
-def test_variant_replay_equals_pm4py_full_log(request, which: str, source: str) -> None:
-    log = request.getfixturevalue(which)
+def test_variant_replay_equals_pm4py_full_log(path: Path, source: str) -> None:
+    log = _log(path)
     net = inductive_net(log, 0.2) if source == "pm4py-net" else to_petri_net(inductive_model(log, 0.2))
     ours = C.fitness(net, log)
     ref = pm4py_fitness(log, net)

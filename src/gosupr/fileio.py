@@ -10,6 +10,7 @@ empty path, a full disk, a closed stdout) is a one-line `GosuprError` naming the
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -152,10 +153,8 @@ def commit(files: Iterable[tuple[PathLike, bytes | str]]) -> None:
             staged.pop(0)
     finally:
         for tmp, _, _ in staged:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
 
 
 def _stage(path: PathLike, real: Path, raw: bytes) -> str:
@@ -171,10 +170,8 @@ def _stage(path: PathLike, real: Path, raw: bytes) -> str:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get ordinary permissions
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             raise output_error(path, exc) from None
         raise
@@ -268,10 +265,8 @@ def _silence_fd1() -> None:
         pass
     inner = sys.__stdout__
     if inner is not None:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             inner.flush()
-        except (OSError, ValueError):
-            pass
 
 
 def guard_stdout() -> None:

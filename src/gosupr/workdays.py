@@ -68,7 +68,7 @@ def russian_calendar(
     import holidays as hol
 
     ru = hol.country_holidays("RU", years=list(years))
-    off = {d for d in ru.keys() if d.weekday() < 5}
+    off = {d for d in ru if d.weekday() < 5}
     work = {d for d in getattr(ru, "weekend_workdays", ()) if d.weekday() >= 5}
     extra_off, extra_on = set(extra_holidays), set(extra_working_days)
     off = (off | {d for d in extra_off if d.weekday() < 5}) - extra_on

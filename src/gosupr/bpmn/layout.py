@@ -179,7 +179,9 @@ class _Layout:
 
     def lane_tree(self, pid: str | None) -> list[tuple[str, bool, int]]:
         """(lane id, is leaf, depth) of the process's lanes, depth-first in file order."""
-        lanes = [lane for lane in self.model.lanes.values() if lane.process == pid or (lane.process is None and pid == process_order(self.model)[0])]
+        order = process_order(self.model)
+        first = order[0] if order else None  # lanes of no process belong to the first process
+        lanes = [lane for lane in self.model.lanes.values() if lane.process == pid or (lane.process is None and pid == first)]
         kids: dict[str | None, list[str]] = defaultdict(list)
         ids = {lane.id for lane in lanes}
         for lane in lanes:

@@ -329,7 +329,8 @@ def sections(diff: ModelDiff, lang: str) -> list[tuple[str, list[str], list[list
 def diff_table(diff: ModelDiff, lang: str = "en", explanations: list | None = None) -> list[RenderableType]:
     """Renderables for `console.print(*diff_table(diff))`: a verdict line, then one table per section."""
     style = "green" if diff.unchanged else ("yellow" if diff.behavioural_changes == 0 else "bold")
-    out: list[RenderableType] = [Text(plain(f"{w('title', lang)}: {diff.before_name} → {diff.after_name} — {verdict(diff, lang)}"), style=style)]
+    title = f"{w('title', lang)}: {diff.before_name} → {diff.after_name} — {verdict(diff, lang)}"
+    out: list[RenderableType] = [Text(plain(title), style=style)]
     for title, headers, rows in sections(diff, lang):
         t = Table(title=title, title_justify="left", show_lines=False)
         for hd in headers:

@@ -192,7 +192,8 @@ def waste_rows(e: Effect, lang: str) -> list[list[str]]:
         rows.append([kind_name(f.detail.get("kind", ""), lang), f.name, value(f.before, "share", lang), value(f.after, "share", lang), ci,
                      _w("appeared", "появилось", lang) if f.significant else _yes(f, lang)])
     for g in e.gone:
-        rows.append([kind_name(g["kind"], lang), " → ".join(g["activities"]), f"{g['cases_before']}", "—", "—", _w("gone", "исчезло", lang)])
+        rows.append([kind_name(g["kind"], lang), " → ".join(g["activities"]), f"{g['cases_before']}", "—", "—",
+                     _w("gone", "исчезло", lang)])
     return rows
 
 

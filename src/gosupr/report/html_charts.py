@@ -147,9 +147,11 @@ def duration_histogram(
             continue
         med = float(np.median(v))
         x = x_of(med)
-        out.append(f'<line x1="{d.num(x)}" y1="{d.num(top - 30 + 14 * k)}" x2="{d.num(x)}" y2="{d.num(top + ph)}" stroke="{colour}" stroke-width="2" stroke-dasharray="5 4"/>')
+        out.append(f'<line x1="{d.num(x)}" y1="{d.num(top - 30 + 14 * k)}" x2="{d.num(x)}" y2="{d.num(top + ph)}" '
+                   f'stroke="{colour}" stroke-width="2" stroke-dasharray="5 4"/>')
         near_end = x > WIDTH - right - 140
-        out.append(_text(f"{median} {fmt_duration(med, lang)}", x - 4 if near_end else x + 4, top - 26 + 14 * k, 11, "end" if near_end else "start", colour, "bold"))
+        out.append(_text(f"{median} {fmt_duration(med, lang)}", x - 4 if near_end else x + 4, top - 26 + 14 * k, 11,
+                         "end" if near_end else "start", colour, "bold"))
     out.append(_text(axis[0], left + pw / 2, height - 12, 12, "middle"))
     out.append(d.text_block([axis[1]], 14, top + ph / 2, 12, rotate=-90))
     lx = left

@@ -128,7 +128,8 @@ def _evidence(f: Any) -> str:
         return f"{eq['n_with']} vs {eq['n_without']}: {100 * eq['difference']:+.1f} [{100 * eq['ci'][0]:+.1f}; {100 * eq['ci'][1]:+.1f}]"
     dec = f.evidence.get("decisions")
     if dec:
-        return f"{dec['rejected'] + dec['sent_back_or_repeated']}/{dec['approved'] + dec['rejected']} ≤ {100 * dec['reject_rate_upper']:.1f}%"
+        returned, decided = dec["rejected"] + dec["sent_back_or_repeated"], dec["approved"] + dec["rejected"]
+        return f"{returned}/{decided} ≤ {100 * dec['reject_rate_upper']:.1f}%"
     return "—"
 
 

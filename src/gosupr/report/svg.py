@@ -89,7 +89,8 @@ def svg_to_png(svg: str, *, scale: float = 1.0) -> bytes:
     try:
         import cairosvg
     except (ImportError, OSError):
-        raise GosuprError("PNG output needs the cairosvg package and the cairo library: `pip install cairosvg`, or write .svg instead") from None
+        raise GosuprError("PNG output needs the cairosvg package and the cairo library: `pip install cairosvg`, "
+                          "or write .svg instead") from None
     return cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale)
 
 
@@ -198,7 +199,8 @@ class _Painter:
     # -- containers -----------------------------------------------------------------------------
     def pool(self, eid: str) -> None:
         b, p = self.shape(eid), self.m.participants[eid]
-        body = f'<rect x="{d.num(b.x)}" y="{d.num(b.y)}" width="{d.num(b.width)}" height="{d.num(b.height)}" fill="#fff" stroke="{d.INK}" stroke-width="1.5"/>'
+        body = (f'<rect x="{d.num(b.x)}" y="{d.num(b.y)}" width="{d.num(b.width)}" height="{d.num(b.height)}" fill="#fff" '
+                f'stroke="{d.INK}" stroke-width="1.5"/>')
         black_box = not p.process or not any(n.process == p.process and n.id in self.dg.shapes for n in self.m.nodes.values())
         if black_box:
             lines, size = d.fit_label(p.name, b.width - 20, b.height - 6, 13)
@@ -209,23 +211,27 @@ class _Painter:
 
     def lane(self, eid: str) -> None:
         b = self.shape(eid)
-        body = f'<rect x="{d.num(b.x)}" y="{d.num(b.y)}" width="{d.num(b.width)}" height="{d.num(b.height)}" fill="none" stroke="{d.INK}" stroke-width="1"/>'
+        body = (f'<rect x="{d.num(b.x)}" y="{d.num(b.y)}" width="{d.num(b.width)}" height="{d.num(b.height)}" fill="none" '
+                f'stroke="{d.INK}" stroke-width="1"/>')
         self.group(eid, "lane", body + self._band(b, self.m.lanes[eid].name))
 
     def _band(self, b: Bounds, name: str) -> str:
         """The name strip of a pool or lane: left and rotated when horizontal, on top otherwise."""
         horizontal = b.horizontal if b.horizontal is not None else b.width >= b.height
         if horizontal:
-            line = f'<line x1="{d.num(b.x + 30)}" y1="{d.num(b.y)}" x2="{d.num(b.x + 30)}" y2="{d.num(b.y + b.height)}" stroke="{d.INK}" stroke-width="1"/>'
+            line = (f'<line x1="{d.num(b.x + 30)}" y1="{d.num(b.y)}" x2="{d.num(b.x + 30)}" y2="{d.num(b.y + b.height)}" stroke="{d.INK}" '
+                    'stroke-width="1"/>')
             lines, size = d.fit_label(name, max(b.height - 10, 20), 28, 12, 7)
             return line + self.text(lines, b.x + 15, b.y + b.height / 2, size, rotate=-90.0)
-        line = f'<line x1="{d.num(b.x)}" y1="{d.num(b.y + 30)}" x2="{d.num(b.x + b.width)}" y2="{d.num(b.y + 30)}" stroke="{d.INK}" stroke-width="1"/>'
+        line = (f'<line x1="{d.num(b.x)}" y1="{d.num(b.y + 30)}" x2="{d.num(b.x + b.width)}" y2="{d.num(b.y + 30)}" stroke="{d.INK}" '
+                'stroke-width="1"/>')
         lines, size = d.fit_label(name, max(b.width - 10, 20), 28, 12, 7)
         return line + self.text(lines, b.x + b.width / 2, b.y + 15, size)
 
     def group_box(self, n: Node) -> None:
         b = self.shape(n.id)
-        body = f'<rect x="{d.num(b.x)}" y="{d.num(b.y)}" width="{d.num(b.width)}" height="{d.num(b.height)}" rx="10" fill="none" stroke="{d.INK}" stroke-width="1" stroke-dasharray="8 3 2 3"/>'
+        body = (f'<rect x="{d.num(b.x)}" y="{d.num(b.y)}" width="{d.num(b.width)}" height="{d.num(b.height)}" rx="10" fill="none" '
+                f'stroke="{d.INK}" stroke-width="1" stroke-dasharray="8 3 2 3"/>')
         body += self.text(d.wrap(n.name, max(b.width - 10, 40), 11), b.x + b.width / 2, b.y + 4, 11, top=True)
         self.group(n.id, n.type, body)
 
@@ -241,9 +247,11 @@ class _Painter:
         dash = ' stroke-dasharray="6 4"' if self.marks.get(n.id, Mark("x")).category == REMOVED else dash
         if n.type == "callActivity":
             width = max(width, 3.5)
-        out = f'<rect x="{d.num(b.x)}" y="{d.num(b.y)}" width="{d.num(b.width)}" height="{d.num(b.height)}" rx="10" fill="{fill}" stroke="{stroke}" stroke-width="{d.num(width)}"{dash}/>'
+        out = (f'<rect x="{d.num(b.x)}" y="{d.num(b.y)}" width="{d.num(b.width)}" height="{d.num(b.height)}" rx="10" fill="{fill}" '
+               f'stroke="{stroke}" stroke-width="{d.num(width)}"{dash}/>')
         if n.type == "transaction":
-            out += f'<rect x="{d.num(b.x + 3)}" y="{d.num(b.y + 3)}" width="{d.num(b.width - 6)}" height="{d.num(b.height - 6)}" rx="8" fill="none" stroke="{stroke}" stroke-width="1"/>'
+            out += (f'<rect x="{d.num(b.x + 3)}" y="{d.num(b.y + 3)}" width="{d.num(b.width - 6)}" height="{d.num(b.height - 6)}" rx="8" '
+                    f'fill="none" stroke="{stroke}" stroke-width="1"/>')
         return out
 
     # -- flow nodes -----------------------------------------------------------------------------
@@ -265,8 +273,10 @@ class _Painter:
         if n.kind == SUBPROCESS:  # collapsed: [+]
             s, cx, y0 = 14.0, b.x + b.width / 2, b.y + b.height - 18
             body += (
-                f'<rect x="{d.num(cx - s / 2)}" y="{d.num(y0)}" width="{d.num(s)}" height="{d.num(s)}" fill="none" stroke="{stroke}" stroke-width="1"/>'
-                f'<path d="M{d.num(cx)},{d.num(y0 + 3)} V{d.num(y0 + s - 3)} M{d.num(cx - s / 2 + 3)},{d.num(y0 + s / 2)} H{d.num(cx + s / 2 - 3)}" stroke="{stroke}" stroke-width="1.5"/>'
+                f'<rect x="{d.num(cx - s / 2)}" y="{d.num(y0)}" width="{d.num(s)}" height="{d.num(s)}" fill="none" stroke="{stroke}" '
+                'stroke-width="1"/>'
+                f'<path d="M{d.num(cx)},{d.num(y0 + 3)} V{d.num(y0 + s - 3)} M{d.num(cx - s / 2 + 3)},{d.num(y0 + s / 2)} '
+                f'H{d.num(cx + s / 2 - 3)}" stroke="{stroke}" stroke-width="1.5"/>'
             )
             bottom = 18.0
         elif n.type in ("sendTask", "receiveTask"):
@@ -288,9 +298,11 @@ class _Painter:
         dash = "" if interrupting else ' stroke-dasharray="4 2"'
         if n.type == "endEvent":
             width = max(width, 3.5)
-        circle = f'<circle cx="{d.num(cx)}" cy="{d.num(cy)}" r="{d.num(r)}" fill="{fill}" stroke="{stroke}" stroke-width="{d.num(width)}"{dash}/>'
+        circle = (f'<circle cx="{d.num(cx)}" cy="{d.num(cy)}" r="{d.num(r)}" fill="{fill}" stroke="{stroke}" '
+                  f'stroke-width="{d.num(width)}"{dash}/>')
         if n.type in ("intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"):
-            circle += f'<circle cx="{d.num(cx)}" cy="{d.num(cy)}" r="{d.num(max(r - 3, 1))}" fill="none" stroke="{stroke}" stroke-width="1"{dash}/>'
+            circle += (f'<circle cx="{d.num(cx)}" cy="{d.num(cy)}" r="{d.num(max(r - 3, 1))}" fill="none" stroke="{stroke}" '
+                       f'stroke-width="1"{dash}/>')
         defs = [str(x) for x in n.attrs.get("event_definitions", []) or []]
         if len(defs) == 1:
             circle += d.event_marker(defs[0], cx, cy, r, stroke, n.type in _THROW)
@@ -319,7 +331,8 @@ class _Painter:
         elif n.type in ("dataStoreReference", "dataStore"):
             ry = min(h * 0.15, 8)
             body = (
-                f'<path d="M{d.num(x)},{d.num(y + ry)} V{d.num(y + h - ry)} A{d.num(w / 2)},{d.num(ry)} 0 0 0 {d.num(x + w)},{d.num(y + h - ry)} '
+                f'<path d="M{d.num(x)},{d.num(y + ry)} V{d.num(y + h - ry)} A{d.num(w / 2)},{d.num(ry)} 0 0 0 '
+                f'{d.num(x + w)},{d.num(y + h - ry)} '
                 f'V{d.num(y + ry)}" fill="#fff" {line}/>'
                 f'<ellipse cx="{d.num(x + w / 2)}" cy="{d.num(y + ry)}" rx="{d.num(w / 2)}" ry="{d.num(ry)}" fill="#fff" {line}/>'
             )
@@ -360,7 +373,8 @@ class _Painter:
         stroke, _fill, width = _colours(self.marks.get(eid))
         if stroke == d.INK:
             width = 1.3 if kind == "sequence" else 1.0
-        dash = {"message": ' stroke-dasharray="7 4"', "association": ' stroke-dasharray="2 3"', "data": ' stroke-dasharray="2 3"', "unknown": ' stroke-dasharray="2 3"'}.get(kind, "")
+        dash = {"message": ' stroke-dasharray="7 4"', "association": ' stroke-dasharray="2 3"', "data": ' stroke-dasharray="2 3"',
+                "unknown": ' stroke-dasharray="2 3"'}.get(kind, "")
         size = 9.0 + min(width, 4.0)
         line = wps[:-1] + [_pull_back(wps[-2], wps[-1], size * 0.6)] if kind in ("sequence", "message") else wps
         path = "M" + " L".join(f"{d.num(x)},{d.num(y)}" for x, y in line)
@@ -401,7 +415,8 @@ class _Painter:
         dx, dy = b[0] - a[0], b[1] - a[1]
         n = math.hypot(dx, dy) or 1.0
         ux, uy = dx / n, dy / n
-        pts = [a, (a[0] + ux * 7 - uy * 4, a[1] + uy * 7 + ux * 4), (a[0] + ux * 14, a[1] + uy * 14), (a[0] + ux * 7 + uy * 4, a[1] + uy * 7 - ux * 4)]
+        pts = [a, (a[0] + ux * 7 - uy * 4, a[1] + uy * 7 + ux * 4), (a[0] + ux * 14, a[1] + uy * 14),
+               (a[0] + ux * 7 + uy * 4, a[1] + uy * 7 - ux * 4)]
         return f'<polygon points="{d.pts(pts)}" fill="#fff" stroke="{colour}" stroke-width="1"/>'
 
     # -- title, legend, document ----------------------------------------------------------------
@@ -441,12 +456,14 @@ class _Painter:
             label = _LEGEND[cat][1 if lang == "ru" else 0]
             if cat in _HEAT:
                 swatch = "".join(
-                    f'<rect x="{d.num(x0 + i * 8)}" y="{d.num(y)}" width="8" height="14" fill="{_wait_colour(i / 3, cat)}"/>' for i in range(4)
+                    f'<rect x="{d.num(x0 + i * 8)}" y="{d.num(y)}" width="8" height="14" '
+                    f'fill="{_wait_colour(i / 3, cat)}"/>' for i in range(4)
                 )
             else:
                 stroke, fill = _COLOURS[cat]
                 dash = ' stroke-dasharray="4 2"' if cat == REMOVED else ""
-                swatch = f'<rect x="{d.num(x0)}" y="{d.num(y)}" width="32" height="14" rx="4" fill="{fill}" stroke="{stroke}" stroke-width="2.5"{dash}/>'
+                swatch = (f'<rect x="{d.num(x0)}" y="{d.num(y)}" width="32" height="14" rx="4" fill="{fill}" stroke="{stroke}" '
+                          f'stroke-width="2.5"{dash}/>')
             self.extend(x0, y, x0 + 32, y + 14)
             out.append(f'<g data-legend="{cat}">{swatch}{self.text([label], x0 + 40, y + 7, 12, anchor="start")}</g>')
             y += 22

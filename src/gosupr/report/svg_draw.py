@@ -228,7 +228,8 @@ def event_marker(definition: str, cx: float, cy: float, r: float, color: str, fi
         x0, y0 = cx - w / 2, cy - h / 2
         return (
             f'<rect x="{num(x0)}" y="{num(y0)}" width="{num(w)}" height="{num(h)}" fill="{fill}" {stroke}/>'
-            f'<path d="M{num(x0)},{num(y0)} L{num(cx)},{num(cy + h * 0.1)} L{num(x0 + w)},{num(y0)}" fill="none" stroke="{inv}" stroke-width="1.2"/>'
+            f'<path d="M{num(x0)},{num(y0)} L{num(cx)},{num(cy + h * 0.1)} L{num(x0 + w)},{num(y0)}" fill="none" '
+            f'stroke="{inv}" stroke-width="1.2"/>'
         )
     if definition == "timer":
         rr = s * 0.95

@@ -98,10 +98,8 @@ def reduce_process(
 
     patterns = list(dict.fromkeys([*((analyze_config or AnalyzeConfig()).protect), *(protect or [])]))
     facts = LogFacts.of(log)
-    if findings is None:
-        findings = analyze_log(log, analyze_config, facts=facts, protect=patterns)
-    else:  # found elsewhere, perhaps before these patterns: judge them against them (idempotent)
-        findings = guard(facts, findings, patterns)
+    # findings found elsewhere, perhaps before these patterns, are judged against them (idempotent)
+    findings = analyze_log(log, analyze_config, facts=facts, protect=patterns) if findings is None else guard(facts, findings, patterns)
     applied, not_applied = select_findings(findings, accept)
     removal = remove_waste(log, applied, facts=facts)  # sets events_removed / cases_touched on `applied`
     for f in not_applied:
