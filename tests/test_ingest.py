@@ -72,6 +72,19 @@ def test_receipt_all_complete_nothing_dropped(shared_data: Path) -> None:
     check_audit(log)
 
 
+def test_office_files_are_what_their_script_writes(tmp_path: Path) -> None:
+    """The committed in-repo log and model come from tests/data/logs/make_office.py, byte for byte."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_office", OFFICE.xes.parent / "make_office.py")
+    assert spec is not None and spec.loader is not None
+    make_office = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_office)
+    make_office.write(tmp_path)
+    for committed in (OFFICE.xes, OFFICE.csv, OFFICE.bpmn):
+        assert (tmp_path / committed.name).read_bytes() == committed.read_bytes(), committed.name
+
+
 def test_office_all_complete_nothing_dropped() -> None:
     """receipt.xes's case, in the repository: a lifecycle column where every event is complete, departments."""
     log = read_log(OFFICE.xes)
