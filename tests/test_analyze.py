@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from material import SHARED, SHARED_REASON
 from analyze_helpers import make_log
 
 from gosupr.errors import GosuprError
@@ -20,7 +21,7 @@ from gosupr.mining.waste.analyze import (
 from gosupr.mining.waste.detectors import DETECTORS
 from gosupr.mining.waste.facts import LogFacts
 
-LOGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "logs"
+LOGS = SHARED / "logs"
 
 VISA = "Визирование проекта начальником отдела"
 CHAIN = [
@@ -116,7 +117,7 @@ def test_a_removable_step_is_reported_once():
 def _read(name: str):
     path = LOGS / name
     if not path.exists():
-        pytest.skip(f"{path} not present")
+        pytest.skip(SHARED_REASON)
     return read_log(path)
 
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from material import DATA, SHARED
 from lxml import etree
 
 from gosupr.batch import load_config, run_batch
@@ -23,7 +24,9 @@ from gosupr.errors import GosuprError
 
 ROOT = Path(__file__).resolve().parents[1]
 XSD = ROOT / "tests" / "data" / "junit" / "jenkins-junit.xsd"
-MODEL = "C.1.0.bpmn"  # a Signavio export with pools and lanes
+# a Signavio export with pools and lanes; without ../shared/data, the project's own licensing model with lanes
+MODEL_PATH = next(p for p in (SHARED / "bpmn" / "C.1.0.bpmn", DATA / "compare" / "before.bpmn") if p.is_file())
+MODEL = MODEL_PATH.name
 SMALL_LOG = "memo_approval.xes"
 PERMIT = "construction_permit.csv"
 
@@ -62,15 +65,15 @@ def small_csv(tmp_path_factory, examples_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def full(tmp_path_factory, examples_dir: Path, shared_data: Path):
-    """Two parallel runs over examples/logs + a broken CSV + a real BPMN model, from the repo root."""
+def full(tmp_path_factory, examples_dir: Path):
+    """Two parallel runs over examples/logs + a broken CSV + a BPMN model, from the repo root."""
     tmp = tmp_path_factory.mktemp("batch")
     broken = _write(tmp / "broken.csv", "это не журнал событий\nпросто текст без столбцов\n")
     cfg = _write(
         tmp / "gosupr.toml",
         "[batch]\nnoise = 0.2\n\n[fail_if]\nremovable_share_above = 0.05\nfindings.kinds = [\"ping_pong\", \"fake-join\"]\n",
     )
-    args = ["examples/logs", str(broken), str(shared_data / "bpmn" / MODEL)]
+    args = ["examples/logs", str(broken), str(MODEL_PATH)]
     old = os.getcwd()
     os.chdir(ROOT)
     try:

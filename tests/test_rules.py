@@ -7,14 +7,17 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from material import DATA, EXAMPLES, SHARED, needs_shared
 from analyze_helpers import make_model
 from lxml import etree
 
 from gosupr.mining.waste.analyze import AnalyzeConfig, lint_model
 from gosupr.mining.lint.rules import RULES
 
-BPMN_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "bpmn"
+BPMN_DIR = SHARED / "bpmn"
 BPMN_FILES = sorted(BPMN_DIR.glob("*.bpmn"))
+# the project's own valid models: every clone has them
+OWN_BPMN = sorted((DATA / "compare").glob("*.bpmn")) + sorted(EXAMPLES.glob("*.normative.bpmn")) + [DATA / "logs" / "office.bpmn"]
 NS = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 
 
@@ -121,9 +124,8 @@ def _oracle(path: Path) -> dict[str, set[str]]:
     }
 
 
-@pytest.mark.skipif(not BPMN_FILES, reason="no shared BPMN files")
-@pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
-def test_rules_on_real_bpmn_files(path: Path):
+@pytest.mark.parametrize("path", OWN_BPMN + BPMN_FILES, ids=lambda p: p.name)
+def test_rules_on_bpmn_files(path: Path):
     from gosupr.bpmn.reader import read_bpmn
 
     model = read_bpmn(path)
@@ -135,13 +137,13 @@ def test_rules_on_real_bpmn_files(path: Path):
     oracle = _oracle(path)
     for rule, expected in oracle.items():
         assert by_rule.get(rule, set()) == expected, (rule, path.name)
-    # the MIWG reference models and the running example are valid, executable models
+    # ours, the MIWG reference models and the running example are valid, executable models
     assert "dead-element" not in by_rule, by_rule.get("dead-element")
     assert "no-disconnected" not in by_rule
     assert lint_model(model) == found  # deterministic
 
 
-@pytest.mark.skipif(not BPMN_FILES, reason="no shared BPMN files")
+@needs_shared
 def test_rules_see_known_defects_in_real_files():
     """Some reference models use an end event as an implicit join, or a task as an implicit split."""
     from gosupr.bpmn.reader import read_bpmn
