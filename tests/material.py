@@ -52,8 +52,3 @@ RUNNING_EXAMPLE = SmallLog(
 #: parameters for a test (or fixture) that runs on both: the in-repo log always, the real one when present
 SMALL_LOGS = [pytest.param(OFFICE, id="office"), pytest.param(RUNNING_EXAMPLE, id="running-example", marks=needs_shared)]
 
-
-def shared_params(paths: list[Path]) -> list:
-    """Parameters for a test over real files: the files, or one skipped case saying why when
-    ../shared/data is absent (an empty list would skip with pytest's unhelpful 'empty parameter set')."""
-    return list(paths) or [pytest.param(None, marks=pytest.mark.skip(reason=SHARED_REASON), id="no-shared-data")]

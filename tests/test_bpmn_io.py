@@ -7,7 +7,7 @@ from pathlib import Path
 from collections import Counter
 
 import pytest
-from material import needs_shared, shared_params
+from material import needs_shared
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -22,6 +22,12 @@ from gosupr.errors import GosuprError
 
 NS = {"bpmn": MODEL_NS, "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}
+
+
+# the project's own models with DI: the licensing process and its edits, the examples' normative models, the office
+_DATA = Path(__file__).parent / "data"
+OWN_BPMN = (sorted((_DATA / "compare").glob("*.bpmn")) + sorted((_DATA.parent.parent / "examples" / "logs").glob("*.normative.bpmn"))
+            + [_DATA / "logs" / "office.bpmn"])
 
 
 def ids(files):
@@ -104,7 +110,7 @@ def test_corpus_is_there():
     assert len(BPMN_FILES) >= 16, f"MIWG files expected in {BPMN_DIR}"
 
 
-@pytest.mark.parametrize("path", shared_params(BPMN_FILES), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", OWN_BPMN + BPMN_FILES, ids=lambda p: p.name)
 def test_every_corpus_file_loads_with_consistent_references(path):
     m = read_bpmn(path)
     assert m.flow_nodes() and m.sequence_flows() and m.diagrams
@@ -350,7 +356,7 @@ def test_built_model_round_trip():
         p.id: (p.name, p.process) for p in m.participants.values()}
 
 
-@pytest.mark.parametrize("path", shared_params(BPMN_FILES), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", OWN_BPMN + BPMN_FILES, ids=lambda p: p.name)
 def test_corpus_round_trip_keeps_semantics_and_drawing(path):
     m = read_bpmn(path)
     xml = to_xml(m)
@@ -366,7 +372,7 @@ def test_corpus_round_trip_keeps_semantics_and_drawing(path):
     assert to_xml(back) == xml  # a fixpoint: writing what we read gives the same bytes
 
 
-@pytest.mark.parametrize("path", shared_params(BPMN_FILES), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", OWN_BPMN + BPMN_FILES, ids=lambda p: p.name)
 def test_corpus_without_di_gets_a_layout(path):
     m = read_bpmn(path)
     m.diagrams = []

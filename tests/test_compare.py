@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from material import needs_shared, shared_params
+from material import needs_shared
 
 from gosupr.bpmn.model import ProcessModel
 from gosupr.bpmn.reader import read_bpmn
@@ -32,6 +32,10 @@ from gosupr.report.diff_render import (
 DATA = Path(__file__).parent / "data" / "compare"
 SHARED_BPMN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "bpmn"
 BPMN_FILES = sorted(SHARED_BPMN.glob("*.bpmn"))
+# the project's own models: the licensing process and its edits, the examples' normative models, the office
+OWN_BPMN = sorted(DATA.glob("*.bpmn")) + sorted((DATA.parent.parent / "examples" / "logs").glob("*.normative.bpmn")) + [
+    DATA.parent / "logs" / "office.bpmn"
+]
 
 
 def fixture(name: str) -> ProcessModel:
@@ -53,7 +57,7 @@ def test_shared_bpmn_files_present():
     assert len(BPMN_FILES) >= 10
 
 
-@pytest.mark.parametrize("path", shared_params(BPMN_FILES), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", OWN_BPMN + BPMN_FILES, ids=lambda p: p.name)
 def test_real_file_compared_with_itself_is_unchanged(path):
     diff = compare_models(read_bpmn(path), read_bpmn(path))
     assert diff.unchanged, diff.summary()
@@ -63,7 +67,7 @@ def test_real_file_compared_with_itself_is_unchanged(path):
     assert all(d.delta in (0, None) for d in diff.metrics.values())
 
 
-@pytest.mark.parametrize("path", shared_params(BPMN_FILES), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", OWN_BPMN + BPMN_FILES, ids=lambda p: p.name)
 def test_real_file_with_all_ids_rewritten_matches_by_label_and_place(path):
     before = read_bpmn(path)
     for seed in (None, 1, 2):
@@ -488,7 +492,7 @@ def test_hand_checked_exports_cover_every_export():
     assert len(EXPORT_PAIRS) == len(list((SHARED_BPMN / "exports").glob("*/*.bpmn"))) == 28
 
 
-@pytest.mark.parametrize("path", shared_params(BPMN_FILES), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", OWN_BPMN + BPMN_FILES, ids=lambda p: p.name)
 def test_tool_like_variants_cosmetic_none_semantic_once(path):
     """Cosmetic edits (new ids, placeholders, unnamed sub-processes, spelling, pool-wide lanes) give no
     behavioural change; each semantic edit is reported exactly once, as what it is."""

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from material import needs_shared, shared_params
+from material import DATA, EXAMPLES, needs_shared
 from lxml import etree
 
 from gosupr.bpmn.model import Bounds, Diagram, Flow, Lane, Node, Participant, ProcessModel
@@ -106,8 +106,12 @@ def test_shared_files_are_there():
     assert len(SHARED_BPMN) >= 10
 
 
-@pytest.mark.parametrize("path", shared_params(SHARED_BPMN), ids=lambda p: p.name)
-def test_every_shared_bpmn_renders_with_each_task_label(path: Path):
+# the project's own models with DI (bpmn.io style, and gosupr's writer): every clone has them
+OWN_BPMN = sorted((DATA / "compare").glob("*.bpmn")) + sorted(EXAMPLES.glob("*.normative.bpmn")) + [DATA / "logs" / "office.bpmn"]
+
+
+@pytest.mark.parametrize("path", OWN_BPMN + SHARED_BPMN, ids=lambda p: p.name)
+def test_every_bpmn_renders_with_each_task_label(path: Path):
     model = _read(path)
     assert model.diagrams, f"{path.name} carries DI"
     drawn: set[str] = set()
@@ -361,7 +365,8 @@ SHARED_DATA_BPMN = Path(__file__).resolve().parents[2] / "shared" / "data" / "bp
 ALL_BPMN = sorted(SHARED_DATA_BPMN.glob("*.bpmn")) + sorted(SHARED_DATA_BPMN.glob("exports/*/*.bpmn"))
 
 
-@pytest.mark.parametrize("path", shared_params(ALL_BPMN), ids=lambda p: str(p.relative_to(SHARED_DATA_BPMN)))
+@pytest.mark.parametrize("path", OWN_BPMN + ALL_BPMN,
+                         ids=lambda p: str(p.relative_to(SHARED_DATA_BPMN)) if p.is_relative_to(SHARED_DATA_BPMN) else f"own/{p.name}")
 def test_every_task_name_appears_whole_in_the_svg_text(path):
     """Over all diagrams of the file: each task's (and event's, gateway's) name is one <text> (lines joined) or a <title>."""
     from gosupr.bpmn.reader import read_bpmn
