@@ -456,12 +456,9 @@ def batch(
 
 
 def _analyze_config(config: Optional[Path], kinds: Optional[List[str]], min_share: Optional[float]):
-    from gosupr.mining.waste.analyze import AnalyzeConfig
+    from gosupr.pipeline import analyze_settings
 
-    cfg = AnalyzeConfig.from_toml(config) if config is not None else AnalyzeConfig()
-    if kinds or min_share is not None:
-        cfg = cfg.with_options(kinds=list(kinds) if kinds else None, min_share=min_share)
-    return cfg
+    return analyze_settings(config, kinds, min_share)
 
 
 def _stages(lang: Lang):

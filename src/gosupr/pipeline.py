@@ -32,9 +32,27 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnalyzeResult", "CheckRun", "CompareRun", "DiscoverResult", "Picture", "ReduceResult",
-    "check_against", "discover_log", "is_bpmn", "looks_like_bpmn", "read_event_log", "run_analyze", "run_check",
+    "analyze_settings", "check_against", "discover_log", "is_bpmn", "looks_like_bpmn", "read_event_log", "run_analyze", "run_check",
     "run_compare", "run_discover", "run_effect", "run_lint", "run_reduce", "run_render",
 ]
+
+
+def analyze_settings(
+    config: str | os.PathLike | AnalyzeConfig | None = None,
+    kinds: Iterable[str] | None = None,
+    min_share: float | None = None,
+) -> AnalyzeConfig:
+    """The [analyze] settings of a job: a gosupr.toml (or a config in hand, or the defaults),
+    narrowed by `--kinds` and `--min-share` when given."""
+    from gosupr.mining.waste.analyze import AnalyzeConfig
+
+    if isinstance(config, AnalyzeConfig):
+        cfg = config
+    else:
+        cfg = AnalyzeConfig.from_toml(config) if config is not None else AnalyzeConfig()
+    if kinds or min_share is not None:
+        cfg = cfg.with_options(kinds=list(kinds) if kinds else None, min_share=min_share)
+    return cfg
 
 
 def is_bpmn(path: str | os.PathLike) -> bool:
