@@ -40,13 +40,22 @@ _HOME = {
 __all__ = ["__version__", *_HOME]
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ loads them
-    from gosupr.api import analyze, compare, discover, lint, read_bpmn, read_log, reduce, render_svg, write_bpmn
-    from gosupr.bpmn.model import ProcessModel
-    from gosupr.errors import GosuprError
-    from gosupr.eventlog import EventLog
-    from gosupr.mining.compare.models import ModelDiff
-    from gosupr.mining.findings import Finding, Findings
-    from gosupr.mining.waste.reduce import Reduction
+    from gosupr.api import analyze as analyze
+    from gosupr.api import compare as compare
+    from gosupr.api import discover as discover
+    from gosupr.api import lint as lint
+    from gosupr.api import read_bpmn as read_bpmn
+    from gosupr.api import read_log as read_log
+    from gosupr.api import reduce as reduce
+    from gosupr.api import render_svg as render_svg
+    from gosupr.api import write_bpmn as write_bpmn
+    from gosupr.bpmn.model import ProcessModel as ProcessModel
+    from gosupr.errors import GosuprError as GosuprError
+    from gosupr.eventlog import EventLog as EventLog
+    from gosupr.mining.compare.models import ModelDiff as ModelDiff
+    from gosupr.mining.findings import Finding as Finding
+    from gosupr.mining.findings import Findings as Findings
+    from gosupr.mining.waste.reduce import Reduction as Reduction
 
 
 def __getattr__(name: str) -> Any:

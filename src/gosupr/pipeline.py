@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnalyzeResult", "CheckRun", "CompareRun", "DiscoverResult", "Picture", "ReduceResult",
-    "analyze_settings", "check_against", "discover_log", "is_bpmn", "looks_like_bpmn", "read_event_log", "run_analyze", "run_check",
-    "run_compare", "run_discover", "run_effect", "run_lint", "run_reduce", "run_render",
+    "analyze_settings", "check_against", "discover_log", "is_bpmn", "looks_like_bpmn", "read_event_log",
+    "run_analyze", "run_check", "run_compare", "run_discover", "run_effect", "run_lint", "run_reduce", "run_render",
 ]
 
 
@@ -108,7 +108,8 @@ def discover_log(
 
     stage("discover")
     model = discover_model(log, noise=noise)
-    res = DiscoverResult(log=log, summary=summary or summarize(log), model=model, output=Path(output) if output else None, noise=noise)
+    res = DiscoverResult(log=log, summary=summary or summarize(log), model=model,
+                         output=Path(output) if output else None, noise=noise)
     if with_findings or with_reduction:
         stage("analyze")
         res.findings = analyze_log(log, analyze_config)
@@ -127,7 +128,7 @@ def read_event_log(path: str | os.PathLike, columns: ColumnMap | None = None, *,
     from gosupr.ingest import read_log
 
     stage("read")
-    log = read_log(path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
+    log = read_log(path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)  # type: ignore[arg-type]
     hold("read")  # tests: a signal mid-run, between ingestion and discovery
     return log
 
@@ -386,7 +387,7 @@ def run_render(
     if highlight is not None:
         from gosupr.report.svg_highlight import Highlight, load_findings_json
 
-        hl = Highlight.from_findings(load_findings_json(highlight), m)
+        hl = Highlight.from_findings(load_findings_json(Path(highlight)), m)
     which = str(diagram).strip()
     if which.lower() == "all":
         targets = [(i, output.with_name(f"{output.stem}-{i}{output.suffix}")) for i in range(max(1, len(m.diagrams)))]
@@ -394,7 +395,7 @@ def run_render(
         targets = [(int(which), output)]
     else:
         raise GosuprError(f"--diagram takes a diagram number (from 0) or 'all', not '{diagram}'")
-    check_outputs({f"-o ({t.name})": t for _, t in targets}, [model, highlight])
+    check_outputs({f"-o ({t.name})": t for _, t in targets}, [p for p in (model, highlight) if p is not None])
     drawn = [(t, render_svg(m, highlight=hl, diagram_index=i, lang=lang)) for i, t in targets]
     return [Picture(t, svg_to_png(svg) if suffix == ".png" else
                     ('<?xml version="1.0" encoding="UTF-8"?>\n' + svg).encode("utf-8")) for t, svg in drawn]

@@ -1,8 +1,9 @@
 """One input, start to end, in a worker process: a frozen, picklable `Task` in, a plain dict out.
 
 Logs go through the same pipeline functions as `gosupr discover` (ingest → discover → analyze →
-reduce); BPMN models through `gosupr analyze MODEL.bpmn`'s (the hardened reader, the model rules). Any failure becomes status "failed" with a one-line reason: one bad
-input never stops the others. Reasons and audits name the input by its label, never by an
+reduce); BPMN models through `gosupr analyze MODEL.bpmn`'s (the hardened reader, the model
+rules). Any failure becomes status "failed" with a one-line reason: one bad input never stops
+the others. Reasons and audits name the input by its label, never by an
 absolute path, so the batch's output stays the same on every machine.
 
 Each input's files are written into a hidden temporary folder beside the final one
@@ -25,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from gosupr._hold import hold
-from gosupr.errors import GosuprError
 from gosupr.batch.task import Task
+from gosupr.errors import GosuprError
 from gosupr.mining.findings import Findings
 
 OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findings.json", "reduction": "reduction.json",

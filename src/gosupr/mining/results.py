@@ -16,8 +16,8 @@ from gosupr.eventlog import EventLog
 from gosupr.mining.findings import Finding
 
 if TYPE_CHECKING:
-    from gosupr.mining.compare.models import ModelDiff
     from gosupr.mining.compare.explain import Explanation
+    from gosupr.mining.compare.models import ModelDiff
     from gosupr.mining.conformance.check import CheckResult
     from gosupr.mining.discover import LogSummary
     from gosupr.mining.waste.reduce import Reduction
