@@ -68,10 +68,13 @@ def _jobs() -> list[tuple[str, list[str], list[str]]]:
         models = sorted(bpmn.glob("*.bpmn"))
         for a, b in zip(models, models[1:]):
             jobs.append((f"compare-{a.name}-{b.name}", ["compare", str(a), str(b), "--format", "json"], []))
-        for tool in sorted(p for p in (bpmn / "exports").iterdir() if p.is_dir()):
-            files = sorted(tool.glob("*.bpmn"))[:2]
-            if len(files) == 2:
-                jobs.append((f"compare-export-{tool.name}", ["compare", str(files[0]), str(files[1]), "--format", "json"], []))
+        for export in sorted((bpmn / "exports").rglob("*.bpmn")):
+            reference = bpmn / (export.name.replace("-export", ""))
+            if reference.is_file():
+                jobs.append((f"compare-export-{export.parent.name}-{export.name}",
+                             ["compare", str(reference), str(export), "--format", "json"], []))
+        for model in models:
+            jobs.append((f"render-{model.name}", ["render", str(model), "-o", "{T}/m.svg"], ["m.svg"]))
     jobs.append(("batch-examples", ["batch", str(EXAMPLES), "--out", "{T}/out", "--quiet"], ["out"]))
     return jobs
 

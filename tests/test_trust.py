@@ -210,7 +210,7 @@ def test_analyze_and_reduce_report_the_same_numbers(reductions):
     log, res, _ = reductions("land_lease.csv")
     found = {(f.kind, tuple(f.activities)): (f.events_removed, f.cases_touched) for f in analyze_log(log) if f.removable}
     applied = {(f.kind, tuple(f.activities)): (f.events_removed, f.cases_touched) for f in res.reduction.applied}
-    assert found == applied and sum(e for e, _ in applied.values()) == res.reduction.headline["events_removed"]
+    assert found == applied and sum(e for e, _ in applied.values()) == res.reduction.figures["events_removed"]
 
 
 # -- a real log with relaxed evidence: protection still holds --------------------------------------

@@ -177,7 +177,7 @@ def analyze(
     timezone: Optional[str] = TzOpt,
 ) -> None:
     """Find the waste in a process (log) or the structural defects of a model (BPMN), worst first."""
-    from gosupr.mining.waste.analyze import findings_document, headline
+    from gosupr.mining.waste.analyze import findings_document, waste_totals
     from gosupr.pipeline import run_analyze
     from gosupr.report import findings_render as fr
     from gosupr.report import jsondoc
@@ -192,7 +192,7 @@ def analyze(
             timezone=timezone,
         )
     lg = _lang(lang)
-    head = headline(res.findings, res.log)
+    head = waste_totals(res.findings, res.log)
     if fmt == Fmt.json:
         _emit(jsondoc.dumps(findings_document(res.findings, res.log, res.source if res.model else None)))
         return
@@ -302,33 +302,21 @@ def compare(
     if after is None or not (looks_like_bpmn(before) and looks_like_bpmn(after)):
         return _compare_logs(before, after, list(fail_on or []), fmt, lang, html, plan, model, (split_at, split_by),
                              replicates, seed, _columns(case, activity, timestamp, resource, department))
-    from gosupr.bpmn.reader import read_bpmn
     from gosupr.fileio import check_outputs
-    from gosupr.mining.compare.models import compare_models
     from gosupr.mining.compare.gates import evaluate_gates, parse_gates
+    from gosupr.pipeline import run_compare
     from gosupr.report import diff_render as dr
 
     gates = list(fail_on or [])
     parse_gates(gates)  # a bad gate is bad input: fail before any work
     check_outputs({"--html": html}, [before, after, log])
-    m_before, m_after = read_bpmn(before), read_bpmn(after)
-    ev = None
-    if log is not None:
-        from gosupr.ingest import read_log
-
-        ev = read_log(log)
-    diff = compare_models(m_before, m_after, flatten=flatten, include_artifacts=artifacts, log=ev)
-    diff.before_name, diff.after_name = before.name, after.name
+    run = run_compare(before, after, log=log, flatten=flatten, artifacts=artifacts, explain=explain)
+    diff, expl = run.diff, run.explanation
     lg = _lang(lang)
-    expl = None
-    if explain:
-        from gosupr.mining.compare.explain import explain_unpaired
-
-        expl = explain_unpaired(m_before, m_after, diff)
     if html is not None:
         from gosupr.report.html import compare_html
 
-        _commit([(html, compare_html(diff, m_before, m_after, lg).encode("utf-8"))])
+        _commit([(html, compare_html(diff, run.before, run.after, lg).encode("utf-8"))])
     if fmt == Fmt.json:
         _emit(dr.diff_json(diff, expl))
     elif fmt == Fmt.markdown:
@@ -433,29 +421,10 @@ def render(
     lang: Lang = LangOpt,
 ) -> None:
     """Draw a BPMN model as SVG (or PNG), optionally with findings coloured in."""
-    from gosupr.bpmn.reader import read_bpmn
-    from gosupr.fileio import check_outputs
-    from gosupr.report.svg import render_svg, svg_to_png
+    from gosupr.pipeline import run_render
 
-    suffix = output.suffix.lower()
-    if suffix not in (".svg", ".png"):
-        raise GosuprError("the picture must end in .svg or .png", path=str(output))
-    m = read_bpmn(model)
-    hl = None
-    if highlight is not None:
-        from gosupr.report.svg_highlight import Highlight, load_findings_json
-
-        hl = Highlight.from_findings(load_findings_json(highlight), m)
-    if diagram.strip().lower() == "all":
-        targets = [(i, output.with_name(f"{output.stem}-{i}{output.suffix}")) for i in range(max(1, len(m.diagrams)))]
-    elif diagram.strip().isdigit():
-        targets = [(int(diagram), output)]
-    else:
-        raise GosuprError(f"--diagram takes a diagram number (from 0) or 'all', not '{diagram}'")
-    check_outputs({f"-o ({t.name})": t for _, t in targets}, [model, highlight])
-    pictures = [(t, render_svg(m, highlight=hl, diagram_index=i, lang=_lang(lang))) for i, t in targets]
-    _commit([(t, svg_to_png(svg) if suffix == ".png" else '<?xml version="1.0" encoding="UTF-8"?>\n' + svg)
-             for t, svg in pictures])  # all drawn first, then written together: nothing half-way
+    pictures = run_render(model, output, highlight=highlight, diagram=diagram, lang=_lang(lang))
+    _commit([(p.path, p.data) for p in pictures])  # all drawn first, then written together: nothing half-way
 
 
 @app.command()
@@ -487,12 +456,9 @@ def batch(
 
 
 def _analyze_config(config: Optional[Path], kinds: Optional[List[str]], min_share: Optional[float]):
-    from gosupr.mining.waste.analyze import AnalyzeConfig
+    from gosupr.pipeline import analyze_settings
 
-    cfg = AnalyzeConfig.from_toml(config) if config is not None else AnalyzeConfig()
-    if kinds or min_share is not None:
-        cfg = cfg.with_options(kinds=list(kinds) if kinds else None, min_share=min_share)
-    return cfg
+    return analyze_settings(config, kinds, min_share)
 
 
 def _stages(lang: Lang):

@@ -1,7 +1,7 @@
 """`gosupr batch`: every input through its pipeline, in parallel processes, then gates and reports.
 
-Inputs run in worker processes (spawned, so no thread or lock state leaks in from the parent);
-results come back as plain dicts and are put in sorted input order before anything is written,
+Inputs travel to worker processes as frozen `Task`s (spawned, so no thread or lock state leaks
+in from the parent); results come back as plain dicts (the rows of summary.json) and are put in sorted input order before anything is written,
 so the output does not depend on which worker finished first.
 """
 
@@ -23,13 +23,14 @@ from gosupr.errors import GosuprError
 from gosupr.batch import gates as gate_rules
 from gosupr.batch.config import BatchConfig, load_config
 from gosupr.batch.inputs import InputFile, expand_inputs
+from gosupr.batch.task import Task
 from gosupr.batch.worker import (
     OUTPUT_NAMES,
-    count_findings,
     process_input,
     staging_prefix,
     stop_worker,
 )
+from gosupr.mining.findings import Findings
 
 SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"
@@ -114,8 +115,7 @@ def run_batch(
 
         raise output_error(out_dir, exc) from None
 
-    tasks = [_task(i, cfg, out, timings, lang) | {"allow_huge_cases": allow_huge_cases, "timezone": timezone}
-             for i in items]
+    tasks = [_task(i, cfg, out, timings, lang, allow_huge_cases, timezone) for i in items]
     if cfg.effects:  # [[effect]] before/after pairs, each one input
         from gosupr.batch.effect_pairs import effect_tasks
 
@@ -161,22 +161,25 @@ def run_batch(
     return result
 
 
-def _task(item: InputFile, cfg: BatchConfig, out: Path, timings: bool, lang: str = "en") -> dict[str, Any]:
-    return {
-        "path": item.path,
-        "label": item.label,
-        "kind": item.kind,
-        "stem": item.stem,
-        "problem": item.problem,
-        "out_dir": str(out.resolve()),
-        "columns": cfg.columns_for(item.path) if item.path else None,
-        "noise": cfg.noise,
-        "accept": list(cfg.accept) if cfg.accept is not None else None,
-        "analyze": cfg.analyze,
-        "regulation": cfg.regulation_for(item.path) if item.path and item.kind == "log" else None,
-        "timings": timings,
-        "lang": lang,
-    }
+def _task(item: InputFile, cfg: BatchConfig, out: Path, timings: bool, lang: str = "en",
+          allow_huge_cases: bool = False, timezone: str | None = None) -> Task:
+    return Task(
+        path=item.path,
+        label=item.label,
+        kind=item.kind,
+        stem=item.stem,
+        problem=item.problem,
+        out_dir=str(out.resolve()),
+        columns=cfg.columns_for(item.path) if item.path else None,
+        noise=cfg.noise,
+        accept=tuple(cfg.accept) if cfg.accept is not None else None,
+        analyze=cfg.analyze,
+        regulation=cfg.regulation_for(item.path) if item.path and item.kind == "log" else None,
+        timings=timings,
+        lang=lang,
+        allow_huge_cases=allow_huge_cases,
+        timezone=timezone,
+    )
 
 
 def _check_outputs_not_inputs(items: list[InputFile], out: Path) -> None:
@@ -195,7 +198,7 @@ def _check_outputs_not_inputs(items: list[InputFile], out: Path) -> None:
 
 
 def _run(
-    tasks: list[dict[str, Any]],
+    tasks: list[Task],
     jobs: int,
     judge: Callable[[dict[str, Any]], dict[str, Any]],
     progress: Callable[[ProgressEvent], None] | None,
@@ -217,18 +220,18 @@ def _run(
             finished(process_input(t))
     else:
         _run_pool(tasks, workers, finished)
-    return [by_label[t["label"]] for t in tasks]
+    return [by_label[t.label] for t in tasks]
 
 
-def _run_pool(tasks: list[dict[str, Any]], workers: int, finished: Callable[[dict[str, Any]], None]) -> None:
+def _run_pool(tasks: list[Task], workers: int, finished: Callable[[dict[str, Any]], None]) -> None:
     """Parallel run; if a worker dies (killed, out of memory) the inputs it left are reported failed."""
     ex = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init)
     died = False
     try:
-        pending: dict[Future, dict[str, Any]] = {ex.submit(process_input, t): t for t in tasks}
+        pending: dict[Future, Task] = {ex.submit(process_input, t): t for t in tasks}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in sorted(done, key=lambda f: pending[f]["label"]):
+            for fut in sorted(done, key=lambda f: pending[f].label):
                 task = pending.pop(fut)
                 try:
                     finished(fut.result())
@@ -259,12 +262,12 @@ def _reap(procs: list[Any], timeout: float = 10.0) -> None:
             p.join(5.0)
 
 
-def _sweep_staging(tasks: list[dict[str, Any]]) -> None:
+def _sweep_staging(tasks: list[Task]) -> None:
     """Remove temporary folders left by workers that were killed before they could clean up."""
     for t in tasks:
-        if not t.get("stem") or not t.get("out_dir"):
+        if not t.stem or not t.out_dir:
             continue
-        pattern = os.path.join(glob.escape(t["out_dir"]), glob.escape(staging_prefix(t["stem"])) + "*")
+        pattern = os.path.join(glob.escape(t.out_dir), glob.escape(staging_prefix(t.stem)) + "*")
         for path in glob.glob(pattern):
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, ignore_errors=True)
@@ -279,14 +282,14 @@ def _worker_init() -> None:
     signal.signal(signal.SIGTERM, stop_worker)
 
 
-def _died(task: dict[str, Any]) -> dict[str, Any]:
+def _died(task: Task) -> dict[str, Any]:
     return {
-        "input": task["label"],
-        "kind": task["kind"],
+        "input": task.label,
+        "kind": task.kind,
         "status": FAILED,
         "reason": "internal error: the worker process died (out of memory?); run this input alone or with fewer --jobs",
         "audit": None,
         "headline": {},
-        "findings": count_findings([]),
+        "findings": Findings().counts(),
         "outputs": {},
     }

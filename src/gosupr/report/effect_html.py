@@ -45,7 +45,7 @@ def share_pairs(rows: Sequence[tuple[str, float, float]], *, title: str, labels:
 
 def effect_html(e: Effect, lang: str) -> str:
     before_w, after_w = _w("before", "до", lang), _w("after", "после", lang)
-    body = [f'<p class="headline">{esc(er.headline(e, lang))}</p>']
+    body = [f'<p class="headline">{esc(er.effect_sentence(e, lang))}</p>']
     nav = []
     if e.plan is not None:
         rows = [(" → ".join(r.removal.activities), r.figure.before or 0.0, r.figure.after or 0.0) for r in e.plan.removals]

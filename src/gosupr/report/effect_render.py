@@ -163,7 +163,8 @@ def plan_text(e: Effect, lang: str) -> str | None:
     return s + "."
 
 
-def headline(e: Effect, lang: str) -> str:
+def effect_sentence(e: Effect, lang: str) -> str:
+    """The effect in one sentence (the `headline` text of the gosupr.effect document and the reports)."""
     parts = []
     med = e.figure("case_duration_median_s")
     if med is not None and med.change is not None:
@@ -260,11 +261,11 @@ def to_terminal(e: Effect, console: Any, lang: str) -> None:
     for n in e.notes:
         console.print(note_text(n, lang))
     console.print(method_text(e, lang))
-    console.print(f"[bold]{headline(e, lang)}[/bold]")
+    console.print(f"[bold]{effect_sentence(e, lang)}[/bold]")
 
 
 def to_markdown(e: Effect, lang: str) -> str:
-    out = [f"### {_w('Effect of the reform', 'Эффект реформы', lang)}: {title(e, lang)}", "", f"**{headline(e, lang)}**", ""]
+    out = [f"### {_w('Effect of the reform', 'Эффект реформы', lang)}: {title(e, lang)}", "", f"**{effect_sentence(e, lang)}**", ""]
     for heading, columns, rows in _sections(e, lang):
         out += [f"#### {heading}", "", markdown.table(columns, rows)]
     vr = variant_rows(e, lang)
@@ -278,7 +279,7 @@ def to_markdown(e: Effect, lang: str) -> str:
 
 def document(e: Effect, gates: list[str] | None = None, violated: list[str] | None = None) -> dict[str, Any]:
     body = e.to_dict()
-    body["headline"] = headline(e, "en")
+    body["headline"] = effect_sentence(e, "en")
     body["gates"] = {"checked": list(gates or []), "violated": list(violated or [])}
     return jsondoc.document(SCHEMA, body)
 

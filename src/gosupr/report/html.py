@@ -161,12 +161,12 @@ def batch_input_html(
 
 def model_html(model: ProcessModel, findings: list[Finding], lang: str, *, source: str) -> str:
     """A BPMN model with its rule findings coloured on the diagram."""
-    from gosupr.mining.waste.analyze import headline
+    from gosupr.mining.waste.analyze import waste_totals
 
     hl = Highlight.from_findings(findings, model)
     svg = render_svg(model, highlight=hl, lang=lang)
     body = [
-        f'<p class="headline">{esc(fr.headline_text(headline(findings, None), lang))}</p>',
+        f'<p class="headline">{esc(fr.headline_text(waste_totals(findings, None), lang))}</p>',
         section("diagram", w("diagram", lang), f"<figure>{_sized(svg)}</figure>"),
         section("findings", w("findings", lang), _findings_table(findings, lang)),
     ]
@@ -216,10 +216,10 @@ def _process_page(
     kind: str, lang: str, *, log: EventLog, audit: dict[str, Any], summary: dict[str, Any], model: ProcessModel,
     findings: list[Finding], reduction: Any, source: str,
 ) -> str:
-    from gosupr.mining.waste.analyze import headline
+    from gosupr.mining.waste.analyze import waste_totals
 
     name = source.replace("\\", "/").rsplit("/", 1)[-1] or source
-    head = headline(findings, log)
+    head = waste_totals(findings, log)
     pictures = w("diagrams" if reduction is not None else "diagram", lang)
     lines = [fr.headline_text(head, lang)] + ([rr.headline_text(reduction, lang)] if reduction is not None else [])
     body = [
@@ -247,7 +247,7 @@ def _tiles(summary: dict[str, Any], findings: list[Finding], red: Any, lang: str
     out = [(f"{summary['cases']:,}", w("t_cases", lang)), (f"{summary['events']:,}", w("t_events", lang)),
            (str(len(findings)), w("t_findings", lang))]
     if red is not None:
-        h = red.headline
+        h = red.figures
         out.append((rr.verdict_word(red, lang), w("t_verdict", lang)))
         out.append((f"{100 * h['events_removed_share']:.0f}%", w("t_removable", lang)))
         b, a = h.get("median_case_duration_before_s"), h.get("median_case_duration_after_s")

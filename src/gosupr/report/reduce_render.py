@@ -150,7 +150,7 @@ def verdict_text(red: Reduction, lang: str) -> str:
 
 def headline_text(red: Reduction, lang: str) -> str:
     """Worded by the numbers and the verdict, never a fixed sentence; counts are events."""
-    h = red.headline
+    h = red.figures
     share = 100 * h["events_removed_share"]
     b, a = h.get("median_case_duration_before_s"), h.get("median_case_duration_after_s")
     lo, hi = h["saving_per_affected_case_handling_s"], h["saving_per_affected_case_with_queue_s"]
@@ -226,7 +226,7 @@ def document_body(red: Reduction) -> dict[str, Any]:
         "verdict": red.verdict,
         "verdict_reasons": red.verdict_reasons,
         "protect": red.protect,
-        "headline": {**red.headline, "text": headline_text(red, "en")},
+        "headline": {**red.figures, "text": headline_text(red, "en")},
         "before": red.before,
         "after": red.after,
         "change": red.change,

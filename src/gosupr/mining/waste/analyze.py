@@ -1,4 +1,4 @@
-"""analyze: waste findings for a log, structural findings for a model, and the headline over both.
+"""analyze: waste findings for a log, structural findings for a model, and the waste totals over both.
 
 The CLI's `analyze` is one caller; the reducer and the batch runner are others. Nothing here prints.
 """
@@ -15,7 +15,7 @@ from gosupr.bpmn.model import ProcessModel
 from gosupr.errors import GosuprError
 from gosupr.eventlog import EventLog
 from gosupr.mining.waste.detectors import DETECTORS
-from gosupr.mining.findings import Finding, sort_findings
+from gosupr.mining.findings import Finding, Findings, sort_findings
 from gosupr.mining.waste.facts import LogFacts
 from gosupr.mining.lint.rules import RULES
 
@@ -227,8 +227,11 @@ def removable_steps(findings: list[Finding]) -> list[str]:
 
 
 # -- presenting -------------------------------------------------------------------------------
-def headline(findings: list[Finding], log: EventLog | None = None) -> dict[str, Any]:
-    """The one line an analyst reads first: how many steps can go and how much time per case they hold.
+def waste_totals(findings: list[Finding], log: EventLog | None = None) -> dict[str, Any]:
+    """The waste totals an analyst reads first: how many steps can go and how much time per case they hold.
+
+    (The `headline` block of the gosupr.findings document; `Reduction.figures` and a batch row's
+    figures are other things.)
 
     Steps (duplicate, redundant, bypassable) and loop repeats (self-loop, rework, ping-pong rounds)
     are counted apart: a loop's step stays, only its later passes go. Times are summed over the
@@ -242,13 +245,11 @@ def headline(findings: list[Finding], log: EventLog | None = None) -> dict[str, 
     events = sum(f.events_removed for f in findings)
     touched = _cases_touched(findings, log)
     loop_time = sum((f.time_cost_s or 0.0) * f.cases for f in loop_findings)
-    by_kind: dict[str, int] = {}
-    for f in findings:
-        by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
+    counted = Findings.of(findings)
     out: dict[str, Any] = {
         "findings": len(findings),
-        "by_kind": dict(sorted(by_kind.items())),
-        "by_severity": {s: sum(1 for f in findings if f.severity == s) for s in ("high", "medium", "low")},
+        "by_kind": counted.by_kind,
+        "by_severity": counted.by_severity,
         "removable_steps": len(steps),
         "removable_step_names": steps,
         "removable_time_total_s": round(step_time, 3),
@@ -269,7 +270,7 @@ def headline(findings: list[Finding], log: EventLog | None = None) -> dict[str, 
         "cases_touched": touched,
         "held_back": sum(1 for f in findings if f.kind in DETECTORS and f.verdict in HELD_BACK),
     }
-    out["text"] = _headline_text(out)
+    out["text"] = _totals_text(out)
     return out
 
 
@@ -294,7 +295,7 @@ def _cases_touched(findings: list[Finding], log: EventLog | None) -> int:
     return int(np.unique(facts.case[drop]).size)
 
 
-def _headline_text(h: dict[str, Any]) -> str:
+def _totals_text(h: dict[str, Any]) -> str:
     from gosupr.mining.waste.detectors._common import duration
 
     n, loops = h["removable_steps"], h["removable_loops"]
@@ -328,7 +329,7 @@ def findings_document(
         "tool": {"name": "gosupr", "version": __version__, "pm4py": version()},
         "log": _log_block(log) if log is not None else None,
         "model": {"name": model_name} if model_name is not None else None,
-        "headline": headline(findings, log),
+        "headline": waste_totals(findings, log),
         "findings": [f.to_dict() for f in findings],
     }
     return doc

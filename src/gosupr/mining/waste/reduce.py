@@ -42,7 +42,7 @@ class Reduction:
     change: dict[str, dict[str, float | None]]
     quality: dict[str, Any]
     noise: float
-    headline: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)  # the numbers behind the verdict (JSON: "headline")
     verdict: str = "insufficient_evidence"
     verdict_reasons: list[str] = field(default_factory=list)
     protect: list[str] = field(default_factory=list)
@@ -132,7 +132,7 @@ def reduce_process(
         removal=removal, before=before, after=after, change=change, quality=quality, noise=noise, protect=patterns,
     )
     red.verdict, red.verdict_reasons = verdict(red)
-    red.headline = headline(red, log)
+    red.figures = reduction_figures(red, log)
     return red
 
 
@@ -166,7 +166,7 @@ def verdict(red: Reduction, max_outcome_shift: float = MAX_OUTCOME_SHIFT) -> tup
     return "no_loss", []
 
 
-def headline(red: Reduction, log: EventLog) -> dict[str, Any]:
+def reduction_figures(red: Reduction, log: EventLog) -> dict[str, Any]:
     """The numbers behind the one-line verdict; renderers word it. Counts are events (not steps)."""
     share = red.removal.events_removed / log.n_events if log.n_events else 0.0
     q = red.quality
