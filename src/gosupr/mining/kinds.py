@@ -25,6 +25,7 @@ import pkgutil
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -206,7 +207,9 @@ def extra_packages() -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _extras() -> list[ModuleType]:
+@lru_cache(maxsize=1)
+def _extras() -> tuple[ModuleType, ...]:
+    """The extra kind modules, each imported once and whole (before either registry looks at them)."""
     out: list[ModuleType] = []
     for name in extra_packages():
         try:
@@ -215,7 +218,7 @@ def _extras() -> list[ModuleType]:
             raise GosuprError(f"extra kind package {name!r} (from ${ENV_VAR} or the {ENTRY_POINT_GROUP!r} entry points) "
                               f"cannot be imported: {e}; fix the name or install the package") from None
         out += [m for m in mods if hasattr(m, "KIND") or hasattr(m, "RULE")]
-    return out
+    return tuple(out)
 
 
 def _load(package: str, attr: str) -> dict[str, ModuleType]:
@@ -227,18 +230,10 @@ def _load(package: str, attr: str) -> dict[str, ModuleType]:
         if bad:
             raise GosuprError(f"kind module {m.__name__}: {bad[0]} (see CONTRIBUTING.md, 'Adding a kind')")
         name = getattr(m, attr)
-        if name in out or name in _taken(attr):
+        if name in out:
             raise GosuprError(f"kind module {m.__name__}: kind {name!r} is already defined by {(out.get(name) or m).__name__}")
         out[name] = m
     return out
-
-
-def _taken(attr: str) -> set[str]:
-    """Names the other registry already holds (a detector and a rule may not share a name)."""
-    other = "gosupr.mining.lint.rules" if attr == "KIND" else "gosupr.mining.waste.detectors"
-    mod = sys.modules.get(other)
-    reg = getattr(mod, "RULES" if attr == "KIND" else "DETECTORS", None) if mod is not None else None
-    return set(reg or ())
 
 
 def load_detectors() -> dict[str, ModuleType]:
@@ -249,11 +244,15 @@ def load_rules() -> dict[str, ModuleType]:
     return _load("gosupr.mining.lint.rules", "RULE")
 
 
+@lru_cache(maxsize=1)
 def registry() -> dict[str, Kind]:
     """Every kind, log detectors first, then model rules, each in their declared order."""
     from gosupr.mining.lint.rules import RULES
     from gosupr.mining.waste.detectors import DETECTORS
 
+    both = sorted(set(DETECTORS) & set(RULES))
+    if both:
+        raise GosuprError(f"kind {both[0]!r} is both a detector ({DETECTORS[both[0]].__name__}) and a rule ({RULES[both[0]].__name__}); rename one")
     return {**{k: m.SPEC for k, m in DETECTORS.items()}, **{k: m.SPEC for k, m in RULES.items()}}
 
 

@@ -12,6 +12,14 @@ from types import ModuleType
 
 from gosupr.mining.kinds import load_detectors
 
-DETECTORS: dict[str, ModuleType] = load_detectors()
+DETECTORS: dict[str, ModuleType]  # built on first use (PEP 562), so a kind module may import this package's _common
+
+
+def __getattr__(name: str) -> dict[str, ModuleType]:
+    if name == "DETECTORS":
+        registry = load_detectors()
+        globals()["DETECTORS"] = registry
+        return registry
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["DETECTORS"]
