@@ -214,9 +214,10 @@ def _extras() -> tuple[ModuleType, ...]:
     for name in extra_packages():
         try:
             mods = _package_modules(name)
-        except ImportError as e:
+        except Exception as e:  # a plug-in's own error is bad input to gosupr: one line naming it, no traceback
+            why = str(e) if isinstance(e, ImportError) else f"{type(e).__name__}: {e}"
             raise GosuprError(f"extra kind package {name!r} (from ${ENV_VAR} or the {ENTRY_POINT_GROUP!r} entry points) "
-                              f"cannot be imported: {e}; fix the name or install the package") from None
+                              f"cannot be imported: {why}; fix the name or install the package") from None
         out += [m for m in mods if hasattr(m, "KIND") or hasattr(m, "RULE")]
     return tuple(out)
 
