@@ -3,7 +3,8 @@
     python benchmarks/outputs_snapshot.py write DIR      # run every command, keep normalised outputs in DIR
     python benchmarks/outputs_snapshot.py check DIR      # run again, compare with DIR; exit 1 on any difference
 
-Outputs are JSON documents (`--format json`), BPMN files and batch folders. The tool's version fields and
+Outputs are JSON documents (`--format json`), BPMN files, SVG pictures and batch folders (summary.json,
+summary.md, junit.xml, models; not the HTML pages, which are human text). The tool's version fields and
 timings are blanked first: they are allowed to change, nothing else is.
 """
 
@@ -91,7 +92,7 @@ def _run(name: str, argv: list[str], keep: list[str]) -> dict[str, str]:
             target = Path(tmp) / k
             files = sorted(target.rglob("*")) if target.is_dir() else [target]
             for f in files:
-                if f.is_file():
+                if f.is_file() and f.suffix != ".html":  # HTML pages are human text, worded as the reports are
                     rel = str(f.relative_to(tmp))
                     out[rel] = hashlib.sha256(_normal(f.read_bytes(), tmp)).hexdigest()
         return out

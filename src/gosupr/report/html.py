@@ -21,16 +21,14 @@ from gosupr.report import audit as audit_r
 from gosupr.report import diff_render as dr
 from gosupr.report import findings_render as fr
 from gosupr.report import reduce_render as rr
-from gosupr.report.html_charts import Bar, cost_bars, duration_histogram
+from gosupr.report.html_charts import Bar, category_colours, cost_bars, duration_histogram
 from gosupr.report.html_page import esc, inline_svg, kv_table, page, section, table, tiles
 from gosupr.report.i18n import fmt_duration, t
 from gosupr.report.svg import render_svg as _render_svg
 from gosupr.report.svg_highlight import (
     ADDED,
-    LOOP_KINDS,
     REMOVABLE,
     REMOVED,
-    WAITING_KINDS,
     Highlight,
 )
 
@@ -78,8 +76,6 @@ _W: dict[str, tuple[str, str]] = {
     "audit": ("Ingestion audit", "Журнал загрузки"),
     "model": ("Model", "Модель"),
     "cat_removable": ("can be removed", "можно убрать"),
-    "cat_loop": ("rework / ping-pong", "повтор / пинг-понг"),
-    "cat_waiting": ("waiting", "ожидание"),
     "cat_other": ("other", "прочее"),
     "t_cases": ("cases", "дел"),
     "t_events": ("events", "событий"),
@@ -284,15 +280,21 @@ def _findings_table(findings: list[Finding], lang: str) -> str:
 
 
 def category(f: Finding) -> str:
-    """The colour family of a finding, as on the diagrams: a loop keeps its step, so never "removable"."""
-    k = f.kind.lower()
-    if k in LOOP_KINDS or "loop" in k or "rework" in k or "ping" in k:
-        return "loop"
-    if f.removable:
-        return "removable"
-    if k in WAITING_KINDS or k.startswith("wait"):
-        return "waiting"
-    return "other"
+    """The colour family of a finding, as on the diagrams: its kind's category colour (a loop keeps its
+    step, so never "removable"), else removable when it may go, else other (gosupr.mining.kinds)."""
+    from gosupr.mining.kinds import colour_family
+
+    return colour_family(f.kind, f.removable) or "other"
+
+
+def _legend_words(cat: str, lang: str) -> str:
+    """A cost-chart legend entry: the page's own words, or those the kind category declares."""
+    if f"cat_{cat}" in _W:
+        return w(f"cat_{cat}", lang)
+    from gosupr.mining.kinds import categories
+
+    c = categories()[cat]
+    return (c.chart_legend or c.legend or c.title)[1 if lang == "ru" else 0]
 
 
 def _cost_chart(findings: list[Finding], lang: str) -> str:
@@ -305,8 +307,8 @@ def _cost_chart(findings: list[Finding], lang: str) -> str:
             float(f.time_cost_s or 0.0) * f.cases, category(f))
         for _, f in costed[:MAX_COST_BARS]
     ]
-    used = [c for c in ("removable", "loop", "waiting", "other") if any(b.category == c for b in bars)]
-    svg = cost_bars(bars, title=w("cost_title", lang), lang=lang, legend=[(c, w(f"cat_{c}", lang)) for c in used])
+    used = [c for c in category_colours() if any(b.category == c for b in bars)]
+    svg = cost_bars(bars, title=w("cost_title", lang), lang=lang, legend=[(c, _legend_words(c, lang)) for c in used])
     more = len(costed) - MAX_COST_BARS
     note = f'<p class="note">{esc(w("cost_more", lang, n=more))}</p>' if more > 0 else ""
     return f"<h3>{esc(w('cost_title', lang))}</h3><figure>{inline_svg(svg)}</figure>{note}"

@@ -18,9 +18,11 @@ import numpy as np
 
 from gosupr.errors import GosuprError
 from gosupr.mining.waste.facts import LogFacts
+from gosupr.mining.waste.removal import REPEAT_KINDS
+from gosupr.mining.waste.removal import STEP_KINDS as _STEP_KINDS
 
-STEP_KINDS = ("duplicate_step", "redundant_approval", "bypassable_step", "step")
-LOOP_KINDS = ("self_loop", "rework", "ping_pong")
+STEP_KINDS = (*_STEP_KINDS, "step")  # "step": a to-be model's missing step
+LOOP_KINDS = REPEAT_KINDS
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,11 @@ from gosupr.mining.lint.rules import RULES
 
 SCHEMA = "gosupr.findings/2"  # /2: removable needs positive evidence; verdict, reason, events_removed, cases_touched
 CONFIG_SECTION = "analyze"
-# kinds --min-share does not hide: rare paths are rare by definition, model rules have no cases
-_SHARE_EXEMPT = {"rare_path", *RULES}
-# one verdict per removable step: the most specific evidence wins
-_REMOVAL_PRIORITY = ("duplicate_step", "redundant_approval", "bypassable_step")
+# kinds --min-share does not hide (SPEC.min_share False: rare paths are rare by definition); model rules have no cases
+_SHARE_EXEMPT = {*(k for k, m in DETECTORS.items() if not m.SPEC.min_share), *RULES}
+# one verdict per removable step: the most specific evidence wins (SPEC.removal.rank, lowest first)
+_REMOVAL_PRIORITY = tuple(sorted((k for k, m in DETECTORS.items() if m.SPEC.removal.rank is not None),
+                                 key=lambda k: DETECTORS[k].SPEC.removal.rank))
 
 
 @dataclass

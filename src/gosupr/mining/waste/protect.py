@@ -15,9 +15,9 @@ import numpy as np
 
 from gosupr.mining.findings import Finding
 from gosupr.mining.waste.facts import LogFacts
-from gosupr.mining.waste.removal import finding_mask
+from gosupr.mining.waste.removal import REPEAT_KINDS, finding_mask
 
-LOOP_KINDS = ("self_loop", "rework", "ping_pong")
+LOOP_KINDS = REPEAT_KINDS  # kinds whose removal takes a loop's later passes (SPEC.removal "repeats")
 
 
 def matches(label: str, patterns: Iterable[str]) -> str | None:

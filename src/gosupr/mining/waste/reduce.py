@@ -21,9 +21,10 @@ from gosupr.bpmn.model import ProcessModel
 from gosupr.errors import GosuprError
 from gosupr.eventlog import EventLog
 from gosupr.mining.findings import Finding
-from gosupr.mining.waste.removal import SCOPES, Removal, remove_waste
+from gosupr.mining.waste.removal import CASE_KINDS, SCOPES, STEP_KINDS, Removal, remove_waste
 
-REMOVABLE_KINDS = tuple(SCOPES) + ("rare_path",)
+#: kinds `reduce` can take out of a log (their SPEC.removal: a step, a loop's passes, or cases by name)
+REMOVABLE_KINDS = tuple(SCOPES) + CASE_KINDS
 MAX_OUTCOME_SHIFT = 0.02
 
 
@@ -54,8 +55,8 @@ def select_findings(findings: Iterable[Finding], accept: Iterable[str] | None = 
     Rare paths are never removable on the evidence alone (rare is not wrong); they are filtered
     only when `rare_path` is accepted by name, and the reduction then has no positive evidence.
     """
-    explicit_rare = bool(accept) and "rare_path" in set(accept or ())
-    kinds = set(accept) if accept else set(REMOVABLE_KINDS) - {"rare_path"}
+    by_name = set(accept or ()) & set(CASE_KINDS)  # rare paths: only when accepted by name
+    kinds = set(accept) if accept else set(REMOVABLE_KINDS) - set(CASE_KINDS)
     unknown = kinds - set(REMOVABLE_KINDS)
     if unknown:
         raise GosuprError(
@@ -64,7 +65,7 @@ def select_findings(findings: Iterable[Finding], accept: Iterable[str] | None = 
     applied: list[Finding] = []
     rest: list[Finding] = []
     for f in findings:
-        take = f.kind in kinds and (f.removable or (f.kind == "rare_path" and explicit_rare))
+        take = f.kind in kinds and (f.removable or f.kind in by_name)
         (applied if take else rest).append(f)
     return applied, rest
 
@@ -176,7 +177,7 @@ def reduction_figures(red: Reduction, log: EventLog) -> dict[str, Any]:
         "events_removed": red.removal.events_removed,
         "events_removed_share": round(share, 4),
         "steps_removable_share": round(share, 4),  # the same share, under its gosupr.reduction/1 name
-        "removed_steps": sorted({a for f in red.applied if f.kind in ("duplicate_step", "redundant_approval", "bypassable_step")
+        "removed_steps": sorted({a for f in red.applied if f.kind in STEP_KINDS
                                  for a in f.activities[-1:]}),
         "cases_touched": red.removal.cases_touched,
         "cases_removed": red.removal.cases_removed,

@@ -1,6 +1,6 @@
 """Taking accepted waste out of a log: each finding removes only its own occurrences, vectorised.
 
-Scope per kind (`finding_mask`): a self-loop's immediate repeats; a rework loop's later passes
+Scope per kind (`finding_mask`), as each detector declares it in SPEC.removal: a self-loop's immediate repeats; a rework loop's later passes
 (second and later occurrences of its steps, between the first and the last execution of the
 reworked step, in the cases the finding counted); a ping-pong's bounce rounds (the second and later
 occurrences inside a→b→a); the second of a duplicate pair where it directly follows the first;
@@ -27,77 +27,26 @@ import pandas as pd
 from gosupr.eventlog import CASE, TIMESTAMP, EventLog
 from gosupr.mining.waste import words
 from gosupr.mining.findings import Finding
+from gosupr.mining.waste.detectors import DETECTORS
 from gosupr.mining.waste.facts import LogFacts
 
 HANDLING_QUANTILE = 0.1
 
 
-def _codes(facts: LogFacts, f: Finding) -> list[int]:
-    index = {x: i for i, x in enumerate(facts.labels)}
-    return [index[x] for x in f.activities if x in index]
+def _scopes() -> dict[str, Callable[[LogFacts, Finding], np.ndarray]]:
+    return {k: m.SPEC.removal.scope for k, m in DETECTORS.items()
+            if m.SPEC.removal.what in ("step", "repeats") and m.SPEC.removal.scope is not None}
 
 
-def _self_loop(facts: LogFacts, f: Finding) -> np.ndarray:
-    a = _codes(facts, f)[:1]
-    return (facts.act == a[0]) & (facts.prev_act == a[0]) if a else np.zeros(facts.n_events, dtype=bool)
-
-
-def _rework(facts: LogFacts, f: Finding) -> np.ndarray:
-    """Later passes of the loop back to the reworked step (the finding's first activity)."""
-    codes = _codes(facts, f)
-    if not codes or f.activities[0] not in facts.labels:  # no reworked step in this log: nothing to remove
-        return np.zeros(facts.n_events, dtype=bool)
-    a = codes[0]
-    is_a = facts.act == a
-    back = is_a & (facts.prev_same_pos >= 0) & (facts.prev_same_pos < facts.pos - 1)
-    bounce_end = np.zeros_like(back)
-    bounce_end[2:] = facts.bounce[:-2]
-    back &= ~bounce_end  # as the detector counts: a→b→a with a hand-over is a ping-pong
-    affected = np.zeros(facts.n_cases, dtype=bool)
-    affected[facts.case[back]] = True
-    first = facts.first_positions(a)
-    last = np.full(facts.n_cases, -1, dtype=np.int64)
-    np.maximum.at(last, facts.case[is_a], facts.pos[is_a])
-    c = facts.case
-    return (affected[c] & np.isin(facts.act, codes) & (facts.prev_same_pos >= 0)
-            & (facts.pos > first[c]) & (facts.pos <= last[c]))
-
-
-def _ping_pong(facts: LogFacts, f: Finding) -> np.ndarray:
-    """The rounds of a→b→a between the finding's two activities, first occurrences kept."""
-    out = np.zeros(facts.n_events, dtype=bool)
-    codes = _codes(facts, f)
-    if f.evidence.get("between", "activities") != "activities" or len(set(codes)) != 2:
-        return out
-    i = np.flatnonzero(facts.bounce)
-    pair = set(codes)
-    i = i[np.isin(facts.act[i], list(pair)) & np.isin(facts.act[i + 1], list(pair))]
-    out[i + 1] = True
-    out[i + 2] = True
-    return out & (facts.prev_same_pos >= 0)
-
-
-def _duplicate(facts: LogFacts, f: Finding) -> np.ndarray:
-    codes = _codes(facts, f)
-    if len(codes) < 2:
-        return np.zeros(facts.n_events, dtype=bool)
-    return (facts.act == codes[-1]) & (facts.prev_act == codes[0])
-
-
-def _whole_step(facts: LogFacts, f: Finding) -> np.ndarray:
-    return np.isin(facts.act, _codes(facts, f))
-
-
-SCOPES: dict[str, Callable[[LogFacts, Finding], np.ndarray]] = {
-    "self_loop": _self_loop,
-    "rework": _rework,
-    "ping_pong": _ping_pong,
-    "duplicate_step": _duplicate,
-    "redundant_approval": _whole_step,
-    "bypassable_step": _whole_step,
-}
-#: kinds whose removal takes a whole step out (the others remove repeats only)
-STEP_KINDS = ("duplicate_step", "redundant_approval", "bypassable_step")
+#: kind → which events taking one of its findings out removes, as each detector declares it
+#: (SPEC.removal.scope: a step, or a loop's later passes); kinds not here remove no events this way
+SCOPES: dict[str, Callable[[LogFacts, Finding], np.ndarray]] = _scopes()
+#: kinds whose removal takes a whole step out (the others remove repeats, cases or nothing)
+STEP_KINDS: tuple[str, ...] = tuple(k for k, m in DETECTORS.items() if m.SPEC.removal.what == "step")
+#: kinds whose removal takes a loop's later passes out (the step itself stays)
+REPEAT_KINDS: tuple[str, ...] = tuple(k for k, m in DETECTORS.items() if m.SPEC.removal.what == "repeats")
+#: kinds whose findings filter out their cases (only when accepted by name)
+CASE_KINDS: tuple[str, ...] = tuple(k for k, m in DETECTORS.items() if m.SPEC.removal.what == "cases")
 
 
 def finding_mask(facts: LogFacts, f: Finding) -> np.ndarray:
@@ -163,7 +112,7 @@ def remove_waste(
     for f in findings:
         if f.kind in SCOPES:
             by_kind[f.kind] = by_kind.get(f.kind, 0) + f.events_removed
-    case_drop = _rare_case_mask(log, [f for f in findings if f.kind == "rare_path"])
+    case_drop = _rare_case_mask(log, [f for f in findings if f.kind in CASE_KINDS])
     drop &= ~case_drop
     low = np.where(drop, handling_estimate(facts), 0.0)
     others = np.array([words.waits_for_others(x) for x in facts.labels] + [False], dtype=bool)[facts.act]

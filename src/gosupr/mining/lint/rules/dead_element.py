@@ -17,6 +17,7 @@ import networkx as nx
 
 from gosupr.bpmn.model import SUBPROCESS, ProcessModel
 from gosupr.mining.findings import Finding
+from gosupr.mining.kinds import Kind, Removal, subjects
 from gosupr.mining.lint.rules._common import describe, rule_finding
 
 RULE = "dead-element"
@@ -95,3 +96,20 @@ def check(model: ProcessModel, cfg: dict[str, Any] | None = None) -> list[Findin
             evidence={"reachable_from_start": nid in reached, "reaches_end": nid in finishing},
         ))
     return out
+
+
+def message_ru(f: Finding) -> str:
+    e = f.evidence or {}
+    why = "до него не доходит ни одно начало" if e.get("reachable_from_start") is False else "от него нельзя дойти до конца"
+    return f"{subjects(f)[0]} не лежит ни на одном пути от начала до конца ({why}); он не может завершить дело."
+
+
+SPEC = Kind(
+    name=RULE,
+    title=("dead-element", "мёртвый элемент (dead-element)"),
+    category="model",
+    about="an element on no path from a start to an end (it can never complete a case)",
+    removal=Removal("element"),
+    messages={"ru": message_ru},
+    order=60,
+)

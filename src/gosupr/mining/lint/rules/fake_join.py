@@ -9,6 +9,7 @@ from typing import Any
 
 from gosupr.bpmn.model import ProcessModel
 from gosupr.mining.findings import Finding
+from gosupr.mining.kinds import Kind, subjects
 from gosupr.mining.lint.rules._common import describe, flows_by_node, is_task_or_event, rule_finding
 
 RULE = "fake-join"
@@ -27,3 +28,18 @@ def check(model: ProcessModel, cfg: dict[str, Any] | None = None) -> list[Findin
                 evidence={"incoming": [f.id for f in incoming[n.id]]},
             ))
     return out
+
+
+def message_ru(f: Finding) -> str:
+    e = f.evidence or {}
+    return f"{subjects(f)[0]}: входящих потоков — {len(e.get('incoming') or [])}, но элемент их не объединяет; смоделируйте слияние шлюзом."
+
+
+SPEC = Kind(
+    name=RULE,
+    title=("fake-join", "неявное слияние (fake-join)"),
+    category="model",
+    about="a task or event with several incoming flows that does not join them",
+    messages={"ru": message_ru},
+    order=40,
+)

@@ -10,6 +10,7 @@ from typing import Any
 
 from gosupr.bpmn.model import EVENT, GATEWAY, SUBPROCESS, TASK, ProcessModel
 from gosupr.mining.findings import Finding
+from gosupr.mining.kinds import Kind, Removal, subjects
 from gosupr.mining.lint.rules._common import BPMNLINT_TASKS, describe, flows_by_node, rule_finding
 
 RULE = "no-disconnected"
@@ -36,3 +37,18 @@ def check(model: ProcessModel, cfg: dict[str, Any] | None = None) -> list[Findin
                 severity="high", removable=True,
             ))
     return out
+
+
+def message_ru(f: Finding) -> str:
+    return f"{subjects(f)[0]} не связан ни с одним потоком управления и никогда не выполнится."
+
+
+SPEC = Kind(
+    name=RULE,
+    title=("no-disconnected", "несвязанный элемент (no-disconnected)"),
+    category="model",
+    about="a task, gateway, sub-process or event with no sequence flow at all",
+    removal=Removal("element"),
+    messages={"ru": message_ru},
+    order=30,
+)

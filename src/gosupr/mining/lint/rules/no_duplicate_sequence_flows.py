@@ -6,6 +6,7 @@ from typing import Any
 
 from gosupr.bpmn.model import ProcessModel
 from gosupr.mining.findings import Finding
+from gosupr.mining.kinds import Kind, Removal, subjects
 from gosupr.mining.lint.rules._common import describe, rule_finding
 
 RULE = "no-duplicate-sequence-flows"
@@ -28,3 +29,19 @@ def check(model: ProcessModel, cfg: dict[str, Any] | None = None) -> list[Findin
             evidence={"flow": f.id, "duplicate_of": first[key], "source": f.source, "target": f.target},
         ))
     return out
+
+
+def message_ru(f: Finding) -> str:
+    e, (a, b) = f.evidence or {}, subjects(f)
+    return f"Поток {e.get('flow', '—')} дублирует {e.get('duplicate_of', '—')} от {a} к {b}; один из них можно убрать."
+
+
+SPEC = Kind(
+    name=RULE,
+    title=("no-duplicate-sequence-flows", "дублирующий поток (no-duplicate-sequence-flows)"),
+    category="model",
+    about="two sequence flows with the same source, target and condition",
+    removal=Removal("element"),
+    messages={"ru": message_ru},
+    order=20,
+)

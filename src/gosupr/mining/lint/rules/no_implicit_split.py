@@ -7,6 +7,7 @@ from typing import Any
 
 from gosupr.bpmn.model import ProcessModel
 from gosupr.mining.findings import Finding
+from gosupr.mining.kinds import Kind, subjects
 from gosupr.mining.lint.rules._common import describe, flows_by_node, is_task_or_event, rule_finding
 
 RULE = "no-implicit-split"
@@ -28,3 +29,18 @@ def check(model: ProcessModel, cfg: dict[str, Any] | None = None) -> list[Findin
                 evidence={"outgoing": [f.id for f in plain]},
             ))
     return out
+
+
+def message_ru(f: Finding) -> str:
+    e = f.evidence or {}
+    return f"{subjects(f)[0]} ветвится неявно: безусловных исходящих потоков — {len(e.get('outgoing') or [])}; смоделируйте ветвление шлюзом."
+
+
+SPEC = Kind(
+    name=RULE,
+    title=("no-implicit-split", "неявное ветвление (no-implicit-split)"),
+    category="model",
+    about="a task or event with several unconditional outgoing flows (an implicit split)",
+    messages={"ru": message_ru},
+    order=50,
+)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gosupr.durations import format_duration
 from gosupr.mining.waste.evidence import ALPHA, DIFFERENT, MARGIN, MIN_CASES, TOO_FEW, Equivalence, equivalence
 from gosupr.mining.findings import Finding, severity_for
 from gosupr.mining.waste.facts import LogFacts
@@ -83,17 +84,19 @@ def judged(eq: Equivalence) -> dict[str, Any]:
 
 
 def duration(seconds: float | None) -> str:
-    """A duration a person reads at a glance: 45 s, 12 min, 3.5 h, 2.1 days."""
-    if seconds is None or np.isnan(seconds):
-        return "an unknown time"
-    s = float(seconds)
-    if s < 90:
-        return f"{s:.0f} s"
-    if s < 90 * 60:
-        return f"{s / 60:.0f} min"
-    if s < 36 * 3600:
-        return f"{s / 3600:.1f} h"
-    return f"{s / 86400:.1f} days"
+    """A duration in a detector's English sentence (gosupr.durations: 45 s, 12 min, 3.5 h, 2.1 days)."""
+    return format_duration(seconds, "en", unknown="an unknown time")
+
+
+def codes(facts: LogFacts, f: Finding) -> list[int]:
+    """The finding's activities as the log's activity codes (those the log has), for removal scopes."""
+    index = {x: i for i, x in enumerate(facts.labels)}
+    return [index[x] for x in f.activities if x in index]
+
+
+def whole_step(facts: LogFacts, f: Finding) -> np.ndarray:
+    """Removal scope of a step kind: every event of the finding's activities."""
+    return np.isin(facts.act, codes(facts, f))
 
 
 def pct(share: float) -> str:

@@ -15,10 +15,12 @@ import numpy as np
 
 from gosupr.mining.waste import words
 from gosupr.mining.findings import Finding
+from gosupr.mining.kinds import Kind, Removal, ru_cost, ru_pct, subjects
 from gosupr.mining.waste.facts import LogFacts
 from gosupr.mining.waste.detectors._common import (
     EVIDENCE_DEFAULTS,
     duration,
+    whole_step,
     finding,
     judged,
     outcome_equivalence,
@@ -130,3 +132,21 @@ def _worst_difference(
             k = int(bad[0])
             worst_label = facts.labels[k if k < x else k + 1]
     return worst, worst_label
+
+
+# -- what this kind is ----------------------------------------------------------------------------
+def message_ru(f: Finding) -> str:
+    e, (a, _) = f.evidence or {}, subjects(f)
+    return (f"{a} выполняется лишь в {ru_pct(e.get('presence_share', f.case_share))} дел ({f.cases}); {e.get('compared_cases', '—')} сопоставимых дел "
+            f"без этого шага идут тем же путём и заканчиваются так же. Шаг занимает в медиане {ru_cost(f)} на дело.")
+
+
+SPEC = Kind(
+    name=KIND,
+    title=("bypassable step", "необязательный шаг"),
+    category="step",
+    about="a step only some cases run, where comparable cases without it take the same path and end the same way",
+    removal=Removal("step", whole_step, rank=2),
+    messages={"ru": message_ru},
+    order=60,
+)

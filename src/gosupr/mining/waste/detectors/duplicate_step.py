@@ -14,10 +14,12 @@ import numpy as np
 from gosupr.mining.waste import words
 from gosupr.mining.waste.evidence import equivalence
 from gosupr.mining.findings import Finding
+from gosupr.mining.kinds import Kind, Removal, q, ru_cases, ru_cost, ru_pct
 from gosupr.mining.waste.facts import LogFacts
 from gosupr.mining.waste.detectors._common import (
     EVIDENCE_DEFAULTS,
     cases_text,
+    codes,
     duration,
     finding,
     pct,
@@ -125,3 +127,29 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         ))
     return out
 
+
+# -- what this kind is ----------------------------------------------------------------------------
+def scope(facts: LogFacts, f: Finding) -> np.ndarray:
+    """The second step of the pair where it directly follows the first."""
+    cs = codes(facts, f)
+    if len(cs) < 2:
+        return np.zeros(facts.n_events, dtype=bool)
+    return (facts.act == cs[-1]) & (facts.prev_act == cs[0])
+
+
+def message_ru(f: Finding) -> str:
+    e, acts = f.evidence or {}, list(f.activities) or list(f.elements)
+    first, second = q(e.get("first", acts[0] if acts else "—")), q(e.get("second", acts[-1] if acts else "—"))
+    return (f"{second} повторяет работу {first} сразу после неё {ru_cases(f.cases)} ({ru_pct(f.case_share)}) "
+            f"и не меняет дальнейший путь дела; занимает в медиане {ru_cost(f)} на дело.")
+
+
+SPEC = Kind(
+    name=KIND,
+    title=("duplicate step", "дублирующий шаг"),
+    category="step",
+    about="a step that repeats the work of the step right before it and never changes where the case goes",
+    removal=Removal("step", scope, rank=0),
+    messages={"ru": message_ru},
+    order=40,
+)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from gosupr.mining.waste import words
 from gosupr.mining.findings import Finding
+from gosupr.mining.kinds import Kind, ru_cases, ru_pct, subjects
 from gosupr.mining.waste.facts import LogFacts
 from gosupr.mining.waste.detectors._common import OUTCOME_REASONS, cases_text, duration, finding, pct, quote, settings
 
@@ -91,3 +92,24 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             ),
         ))
     return out
+
+
+# -- what this kind is ----------------------------------------------------------------------------
+def message_ru(f: Finding) -> str:
+    from gosupr.durations import format_duration
+
+    e, (a, _) = f.evidence or {}, subjects(f)
+    every = format_duration(e.get("interval_median_s"), "ru")
+    return (f"{a} повторяется примерно каждые {every} {ru_cases(f.cases)} ({ru_pct(f.case_share)}), и между повторами дело не меняется: "
+            f"это график (наблюдение, платежи частями, напоминания), а не переделка.")
+
+
+SPEC = Kind(
+    name=KIND,
+    title=("periodic repeat", "периодический повтор"),
+    category="context",
+    about="a step repeated on a schedule with nothing changing the case in between (monitoring, instalments, reminders); "
+          "loops through it are not removed either",
+    messages={"ru": message_ru},
+    order=90,
+)

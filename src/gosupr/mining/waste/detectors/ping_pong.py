@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from gosupr.mining.findings import Finding
+from gosupr.mining.kinds import Kind, Removal, q, ru_cases, ru_cost, ru_pct, subjects
 from gosupr.mining.waste.facts import LogFacts
-from gosupr.mining.waste.detectors._common import EVIDENCE_DEFAULTS, cases_text, duration, finding, judged, outcome_equivalence, pct, quote, settings
+from gosupr.mining.waste.detectors._common import EVIDENCE_DEFAULTS, cases_text, codes, duration, finding, judged, outcome_equivalence, pct, quote, settings
 
 KIND = "ping_pong"
 DEFAULTS: dict[str, Any] = {
@@ -154,3 +155,39 @@ def _covers_activity_bounce(facts: LogFacts, run_start: np.ndarray, run_case: np
     case_end = facts.starts[run_case[i]] + facts.lengths[run_case[i]]
     hi = np.minimum(nxt, case_end)
     return (cum[hi] - cum[run_start[i]]) > 0
+
+
+# -- what this kind is ----------------------------------------------------------------------------
+def scope(facts: LogFacts, f: Finding) -> np.ndarray:
+    """The rounds of a→b→a between the finding's two activities, first occurrences kept (a bounce
+    between departments re-routes work: no step to drop)."""
+    out = np.zeros(facts.n_events, dtype=bool)
+    cs = codes(facts, f)
+    if f.evidence.get("between", "activities") != "activities" or len(set(cs)) != 2:
+        return out
+    i = np.flatnonzero(facts.bounce)
+    pair = set(cs)
+    i = i[np.isin(facts.act[i], list(pair)) & np.isin(facts.act[i + 1], list(pair))]
+    out[i + 1] = True
+    out[i + 2] = True
+    return out & (facts.prev_same_pos >= 0)
+
+
+def message_ru(f: Finding) -> str:
+    e, (a, b) = f.evidence or {}, subjects(f)
+    n, share, cost = f.cases, ru_pct(f.case_share), ru_cost(f)
+    if e.get("between") == "departments" and len(e.get("departments") or []) == 2:
+        d1, d2 = e["departments"]
+        return f"{ru_cases(n).capitalize()} ({share}) дело передаётся туда и обратно между подразделениями {q(d1)} и {q(d2)}; потеря в медиане {cost} на дело."
+    return f"{ru_cases(n).capitalize()} ({share}) дело ходит туда и обратно между {a} и {b}; потеря в медиане {cost} на дело."
+
+
+SPEC = Kind(
+    name=KIND,
+    title=("ping-pong", "пинг-понг"),
+    category="loop",
+    about="a case bounced between two steps of two departments (a → b → a), or between two departments",
+    removal=Removal("repeats", scope),
+    messages={"ru": message_ru},
+    order=30,
+)

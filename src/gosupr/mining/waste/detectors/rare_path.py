@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from gosupr.mining.findings import Finding
+from gosupr.mining.kinds import Kind, Removal, ru_cases, ru_cost, ru_pct, subjects
 from gosupr.mining.waste.facts import LogFacts
 from gosupr.mining.waste.detectors._common import duration, finding, pct, quote, settings
 
@@ -65,3 +66,22 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             ),
         ))
     return out
+
+
+# -- what this kind is ----------------------------------------------------------------------------
+def message_ru(f: Finding) -> str:
+    e, (a, b) = f.evidence or {}, subjects(f)
+    return (f"Прямой переход от {a} к {b} есть лишь {ru_cases(f.cases)} ({ru_pct(f.case_share)}); "
+            f"это один из {e.get('rare_edges_total', '—')} редких переходов, он занимает в медиане {ru_cost(f)}.")
+
+
+SPEC = Kind(
+    name=KIND,
+    title=("rare path", "редкий путь"),
+    category="context",
+    about="a direct transition very few cases take (each adds arcs to the model)",
+    removal=Removal("cases"),
+    messages={"ru": message_ru},
+    order=70,
+    min_share=False,  # rare by definition
+)

@@ -17,8 +17,9 @@ from typing import Any
 from gosupr.mining.waste import words
 from gosupr.mining.waste.evidence import rate_upper
 from gosupr.mining.findings import Finding
+from gosupr.mining.kinds import Kind, Removal, q, ru_cost, ru_pct, subjects
 from gosupr.mining.waste.facts import LogFacts
-from gosupr.mining.waste.detectors._common import EVIDENCE_DEFAULTS, duration, finding, pct, per_case_median, quote, settings, shares
+from gosupr.mining.waste.detectors._common import EVIDENCE_DEFAULTS, duration, finding, whole_step, pct, per_case_median, quote, settings, shares
 
 KIND = "redundant_approval"
 DEFAULTS: dict[str, Any] = {
@@ -97,3 +98,22 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             ),
         ))
     return out
+
+
+# -- what this kind is ----------------------------------------------------------------------------
+def message_ru(f: Finding) -> str:
+    e, (a, _) = f.evidence or {}, subjects(f)
+    nxt = q(e["next"]) if e.get("next") else "один и тот же шаг"
+    return (f"За {a} следует {nxt} в {ru_pct(e.get('same_next_share'))} из {f.cases} дел, и согласование ни разу не возвращает дело; "
+            f"занимает в медиане {ru_cost(f)} на дело.")
+
+
+SPEC = Kind(
+    name=KIND,
+    title=("redundant approval", "избыточное согласование"),
+    category="step",
+    about="an approval that is always followed by the same step and provably (almost) never rejects",
+    removal=Removal("step", whole_step, rank=1),
+    messages={"ru": message_ru},
+    order=50,
+)

@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 
 from gosupr.mining.findings import Finding
+from gosupr.mining.kinds import Kind, Removal, ru_cases, ru_cost, ru_pct, subjects
 from gosupr.mining.waste.facts import LogFacts, unique_keys
 from gosupr.mining.waste.detectors._common import (
     cases_text,
+    codes,
     duration,
     finding,
     EVIDENCE_DEFAULTS,
@@ -107,3 +109,44 @@ def _one_per_loop(loops: list[tuple[int, set[int], Finding]]) -> list[Finding]:
 def _counts(codes: np.ndarray) -> dict[int, int]:
     v, k = np.unique(codes, return_counts=True)
     return {int(x): int(y) for x, y in zip(v, k)}
+
+
+# -- what this kind is ----------------------------------------------------------------------------
+def scope(facts: LogFacts, f: Finding) -> np.ndarray:
+    """Later passes of the loop back to the reworked step (the finding's first activity): second and
+    later occurrences of its steps between the first and the last execution of the reworked step,
+    in the cases the detector counted."""
+    cs = codes(facts, f)
+    if not cs or f.activities[0] not in facts.labels:  # no reworked step in this log: nothing to remove
+        return np.zeros(facts.n_events, dtype=bool)
+    a = cs[0]
+    is_a = facts.act == a
+    back = is_a & (facts.prev_same_pos >= 0) & (facts.prev_same_pos < facts.pos - 1)
+    bounce_end = np.zeros_like(back)
+    bounce_end[2:] = facts.bounce[:-2]
+    back &= ~bounce_end  # as the detector counts: a→b→a with a hand-over is a ping-pong
+    affected = np.zeros(facts.n_cases, dtype=bool)
+    affected[facts.case[back]] = True
+    first = facts.first_positions(a)
+    last = np.full(facts.n_cases, -1, dtype=np.int64)
+    np.maximum.at(last, facts.case[is_a], facts.pos[is_a])
+    c = facts.case
+    return (affected[c] & np.isin(facts.act, cs) & (facts.prev_same_pos >= 0)
+            & (facts.pos > first[c]) & (facts.pos <= last[c]))
+
+
+def message_ru(f: Finding) -> str:
+    a, _ = subjects(f)
+    return (f"{a} выполняется снова после других шагов {ru_cases(f.cases)} ({ru_pct(f.case_share)}); "
+            f"от первого до последнего выполнения проходит в медиане {ru_cost(f)}.")
+
+
+SPEC = Kind(
+    name=KIND,
+    title=("rework loop", "петля доработки"),
+    category="loop",
+    about="a step done again after other steps (check → correct → check)",
+    removal=Removal("repeats", scope),
+    messages={"ru": message_ru},
+    order=20,
+)

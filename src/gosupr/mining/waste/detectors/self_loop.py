@@ -7,9 +7,11 @@ from typing import Any
 import numpy as np
 
 from gosupr.mining.findings import Finding
+from gosupr.mining.kinds import Kind, Removal, ru_cases, ru_cost, ru_pct, subjects
 from gosupr.mining.waste.facts import LogFacts
 from gosupr.mining.waste.detectors._common import (
     cases_text,
+    codes,
     duration,
     finding,
     EVIDENCE_DEFAULTS,
@@ -67,3 +69,26 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             )
         )
     return out
+
+
+# -- what this kind is ----------------------------------------------------------------------------
+def scope(facts: LogFacts, f: Finding) -> np.ndarray:
+    """The immediate repeats of the step; its first execution stays."""
+    a = codes(facts, f)[:1]
+    return (facts.act == a[0]) & (facts.prev_act == a[0]) if a else np.zeros(facts.n_events, dtype=bool)
+
+
+def message_ru(f: Finding) -> str:
+    a, _ = subjects(f)
+    return f"{a} сразу повторяется {ru_cases(f.cases)} ({ru_pct(f.case_share)}); это добавляет в медиане {ru_cost(f)} на затронутое дело."
+
+
+SPEC = Kind(
+    name=KIND,
+    title=("self-loop", "самоповтор"),
+    category="loop",
+    about="a step immediately repeated in a case",
+    removal=Removal("repeats", scope),
+    messages={"ru": message_ru},
+    order=10,
+)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from gosupr.mining.findings import Finding
+from gosupr.mining.kinds import Kind, ru_cases, ru_pct, subjects
 from gosupr.mining.waste.facts import LogFacts
 from gosupr.mining.waste.detectors._common import cases_text, duration, finding, pct, quote, settings
 
@@ -66,3 +67,23 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             ),
         ))
     return out
+
+
+# -- what this kind is ----------------------------------------------------------------------------
+def message_ru(f: Finding) -> str:
+    from gosupr.durations import format_duration
+
+    e, (a, b) = f.evidence or {}, subjects(f)
+    p85, med = format_duration(e.get("p85_s"), "ru"), format_duration(e.get("median_s", f.time_cost_s), "ru")
+    return (f"Между {a} и {b} {ru_cases(f.cases)} ({ru_pct(f.case_share)}) ожидание в медиане {med} "
+            f"(P85 {p85}); это {ru_pct(e.get('share_of_all_waiting'))} всего ожидания в журнале.")
+
+
+SPEC = Kind(
+    name=KIND,
+    title=("waiting", "ожидание"),
+    category="waiting",
+    about="the transitions where cases wait longest between two steps",
+    messages={"ru": message_ru},
+    order=80,
+)
