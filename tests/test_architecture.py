@@ -23,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "gosupr"
 # The base modules are the package's own tools that everything else stands on.
 FLOORS: list[tuple[int, tuple[str, ...]]] = [
     (0, ("errors", "_exit", "_hold", "_pm4py", "_version", "fileio", "docload", "workdays", "stages", "eventlog",
-         "regulation")),
+         "regulation", "durations")),
     (1, ("ingest", "bpmn", "synth", "engines")),
     (2, ("mining",)),
     (3, ("report",)),
