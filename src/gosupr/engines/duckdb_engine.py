@@ -31,7 +31,7 @@ def _source(path: str) -> str:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+    text = " ".join(str(exc).split(" LINE ")[0].split())  # DuckDB appends the SQL: not the user's concern
     return text[:200] if text else type(exc).__name__
 
 
@@ -189,6 +189,15 @@ def _via_reader(con: Any, path: str, columns: Any, options: Any, source: str) ->
 
 def summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
     """The summary of a Parquet file/folder/glob or a CSV file, computed in DuckDB."""
+    import warnings
+
+    with warnings.catch_warnings():  # Ibis' deprecation notices about its own dependencies are not the user's
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        return _summarize_path(path, columns, options)
+
+
+def _summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
     source = _source(path)
     if options.timezone is not None:
         raise GosuprError("--timezone is not supported with --engine duckdb yet; use --engine memory")
