@@ -280,16 +280,20 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
     w = ibis.window(group_by=ej.case_id, order_by=[ej.t_us, *[ej[c] for c in order_cols]])
     say("order events")
     # only what later stages read: a narrow table is cheaper to sort, write and scan again
-    wt = cache(ej.select("case_id", "activity", "code", "t_ms", pos=ibis.row_number().over(w),
-                         nxt=ej.activity.lead().over(w), nxt_ms=ej.t_ms.lead().over(w)))
+    wt = cache(ej.select("case_id", "code", "t_ms", pos=ibis.row_number().over(w),
+                         nxt=ej.code.lead().over(w), nxt_ms=ej.t_ms.lead().over(w)))
+    name_of = pd.Series(names, dtype=object)
 
     say("directly-follows")
     pairs = wt.filter(wt.nxt.notnull()).mutate(gap=wt.nxt_ms - wt.t_ms)
     pairs = pairs.mutate(bin=sketch_bin(pairs.gap))
-    edges = pairs.group_by(source=pairs.activity, target=pairs.nxt).aggregate(
+    edges = pairs.group_by(source=pairs.code, target=pairs.nxt).aggregate(
         n=pairs.count(), total_ms=pairs.gap.sum(), min_ms=pairs.gap.min(), max_ms=pairs.gap.max()).to_pandas()
-    edge_sketch = pairs.group_by(source=pairs.activity, target=pairs.nxt, bin=pairs.bin).aggregate(
+    edge_sketch = pairs.group_by(source=pairs.code, target=pairs.nxt, bin=pairs.bin).aggregate(
         n=pairs.count()).to_pandas()
+    for frame in (edges, edge_sketch):  # codes → names on the few aggregate rows
+        for col in ("source", "target"):
+            frame[col] = name_of.iloc[frame[col].astype("int64").to_numpy()].to_numpy()
 
     say("variants")
     hashed = _weighted(wt, codes_n=len(names))
@@ -302,8 +306,9 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
                                               max_ms=cases.dur.max(), rep=cases.case_id.min()).to_pandas()
     vsk = cases.group_by([*key, "bin"]).aggregate(n=cases.count()).to_pandas()
     reps = ibis.memtable(pd.DataFrame({"case_id": variants["rep"].astype(str)}))
-    steps = wt.semi_join(reps, "case_id").select("case_id", "pos", "activity").to_pandas()
+    steps = wt.semi_join(reps, "case_id").select("case_id", "pos", "code").to_pandas()
     steps = steps.sort_values(["case_id", "pos"], kind="stable")
+    steps["activity"] = name_of.iloc[steps["code"].astype("int64").to_numpy()].to_numpy()
     traces = steps.groupby("case_id", sort=False)["activity"].agg(tuple)
     variants["vid"] = range(len(variants))
     variants["trace"] = variants["rep"].map(traces)
