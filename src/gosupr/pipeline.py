@@ -407,7 +407,7 @@ def run_discover_engine(source: str, output: str | os.PathLike | None, *, engine
     """Summary by `engine` (memory, duckdb, …), then discovery from it; the BPMN staged or written."""
     from gosupr.bpmn.writer import to_xml
     from gosupr.engines import build_summary
-    from gosupr.engines.discovery import SummaryDiscoverResult, discover_from_summary
+    from gosupr.mining.discover_summary import SummaryDiscoverResult, discover_from_summary
 
     stage("read")
     summary, run = build_summary(source, engine, columns, options)

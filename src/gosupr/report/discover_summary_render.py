@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.console import Console
 
-from gosupr.engines.discovery import SummaryDiscoverResult
+from gosupr.mining.discover_summary import SummaryDiscoverResult
 from gosupr.report import jsondoc, markdown
 from gosupr.report.audit import kv_markdown, kv_table, summary_rows
 from gosupr.report.i18n import t
@@ -23,7 +23,7 @@ ENGINE_KEY = "engine"
 
 def document(res: SummaryDiscoverResult) -> dict[str, Any]:
     from gosupr.engines import peak_rss_mib
-    from gosupr.engines.discovery import log_section, method, stats
+    from gosupr.mining.discover_summary import log_section, method, stats
 
     s = res.summary
     run = res.run.to_dict()
@@ -45,7 +45,7 @@ def to_json(res: SummaryDiscoverResult) -> str:
 
 
 def _rows(res: SummaryDiscoverResult, lang: str) -> list[tuple[str, str]]:
-    from gosupr.engines.discovery import stats
+    from gosupr.mining.discover_summary import stats
 
     s = res.summary
     rows = [(t("file", lang), s.source), ("engine", res.run.engine), ("rows", f"{s.rows_scanned:,}")]
