@@ -399,3 +399,21 @@ def run_render(
     drawn = [(t, render_svg(m, highlight=hl, diagram_index=i, lang=lang)) for i, t in targets]
     return [Picture(t, svg_to_png(svg) if suffix == ".png" else
                     ('<?xml version="1.0" encoding="UTF-8"?>\n' + svg).encode("utf-8")) for t, svg in drawn]
+
+
+def run_discover_engine(source: str, output: str | os.PathLike | None, *, engine: str, noise: float = 0.2,
+                        columns: Any = None, options: Any = None, name: str | None = None,
+                        commit: bool = True) -> "SummaryDiscoverResult":
+    """Summary by `engine` (memory, duckdb, …), then discovery from it; the BPMN staged or written."""
+    from gosupr.bpmn.writer import to_xml
+    from gosupr.engines import build_summary
+    from gosupr.mining.discover_summary import SummaryDiscoverResult, discover_from_summary
+
+    stage("read")
+    summary, run = build_summary(source, engine, columns, options)
+    stage("discover")
+    model = discover_from_summary(summary, noise=noise, name=name or "log")
+    res = SummaryDiscoverResult(summary, run, model, Path(output) if output else None, noise)
+    if output is not None:
+        res.files.append((Path(output), to_xml(model)))
+    return _committed(res, commit)
