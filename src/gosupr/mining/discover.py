@@ -70,22 +70,31 @@ def discover_model(log: EventLog, noise: float = 0.2, name: str | None = None) -
     graph instead, so discovery stays bounded; `discovery_method(log)` says which path is taken.
     """
     from .._pm4py import pm4py, quiet
-    from ..bpmn.layout import layout
-    from .to_pm4py import from_pm4py_bpmn
 
     if log.n_events == 0:
         raise GosuprError("the log has no events to discover a model from", path=log.audit.source)
     if not 0.0 <= noise <= 1.0:
         raise GosuprError(f"--noise must be between 0 and 1, got {noise}")
     pm4py()
-    from pm4py.objects.conversion.process_tree.variants import to_bpmn
-
     v = log.variants
     with quiet():
         tree = _tree_from_dfg(log, noise) if _hostile(log) else _tree_from_variants(v.traces, v.counts, noise)
+    return model_from_tree(tree, name or log.name)
+
+
+def model_from_tree(tree: Any, name: str) -> ProcessModel:
+    """The BPMN of a pm4py process tree, with stable ids and gosupr's layout (engines reuse it)."""
+    from .._pm4py import pm4py, quiet
+    from ..bpmn.layout import layout
+    from .to_pm4py import from_pm4py_bpmn
+
+    pm4py()
+    from pm4py.objects.conversion.process_tree.variants import to_bpmn
+
+    with quiet():
         bpmn = to_bpmn.apply(tree)
     model = from_pm4py_bpmn(bpmn)
-    model.name = name or log.name
+    model.name = name
     model.diagrams = [layout(model)]
     return model
 

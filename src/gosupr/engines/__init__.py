@@ -1,0 +1,78 @@
+"""Engines that build a `LogSummary` (the narrow waist) from a log, chosen by name.
+
+`memory` reads the log with gosupr's own readers into an `EventLog` and aggregates it with numpy;
+`duckdb` runs the portable definition (`engines.portable`, Ibis) out-of-core over Parquet files,
+folders, globs and CSV; `spark` and `postgres` run the same definition on their backends. Heavy
+libraries are imported inside the engine modules, only when that engine is chosen.
+"""
+
+from __future__ import annotations
+
+import importlib
+import resource
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..errors import GosuprError
+from .summary import LogSummary
+
+#: name → "module:function"; each function is (source, columns, options) → LogSummary
+REGISTRY: dict[str, str] = {
+    "memory": "gosupr.engines.memory_source:summarize_path",
+    "duckdb": "gosupr.engines.duckdb_engine:summarize_path",
+    "spark": "gosupr.engines.spark_engine:summarize_path",
+}
+DEFAULT = "memory"
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Resources an engine may use; engines ignore what does not apply to them."""
+
+    memory_limit: str | None = None  # e.g. "4GB" (duckdb, spark driver)
+    temp_dir: str | None = None  # where an engine spills; a fresh temporary folder when None
+    threads: int | None = None
+    timezone: str | None = None
+    allow_huge_cases: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)  # engine-specific (spark_master, query, …)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """How the summary was built: differs between engines, so kept apart from the summary."""
+
+    engine: str
+    rows_scanned: int
+    peak_rss_mib: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.engine, "rows_scanned": self.rows_scanned, "peak_rss_mib": round(self.peak_rss_mib, 1)}
+
+
+def engine_function(name: str) -> Callable[..., LogSummary]:
+    if name not in REGISTRY:
+        raise GosuprError(f"unknown engine {name!r}; choose one of {', '.join(REGISTRY)}")
+    module, func = REGISTRY[name].split(":")
+    try:
+        return getattr(importlib.import_module(module), func)
+    except ModuleNotFoundError as exc:
+        raise GosuprError(f"engine {name!r} needs the Python package {exc.name!r}; install gosupr[engines]") from None
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024**2 if sys.platform == "darwin" else peak / 1024
+
+
+def build_summary(source: str, engine: str = DEFAULT, columns: Any = None,
+                  options: EngineOptions | None = None) -> tuple[LogSummary, RunInfo]:
+    """The summary of the log at `source` (a file, a Parquet folder or a glob) built by `engine`."""
+    fn = engine_function(engine)
+    summary = fn(str(source), columns, options or EngineOptions())
+    return summary, RunInfo(engine, summary.rows_scanned, peak_rss_mib())
+
+
+__all__ = ["DEFAULT", "REGISTRY", "EngineOptions", "LogSummary", "RunInfo", "build_summary", "engine_function",
+           "peak_rss_mib"]
