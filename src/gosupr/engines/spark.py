@@ -106,6 +106,22 @@ def session_builder(master: str = DEFAULT_MASTER, *, driver_memory: str | None =
     return b
 
 
+def start_session(master: str = DEFAULT_MASTER, **kw: Any) -> Any:
+    """A new (or the active) SparkSession with gosupr's settings, started without console noise."""
+    try:
+        from pyspark.sql import SparkSession  # noqa: F401
+    except ModuleNotFoundError:
+        raise GosuprError("--engine spark needs PySpark; install gosupr[spark]") from None
+    _quiet_python_loggers()
+    try:
+        with _jvm_stderr_to_file():
+            return session_builder(master, **kw).getOrCreate()
+    except Exception as exc:  # no Java, a master that cannot be reached, a bad master URL
+        msg = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise GosuprError(f"cannot start Spark with master {master!r}: {msg}; check --spark-master and that "
+                          "Java 17 is installed (Debian: openjdk-17-jre-headless)") from None
+
+
 @contextmanager
 def spark_session(master: str = DEFAULT_MASTER, **kw: Any) -> Iterator[Any]:
     """The active session if there is one (reused, left running), else a new one, stopped at the end."""
@@ -118,13 +134,7 @@ def spark_session(master: str = DEFAULT_MASTER, **kw: Any) -> Iterator[Any]:
     if active is not None:
         yield active
         return
-    try:
-        with _jvm_stderr_to_file():
-            spark = session_builder(master, **kw).getOrCreate()
-    except Exception as exc:  # no Java, a master that cannot be reached, a bad master URL
-        msg = " ".join(str(exc).split())[:300] or type(exc).__name__
-        raise GosuprError(f"cannot start Spark with master {master!r}: {msg}; check --spark-master and that "
-                          "Java 17 is installed (Debian: openjdk-17-jre-headless)") from None
+    spark = start_session(master, **kw)
     try:
         yield spark
     finally:
@@ -215,4 +225,4 @@ def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
         return summarize_frame(spark, df, columns, source=shown, progress=extra.get("progress"))
 
 
-__all__ = ["DEFAULT_MASTER", "read_rows", "session_builder", "spark_session", "summarize_frame", "summarize_path"]
+__all__ = ["DEFAULT_MASTER", "read_rows", "session_builder", "spark_session", "start_session", "summarize_frame", "summarize_path"]

@@ -1,0 +1,227 @@
+"""Same answers everywhere: memory, duckdb, spark (local) and postgresql build equal summaries.
+
+Every example log and every log in ../shared/data is read once by gosupr's own ingestion, then
+written as Parquet (read by memory, duckdb and spark) and loaded into a throwaway PostgreSQL
+cluster (read by the postgresql engine), with the headers of the original file, so every engine
+starts from the same rows and timestamps. One Spark session serves the whole module.
+
+Errors of a database source (server refused, bad query, missing column) are one line, exit 2, and
+never show the password.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from pg_cluster import PgCluster, find_bindir, pg_cluster
+
+from gosupr.cli import main
+from gosupr.engines import EngineOptions, build_summary
+from gosupr.engines.summary import LogSummary
+from gosupr.errors import GosuprError
+from gosupr.ingest import read_log
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "logs"
+SHARED = ROOT.parent / "shared" / "data" / "logs"
+_ROLE_OF = {"case_id": "case", "activity": "activity", "timestamp": "timestamp", "resource": "resource",
+            "department": "department"}
+
+
+def _logs() -> list[Path]:
+    found = sorted([*EXAMPLES.glob("*.csv"), *EXAMPLES.glob("*.xes")])
+    found += sorted(p for p in SHARED.iterdir() if p.is_file()) if SHARED.is_dir() else []
+    return found
+
+
+LOGS = _logs()
+
+
+def _table_name(path: Path) -> str:
+    name = path.name.lower()
+    for ext in (".xes.gz", ".csv", ".xes"):
+        name = name.removesuffix(ext)
+    return "log_" + "".join(ch if ch.isalnum() else "_" for ch in name)
+
+
+def ingested(path: Path) -> pd.DataFrame:
+    """The log as gosupr's ingestion reads it (rows kept, times in UTC), under the original headers."""
+    log = read_log(path)
+    df = log.df
+    out = pd.DataFrame({log.audit.columns[_ROLE_OF[c]]: (df[c] if c == "timestamp" else df[c].astype(str))
+                        for c in _ROLE_OF if c in df.columns})
+    return out
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, pd.DataFrame]]:
+    """name → (Parquet file, frame) for every log."""
+    folder = tmp_path_factory.mktemp("parquet")
+    out = {}
+    for p in LOGS:
+        df = ingested(p)
+        target = folder / f"{_table_name(p)}.parquet"
+        pq.write_table(pa.Table.from_pandas(df, preserve_index=False), target, coerce_timestamps="us")
+        out[p.name] = (target, df)
+    return out
+
+
+@pytest.fixture(scope="module")
+def pg(loaded: dict[str, tuple[Path, pd.DataFrame]]) -> PgCluster:
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) on this machine: install Debian's postgresql")
+    with pg_cluster(bindir) as cluster:
+        for name, (_, df) in loaded.items():
+            cluster.load_frame(_table_name(Path(name)), df)
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def spark():
+    """One local Spark session for the module: two cores, little memory, no UI, quiet; stopped at the end."""
+    from gosupr.engines.spark import start_session
+
+    session = start_session("local[2]", driver_memory="1g", shuffle_partitions=2)
+    yield session
+    session.stop()
+
+
+def comparable(s: LogSummary) -> dict:
+    """The summary as a document, without where it was read from (a file name or a masked URL)."""
+    d = s.to_dict()
+    d.pop("source")
+    return d
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("log", LOGS, ids=[p.name for p in LOGS])
+def test_summaries_identical_across_engines(log: Path, loaded, pg: PgCluster, spark) -> None:
+    from gosupr.engines.postgres import summarize_source
+    from gosupr.engines.sources import parse_source
+
+    parquet, df = loaded[log.name]
+    memory, _ = build_summary(str(parquet), "memory")
+    assert memory.events == len(df) and memory.cases > 0
+    expected = comparable(memory)
+    got = {
+        "duckdb": build_summary(str(parquet), "duckdb")[0],
+        "spark": build_summary(str(parquet), "spark", options=EngineOptions(extra={"spark_master": "local[2]"}))[0],
+        "postgresql": summarize_source(parse_source(pg.url, table=_table_name(log))),
+    }
+    differ = {name: sorted(k for k, v in comparable(s).items() if v != expected[k]) for name, s in got.items()}
+    assert {name: keys for name, keys in differ.items() if keys} == {}
+    in_pg = got["postgresql"]
+    assert pg.password not in json.dumps(in_pg.to_dict())
+    assert in_pg.source.startswith(f"postgresql://{pg.user}:***@")
+
+
+# --- errors of database sources ----------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+def _refused_url(pg: PgCluster) -> str:
+    return pg.url.replace(f":{pg.port}/", f":{_free_port()}/")
+
+
+@pytest.mark.parametrize("case", ["refused", "bad_query", "missing_table", "missing_column", "wrong_password"])
+def test_database_errors_are_one_line_exit_2_without_password(case: str, pg: PgCluster, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    table = _table_name(EXAMPLES / "construction_permit.csv")
+    url, extra, expect = pg.url, ["--table", table], ""
+    if case == "refused":
+        url, expect = _refused_url(pg), "cannot connect to PostgreSQL"
+    elif case == "bad_query":
+        extra, expect = ["--query", f"select case_id, activity, timestamp fro {table}"], "--query failed in PostgreSQL"
+    elif case == "missing_table":
+        extra, expect = ["--table", "no_such_table"], "table «no_such_table» does not exist"
+    elif case == "missing_column":
+        extra, expect = ["--table", table, "--case", "dossier"], "column «dossier» given for --case"
+    elif case == "wrong_password":
+        url, expect = pg.url.replace(pg.password, pg.password[::-1]), "password authentication failed"
+    out_file = tmp_path / "m.bpmn"
+    code, out, err = _run(["discover", url, *extra, "-o", str(out_file), "--format", "json"], capsys)
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("gosupr: error: "), err
+    assert expect in err, err
+    assert "***" in err and pg.password not in err + out and pg.password[::-1] not in err + out
+    assert out == "" and not out_file.exists()
+
+
+def test_password_from_environment_is_used_and_never_shown(pg: PgCluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PGPASSWORD (as libpq reads it) stands in for a URL without password; the source shows none."""
+    from gosupr.engines.postgres import summarize_source
+    from gosupr.engines.sources import parse_source
+
+    monkeypatch.setenv("PGPASSWORD", pg.password)
+    table = _table_name(EXAMPLES / "construction_permit.csv")
+    s = summarize_source(parse_source(pg.url_without_password, table=table))
+    assert s.source == f"{pg.url_without_password} (table {table})"
+    monkeypatch.delenv("PGPASSWORD")
+    monkeypatch.setenv("PGPASSFILE", "/nonexistent")
+    with pytest.raises(GosuprError, match="no password supplied"):
+        summarize_source(parse_source(pg.url_without_password, table=table))
+
+
+def test_query_reads_what_it_selects(pg: PgCluster, loaded) -> None:
+    """--query: the server runs the select (here one department only); ties keep the query's order."""
+    from gosupr.engines.memory import summarize_log
+    from gosupr.engines.postgres import summarize_source
+    from gosupr.engines.sources import parse_source
+    from gosupr.eventlog import EventLog
+
+    log = EXAMPLES / "construction_permit.csv"
+    _, df = loaded[log.name]
+    dep = sorted(df["department"].unique())[0]
+    q = (f"select case_id, activity, timestamp, department from {_table_name(log)} "
+         f"where department = '{dep}'")
+    s = summarize_source(parse_source(pg.url, query=q))
+    sub = df[df["department"] == dep].rename(columns={"case_id": "case_id"})
+    expected = summarize_log(EventLog.from_frame(sub.drop(columns=["resource"]), name="x"))
+    assert s.events == len(sub) and s.cases == sub["case_id"].nunique()
+    assert [(v.activities, v.cases) for v in s.variants] == [(v.activities, v.cases) for v in expected.variants]
+    assert s.edges == expected.edges
+
+
+@pytest.mark.parametrize("bad", [
+    ("postgresql://u:secret-pw@h/db", {}, "needs --query"),
+    ("postgresql://u:secret-pw@h/db", {"query": "select 1", "table": "t"}, "needs --query"),
+    ("postgresql://u:secret-pw@[::1/db", {"table": "t"}, "is not a valid PostgreSQL URL"),
+    ("log.csv", {"table": "t"}, "--table reads from a database"),
+])
+def test_source_arguments_checked_before_connecting(bad) -> None:
+    from gosupr.engines.sources import parse_source
+
+    url, kw, expect = bad
+    with pytest.raises(GosuprError, match=expect) as exc:
+        parse_source(url, **kw)
+    assert "secret-pw" not in str(exc.value)
+
+
+def test_mask_url_hides_every_password_form() -> None:
+    from gosupr.engines.sources import mask_url
+
+    assert mask_url("postgresql://u:p%40ss@h:5/d") == "postgresql://u:***@h:5/d"
+    assert mask_url("postgresql://u:p@ss@h/d") == "postgresql://u:***@h/d"
+    assert mask_url("postgresql://u@h/d?sslmode=require&password=zz") == \
+        "postgresql://u@h/d?sslmode=require&password=***"
+    assert mask_url("postgres://h/d") == "postgres://h/d"
