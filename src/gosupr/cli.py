@@ -124,12 +124,22 @@ def discover(
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
     allow_huge_cases: bool = HugeOpt,
     timezone: Optional[str] = TzOpt,
+    engine: Optional[str] = typer.Option(
+        None, "--engine", help="Build a log summary with memory|duckdb and discover from it (model and statistics; "
+        "findings need the default path). duckdb reads Parquet folders and globs out-of-core."),
+    memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="duckdb: memory cap, e.g. 4GB (spills to disk beyond it)."),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="duckdb: worker threads."),
 ) -> None:
     """Discover a BPMN model from an event log, with its findings and the before/after report."""
     from .fileio import check_outputs
     from .pipeline import run_discover
     from .report import discover_render as r
 
+    if engine is not None:
+        if html is not None:
+            raise GosuprError("--html is not available with --engine yet; run discover without --engine")
+        return _discover_engine(log, output, noise, fmt, lang, engine, memory_limit, threads, timezone,
+                                allow_huge_cases, _columns(case, activity, timestamp, resource, department, sheet))
     out = output or Path(_stem(log) + ".bpmn")
     check_outputs({"-o": out, "--html": html}, [log])
     with _stages(lang):
@@ -156,6 +166,32 @@ def discover(
         _emit(r.to_markdown(result, lg))
     else:
         r.to_terminal(result, _console(), lg)
+
+
+def _discover_engine(log: Path, output: Optional[Path], noise: float, fmt: Fmt, lang: Lang, engine: str,
+                     memory_limit: Optional[str], threads: Optional[int], timezone: Optional[str],
+                     allow_huge_cases: bool, columns) -> None:
+    """`discover --engine`: summary by the engine, model and statistics from the summary."""
+    from .engines import EngineOptions, log_name
+    from .fileio import check_outputs
+    from .pipeline import run_discover_engine
+    from .report import discover_summary_render as r
+
+    name = log_name(str(log))
+    out = output or Path(name + ".bpmn")
+    check_outputs({"-o": out}, [log])
+    options = EngineOptions(memory_limit=memory_limit, threads=threads, timezone=timezone,
+                            allow_huge_cases=allow_huge_cases)
+    with _stages(lang):
+        result = run_discover_engine(str(log), out, engine=engine, noise=noise, columns=columns, options=options,
+                                     name=name, commit=False)
+    _commit(result.files)
+    if fmt == Fmt.json:
+        _emit(r.to_json(result))
+    elif fmt == Fmt.markdown:
+        _emit(r.to_markdown(result, _lang(lang)))
+    else:
+        r.to_terminal(result, _console(), _lang(lang))
 
 
 @app.command()

@@ -271,3 +271,33 @@ def run_check(
     log = read_log(log_path, columns)
     res = check_log(log, model, reg, time_budget_s=time_budget_s, model_name=os.path.basename(str(model_path)))
     return CheckRun(log, model, res)
+
+
+@dataclass
+class SummaryDiscoverResult:
+    """`discover --engine`: the model and statistics from a `LogSummary`, however it was built."""
+
+    summary: Any  # engines.summary.LogSummary
+    run: Any  # engines.RunInfo
+    model: ProcessModel
+    output: Path | None
+    noise: float
+    files: list[tuple[Path, bytes]] = field(default_factory=list)
+
+
+def run_discover_engine(source: str, output: str | os.PathLike | None, *, engine: str, noise: float = 0.2,
+                        columns: Any = None, options: Any = None, name: str | None = None,
+                        commit: bool = True) -> SummaryDiscoverResult:
+    """Summary by `engine` (memory, duckdb, …), then discovery from it; the BPMN staged or written."""
+    from .bpmn.writer import to_xml
+    from .engines import build_summary
+    from .engines.discovery import discover_from_summary
+
+    stage("read")
+    summary, run = build_summary(source, engine, columns, options)
+    stage("discover")
+    model = discover_from_summary(summary, noise=noise, name=name or "log")
+    res = SummaryDiscoverResult(summary, run, model, Path(output) if output else None, noise)
+    if output is not None:
+        res.files.append((Path(output), to_xml(model)))
+    return _committed(res, commit)

@@ -58,6 +58,8 @@ def engine_function(name: str) -> Callable[..., LogSummary]:
     try:
         return getattr(importlib.import_module(module), func)
     except ModuleNotFoundError as exc:
+        if (exc.name or "").startswith("gosupr."):
+            raise GosuprError(f"engine {name!r} is not available in this version of gosupr yet") from None
         raise GosuprError(f"engine {name!r} needs the Python package {exc.name!r}; install gosupr[engines]") from None
 
 
@@ -75,5 +77,22 @@ def build_summary(source: str, engine: str = DEFAULT, columns: Any = None,
     return summary, RunInfo(engine, summary.rows_scanned, peak_rss_mib())
 
 
-__all__ = ["DEFAULT", "REGISTRY", "EngineOptions", "LogSummary", "RunInfo", "build_summary", "engine_function",
+__all__ = ["DEFAULT", "REGISTRY", "EngineOptions", "LogSummary", "RunInfo", "build_summary", "engine_function", "log_name",
            "peak_rss_mib"]
+
+
+def log_name(source: str) -> str:
+    """The log's name for the model and the default output: the file's name without its extension,
+    a folder's name, or for a glob the name of the folder it searches."""
+    import os
+    from pathlib import Path
+
+    from ..ingest import _log_name
+
+    p = source.rstrip("/")
+    if any(ch in p for ch in "*?["):
+        head = p[: min(p.index(ch) for ch in "*?[" if ch in p)]
+        return Path(head.rstrip("/") or ".").resolve().name or "log"
+    if os.path.isdir(p):
+        return Path(p).resolve().name or "log"
+    return _log_name(Path(p))

@@ -1,0 +1,235 @@
+"""The `duckdb` engine: the portable summary (`engines.portable`) run out-of-core in DuckDB.
+
+Sources read natively, streaming, with spilling under `--memory-limit`:
+- Parquet: a file, a folder (every `*.parquet`/`*.pq` under it, partitions included) or a glob;
+  row order is (file name, row number in the file);
+- CSV (optionally gzipped): the header, delimiter and encoding are found by gosupr's own sniffer
+  (`ingest.csv`), so columns resolve exactly as `--engine memory` resolves them; a file not in
+  UTF-8 is transcoded to UTF-8 into the spill folder first, streaming; row order is file order.
+Other formats (XES, workbooks) are read by gosupr's readers and their rows aggregated in DuckDB.
+"""
+
+from __future__ import annotations
+
+import glob as globmod
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..errors import GosuprError
+from .portable import Roles, summarize
+from .summary import LogSummary
+
+_PARQUET = (".parquet", ".pq")
+
+
+def _source(path: str) -> str:
+    """The path as given; only the file name when absolute (never a host path in output)."""
+    return os.path.basename(path.rstrip("/")) if os.path.isabs(path) else path
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split(" LINE ")[0].split())  # DuckDB appends the SQL: not the user's concern
+    return text[:200] if text else type(exc).__name__
+
+
+def _files(path: str, source: str) -> tuple[str, list[str]]:
+    """(kind, files): kind is parquet, csv or other; a folder or glob must hold Parquet files."""
+    if any(ch in path for ch in "*?["):
+        files = sorted(f for f in globmod.glob(path, recursive=True) if os.path.isfile(f))
+        if not files:
+            raise GosuprError("no file matches this pattern; check the path", path=source)
+    elif os.path.isdir(path):
+        files = sorted(str(f) for f in Path(path).rglob("*") if f.is_file() and f.name.lower().endswith(_PARQUET))
+        if not files:
+            raise GosuprError("folder holds no .parquet files; give a Parquet folder, a file or a glob", path=source)
+    else:
+        from ..ingest.sniff import check_file
+
+        check_file(Path(path), source)
+        files = [path]
+    kinds = set()
+    for f in files:
+        with open(f, "rb") as fh:
+            magic = fh.read(4)
+        kinds.add("parquet" if magic == b"PAR1" else "text")
+    if len(files) > 1 and kinds != {"parquet"}:
+        raise GosuprError("a folder or pattern must hold Parquet files only; give one CSV file at a time",
+                          path=source)
+    if kinds == {"parquet"}:
+        return "parquet", files
+    from ..ingest.sniff import detect
+
+    fmt, _gz = detect(Path(files[0]), source)
+    return ("csv" if fmt == "csv" else "other"), files
+
+
+def _connect(options: Any, tmp: str) -> Any:
+    import ibis
+
+    config: dict[str, Any] = {"temp_directory": os.path.join(tmp, "spill"),
+                              "preserve_insertion_order": True}
+    if options.memory_limit:
+        config["memory_limit"] = options.memory_limit
+    if options.threads:
+        config["threads"] = int(options.threads)
+    try:
+        return ibis.duckdb.connect(os.path.join(tmp, "work.duckdb"), **config)
+    except Exception as exc:  # duckdb raises its own types for bad settings (e.g. "--memory-limit 4XB")
+        raise GosuprError(f"cannot start DuckDB ({_one_line(exc)}); check --memory-limit and --threads") from None
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _parquet(con: Any, files: list[str], columns: Any, source: str) -> tuple[Any, Roles]:
+    from ..ingest import columns as cols
+
+    listing = "[" + ", ".join(_lit(f) for f in files) + "]"
+    rel = f"read_parquet({listing}, filename=true, file_row_number=true, union_by_name=true)"
+    schema = con.raw_sql(f"DESCRIBE SELECT * FROM {rel}").fetchall()
+    headers = [r[0] for r in schema if r[0] not in ("filename", "file_row_number")]
+    types = {r[0]: str(r[1]) for r in schema}
+    mapping = cols.resolve(headers, columns, source)
+    for role, header in mapping.items():
+        if any(t in types[header].upper() for t in ("[]", "STRUCT", "MAP", "UNION")):
+            raise GosuprError(f"column «{cols.shown(header)}» ({cols.ROLE_HUMAN.get(role, role)}) holds nested "
+                              f"values ({types[header]}), not text, numbers or dates; flatten it", path=source)
+    wanted = sorted(set(mapping.values()))
+    sel = ", ".join(f"{_q(h)} AS {_q('r_' + h)}" for h in wanted)
+    raw = con.sql(f"SELECT {sel}, filename AS _file, file_row_number AS _row FROM {rel}")
+    return raw, _roles(mapping, ("_file", "_row"))
+
+
+def _roles(mapping: dict[str, str], order: tuple[str, ...], ts: str | None = None) -> Roles:
+    def r(role: str) -> str | None:
+        return ("r_" + mapping[role]) if role in mapping else None
+
+    return Roles(case=r("case"), activity=r("activity"), timestamp=ts or r("timestamp"),  # type: ignore[arg-type]
+                 department=r("department"), lifecycle=r("lifecycle"), order=order, header=dict(mapping))
+
+
+def _csv(con: Any, path: str, tmp: str, columns: Any, source: str) -> tuple[Any, Roles, dict[str, str]]:
+    """Read a CSV through DuckDB with gosupr's sniffed layout (delimiter, header line, encoding)."""
+    import codecs
+
+    from ..ingest import columns as cols
+    from ..ingest import csv as gcsv
+    from ..ingest.sniff import HEAD, head
+
+    sample = head(Path(path), source)
+    encoding, bom = gcsv._detect_encoding(sample, source)
+    utf8 = gcsv._is_utf8(encoding)
+    text = gcsv._sample_text(sample[bom:] if utf8 else gcsv._to_utf8(sample, encoding), len(sample) < HEAD, source)
+    layout = gcsv.sniff(text)
+    if layout is None:
+        raise GosuprError("no column delimiter (; , tab) found in the first lines; give a CSV event log with a "
+                          "header row", path=source)
+    headers = layout.headers
+    mapping = cols.resolve(headers, columns, source)
+    time_part = None if columns is not None and columns.timestamp else gcsv._split_datetime(
+        headers, mapping, layout.rows)
+    target = path
+    with open(path, "rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    if not utf8 or gz:  # DuckDB reads UTF-8: transcode, streaming
+        from ..ingest.sniff import stream
+
+        target = os.path.join(tmp, "utf8.csv")
+        dec = codecs.getincrementaldecoder(encoding if not utf8 else "utf-8-sig")(errors="replace")
+        with open(target, "w", encoding="utf-8", newline="") as out:
+            for chunk in stream(Path(path), source, max_bytes=1 << 62):
+                out.write(dec.decode(chunk))
+            out.write(dec.decode(b"", final=True))
+    names = [f"c{i}" for i in range(len(headers))]
+    spec = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in names) + "}"
+    rel = (f"read_csv({_lit(target)}, delim={_lit(layout.delimiter)}, quote='\"', escape='\"', header=false, "
+           f"skip={layout.skip_lines}, columns={spec}, auto_detect=false, strict_mode=false, "
+           f"null_padding=false, encoding='utf-8')")
+    idx = {h: f"c{headers.index(h)}" for h in [*mapping.values(), *([time_part] if time_part else [])]}
+    sel = [f"{idx[h]} AS {_q('r_' + h)}" for h in sorted(set(mapping.values()))]
+    ts = None
+    shown = dict(mapping)
+    if time_part:
+        sel.append(f"{idx[mapping['timestamp']]} || ' ' || {idx[time_part]} AS _ts")
+        ts, shown["timestamp"] = "_ts", f"{mapping['timestamp']} + {time_part}"
+    con.raw_sql(f"CREATE TABLE raw_rows AS SELECT {', '.join(sel)} FROM {rel}")
+    raw = con.sql("SELECT rowid AS _row, * FROM raw_rows")
+    return raw, _roles(mapping, ("_row",), ts), shown
+
+
+def _via_reader(con: Any, path: str, columns: Any, options: Any, source: str) -> tuple[Any, Roles, Any]:
+    """Formats DuckDB cannot scan (XES, workbooks): gosupr's reader, then the rows into DuckDB."""
+    import numpy as np
+    import pyarrow as pa
+
+    from ..eventlog import ACTIVITY, CASE, DEPARTMENT, TIMESTAMP
+    from ..ingest import read_log
+
+    log = read_log(path, columns, allow_huge_cases=options.allow_huge_cases, timezone=options.timezone)
+    df = log.df
+    data = {"r_case": pa.array(df[CASE].astype(str).to_numpy(dtype=object), pa.string()),
+            "r_activity": pa.array(df[ACTIVITY].astype(str).to_numpy(dtype=object), pa.string()),
+            "r_timestamp": pa.array(df[TIMESTAMP].to_numpy(), pa.timestamp("ns")),
+            "_row": pa.array(np.arange(len(df), dtype=np.int64))}
+    if log.has_department:
+        data["r_department"] = pa.array(df[DEPARTMENT].astype(str).to_numpy(dtype=object), pa.string())
+    raw = con.create_table("raw_rows", pa.table(data))
+    roles = Roles(case="r_case", activity="r_activity", timestamp="r_timestamp",
+                  department="r_department" if log.has_department else None, order=("_row",))
+    return raw, roles, log.audit
+
+
+def summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
+    """The summary of a Parquet file/folder/glob or a CSV file, computed in DuckDB."""
+    import warnings
+
+    with warnings.catch_warnings():  # Ibis' deprecation notices about its own dependencies are not the user's
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        return _summarize_path(path, columns, options)
+
+
+def _summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
+    source = _source(path)
+    if options.timezone is not None:
+        raise GosuprError("--timezone is not supported with --engine duckdb yet; use --engine memory")
+    kind, files = _files(path, source)
+    tmp = tempfile.mkdtemp(prefix="gosupr-duckdb-", dir=options.temp_dir)
+    con = None
+    try:
+        con = _connect(options, tmp)
+        kw: dict[str, Any] = {}
+        if kind == "parquet":
+            raw, roles = _parquet(con, files, columns, source)
+        elif kind == "csv":
+            raw, roles, kw["columns"] = _csv(con, files[0], tmp, columns, source)
+        else:
+            raw, roles, audit = _via_reader(con, files[0], columns, options, source)
+            kw.update(columns=audit.columns, rows_before=audit.rows_read - audit.rows_kept,
+                      dropped_before=audit.dropped, source=audit.source)
+        kw.setdefault("source", source)
+        made: list[str] = []
+
+        def keep(table: Any) -> Any:  # a table of the temporary database (spills; deleted with it)
+            made.append(f"stage{len(made)}")
+            return con.create_table(made[-1], table)
+
+        return summarize(raw, roles, cache=keep, **kw)
+    except GosuprError:
+        raise
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] in ("duckdb", "_duckdb", "ibis"):
+            raise GosuprError(f"DuckDB could not read the log ({_one_line(exc)})", path=source) from None
+        raise
+    finally:
+        if con is not None:
+            con.disconnect()
+        shutil.rmtree(tmp, ignore_errors=True)
