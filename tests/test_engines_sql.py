@@ -99,26 +99,75 @@ def comparable(s: LogSummary) -> dict:
     return d
 
 
+def _discover(source: str, engine: str, name: str, out: Path, extra: dict | None = None):
+    """The library call behind `gosupr discover --engine`: (summary, JSON document, BPMN bytes)."""
+    from gosupr.pipeline import run_discover_engine
+    from gosupr.report import discover_summary_render as r
+
+    res = run_discover_engine(source, out, engine=engine, options=EngineOptions(extra=extra or {}), name=name,
+                              commit=False)
+    doc = json.loads(r.to_json(res))
+    assert doc["engine"]["name"] == engine and doc["engine"]["rows_scanned"] == doc["log"]["rows_read"]
+    del doc[r.ENGINE_KEY]
+    del doc["log"]["source"]
+    [(path, bpmn)] = res.files
+    assert path == out
+    return res.summary, doc, bpmn
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("log", LOGS, ids=[p.name for p in LOGS])
-def test_summaries_identical_across_engines(log: Path, loaded, pg: PgCluster, spark) -> None:
-    from gosupr.engines.postgres import summarize_source
-    from gosupr.engines.sources import parse_source
-
+def test_same_answers_across_engines(log: Path, loaded, pg: PgCluster, spark, tmp_path: Path) -> None:
+    """Summary, discover JSON (but the engine key and the source's name) and BPMN bytes are equal."""
     parquet, df = loaded[log.name]
-    memory, _ = build_summary(str(parquet), "memory")
-    assert memory.events == len(df) and memory.cases > 0
-    expected = comparable(memory)
-    got = {
-        "duckdb": build_summary(str(parquet), "duckdb")[0],
-        "spark": build_summary(str(parquet), "spark", options=EngineOptions(extra={"spark_master": "local[2]"}))[0],
-        "postgresql": summarize_source(parse_source(pg.url, table=_table_name(log))),
+    table, out = _table_name(log), tmp_path / "model.bpmn"
+    runs = {
+        "memory": _discover(str(parquet), "memory", table, out),
+        "duckdb": _discover(str(parquet), "duckdb", table, out),
+        "spark": _discover(str(parquet), "spark", table, out, {"spark_master": "local[2]"}),
+        "postgresql": _discover(pg.url, "postgresql", table, out, {"table": table}),
     }
-    differ = {name: sorted(k for k, v in comparable(s).items() if v != expected[k]) for name, s in got.items()}
+    memory, doc, bpmn = runs["memory"]
+    assert memory.events == len(df) and memory.cases > 0 and b"<bpmn:process" in bpmn
+    expected = comparable(memory)
+    differ = {name: sorted(k for k, v in comparable(s).items() if v != expected[k]) for name, (s, _, _) in runs.items()}
     assert {name: keys for name, keys in differ.items() if keys} == {}
-    in_pg = got["postgresql"]
+    assert {name: d for name, (_, d, _) in runs.items() if d != doc} == {}
+    assert {name: len(b) for name, (_, _, b) in runs.items() if b != bpmn} == {}
+    in_pg = runs["postgresql"][0]
+    assert in_pg.source == f"{pg.url_without_password.replace('gosupr@', 'gosupr:***@')} (table {table})"
     assert pg.password not in json.dumps(in_pg.to_dict())
-    assert in_pg.source.startswith(f"postgresql://{pg.user}:***@")
+
+
+def test_cli_discover_same_on_every_engine(loaded, pg: PgCluster, spark, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The command line end to end: --engine spark --spark-master, and a postgresql:// URL with --table
+    and with --query, give the JSON and model of --engine memory; nothing else on stderr."""
+    log = EXAMPLES / "land_lease.csv"
+    parquet, _ = loaded[log.name]
+    table = _table_name(log)
+    headers = ", ".join(f'"{c}"' for c in loaded[log.name][1].columns)
+    runs = {
+        "memory": [str(parquet), "--engine", "memory"],
+        "spark": [str(parquet), "--engine", "spark", "--spark-master", "local[2]"],
+        "postgresql": [pg.url, "--table", table],
+        "postgresql-query": [pg.url, "--query", f"select {headers} from {table}"],
+    }
+    docs, models = {}, {}
+    for name, argv in runs.items():
+        monkeypatch.chdir(tmp_path)
+        code, out, err = _run(["discover", *argv, "-o", f"{name}.bpmn", "--format", "json"], capsys)
+        assert (code, err) == (0, "")
+        doc = json.loads(out)
+        assert doc["engine"]["name"] == name.split("-")[0]
+        source = doc["log"].pop("source")
+        assert pg.password not in source
+        del doc["engine"], doc["output"]
+        docs[name], models[name] = doc, (tmp_path / f"{name}.bpmn").read_bytes()
+    assert all(d == docs["memory"] for d in docs.values())
+    # the model's name is the log's: the Parquet file's and the table's are the same here, the query's is "query"
+    assert models["spark"] == models["memory"] == models["postgresql"]
+    assert models["postgresql-query"] == models["memory"].replace(table.encode(), b"query")
 
 
 # --- errors of database sources ----------------------------------------------------------------------
