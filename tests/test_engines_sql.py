@@ -87,7 +87,9 @@ def spark():
     """One local Spark session for the module: two cores, little memory, no UI, quiet; stopped at the end."""
     from gosupr.engines.spark import start_session
 
-    session = start_session("local[2]", driver_memory="1g", shuffle_partitions=2)
+    # the logs here are small: interpreted plans start faster than generated code, one partition per shuffle
+    session = start_session("local[2]", driver_memory="1g", shuffle_partitions=1,
+                            conf={"spark.sql.codegen.wholeStage": "false", "spark.sql.adaptive.enabled": "false"})
     yield session
     session.stop()
 

@@ -106,8 +106,8 @@ def session_builder(master: str = DEFAULT_MASTER, *, driver_memory: str | None =
     return b
 
 
-def start_session(master: str = DEFAULT_MASTER, **kw: Any) -> Any:
-    """A new (or the active) SparkSession with gosupr's settings, started without console noise."""
+def start_session(master: str = DEFAULT_MASTER, *, conf: dict[str, str] | None = None, **kw: Any) -> Any:
+    """A new (or the active) SparkSession with gosupr's settings (plus `conf`), started without console noise."""
     try:
         from pyspark.sql import SparkSession  # noqa: F401
     except ModuleNotFoundError:
@@ -115,7 +115,10 @@ def start_session(master: str = DEFAULT_MASTER, **kw: Any) -> Any:
     _quiet_python_loggers()
     try:
         with _jvm_stderr_to_file():
-            return session_builder(master, **kw).getOrCreate()
+            builder = session_builder(master, **kw)
+            for key, value in (conf or {}).items():
+                builder = builder.config(key, value)
+            return builder.getOrCreate()
     except Exception as exc:  # no Java, a master that cannot be reached, a bad master URL
         msg = " ".join(str(exc).split())[:300] or type(exc).__name__
         raise GosuprError(f"cannot start Spark with master {master!r}: {msg}; check --spark-master and that "
