@@ -194,6 +194,7 @@ def test_sketch_bins_bound_their_values_and_quantiles_are_accurate() -> None:
     assert Sketch.from_values(values[:half]).merge(Sketch.from_values(values[half:])) == sk
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
 def test_sql_bins_equal_numpy_bins() -> None:
     import ibis
 
@@ -205,3 +206,21 @@ def test_sql_bins_equal_numpy_bins() -> None:
     t = con.create_table("v", pd.DataFrame({"v": values}))
     got = t.select(t.v, b=sketch_bin(t.v)).to_pandas().sort_values("v")["b"].to_numpy()
     assert (got == sketch_bins(values)).all()
+
+
+def test_hostile_log_takes_the_dfg_path_alike(tmp_path: Path) -> None:
+    """Past the IMf limits discovery runs IMd on the filtered DFG: from a summary too, same bytes."""
+    from gosupr import synth
+    from gosupr.bpmn.writer import to_xml
+    from gosupr.engines.discovery import discover_from_summary, is_hostile
+    from gosupr.eventlog import EventLog
+    from gosupr.mining.discover import discover_model
+
+    df = synth.hostile(n_variants=5_200, n_activities=125, max_len=8)
+    path = tmp_path / "hostile.parquet"
+    df.to_parquet(path)
+    mem, duck = _summaries(path)
+    _assert_same(mem, duck)
+    assert is_hostile(mem)
+    log = EventLog.from_frame(df, name="hostile")
+    assert to_xml(discover_from_summary(duck, name="hostile")) == to_xml(discover_model(log))
