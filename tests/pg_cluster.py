@@ -134,7 +134,10 @@ def _run(cmd: list[str], what: str) -> None:
 def pg_cluster(bindir: Path) -> Iterator[PgCluster]:
     """Start a cluster in a fresh temporary folder; stop it and remove the folder on exit."""
     prefix, uid, gid = _runner()
-    root = Path(tempfile.mkdtemp(prefix="gosupr-pg-"))  # short: a socket path has ~100 bytes at most
+    # short (a socket path has ~100 bytes at most), and when root hands it over, in /tmp: a TMPDIR under
+    # root's own 0700 folders could not be entered by the unprivileged server user
+    where = "/tmp" if uid is not None and os.path.isdir("/tmp") else None
+    root = Path(tempfile.mkdtemp(prefix="gosupr-pg-", dir=where))
     (root / "sock").mkdir()
     password = "pw-" + secrets.token_hex(12)
     pwfile = root / "pwfile"

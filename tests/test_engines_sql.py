@@ -276,3 +276,21 @@ def test_mask_url_hides_every_password_form() -> None:
     assert mask_url("postgresql://u@h/d?sslmode=require&password=zz") == \
         "postgresql://u@h/d?sslmode=require&password=***"
     assert mask_url("postgres://h/d") == "postgres://h/d"
+
+
+@pytest.mark.parametrize("case", ["spark_reads_parquet", "master_without_spark", "url_with_other_engine",
+                                  "table_with_a_file"])
+def test_engine_arguments_refused_before_any_work(case: str, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Wrong combinations are one line and exit 2 before Spark or a connection starts."""
+    csv = str(EXAMPLES / "land_lease.csv")
+    argv, expect = {
+        "spark_reads_parquet": ([csv, "--engine", "spark"], "is not a Parquet file"),
+        "master_without_spark": ([csv, "--spark-master", "local[2]"], "--spark-master applies to --engine spark"),
+        "url_with_other_engine": (["postgresql://u:secret-pw@localhost/db", "--table", "t", "--engine", "duckdb"],
+                                  "summarised inside PostgreSQL"),
+        "table_with_a_file": ([csv, "--table", "t"], "--table reads from a database"),
+    }[case]
+    code, out, err = _run(["discover", *argv, "-o", str(tmp_path / "m.bpmn")], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1 and expect in err, err
+    assert "secret-pw" not in err and not (tmp_path / "m.bpmn").exists()

@@ -145,7 +145,10 @@ def spark_session(master: str = DEFAULT_MASTER, **kw: Any) -> Iterator[Any]:
 
 
 def _parquet_paths(source: str) -> list[str]:
-    """The Parquet path(s) Spark reads: a file, a folder, or a glob's matches (sorted)."""
+    """The Parquet path(s) Spark reads: a file, a folder, or a glob's matches (sorted); a URI
+    (hdfs://, s3a://, file://…) goes to Spark as it is, for the cluster to resolve."""
+    if "://" in source:
+        return [source]
     p = Path(source)
     if p.is_dir():
         if not any(q.suffix.lower() in (".parquet", ".pq") for q in p.rglob("*") if q.is_file()):
@@ -169,16 +172,30 @@ def _parquet_paths(source: str) -> list[str]:
 
 def read_rows(spark: Any, source: str) -> Any:
     """The rows as a Spark DataFrame with their original order in FILE_COL, ROW_COL."""
-    from pyspark.sql import functions as F
+    from py4j.protocol import Py4JError
     from pyspark.errors import PySparkException
+    from pyspark.sql import functions as F
 
     paths = _parquet_paths(source)
     try:
         df = spark.read.parquet(*paths)
-    except PySparkException as exc:
+    except (PySparkException, Py4JError) as exc:
         msg = " ".join(str(exc).split())[:300]
         raise GosuprError(f"Spark cannot read it as Parquet ({msg}); export the log again", path=source) from None
     return df.withColumn(FILE_COL, F.input_file_name()).withColumn(ROW_COL, F.monotonically_increasing_id())
+
+
+@contextmanager
+def _spark_errors(source: str) -> Iterator[None]:
+    """A failure inside Spark's jobs (unreadable files, a lost executor) as one GosuprError line."""
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+
+    try:
+        yield
+    except (PySparkException, Py4JError) as exc:
+        msg = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise GosuprError(f"Spark failed while summarising: {msg}", path=source) from None
 
 
 def _cache(con: Any) -> Callable[[Any], Any]:
@@ -209,7 +226,8 @@ def summarize_frame(spark: Any, df: Any, columns: Any, *, source: str,
         roles = Roles(case=mapping["case"], activity=mapping["activity"], timestamp=mapping["timestamp"],
                       department=mapping.get("department"), lifecycle=mapping.get("lifecycle"),
                       order=(FILE_COL, ROW_COL), header=mapping)
-        return summarize(raw, roles, source=source, columns=mapping, progress=progress, cache=_cache(con))
+        with _spark_errors(source):
+            return summarize(raw, roles, source=source, columns=mapping, progress=progress, cache=_cache(con))
     finally:
         spark.catalog.dropTempView(view)
 
@@ -220,7 +238,12 @@ def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
 
     extra = getattr(options, "extra", {}) or {}
     master = extra.get("spark_master") or DEFAULT_MASTER
-    shown = _P(source).name if _P(source).is_absolute() else source
+    if "://" in source:
+        from .sources import mask_url
+
+        shown = mask_url(source)
+    else:
+        shown = _P(source).name if _P(source).is_absolute() else source
     _parquet_paths(source)  # a bad path fails before Spark starts (seconds)
     with spark_session(master, driver_memory=getattr(options, "memory_limit", None),
                        temp_dir=getattr(options, "temp_dir", None)) as spark:
