@@ -294,3 +294,21 @@ def test_engine_arguments_refused_before_any_work(case: str, tmp_path: Path,
     code, out, err = _run(["discover", *argv, "-o", str(tmp_path / "m.bpmn")], capsys)
     assert code == 2 and out == "" and err.count("\n") == 1 and expect in err, err
     assert "secret-pw" not in err and not (tmp_path / "m.bpmn").exists()
+
+
+def test_spark_keeps_file_order_across_a_folder_of_parts(loaded, spark, tmp_path: Path) -> None:
+    """Events at the same time keep the files' order when the log is split over several Parquet files
+    (SEPSIS has many such ties): the spark summary of the folder equals memory's of the single file."""
+    import dataclasses
+
+    parquet, df = loaded["SEPSIS.xes.gz"]
+    assert df.duplicated([df.columns[0], df.columns[2]]).sum() > 1000  # the ties that make order matter
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    bounds = [0, len(df) // 3, 2 * len(df) // 3, len(df)]
+    for i in range(3):  # cases straddle the files: a case's tied events may sit in two of them
+        part = pa.Table.from_pandas(df.iloc[bounds[i]:bounds[i + 1]], preserve_index=False)
+        pq.write_table(part, folder / f"part-{i}.parquet", coerce_timestamps="us", row_group_size=1000)
+    memory, _ = build_summary(str(parquet), "memory")
+    sp, _ = build_summary(str(folder), "spark")
+    assert dataclasses.replace(sp, source=memory.source) == memory
