@@ -4,7 +4,7 @@
                                [--inputs DIR] [--hostile-budget 120] [--no-hostile] [--profile]
                                [--update-readme]
 
-Inputs come from `gosupr.synth.scale` (CSV and XES.gz per size, generated once per run into a
+Inputs come from `gosupr.synth.generator.scale` (CSV and XES.gz per size, generated once per run into a
 temporary folder, or kept in `--inputs DIR` across runs). Every timed thing is its own process;
 wall time is measured around it and peak memory is the child's `ru_maxrss` from `os.wait4`.
 Repetitions are interleaved (rep 1 of every stage, then rep 2, ...) so that noise from other
@@ -144,7 +144,7 @@ def _generated(kind: str, a: str, b: str, folder: Path, stem: str, files: list[P
 
 
 def make_inputs(label: str, n: int, folder: Path) -> tuple[Path, Path, dict]:
-    """CSV (en dialect) and XES.gz of `gosupr.synth.scale(n)`."""
+    """CSV (en dialect) and XES.gz of `gosupr.synth.generator.scale(n)`."""
     csv, xes = folder / f"log_{label}.csv", folder / f"log_{label}.xes.gz"
     facts = _generated("scale", label, str(n), folder, f"log_{label}", [csv, xes])
     print(f"[{label}] input: {facts['events']} events, {facts['cases']} cases (csv {facts['csv_mib']} MiB, "
@@ -153,7 +153,7 @@ def make_inputs(label: str, n: int, folder: Path) -> tuple[Path, Path, dict]:
 
 
 def make_hostile(folder: Path, n_variants: int, n_activities: int) -> tuple[Path, dict]:
-    """`gosupr.synth.hostile(n_variants, n_activities)` as CSV."""
+    """`gosupr.synth.generator.hostile(n_variants, n_activities)` as CSV."""
     stem = f"hostile_{n_variants}_{n_activities}"
     csv = folder / f"{stem}.csv"
     return csv, _generated("hostile", str(n_variants), str(n_activities), folder, stem, [csv])

@@ -12,10 +12,10 @@ import argparse
 import time
 
 from gosupr.eventlog import EventLog
-from gosupr.mining.analyze import analyze_log
-from gosupr.mining.detectors import DETECTORS
-from gosupr.mining.logfacts import LogFacts
-from gosupr.synth import scale
+from gosupr.mining.waste.analyze import analyze_log
+from gosupr.mining.waste.detectors import DETECTORS
+from gosupr.mining.waste.facts import LogFacts
+from gosupr.synth.generator import scale
 
 
 def _size(text: str) -> int:

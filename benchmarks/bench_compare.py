@@ -10,7 +10,7 @@ import sys
 import time
 
 from gosupr.bpmn.model import Flow, Node, ProcessModel
-from gosupr.mining.compare import compare_models
+from gosupr.mining.compare.models import compare_models
 
 
 def chain(n: int, prefix: str = "", suffix: str = "") -> ProcessModel:

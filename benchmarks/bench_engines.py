@@ -40,7 +40,7 @@ def base_table(path: Path) -> "object":
 
     if path.exists():
         return pq.read_table(path)
-    from gosupr import synth
+    from gosupr.synth import generator as synth
 
     df = synth.scale(MILLION, seed=42)
     table = pa.table({

@@ -18,7 +18,7 @@ from pathlib import Path
 
 
 def scale_inputs(label: str, n: int, folder: Path, seed: int) -> dict:
-    from gosupr.synth import scale, write_csv, write_xes
+    from gosupr.synth.generator import scale, write_csv, write_xes
 
     t0 = time.perf_counter()
     df = scale(n, seed)
@@ -31,7 +31,7 @@ def scale_inputs(label: str, n: int, folder: Path, seed: int) -> dict:
 
 
 def hostile_inputs(n_variants: int, n_activities: int, folder: Path, seed: int) -> dict:
-    from gosupr.synth import hostile, write_csv
+    from gosupr.synth.generator import hostile, write_csv
 
     df = hostile(n_variants, n_activities, seed=seed)
     write_csv(df, folder / f"hostile_{n_variants}_{n_activities}.csv", dialect="en")

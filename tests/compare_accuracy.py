@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from compare_variants import SHARED_BPMN, change_keys, load_expected_exports, score, variants  # noqa: E402
 
 from gosupr.bpmn.reader import read_bpmn  # noqa: E402
-from gosupr.mining.compare import compare_models  # noqa: E402
+from gosupr.mining.compare.models import compare_models  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "compare-accuracy.md"
 
@@ -63,7 +63,7 @@ def export_rows() -> tuple[list[list[str]], Counter]:
 
 def threshold_rows() -> list[list[str]]:
     """Precision and recall over variants and full-checked exports for other label thresholds."""
-    from gosupr.mining import matching
+    from gosupr.mining.compare import matching
 
     keep = matching.WEAK_LABEL, matching.STRONG_LABEL
     refs = {p.name: read_bpmn(p) for p in sorted(SHARED_BPMN.glob("*.bpmn"))}

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gosupr.bpmn.model import ARTIFACT, Diagram, Flow, Lane, Node, ProcessModel
-from gosupr.mining.compare import ModelDiff
+from gosupr.mining.compare.models import ModelDiff
 
 HERE = Path(__file__).parent
 EXPECTED_EXPORTS = HERE / "data" / "compare" / "exports_expected.json"

@@ -10,15 +10,15 @@ from analyze_helpers import make_log
 
 from gosupr.errors import GosuprError
 from gosupr.ingest import read_log
-from gosupr.mining.analyze import (
+from gosupr.mining.waste.analyze import (
     AnalyzeConfig,
     analyze_log,
     findings_document,
-    headline,
     removable_steps,
+    waste_totals,
 )
-from gosupr.mining.detectors import DETECTORS
-from gosupr.mining.logfacts import LogFacts
+from gosupr.mining.waste.detectors import DETECTORS
+from gosupr.mining.waste.facts import LogFacts
 
 LOGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "logs"
 
@@ -81,7 +81,7 @@ def test_headline_and_document():
     log = make_log(CHAIN)
     found = analyze_log(log)
     assert removable_steps(found) == [VISA]
-    h = headline(found, log)
+    h = waste_totals(found, log)
     assert h["removable_steps"] == 1 and h["removable_step_names"] == [VISA]
     assert h["removable_time_per_case_s"] == pytest.approx(80 * 3600 / 100)  # 1 h in 80 of 100 cases
     assert "1 step can be removed" in h["text"]
@@ -98,7 +98,7 @@ def test_headline_and_document():
 
 def test_empty_log_has_no_findings():
     log = make_log([])
-    assert analyze_log(log) == [] and headline([], log)["removable_steps"] == 0
+    assert analyze_log(log) == [] and waste_totals([], log)["removable_steps"] == 0
 
 
 def test_a_removable_step_is_reported_once():

@@ -17,10 +17,10 @@ from gosupr.bpmn.reader import read_bpmn
 from gosupr.errors import GosuprError
 from gosupr.eventlog import EventLog
 from gosupr.ingest import read_log
-from gosupr.mining.check import check_log
-from gosupr.mining.matching import match_activities
+from gosupr.mining.conformance.check import check_log
+from gosupr.mining.compare.matching import match_activities
 from gosupr.regulation import load_regulation, mandatory_patterns, parse_regulation, parse_term
-from gosupr.synth_regulation import REGULATIONS, generate_regulated, normative_model
+from gosupr.synth.regulation import REGULATIONS, generate_regulated, normative_model
 from gosupr.workdays import russian_calendar
 
 PROCESSES = ("land_lease", "construction_permit", "memo_approval")
@@ -103,7 +103,7 @@ def test_mandatory_patterns_for_reduce(examples_dir: Path) -> None:
     assert pats == list(REGULATIONS["land_lease"].mandatory)
     assert mandatory_patterns({"regulation": {"mandatory": ["Подписание*"]}}) == ["Подписание*"]
     assert mandatory_patterns(None) == []
-    from gosupr.mining.check import matches_any
+    from gosupr.mining.conformance.check import matches_any
 
     assert matches_any("Принятие  решения о предоставлении участка", pats)
     assert not matches_any("Сканирование документов", pats)
@@ -222,7 +222,7 @@ def _pm4py_fitness(log: EventLog, net) -> float:
 
 
 def test_running_example_fitness_equals_pm4py(shared_data: Path) -> None:
-    from gosupr.mining.conformance_replay import as_net
+    from gosupr.mining.conformance.replay import as_net
 
     log = read_log(shared_data / "logs" / "running-example.xes")
     model = read_bpmn(shared_data / "bpmn" / "running-example.bpmn")
@@ -236,7 +236,7 @@ def test_running_example_fitness_equals_pm4py(shared_data: Path) -> None:
 def test_receipt_fitness_equals_pm4py(shared_data: Path) -> None:
     """receipt.xes against a model discovered from it. pm4py's A* takes minutes on the rare long
     variants, so both sides run on the cases of the 40 most frequent variants (95% of the cases)."""
-    from gosupr.mining.conformance_replay import as_net
+    from gosupr.mining.conformance.replay import as_net
     from gosupr.mining.discover import discover_model
 
     full = read_log(shared_data / "logs" / "receipt.xes")
@@ -316,7 +316,7 @@ def test_batch_checks_the_logs_its_regulation_governs(examples_dir: Path, tmp_pa
 
 
 def test_an_exhausted_budget_is_stated_never_silent(examples_dir: Path) -> None:
-    from gosupr.mining.check_gates import evaluate_check_gates, parse_check_gates
+    from gosupr.mining.conformance.check_gates import evaluate_check_gates, parse_check_gates
     from gosupr.report.check_render import partial_note, to_markdown
 
     reg = load_regulation(examples_dir / "memo_approval.regulation.toml")

@@ -16,9 +16,9 @@ import pytest
 from gosupr.bpmn.model import ProcessModel
 from gosupr.bpmn.reader import read_bpmn
 from gosupr.errors import GosuprError
-from gosupr.mining.compare import ModelDiff, compare_models, evaluate_gates
-from gosupr.mining.compare_gates import parse_gates
-from gosupr.mining.matching import normalise_label
+from gosupr.mining.compare.models import ModelDiff, compare_models, evaluate_gates
+from gosupr.mining.compare.gates import parse_gates
+from gosupr.mining.compare.matching import normalise_label
 from compare_variants import rewrite_ids
 from gosupr.report.diff_render import (
     diff_document,
@@ -424,14 +424,14 @@ def test_discovered_as_is_against_rediscovered_to_be_reports_the_removed_step(sh
 def _reduction(log):
     """As-is and to-be models as `reduce` builds them (its quality check is not needed here)."""
     try:
-        from gosupr.mining.reduce import reduce_process
+        from gosupr.mining.waste.reduce import reduce_process
 
         red = reduce_process(log)
         return red.as_is, red.to_be
     except ImportError:  # reduce's quality module still being written: the same steps by hand
-        from gosupr.mining.analyze import analyze_log
+        from gosupr.mining.waste.analyze import analyze_log
         from gosupr.mining.discover import discover_model
-        from gosupr.mining.reduce import remove_waste, select_findings
+        from gosupr.mining.waste.reduce import remove_waste, select_findings
 
         applied, _ = select_findings(analyze_log(log))
         return discover_model(log, noise=0.2), discover_model(remove_waste(log, applied).log, noise=0.2)
@@ -554,13 +554,13 @@ def test_compare_gates_imports_alone_in_a_fresh_interpreter():
     import subprocess
     import sys
 
-    for mod in ("gosupr.mining.compare_gates", "gosupr.mining.compare"):
+    for mod in ("gosupr.mining.compare.gates", "gosupr.mining.compare.models"):
         r = subprocess.run([sys.executable, "-c", f"import {mod}"], capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
 
 
 def test_explain_names_the_closest_candidate_and_the_missed_threshold():
-    from gosupr.mining.compare_explain import explain_unpaired
+    from gosupr.mining.compare.explain import explain_unpaired
 
     before, after = fixture("before"), fixture("after_removed_approval")
     diff = compare_models(before, after)

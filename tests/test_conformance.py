@@ -11,9 +11,9 @@ import pytest
 from gosupr._pm4py import pm4py, quiet
 from gosupr.bpmn.model import Flow, Node, ProcessModel
 from gosupr.eventlog import EventLog
-from gosupr.mining import conformance as C
+from gosupr.mining.conformance import measure as C
 from gosupr.mining.discover import to_pm4py_frame
-from gosupr.mining.to_pm4py import from_pm4py_bpmn, to_petri_net, to_pm4py_bpmn
+from gosupr.mining.conformance.petri import from_pm4py_bpmn, to_petri_net, to_pm4py_bpmn
 
 ingest = pytest.importorskip("gosupr.ingest")
 

@@ -7,10 +7,10 @@ from analyze_helpers import make_log
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gosupr.mining.analyze import analyze_log, removes_step
-from gosupr.mining.detectors import DETECTORS
-from gosupr.mining.logfacts import LogFacts
-from gosupr.mining.words import core_stems, is_control, is_reject, same_work, stems
+from gosupr.mining.waste.analyze import analyze_log, removes_step
+from gosupr.mining.waste.detectors import DETECTORS
+from gosupr.mining.waste.facts import LogFacts
+from gosupr.mining.waste.words import core_stems, is_control, is_reject, same_work, stems
 
 H = 3600.0
 
@@ -224,7 +224,7 @@ def test_thresholds_change_what_is_flagged():
 
 
 def test_decision_object_pairs_an_approval_with_its_rejection():
-    from gosupr.mining.words import decision_object
+    from gosupr.mining.waste.words import decision_object
 
     assert decision_object("Declaration APPROVED by SUPERVISOR") == decision_object("Declaration REJECTED by SUPERVISOR")
     assert decision_object("Declaration FINAL_APPROVED by SUPERVISOR") == decision_object("Declaration REJECTED by SUPERVISOR")

@@ -13,11 +13,11 @@ import pytest
 
 from gosupr.eventlog import EventLog
 from gosupr.ingest import read_log
-from gosupr.mining.analyze import AnalyzeConfig
-from gosupr.mining.bootstrap import CaseSample, bootstrap, holm
-from gosupr.mining.effect import compare_logs, split_at
-from gosupr.mining.effect_plan import load_plan, occurs
-from gosupr.mining.logfacts import LogFacts
+from gosupr.mining.waste.analyze import AnalyzeConfig
+from gosupr.mining.compare.bootstrap import CaseSample, bootstrap, holm
+from gosupr.mining.compare.effect import compare_logs, split_at
+from gosupr.mining.compare.effect_plan import load_plan, occurs
+from gosupr.mining.waste.facts import LogFacts
 
 ROOT = Path(__file__).resolve().parents[1]
 PAIRS = [
@@ -75,7 +75,7 @@ def test_point_estimates_are_numpys_figures_and_replicates_are_seeded() -> None:
     assert np.array_equal(reps, again)
     # a replicate's weighted quantile equals numpy's on the resampled cases it stands for
     w = np.bincount(np.random.default_rng(9).integers(0, 101, 101), minlength=101)
-    from gosupr.mining.bootstrap import _evaluate, _prepare
+    from gosupr.mining.compare.bootstrap import _evaluate, _prepare
 
     got = _evaluate(s, w[None, :].astype(float), _prepare(s))[0]
     resampled = np.repeat(x, w)
@@ -144,7 +144,7 @@ def test_same_seed_same_numbers_and_figures_are_complete() -> None:
 
 
 def test_gates_flag_a_real_shift_and_leave_the_example_reform_alone() -> None:
-    from gosupr.mining.effect_gates import evaluate_effect_gates, parse_effect_gates
+    from gosupr.mining.compare.effect_gates import evaluate_effect_gates, parse_effect_gates
 
     logs = ROOT / "examples" / "logs"
     before, after = read_log(logs / "land_lease.csv"), read_log(logs / "land_lease.after.csv")

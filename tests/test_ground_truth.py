@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from gosupr.ingest import read_log
-from gosupr.mining.analyze import analyze_log, removable_steps
+from gosupr.mining.waste.analyze import analyze_log, removable_steps
 from gosupr.mining.findings import Finding
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "logs"
@@ -82,7 +82,7 @@ def test_every_injected_waste_is_found_and_essentials_stay(truth_path: Path, cap
 @pytest.fixture(scope="session")
 def large_examples():
     """The examples' processes and seeds at 3,000 cases: enough for a 5-point equivalence test."""
-    from gosupr import synth
+    from gosupr.synth import generator as synth
     from gosupr.eventlog import EventLog
 
     out = {}
@@ -120,7 +120,7 @@ def test_ground_truth_is_removable_with_positive_evidence(large_examples, capsys
 @pytest.mark.skipif(not TRUTHS, reason="examples/logs/*.truth.json not generated")
 def test_essential_steps_are_inferred_from_the_log(capsys):
     """Beyond "not removable": the log's own evidence marks most of the truth's essentials."""
-    from gosupr.mining.logfacts import LogFacts
+    from gosupr.mining.waste.facts import LogFacts
 
     for truth_path in TRUTHS:
         truth = json.loads(truth_path.read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from gosupr.mining.compare import compare_models
+from gosupr.mining.compare.models import compare_models
 from gosupr.pipeline import DiscoverResult, run_discover, run_reduce
 from gosupr.report import diff_render, findings_render, reduce_render
 from gosupr.report.html import (
@@ -78,9 +78,9 @@ def test_discover_report(discovered, lang):
     assert doc.get("lang") == lang
     red = discovered.reduction
     text = _text(doc)
-    from gosupr.mining.analyze import headline
+    from gosupr.mining.waste.analyze import waste_totals
 
-    assert findings_render.headline_text(headline(discovered.findings, discovered.log), lang) in text
+    assert findings_render.headline_text(waste_totals(discovered.findings, discovered.log), lang) in text
     assert reduce_render.headline_text(red, lang) in _text(doc.xpath("//div[@class='headline']")[0])
     # every finding's activities, in Cyrillic, in the findings table; one row per finding
     table = doc.xpath("//section[@id='findings']//table")[0]
@@ -203,7 +203,7 @@ def test_compare_discovered_as_is_against_to_be(discovered):
 
 def test_batch_page_of_a_model_and_of_a_log(discovered):
     from gosupr.bpmn.reader import read_bpmn
-    from gosupr.mining.analyze import lint_model
+    from gosupr.mining.waste.analyze import lint_model
 
     model = read_bpmn(BPMN / "C.4.0.bpmn")
     findings = lint_model(model)
@@ -211,9 +211,9 @@ def test_batch_page_of_a_model_and_of_a_log(discovered):
     _self_contained(html)
     doc = _doc(html)
     assert "models/C.4.0.bpmn" in _text(doc.xpath("//h1")[0])
-    from gosupr.mining.analyze import headline
+    from gosupr.mining.waste.analyze import waste_totals
 
-    assert _text(doc.xpath("//p[@class='headline']")[0]) == findings_render.headline_text(headline(findings, None), "ru")
+    assert _text(doc.xpath("//p[@class='headline']")[0]) == findings_render.headline_text(waste_totals(findings, None), "ru")
     assert len(doc.xpath("//section[@id='findings']//tbody/tr")) == len(findings) > 0
     html = batch_input_html(
         "logs/memo.xes", "en", model=discovered.model, findings=discovered.findings, log=discovered.log,

@@ -12,7 +12,7 @@ SCRIPT = """
 import sys
 from gosupr.ingest import read_log
 from gosupr.mining.discover import discover_model
-from gosupr.mining.conformance import fitness
+from gosupr.mining.conformance.measure import fitness
 log = read_log("examples/logs/land_lease.csv")
 model = discover_model(log)
 print("fitness", round(fitness(model, log).log_fitness, 3))

@@ -13,10 +13,10 @@ import pytest
 
 from gosupr.eventlog import EventLog
 from gosupr.ingest import read_log
-from gosupr.mining.analyze import analyze_log
+from gosupr.mining.waste.analyze import analyze_log
 from gosupr.mining.findings import Finding
-from gosupr.mining.reduce import pct_change, reduce_process, select_findings
-from gosupr.mining.waste_removal import remove_waste
+from gosupr.mining.waste.reduce import pct_change, reduce_process, select_findings
+from gosupr.mining.waste.removal import remove_waste
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("examples_generate", ROOT / "examples" / "generate.py")
@@ -61,7 +61,7 @@ def _expected_drop(marked_log: EventLog, truth: dict) -> np.ndarray:
 def test_removes_exactly_the_injected_waste_at_3000_cases(name):
     """With enough cases every injected pattern has positive evidence; event by event, what goes is
     exactly the generator's waste (loops: their later passes)."""
-    from gosupr.synth import generate
+    from gosupr.synth.generator import generate
 
     _, process, _, seed, _ = next(r for r in gen.LOGS if r[0] == name)
     marked, truth = generate(process, 3000, seed=seed, mark_waste=True)

@@ -10,8 +10,8 @@ import pytest
 from analyze_helpers import make_model
 from lxml import etree
 
-from gosupr.mining.analyze import AnalyzeConfig, lint_model
-from gosupr.mining.rules import RULES
+from gosupr.mining.waste.analyze import AnalyzeConfig, lint_model
+from gosupr.mining.lint.rules import RULES
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "bpmn"
 BPMN_FILES = sorted(BPMN_DIR.glob("*.bpmn"))

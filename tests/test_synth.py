@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from lxml import etree
 
-from gosupr import synth
+from gosupr.synth import generator as synth
 from gosupr.eventlog import EventLog
 
 ROOT = Path(__file__).resolve().parents[1]

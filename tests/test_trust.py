@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gosupr.ingest import read_log
-from gosupr.mining.analyze import analyze_log
+from gosupr.mining.waste.analyze import analyze_log
 from gosupr.mining.findings import Finding
-from gosupr.mining.logfacts import LogFacts
-from gosupr.mining.protect import guard, protected_activities
-from gosupr.mining.waste_removal import STEP_KINDS, remove_waste
+from gosupr.mining.waste.facts import LogFacts
+from gosupr.mining.waste.protect import guard, protected_activities
+from gosupr.mining.waste.removal import STEP_KINDS, remove_waste
 from gosupr.pipeline import run_reduce
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,7 +150,7 @@ def test_periodic_repeat_is_reported_and_never_removed():
     (p,) = [f for f in found if f.kind == "periodic_repeat"]
     assert p.activities == ["Анализ"] and not p.removable and p.verdict == "informational"
     assert not [f for f in found if f.kind == "self_loop"]
-    from gosupr.mining.analyze import AnalyzeConfig
+    from gosupr.mining.waste.analyze import AnalyzeConfig
 
     only_loops = analyze_log(log, AnalyzeConfig(kinds=["self_loop", "rework"], thresholds={"rework": {"margin": 1.0}}))
     assert not [f for f in only_loops if f.activities[:1] == ["Анализ"]]  # schedules are known even when not asked for
@@ -171,7 +171,7 @@ def test_an_approver_is_judged_by_its_separate_rejections():
     assert not [f for f in analyze_log(rejecting) if f.kind == "redundant_approval"]  # 3% rejections: a working control
     never = make_log([(ok, 100)])
     facts = LogFacts.of(never)
-    from gosupr.mining.detectors import redundant_approval
+    from gosupr.mining.waste.detectors import redundant_approval
 
     (f,) = redundant_approval.detect(facts)
     assert f.activities == ["Declaration APPROVED by SUPERVISOR"] and f.removable
@@ -188,7 +188,7 @@ def test_verdict_no_loss_only_with_evidence_and_no_protected_loss(reductions):
     red = res.reduction
     assert red.verdict == "no_loss" and red.verdict_reasons == []
     assert red.quality["outcomes"]["tv_distance"] <= 0.02 and not red.quality["protected_lost"]
-    from gosupr.mining.reduce import reduce_process
+    from gosupr.mining.waste.reduce import reduce_process
 
     facts = LogFacts.of(log)
     e = facts.edges
@@ -207,7 +207,7 @@ def test_analyze_and_reduce_report_the_same_numbers(reductions):
     log, res, _ = reductions("land_lease.csv")
     found = {(f.kind, tuple(f.activities)): (f.events_removed, f.cases_touched) for f in analyze_log(log) if f.removable}
     applied = {(f.kind, tuple(f.activities)): (f.events_removed, f.cases_touched) for f in res.reduction.applied}
-    assert found == applied and sum(e for e, _ in applied.values()) == res.reduction.headline["events_removed"]
+    assert found == applied and sum(e for e, _ in applied.values()) == res.reduction.figures["events_removed"]
 
 
 # -- a real log with relaxed evidence: protection still holds --------------------------------------
@@ -215,8 +215,8 @@ LOOSE = {k: {"margin": 0.4, "min_compared": 5} for k in ("self_loop", "rework", 
 
 
 def _loose_removal(log, protect):
-    from gosupr.mining.analyze import AnalyzeConfig
-    from gosupr.mining.reduce import select_findings
+    from gosupr.mining.waste.analyze import AnalyzeConfig
+    from gosupr.mining.waste.reduce import select_findings
 
     found = analyze_log(log, AnalyzeConfig(thresholds=LOOSE), protect=protect)
     applied, rest = select_findings(found)
@@ -280,7 +280,7 @@ def test_cli_reduce_writes_the_to_be_log_and_refuses_a_bad_suffix(tmp_path, exam
 
 def test_protect_section_of_gosupr_toml(tmp_path):
     from gosupr.errors import GosuprError
-    from gosupr.mining.analyze import AnalyzeConfig
+    from gosupr.mining.waste.analyze import AnalyzeConfig
 
     p = tmp_path / "gosupr.toml"
     p.write_text('[protect]\nactivities = ["*FINAL_APPROVED*", "Оплата*"]\n', encoding="utf-8")
@@ -313,8 +313,8 @@ def test_nothing_removed_is_not_worded_as_a_saving(reductions):
 @given(st.lists(st.lists(st.sampled_from(["Приём", "Проверка", "Доработка", "Виза", "Решение"]), min_size=1, max_size=9),
                 min_size=1, max_size=25))
 def test_any_log_loops_keep_first_passes_and_counts_add_up(traces):
-    from gosupr.mining.analyze import AnalyzeConfig
-    from gosupr.mining.waste_removal import finding_mask
+    from gosupr.mining.waste.analyze import AnalyzeConfig
+    from gosupr.mining.waste.removal import finding_mask
 
     log = make_log([(t, 1) for t in traces])
     loose = {k: {"margin": 1.0, "min_compared": 1} for k in ("self_loop", "rework", "ping_pong", "duplicate_step", "bypassable_step")}
@@ -361,7 +361,7 @@ def test_time_saved_is_a_range_and_waits_for_the_applicant_stay():
 
 
 def test_reduce_judges_given_findings_against_its_own_patterns(examples_dir):
-    from gosupr.mining.reduce import reduce_process
+    from gosupr.mining.waste.reduce import reduce_process
 
     log = read_log(examples_dir / "memo_approval.xes")
     found = analyze_log(log)  # no patterns yet: the visa is removable

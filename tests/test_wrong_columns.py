@@ -68,7 +68,7 @@ def test_a_giant_case_takes_the_linear_paths() -> None:
     """pm4py's IMf and token replay are quadratic in case length (25k events: 11 s, 50k: 69 s):
     such a case is discovered by IMd on the directly-follows graph (built vectorised) and left
     out of token replay, counted in the coverage."""
-    from gosupr.mining.conformance import fitness
+    from gosupr.mining.conformance.measure import fitness
     from gosupr.mining.discover import discover_model, discovery_method
 
     log = _giant_log(60_000)
@@ -83,7 +83,7 @@ def test_a_giant_case_takes_the_linear_paths() -> None:
 def test_many_activities_never_allocate_an_activity_square() -> None:
     """200 000 distinct activities: directly-follows counts and dominant successors without a
     200k × 200k table (298 GiB), in memory that follows the events."""
-    from gosupr.mining.logfacts import LogFacts
+    from gosupr.mining.waste.facts import LogFacts
 
     n = 200_000
     df = pd.DataFrame({
@@ -111,7 +111,7 @@ def test_many_activities_never_allocate_an_activity_square() -> None:
 def _gappy_journal(tmp_path: Path, events: int, lines: int) -> Path:
     """The land-lease generator's journal (rows in time order) with every 20th line missing,
     cut after `lines` lines: cases lose steps and the log has thousands of variants."""
-    from gosupr.synth import scale, write_csv
+    from gosupr.synth.generator import scale, write_csv
 
     full = tmp_path / "journal.csv"
     write_csv(scale(events), full, dialect="en", order="time")

@@ -5,7 +5,7 @@ import sys
 try:  # Ctrl-C in the first milliseconds (`signal` builds its enums on import): still one line
     import signal
 
-    from ._exit import interrupted, on_sigterm
+    from gosupr._exit import interrupted, on_sigterm
 except KeyboardInterrupt:  # pragma: no cover - a race with process start
     sys.stderr.write("gosupr: interrupted\n")
     raise SystemExit(130) from None
@@ -16,7 +16,7 @@ def run() -> None:
     the libraries load also exits 130/143 with one line, not a traceback."""
     try:
         signal.signal(signal.SIGTERM, on_sigterm)
-        from .cli import main
+        from gosupr.cli import main
     except KeyboardInterrupt:
         interrupted()
     main()

@@ -17,8 +17,8 @@ import typer
 
 from typer.exceptions import TyperException
 
-from ._exit import interrupted, on_sigterm
-from .errors import GateFailed, GosuprError
+from gosupr._exit import interrupted, on_sigterm
+from gosupr.errors import GateFailed, GosuprError
 
 app = typer.Typer(
     name="gosupr",
@@ -44,7 +44,7 @@ class Lang(str, Enum):
 
 def _version(value: bool) -> None:
     if value:
-        from . import __version__
+        from gosupr._version import __version__
 
         typer.echo(f"gosupr {__version__}")
         raise typer.Exit()
@@ -83,13 +83,13 @@ HugeOpt = typer.Option(
 
 
 def _lang(lang: Lang) -> str:
-    from .report.i18n import default_lang
+    from gosupr.report.i18n import default_lang
 
     return default_lang() if lang == Lang.auto else lang.value
 
 
 def _columns(case, activity, timestamp, resource, department, sheet=None):
-    from .ingest import ColumnMap
+    from gosupr.ingest import ColumnMap
 
     return ColumnMap(case=case, activity=activity, timestamp=timestamp, resource=resource, department=department,
                      sheet=sheet)
@@ -101,7 +101,7 @@ def _emit(text: str) -> None:
 
 
 def _console():
-    from .report.terminal import console
+    from gosupr.report.terminal import console
 
     return console(soft_wrap=False)
 
@@ -135,9 +135,9 @@ def discover(
     table: Optional[str] = typer.Option(None, "--table", help="Database source: the table (or schema.table) holding the events."),
 ) -> None:
     """Discover a BPMN model from an event log, with its findings and the before/after report."""
-    from .fileio import check_outputs
-    from .pipeline import run_discover
-    from .report import discover_render as r
+    from gosupr.fileio import check_outputs
+    from gosupr.pipeline import run_discover
+    from gosupr.report import discover_render as r
 
     extra = _source_extra(log, engine, spark_master, query, table)
     if extra.get("query") is not None or extra.get("table") is not None:
@@ -165,7 +165,7 @@ def discover(
         )
     lg = _lang(lang)
     if html is not None:
-        from .report.html import discover_html
+        from gosupr.report.html import discover_html
 
         result.files.append((html, discover_html(result, lg).encode("utf-8")))
     _commit(result.files)
@@ -199,10 +199,10 @@ def _discover_engine(log: str, output: Optional[Path], noise: float, fmt: Fmt, l
                      memory_limit: Optional[str], threads: Optional[int], timezone: Optional[str],
                      allow_huge_cases: bool, columns, extra: Optional[dict] = None) -> None:
     """`discover --engine`: summary by the engine, model and statistics from the summary."""
-    from .engines import EngineOptions, log_name
-    from .fileio import check_outputs
-    from .pipeline import run_discover_engine
-    from .report import discover_summary_render as r
+    from gosupr.engines import EngineOptions, log_name
+    from gosupr.fileio import check_outputs
+    from gosupr.pipeline import run_discover_engine
+    from gosupr.report import discover_summary_render as r
 
     extra = extra or {}
     if extra.get("query") is not None or extra.get("table") is not None:  # a database: no input file to protect
@@ -245,10 +245,10 @@ def analyze(
     timezone: Optional[str] = TzOpt,
 ) -> None:
     """Find the waste in a process (log) or the structural defects of a model (BPMN), worst first."""
-    from .mining.analyze import findings_document, headline
-    from .pipeline import run_analyze
-    from .report import findings_render as fr
-    from .report import jsondoc
+    from gosupr.mining.waste.analyze import findings_document, waste_totals
+    from gosupr.pipeline import run_analyze
+    from gosupr.report import findings_render as fr
+    from gosupr.report import jsondoc
 
     with _stages(lang):
         res = run_analyze(
@@ -260,19 +260,19 @@ def analyze(
             timezone=timezone,
         )
     lg = _lang(lang)
-    head = headline(res.findings, res.log)
+    head = waste_totals(res.findings, res.log)
     if fmt == Fmt.json:
         _emit(jsondoc.dumps(findings_document(res.findings, res.log, res.source if res.model else None)))
         return
     if fmt == Fmt.markdown:
-        from .report.markdown import text
+        from gosupr.report.markdown import text
 
         _emit(f"## gosupr analyze: {text(res.source)}\n\n" + fr.to_markdown(res.findings, head, lg))
         return
     con = _console()
     if res.log is not None:
-        from .report.audit import audit_rows, kv_table
-        from .report.i18n import t
+        from gosupr.report.audit import audit_rows, kv_table
+        from gosupr.report.i18n import t
 
         con.print(kv_table(t("audit", lg), audit_rows(res.log.audit.to_dict(), lg)))
     fr.to_terminal(res.findings, head, con, lg)
@@ -302,10 +302,10 @@ def reduce(
     timezone: Optional[str] = TzOpt,
 ) -> None:
     """Build the to-be process without the waste; say whether it loses quality, on the evidence."""
-    from .fileio import check_outputs
-    from .pipeline import run_reduce
-    from .report import jsondoc
-    from .report import reduce_render as rr
+    from gosupr.fileio import check_outputs
+    from gosupr.pipeline import run_reduce
+    from gosupr.report import jsondoc
+    from gosupr.report import reduce_render as rr
 
     check_outputs({"-o": output, "--before": before, "--to-be-log": to_be_log, "--html": html}, [log])
     with _stages(lang):
@@ -326,7 +326,7 @@ def reduce(
         )
     lg = _lang(lang)
     if html is not None:
-        from .report.html import reduce_html
+        from gosupr.report.html import reduce_html
 
         res.files.append((html, reduce_html(res, lg).encode("utf-8")))
     _commit(res.files)
@@ -365,38 +365,26 @@ def compare(
     explain: bool = typer.Option(False, "--explain", help="Say why each added or removed element was not paired."),
 ) -> None:
     """What changed between two BPMN models, or did the reform happen: two logs (BEFORE AFTER) with intervals."""
-    from .pipeline import looks_like_bpmn
+    from gosupr.pipeline import looks_like_bpmn
 
     if after is None or not (looks_like_bpmn(before) and looks_like_bpmn(after)):
         return _compare_logs(before, after, list(fail_on or []), fmt, lang, html, plan, model, (split_at, split_by),
                              replicates, seed, _columns(case, activity, timestamp, resource, department))
-    from .bpmn.reader import read_bpmn
-    from .fileio import check_outputs
-    from .mining.compare import compare_models
-    from .mining.compare_gates import evaluate_gates, parse_gates
-    from .report import diff_render as dr
+    from gosupr.fileio import check_outputs
+    from gosupr.mining.compare.gates import evaluate_gates, parse_gates
+    from gosupr.pipeline import run_compare
+    from gosupr.report import diff_render as dr
 
     gates = list(fail_on or [])
     parse_gates(gates)  # a bad gate is bad input: fail before any work
     check_outputs({"--html": html}, [before, after, log])
-    m_before, m_after = read_bpmn(before), read_bpmn(after)
-    ev = None
-    if log is not None:
-        from .ingest import read_log
-
-        ev = read_log(log)
-    diff = compare_models(m_before, m_after, flatten=flatten, include_artifacts=artifacts, log=ev)
-    diff.before_name, diff.after_name = before.name, after.name
+    run = run_compare(before, after, log=log, flatten=flatten, artifacts=artifacts, explain=explain)
+    diff, expl = run.diff, run.explanation
     lg = _lang(lang)
-    expl = None
-    if explain:
-        from .mining.compare_explain import explain_unpaired
-
-        expl = explain_unpaired(m_before, m_after, diff)
     if html is not None:
-        from .report.html import compare_html
+        from gosupr.report.html import compare_html
 
-        _commit([(html, compare_html(diff, m_before, m_after, lg).encode("utf-8"))])
+        _commit([(html, compare_html(diff, run.before, run.after, lg).encode("utf-8"))])
     if fmt == Fmt.json:
         _emit(dr.diff_json(diff, expl))
     elif fmt == Fmt.markdown:
@@ -410,9 +398,9 @@ def compare(
 
 def _compare_logs(before, after, gates, fmt, lang, html, plan, model, split, replicates, seed, columns) -> None:
     """`compare BEFORE_LOG AFTER_LOG`: the reform's realised effect (mining.effect)."""
-    from .mining.effect_gates import evaluate_effect_gates, parse_effect_gates
-    from .pipeline import looks_like_bpmn, run_effect
-    from .report import effect_render as er
+    from gosupr.mining.compare.effect_gates import evaluate_effect_gates, parse_effect_gates
+    from gosupr.pipeline import looks_like_bpmn, run_effect
+    from gosupr.report import effect_render as er
 
     for p in (before, after):
         if p is not None and looks_like_bpmn(p):
@@ -421,7 +409,7 @@ def _compare_logs(before, after, gates, fmt, lang, html, plan, model, split, rep
     parsed = parse_effect_gates(gates)
     if any(g.name == "plan-realised-below" for g in parsed) and plan is None:
         raise GosuprError("--fail-on plan-realised-below needs --plan (the reduce JSON or to-be .bpmn)")
-    from .fileio import check_outputs
+    from gosupr.fileio import check_outputs
 
     check_outputs({"--html": html}, [p for p in (before, after, plan, model) if p is not None])
     eff = run_effect(before, after, split_at=split[0], split_by=split[1], plan=plan, model=model, columns=columns,
@@ -429,7 +417,7 @@ def _compare_logs(before, after, gates, fmt, lang, html, plan, model, split, rep
     violated = evaluate_effect_gates(eff, parsed)
     lg = _lang(lang)
     if html is not None:  # files first, then stdout (as every command)
-        from .report.effect_html import effect_html
+        from gosupr.report.effect_html import effect_html
 
         _commit([(html, effect_html(eff, lg).encode("utf-8"))])
     if fmt == Fmt.json:
@@ -462,12 +450,12 @@ def check(
     department: Optional[str] = DepOpt,
 ) -> None:
     """Is the regulation followed? Deviations from the normative model, mandatory steps, terms in working days."""
-    from .mining.check_gates import evaluate_check_gates, parse_check_gates
-    from .pipeline import run_check
-    from .report import check_render as cr
+    from gosupr.mining.conformance.check_gates import evaluate_check_gates, parse_check_gates
+    from gosupr.pipeline import run_check
+    from gosupr.report import check_render as cr
 
     gates = parse_check_gates(list(fail_on or []))
-    from .fileio import check_outputs
+    from gosupr.fileio import check_outputs
 
     check_outputs({"--cases": cases, "--html": html}, [p for p in (log, model, config) if p is not None])
     run = run_check(log, model, config=config, columns=_columns(case, activity, timestamp, resource, department),
@@ -477,7 +465,7 @@ def check(
     if cases is not None:
         files.append((cases, cr.cases_csv(res, lg).encode("utf-8")))
     if html is not None:
-        from .report.html_check import check_html
+        from gosupr.report.html_check import check_html
 
         files.append((html, check_html(res, run.model, lg).encode("utf-8")))
     _commit(files)
@@ -501,29 +489,10 @@ def render(
     lang: Lang = LangOpt,
 ) -> None:
     """Draw a BPMN model as SVG (or PNG), optionally with findings coloured in."""
-    from .bpmn.reader import read_bpmn
-    from .fileio import check_outputs
-    from .report.svg import render_svg, svg_to_png
+    from gosupr.pipeline import run_render
 
-    suffix = output.suffix.lower()
-    if suffix not in (".svg", ".png"):
-        raise GosuprError("the picture must end in .svg or .png", path=str(output))
-    m = read_bpmn(model)
-    hl = None
-    if highlight is not None:
-        from .report.svg_highlight import Highlight, load_findings_json
-
-        hl = Highlight.from_findings(load_findings_json(highlight), m)
-    if diagram.strip().lower() == "all":
-        targets = [(i, output.with_name(f"{output.stem}-{i}{output.suffix}")) for i in range(max(1, len(m.diagrams)))]
-    elif diagram.strip().isdigit():
-        targets = [(int(diagram), output)]
-    else:
-        raise GosuprError(f"--diagram takes a diagram number (from 0) or 'all', not '{diagram}'")
-    check_outputs({f"-o ({t.name})": t for _, t in targets}, [model, highlight])
-    pictures = [(t, render_svg(m, highlight=hl, diagram_index=i, lang=_lang(lang))) for i, t in targets]
-    _commit([(t, svg_to_png(svg) if suffix == ".png" else '<?xml version="1.0" encoding="UTF-8"?>\n' + svg)
-             for t, svg in pictures])  # all drawn first, then written together: nothing half-way
+    pictures = run_render(model, output, highlight=highlight, diagram=diagram, lang=_lang(lang))
+    _commit([(p.path, p.data) for p in pictures])  # all drawn first, then written together: nothing half-way
 
 
 @app.command()
@@ -539,8 +508,8 @@ def batch(
     timezone: Optional[str] = TzOpt,
 ) -> None:
     """Run discover + analyze + reduce on every log and lint every model: for CI pipelines."""
-    from .batch.progress import progress_reporter
-    from .batch.runner import run_batch
+    from gosupr.batch.progress import progress_reporter
+    from gosupr.batch.runner import run_batch
 
     with progress_reporter(quiet=quiet) as cb:
         res = run_batch(
@@ -555,22 +524,19 @@ def batch(
 
 
 def _analyze_config(config: Optional[Path], kinds: Optional[List[str]], min_share: Optional[float]):
-    from .mining.analyze import AnalyzeConfig
+    from gosupr.pipeline import analyze_settings
 
-    cfg = AnalyzeConfig.from_toml(config) if config is not None else AnalyzeConfig()
-    if kinds or min_share is not None:
-        cfg = cfg.with_options(kinds=list(kinds) if kinds else None, min_share=min_share)
-    return cfg
+    return analyze_settings(config, kinds, min_share)
 
 
 def _stages(lang: Lang):
-    from .stages import shown
+    from gosupr.stages import shown
 
     return shown(_lang(lang))
 
 
 def _commit(files: list) -> None:
-    from .fileio import commit
+    from gosupr.fileio import commit
 
     commit(files)
 
@@ -585,7 +551,7 @@ def _stem(p: Path) -> str:
 
 def _one_line(e: BaseException, limit: int = 2000) -> str:
     """Messages may quote file content (headers, parser text): keep them to one printable line."""
-    from .report.terminal import plain
+    from gosupr.report.terminal import plain
 
     text = " ".join(plain(str(e)).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -593,7 +559,7 @@ def _one_line(e: BaseException, limit: int = 2000) -> str:
 
 def main(argv: Optional[List[str]] = None) -> None:
     """Entry point: user errors become one stderr line and exit 2; Ctrl-C 130; SIGTERM 143."""
-    from .fileio import flush_stdout, guard_stdout
+    from gosupr.fileio import flush_stdout, guard_stdout
 
     signal.signal(signal.SIGTERM, on_sigterm)
     guard_stdout()

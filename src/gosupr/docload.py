@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import GosuprError
+from gosupr.errors import GosuprError
 
 MAX_DEPTH = 32  # tables/arrays inside each other; real configs and findings use < 8
 MAX_INT = 10**15  # thresholds, counts and ids are far below; a longer number is a broken file

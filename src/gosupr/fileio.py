@@ -18,8 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ._hold import hold
-from .errors import GosuprError
+from gosupr._hold import hold
+from gosupr.errors import GosuprError
 
 PathLike = str | os.PathLike
 

@@ -1,39 +1,58 @@
-"""Whole jobs as plain functions: what a command does, callable from Python, tests and batch."""
+"""Whole jobs as plain functions: what a command does, callable from Python, tests and batch.
+
+The CLI and the batch worker call these same functions and only render what they return; the
+result dataclasses live in `gosupr.mining.results` (below the renderers) and are re-exported here.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._hold import hold
-from .bpmn.model import ProcessModel
-from .eventlog import EventLog
-from .mining.discover import LogSummary
-from .stages import stage
+from gosupr._hold import hold
+from gosupr.eventlog import EventLog
+from gosupr.mining.results import (
+    AnalyzeResult,
+    CheckRun,
+    CompareRun,
+    DiscoverResult,
+    Picture,
+    ReduceResult,
+)
+from gosupr.stages import stage
+
+if TYPE_CHECKING:
+    from gosupr.bpmn.model import ProcessModel
+    from gosupr.ingest import ColumnMap
+    from gosupr.mining.discover import LogSummary
+    from gosupr.mining.waste.analyze import AnalyzeConfig
+    from gosupr.regulation import Regulation
+
+__all__ = [
+    "AnalyzeResult", "CheckRun", "CompareRun", "DiscoverResult", "Picture", "ReduceResult",
+    "analyze_settings", "check_against", "discover_log", "is_bpmn", "looks_like_bpmn", "read_event_log",
+    "run_analyze", "run_check", "run_compare", "run_discover", "run_effect", "run_lint", "run_reduce", "run_render",
+]
 
 
-@dataclass
-class DiscoverResult:
-    log: EventLog
-    summary: LogSummary
-    model: ProcessModel
-    output: Path | None
-    noise: float
-    findings: list[Any] = field(default_factory=list)
-    reduction: Any = None  # mining.reduce.Reduction, when asked for
-    files: list[tuple[Path, bytes]] = field(default_factory=list)  # outputs, written unless commit=False
+def analyze_settings(
+    config: str | os.PathLike | AnalyzeConfig | None = None,
+    kinds: Iterable[str] | None = None,
+    min_share: float | None = None,
+) -> AnalyzeConfig:
+    """The [analyze] settings of a job: a gosupr.toml (or a config in hand, or the defaults),
+    narrowed by `--kinds` and `--min-share` when given."""
+    from gosupr.mining.waste.analyze import AnalyzeConfig
 
-
-@dataclass
-class AnalyzeResult:
-    """Findings of a log (log is set) or of a model (model is set)."""
-
-    source: str
-    findings: list[Any]
-    log: EventLog | None = None
-    model: ProcessModel | None = None
+    if isinstance(config, AnalyzeConfig):
+        cfg = config
+    else:
+        cfg = AnalyzeConfig.from_toml(config) if config is not None else AnalyzeConfig()
+    if kinds or min_share is not None:
+        cfg = cfg.with_options(kinds=list(kinds) if kinds else None, min_share=min_share)
+    return cfg
 
 
 def is_bpmn(path: str | os.PathLike) -> bool:
@@ -45,8 +64,9 @@ def run_discover(
     output: str | os.PathLike | None,
     *,
     noise: float = 0.2,
-    columns: Any = None,
-    analyze_config: Any = None,
+    columns: ColumnMap | None = None,
+    analyze_config: AnalyzeConfig | None = None,
+    accept: Iterable[str] | None = None,
     with_findings: bool = True,
     with_reduction: bool = True,
     commit: bool = True,
@@ -56,69 +76,92 @@ def run_discover(
     """Ingest, discover, write the BPMN (atomically, never over the input); then findings and before/after.
 
     With commit=False the BPMN is only staged in `files`, for the caller to write together with
-    its own outputs (`fileio.commit`: all or none).
+    its own outputs (`fileio.commit`: all or none). `accept`: only these kinds are applied in the
+    before/after (batch's `accept`; all removable kinds by default).
     """
-    from .bpmn.writer import to_xml
-    from .fileio import check_outputs
-    from .mining.analyze import analyze_log
-    from .mining.discover import discover_model, summarize
-    from .mining.reduce import reduce_process
+    from gosupr.fileio import check_outputs
 
     check_outputs({"-o": output}, [log_path])
-    log = _read(log_path, columns, allow_huge_cases, timezone)
+    log = read_event_log(log_path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
+    return discover_log(log, output, noise=noise, analyze_config=analyze_config, accept=accept,
+                        with_findings=with_findings, with_reduction=with_reduction, commit=commit)
+
+
+def discover_log(
+    log: EventLog,
+    output: str | os.PathLike | None = None,
+    *,
+    noise: float = 0.2,
+    analyze_config: AnalyzeConfig | None = None,
+    accept: Iterable[str] | None = None,
+    with_findings: bool = True,
+    with_reduction: bool = True,
+    commit: bool = True,
+    summary: LogSummary | None = None,
+) -> DiscoverResult:
+    """`run_discover` on a log already read (the batch reads first, to report its audit and
+    `summary` even when a later step fails; a summary given is not computed again)."""
+    from gosupr.bpmn.writer import to_xml
+    from gosupr.mining.discover import discover_model, summarize
+    from gosupr.mining.waste.analyze import analyze_log
+    from gosupr.mining.waste.reduce import reduce_process
+
     stage("discover")
     model = discover_model(log, noise=noise)
-    res = DiscoverResult(log=log, summary=summarize(log), model=model, output=Path(output) if output else None, noise=noise)
+    res = DiscoverResult(log=log, summary=summary or summarize(log), model=model,
+                         output=Path(output) if output else None, noise=noise)
     if with_findings or with_reduction:
         stage("analyze")
         res.findings = analyze_log(log, analyze_config)
     if with_reduction:
         stage("reduce")
-        res.reduction = reduce_process(log, findings=res.findings, noise=noise, as_is=model, analyze_config=analyze_config)
+        res.reduction = reduce_process(log, findings=res.findings, accept=accept, noise=noise, as_is=model,
+                                       analyze_config=analyze_config)
     if output is not None:
         res.files.append((Path(output), to_xml(model)))
     return _committed(res, commit)
 
 
-def _read(path: str | os.PathLike, columns: Any, allow_huge_cases: bool, timezone: str | None) -> EventLog:
-    from .ingest import read_log
+def read_event_log(path: str | os.PathLike, columns: ColumnMap | None = None, *, allow_huge_cases: bool = False,
+                   timezone: str | None = None) -> EventLog:
+    """Ingest one log (any format `ingest.read_log` knows), as every log-reading job starts."""
+    from gosupr.ingest import read_log
 
     stage("read")
-    log = read_log(path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
+    log = read_log(path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)  # type: ignore[arg-type]
     hold("read")  # tests: a signal mid-run, between ingestion and discovery
     return log
 
 
-def _committed(res: Any, commit: bool) -> Any:
+def _committed(res: Any, commit: bool) -> Any:  # DiscoverResult or ReduceResult, returned as given
     if commit:
-        from .fileio import commit as write_all
+        from gosupr.fileio import commit as write_all
 
         write_all(res.files)
     return res
 
 
-def run_analyze(path: str | os.PathLike, *, columns: Any = None, config: Any = None, protect: list[str] | None = None,
-                allow_huge_cases: bool = False, timezone: str | None = None) -> AnalyzeResult:
+def run_analyze(path: str | os.PathLike, *, columns: ColumnMap | None = None, config: AnalyzeConfig | None = None,
+                protect: list[str] | None = None, allow_huge_cases: bool = False,
+                timezone: str | None = None) -> AnalyzeResult:
     """Findings for a log, or model-rule findings for a BPMN file; `protect`: glob patterns of steps
     no removal may touch."""
-    from .mining.analyze import analyze_log, lint_model
+    from gosupr.mining.waste.analyze import analyze_log
 
     if is_bpmn(path):
-        from .bpmn.reader import read_bpmn
-
-        model = read_bpmn(path)
-        return AnalyzeResult(source=os.path.basename(str(path)), findings=lint_model(model, config), model=model)
-    log = _read(path, columns, allow_huge_cases, timezone)
+        return run_lint(path, config=config)
+    log = read_event_log(path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
     stage("analyze")
     return AnalyzeResult(source=os.path.basename(str(path)), findings=analyze_log(log, config, protect=protect), log=log)
 
 
-@dataclass
-class ReduceResult:
-    log: EventLog
-    reduction: Any
-    outputs: dict[str, str | None]
-    files: list[tuple[Path, bytes]] = field(default_factory=list)  # outputs, written unless commit=False
+def run_lint(path: str | os.PathLike, *, config: AnalyzeConfig | None = None) -> AnalyzeResult:
+    """The model rules over a BPMN file (read by the hardened reader), whatever the file is named."""
+    from gosupr.bpmn.reader import read_bpmn
+    from gosupr.mining.waste.analyze import lint_model
+
+    model = read_bpmn(path)
+    return AnalyzeResult(source=os.path.basename(str(path)), findings=lint_model(model, config), model=model)
 
 
 def run_reduce(
@@ -128,8 +171,8 @@ def run_reduce(
     before: str | os.PathLike | None = None,
     accept: list[str] | None = None,
     noise: float = 0.2,
-    columns: Any = None,
-    analyze_config: Any = None,
+    columns: ColumnMap | None = None,
+    analyze_config: AnalyzeConfig | None = None,
     alignments_budget_s: float | None = None,
     protect: list[str] | None = None,
     to_be_log: str | os.PathLike | None = None,
@@ -140,15 +183,15 @@ def run_reduce(
     """The to-be process: findings applied, rediscovered, measured; both models as BPMN and the
     to-be log as CSV or Parquet when asked, written all or none (with commit=False only staged in
     `files`, as in `run_discover`). `protect`: glob patterns of steps no removal may touch."""
-    from . import tobe_log
-    from .bpmn.writer import to_xml
-    from .fileio import check_outputs
-    from .mining.reduce import reduce_process
+    from gosupr import tobe_log
+    from gosupr.bpmn.writer import to_xml
+    from gosupr.fileio import check_outputs
+    from gosupr.mining.waste.reduce import reduce_process
 
     check_outputs({"-o": output, "--before": before, "--to-be-log": to_be_log}, [log_path])
     if to_be_log is not None:
         tobe_log.check_suffix(to_be_log)
-    log = _read(log_path, columns, allow_huge_cases, timezone)
+    log = read_event_log(log_path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
     stage("reduce")
     red = reduce_process(
         log, accept=accept, noise=noise, analyze_config=analyze_config, alignments_budget_s=alignments_budget_s,
@@ -194,8 +237,8 @@ def run_effect(
     split_by: str | None = None,
     plan: str | os.PathLike | None = None,
     model: str | os.PathLike | None = None,
-    columns: Any = None,
-    analyze_config: Any = None,
+    columns: ColumnMap | None = None,
+    analyze_config: AnalyzeConfig | None = None,
     replicates: int = 1000,
     seed: int = 0,
 ) -> Any:
@@ -203,12 +246,12 @@ def run_effect(
     values): the reform's realised effect."""
     import pandas as pd
 
-    from .errors import GosuprError
-    from .ingest import ColumnMap, read_log
-    from .mining.effect import compare_logs
-    from .mining.effect import split_at as cut
-    from .mining.effect import split_by as cut_by
-    from .mining.effect_plan import load_plan
+    from gosupr.errors import GosuprError
+    from gosupr.ingest import ColumnMap, read_log
+    from gosupr.mining.compare.effect import compare_logs
+    from gosupr.mining.compare.effect import split_at as cut
+    from gosupr.mining.compare.effect import split_by as cut_by
+    from gosupr.mining.compare.effect_plan import load_plan
 
     if (after is None) == (split_at is None and split_by is None) or (split_at and split_by):
         raise GosuprError("give two logs (BEFORE AFTER), or one log with --split-at DATE or --split-by COLUMN")
@@ -232,7 +275,7 @@ def run_effect(
     planned = load_plan(plan, log_b.activities) if plan is not None else None
     to_be = None
     if model is not None:
-        from .bpmn.reader import read_bpmn
+        from gosupr.bpmn.reader import read_bpmn
 
         to_be = read_bpmn(model)
     res = compare_logs(log_b, log_a, plan=planned, plan_source=os.path.basename(str(plan)) if plan else "",
@@ -241,27 +284,19 @@ def run_effect(
     return res
 
 
-@dataclass
-class CheckRun:
-    log: EventLog
-    model: ProcessModel
-    result: Any  # mining.check.CheckResult
-
-
 def run_check(
     log_path: str | os.PathLike,
     model_path: str | os.PathLike | None,
     *,
     config: str | os.PathLike | None = None,
-    columns: Any = None,
+    columns: ColumnMap | None = None,
     time_budget_s: float = 60.0,
 ) -> CheckRun:
     """Read the regulation first (a bad file fails before any work), then the model and the log."""
-    from .bpmn.reader import read_bpmn
-    from .errors import GosuprError
-    from .ingest import read_log
-    from .mining.check import check_log
-    from .regulation import Regulation, load_regulation
+    from gosupr.bpmn.reader import read_bpmn
+    from gosupr.errors import GosuprError
+    from gosupr.ingest import read_log
+    from gosupr.regulation import Regulation, load_regulation
 
     reg = load_regulation(config) if config is not None else Regulation()
     model_path = model_path or reg.model
@@ -269,29 +304,110 @@ def run_check(
         raise GosuprError("no normative model: give MODEL.bpmn or set [regulation] model in the --config file")
     model = read_bpmn(model_path)
     log = read_log(log_path, columns)
-    res = check_log(log, model, reg, time_budget_s=time_budget_s, model_name=os.path.basename(str(model_path)))
+    return check_against(log, reg, model=model, model_path=model_path, time_budget_s=time_budget_s)
+
+
+def check_against(
+    log: EventLog,
+    regulation: Regulation,
+    *,
+    model: ProcessModel | None = None,
+    model_path: str | os.PathLike | None = None,
+    time_budget_s: float = 60.0,
+) -> CheckRun:
+    """A log already read against a regulation: its model (`model`, or read from `model_path` or
+    the regulation's own) and terms. The batch checks each log this way after discovering it."""
+    from gosupr.bpmn.reader import read_bpmn
+    from gosupr.errors import GosuprError
+    from gosupr.mining.conformance.check import check_log
+
+    model_path = model_path or regulation.model
+    if model is None:
+        if model_path is None:
+            raise GosuprError("no normative model: give MODEL.bpmn or set [regulation] model in the --config file")
+        model = read_bpmn(model_path)
+    name = os.path.basename(str(model_path)) if model_path is not None else "model"
+    res = check_log(log, model, regulation, time_budget_s=time_budget_s, model_name=name)
     return CheckRun(log, model, res)
 
 
-@dataclass
-class SummaryDiscoverResult:
-    """`discover --engine`: the model and statistics from a `LogSummary`, however it was built."""
+def run_compare(
+    before: str | os.PathLike,
+    after: str | os.PathLike,
+    *,
+    log: str | os.PathLike | None = None,
+    flatten: bool = False,
+    artifacts: bool = False,
+    explain: bool = False,
+) -> CompareRun:
+    """`compare A.bpmn B.bpmn`: both models read, diffed (replaying `log` on both when given), and
+    with `explain` why each added or removed element was not paired. Names are the files' own."""
+    from gosupr.bpmn.reader import read_bpmn
+    from gosupr.mining.compare.models import compare_models
 
-    summary: Any  # engines.summary.LogSummary
-    run: Any  # engines.RunInfo
-    model: ProcessModel
-    output: Path | None
-    noise: float
-    files: list[tuple[Path, bytes]] = field(default_factory=list)
+    m_before, m_after = read_bpmn(before), read_bpmn(after)
+    ev = None
+    if log is not None:
+        from gosupr.ingest import read_log
+
+        ev = read_log(log)
+    diff = compare_models(m_before, m_after, flatten=flatten, include_artifacts=artifacts, log=ev)
+    diff.before_name, diff.after_name = Path(before).name, Path(after).name
+    run = CompareRun(m_before, m_after, diff)
+    if explain:
+        from gosupr.mining.compare.explain import explain_unpaired
+
+        run.explanation = explain_unpaired(m_before, m_after, diff)
+    return run
+
+
+def run_render(
+    model: str | os.PathLike,
+    output: str | os.PathLike,
+    *,
+    highlight: str | os.PathLike | None = None,
+    diagram: str | int = 0,
+    lang: str = "en",
+) -> list[Picture]:
+    """`render`: draw the model (findings from a `highlight` JSON coloured in) as SVG or PNG, by the
+    output's suffix. `diagram` is a number or "all" (one picture per diagram, OUTPUT-N.svg). Every
+    picture is drawn before any is returned, and targets are checked against the inputs, so the
+    caller can write them together (nothing half-way)."""
+    from gosupr.bpmn.reader import read_bpmn
+    from gosupr.errors import GosuprError
+    from gosupr.fileio import check_outputs
+    from gosupr.report.svg import render_svg, svg_to_png
+
+    output = Path(output)
+    suffix = output.suffix.lower()
+    if suffix not in (".svg", ".png"):
+        raise GosuprError("the picture must end in .svg or .png", path=str(output))
+    m = read_bpmn(model)
+    hl = None
+    if highlight is not None:
+        from gosupr.report.svg_highlight import Highlight, load_findings_json
+
+        hl = Highlight.from_findings(load_findings_json(Path(highlight)), m)
+    which = str(diagram).strip()
+    if which.lower() == "all":
+        targets = [(i, output.with_name(f"{output.stem}-{i}{output.suffix}")) for i in range(max(1, len(m.diagrams)))]
+    elif which.isdigit():
+        targets = [(int(which), output)]
+    else:
+        raise GosuprError(f"--diagram takes a diagram number (from 0) or 'all', not '{diagram}'")
+    check_outputs({f"-o ({t.name})": t for _, t in targets}, [p for p in (model, highlight) if p is not None])
+    drawn = [(t, render_svg(m, highlight=hl, diagram_index=i, lang=lang)) for i, t in targets]
+    return [Picture(t, svg_to_png(svg) if suffix == ".png" else
+                    ('<?xml version="1.0" encoding="UTF-8"?>\n' + svg).encode("utf-8")) for t, svg in drawn]
 
 
 def run_discover_engine(source: str, output: str | os.PathLike | None, *, engine: str, noise: float = 0.2,
                         columns: Any = None, options: Any = None, name: str | None = None,
-                        commit: bool = True) -> SummaryDiscoverResult:
+                        commit: bool = True) -> "SummaryDiscoverResult":
     """Summary by `engine` (memory, duckdb, …), then discovery from it; the BPMN staged or written."""
-    from .bpmn.writer import to_xml
-    from .engines import build_summary
-    from .engines.discovery import discover_from_summary
+    from gosupr.bpmn.writer import to_xml
+    from gosupr.engines import build_summary
+    from gosupr.engines.discovery import SummaryDiscoverResult, discover_from_summary
 
     stage("read")
     summary, run = build_summary(source, engine, columns, options)

@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import GosuprError
+from gosupr.errors import GosuprError
 
 WORKING, CALENDAR = "working", "calendar"
 _RESERVED = {"model", "logs", "mandatory", "extra_holidays", "extra_working_days"}
@@ -72,7 +72,7 @@ class Regulation:
 
 def load_regulation(path: str | os.PathLike) -> Regulation:
     """`[regulation]` of a gosupr.toml (an empty Regulation when the file has none)."""
-    from .docload import load_toml
+    from gosupr.docload import load_toml
 
     src = str(path)
     data = load_toml(path, "regulation file")

@@ -12,8 +12,8 @@ import io
 import os
 from pathlib import Path
 
-from .errors import GosuprError
-from .eventlog import TIMESTAMP, EventLog
+from gosupr.errors import GosuprError
+from gosupr.eventlog import TIMESTAMP, EventLog
 
 SUFFIXES = (".csv", ".parquet")
 
@@ -28,7 +28,7 @@ def check_suffix(path: str | os.PathLike) -> str:
 
 def frame(to_be: EventLog, audit_columns: dict[str, str]):
     """The to-be events with the input's column names (roles it did not map keep gosupr's names)."""
-    from .eventlog import ROLES
+    from gosupr.eventlog import ROLES
 
     names = {"case_id": "case", "activity": "activity", "timestamp": "timestamp", "resource": "resource", "department": "department"}
     df = to_be.df[[c for c in ROLES if c in to_be.df.columns]].copy()
@@ -41,7 +41,7 @@ def frame(to_be: EventLog, audit_columns: dict[str, str]):
 
 def write(to_be: EventLog, audit_columns: dict[str, str], path: str | os.PathLike) -> None:
     """Write atomically (never half a file)."""
-    from .fileio import write_bytes
+    from gosupr.fileio import write_bytes
 
     write_bytes(path, to_bytes(to_be, audit_columns, path))
 

@@ -5,7 +5,7 @@ The CLI calls `run_batch` and renders its `BatchResult`; nothing here prints.
 
 from __future__ import annotations
 
-from .config import BatchConfig, Gates, load_config
-from .runner import BatchResult, ProgressEvent, run_batch
+from gosupr.batch.config import BatchConfig, Gates, load_config
+from gosupr.batch.runner import BatchResult, ProgressEvent, run_batch
 
 __all__ = ["BatchConfig", "BatchResult", "Gates", "ProgressEvent", "load_config", "run_batch"]

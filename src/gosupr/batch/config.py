@@ -14,7 +14,7 @@ otherwise silently turn the gate off, so unknown keys are errors naming the key 
     timestamp = "Дата"
     sheet = "Журнал"                       # workbooks: sheet name or number (1 = first)
 
-    [analyze]                              # detector thresholds: gosupr.mining.analyze.AnalyzeConfig
+    [analyze]                              # detector thresholds: gosupr.mining.waste.analyze.AnalyzeConfig
     min_share = 0.02
 
     [protect]                              # steps no removal may touch (glob patterns)
@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import GosuprError
+from gosupr.errors import GosuprError
 
 DEFAULT_CONFIG = "gosupr.toml"
 COLUMN_ROLES = ("case", "activity", "timestamp", "resource", "department")
@@ -130,7 +130,7 @@ class BatchConfig:
     noise: float = 0.2
     accept: tuple[str, ...] | None = None
     columns: tuple[ColumnRule, ...] = ()
-    analyze: Any = None  # gosupr.mining.analyze.AnalyzeConfig, or None for its defaults
+    analyze: Any = None  # gosupr.mining.waste.analyze.AnalyzeConfig, or None for its defaults
     gates: Gates = field(default_factory=Gates)
     effects: tuple[Any, ...] = ()  # [[effect]] before/after pairs (batch.effect_pairs.EffectPair)
     regulation: Any = None  # gosupr.regulation.Regulation, when the file has a [regulation] with a model
@@ -159,7 +159,7 @@ def load_config(path: str | os.PathLike | None) -> BatchConfig:
         if not Path(DEFAULT_CONFIG).is_file():
             return BatchConfig()
         path = DEFAULT_CONFIG
-    from ..docload import load_toml
+    from gosupr.docload import load_toml
 
     src = str(path)
     p = Path(path)
@@ -196,7 +196,7 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> B
     wants = "analyze" in data or "protect" in data or bool(mandatory)
     analyze = _analyze_config(_table(data, "analyze", source), source) if wants else None
     if analyze is not None:  # the regulation's mandatory steps are never removed either
-        from ..mining.analyze import protect_patterns
+        from gosupr.mining.waste.analyze import protect_patterns
 
         analyze.protect = protect_patterns(data.get("protect", {}), source) + mandatory
     return BatchConfig(
@@ -214,7 +214,7 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> B
 
 
 def _effects(value: Any, source: str) -> tuple[Any, ...]:
-    from .effect_pairs import parse_effect_pairs
+    from gosupr.batch.effect_pairs import parse_effect_pairs
 
     return parse_effect_pairs(value, source)
 
@@ -222,7 +222,7 @@ def _effects(value: Any, source: str) -> tuple[Any, ...]:
 def _regulation(data: dict[str, Any], source: str, base_dir: str) -> Any:
     if "regulation" not in data:
         return None
-    from ..regulation import parse_regulation
+    from gosupr.regulation import parse_regulation
 
     return parse_regulation(_table(data, "regulation", source), source=source, base_dir=base_dir)
 
@@ -250,15 +250,15 @@ def _gates(t: dict[str, Any], source: str) -> Gates:
 
 def _analyze_config(section: dict[str, Any], source: str) -> Any:
     """The `[analyze]` section through analyze's own constructor (one place knows its keys)."""
-    from ..mining.analyze import AnalyzeConfig
+    from gosupr.mining.waste.analyze import AnalyzeConfig
 
     return AnalyzeConfig.from_dict(section, source=source)
 
 
 def _known_kinds() -> set[str]:
     """Finding kinds the log detectors and the model rules can report."""
-    from ..mining.detectors import DETECTORS
-    from ..mining.rules import RULES
+    from gosupr.mining.waste.detectors import DETECTORS
+    from gosupr.mining.lint.rules import RULES
 
     return {*DETECTORS, *RULES}
 
@@ -275,7 +275,7 @@ def _check_kinds(kinds: tuple[str, ...], source: str) -> None:
 
 
 def _check_accept(accept: tuple[str, ...], source: str) -> None:
-    from ..mining.reduce import REMOVABLE_KINDS
+    from gosupr.mining.waste.reduce import REMOVABLE_KINDS
 
     for k in accept:
         if k not in REMOVABLE_KINDS:

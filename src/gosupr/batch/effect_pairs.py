@@ -15,9 +15,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import GosuprError
+from gosupr.batch.task import Task
+from gosupr.errors import GosuprError
+
+if TYPE_CHECKING:
+    from gosupr.mining.waste.analyze import AnalyzeConfig
 
 KEYS = {"before", "after", "plan", "model", "fail_on"}
 
@@ -37,7 +41,7 @@ class EffectPair:
 
 def parse_effect_pairs(value: Any, source: str) -> tuple[EffectPair, ...]:
     """`[[effect]]` tables: every key checked, gates parsed now so a typo fails before any work."""
-    from ..mining.effect_gates import parse_effect_gates
+    from gosupr.mining.compare.effect_gates import parse_effect_gates
 
     if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
         raise GosuprError("'effect' must be an array of tables ([[effect]] with before = ..., after = ...)", path=source)
@@ -62,7 +66,7 @@ def parse_effect_pairs(value: Any, source: str) -> tuple[EffectPair, ...]:
 
 
 def effect_tasks(pairs: tuple[EffectPair, ...], base_dir: str, out_dir: str, lang: str, timings: bool,
-                 analyze: Any = None) -> list[dict[str, Any]]:
+                 analyze: AnalyzeConfig | None = None) -> list[Task]:
     """One worker task per pair; paths resolved against the config's folder."""
     def path(p: str | None) -> str | None:
         return None if p is None else str((Path(base_dir) / p).resolve())
@@ -70,24 +74,24 @@ def effect_tasks(pairs: tuple[EffectPair, ...], base_dir: str, out_dir: str, lan
     tasks = []
     for i, p in enumerate(pairs, 1):
         stem = re.sub(r"[^\w.-]+", "_", f"effect-{Path(p.before).stem}-{Path(p.after).stem}")[:120]
-        tasks.append({
-            "path": path(p.before), "after": path(p.after), "plan": path(p.plan), "model": path(p.model),
-            "fail_on": list(p.fail_on), "label": p.label, "kind": "effect", "stem": f"{stem}-{i}" if len(pairs) > 1 else stem,
-            "problem": None, "out_dir": out_dir, "columns": None, "analyze": analyze, "timings": timings, "lang": lang,
-        })
+        tasks.append(Task(
+            path=path(p.before), after=path(p.after), plan=path(p.plan), model=path(p.model),
+            fail_on=tuple(p.fail_on), label=p.label, kind="effect", stem=f"{stem}-{i}" if len(pairs) > 1 else stem,
+            out_dir=out_dir, analyze=analyze, timings=timings, lang=lang,
+        ))
     return tasks
 
 
-def run_effect_task(task: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any], str]:
-    """(headline, gate verdicts, the gosupr.effect/1 document, HTML page) of one pair."""
-    from ..mining.effect_gates import evaluate_effect_gates, parse_effect_gates
-    from ..pipeline import run_effect
-    from ..report import effect_render as er
-    from ..report.effect_html import effect_html
+def run_effect_task(task: Task) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any], str]:
+    """(the row's figures, gate verdicts, the gosupr.effect/1 document, HTML page) of one pair."""
+    from gosupr.mining.compare.effect_gates import evaluate_effect_gates, parse_effect_gates
+    from gosupr.pipeline import run_effect
+    from gosupr.report import effect_render as er
+    from gosupr.report.effect_html import effect_html
 
-    eff = run_effect(task["path"], task["after"], plan=task.get("plan"), model=task.get("model"),
-                     analyze_config=task.get("analyze"))
-    gates = parse_effect_gates(task.get("fail_on") or [])
+    assert task.path is not None and task.after is not None
+    eff = run_effect(task.path, task.after, plan=task.plan, model=task.model, analyze_config=task.analyze)
+    gates = parse_effect_gates(list(task.fail_on))
     violated = evaluate_effect_gates(eff, gates)
     verdicts = []
     for g in gates:
@@ -95,12 +99,12 @@ def run_effect_task(task: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str
         verdicts.append({"name": str(g), "passed": not bad, "value": None, "threshold": g.threshold,
                          "message": bad[0] if bad else f"{g} holds"})
     med = eff.figure("case_duration_median_s")
-    headline = {
+    figures = {
         "cases": eff.before["cases"] + eff.after["cases"], "events": eff.before["events"] + eff.after["events"],
         "cases_before": eff.before["cases"], "cases_after": eff.after["cases"],
         "plan_realised_share": eff.plan.realised_share if eff.plan else None,
         "median_duration_change_s": med.change if med else None,
         "median_duration_change_significant": med.significant if med else None,
-        "outcome_tv": eff.outcome_tv.get("value"), "text": er.headline(eff, "en"),
+        "outcome_tv": eff.outcome_tv.get("value"), "text": er.effect_sentence(eff, "en"),
     }
-    return headline, verdicts, er.document(eff, [str(g) for g in gates], violated), effect_html(eff, task.get("lang", "en"))
+    return figures, verdicts, er.document(eff, [str(g) for g in gates], violated), effect_html(eff, task.lang)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import SEVERITIES, Gates
+from gosupr.batch.config import SEVERITIES, Gates
 
 LOG_ONLY = {"removable_share_above", "fitness_below", "precision_below", "outcome_preserved_below", "rows_dropped_share_above"}
 

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .runner import BatchResult
+    from gosupr.batch.runner import BatchResult
 
 SUITE = "gosupr"
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -22,9 +22,9 @@ def junit_bytes(result: BatchResult) -> bytes:
     """The JUnit XML document, UTF-8, stable byte for byte across reruns."""
     from lxml import etree
 
-    from .. import __version__
-    from .._pm4py import version
-    from .gates import applicable
+    from gosupr._version import __version__
+    from gosupr._pm4py import version
+    from gosupr.batch.gates import applicable
 
     timed = result.seconds is not None
     cases: list[etree._Element] = []
@@ -94,7 +94,7 @@ def _details(label: str, gate: dict[str, Any]) -> str:
 
 
 def _config_label(result: BatchResult) -> str:
-    from .outputs import display_path
+    from gosupr.batch.outputs import display_path
 
     return display_path(result.config.source) if result.config.source else "(defaults)"
 

@@ -10,10 +10,10 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..report import markdown as md
+from gosupr.report import markdown as md
 
 if TYPE_CHECKING:
-    from .runner import BatchResult
+    from gosupr.batch.runner import BatchResult
 
 SCHEMA = "gosupr.batch/1"
 
@@ -53,7 +53,7 @@ def _w(key: str, lang: str) -> str:
 
 
 def summary_document(result: BatchResult) -> dict[str, Any]:
-    from ..report.jsondoc import document
+    from gosupr.report.jsondoc import document
 
     cfg = result.config
     body: dict[str, Any] = {

@@ -11,11 +11,11 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import IO
 
-from .runner import ProgressEvent
+from gosupr.batch.runner import ProgressEvent
 
 
 def use_bar(stream: IO[str]) -> bool:
-    from ..stages import on_terminal
+    from gosupr.stages import on_terminal
 
     return on_terminal(stream)
 
@@ -34,7 +34,7 @@ def progress_reporter(quiet: bool = False, stream: IO[str] | None = None) -> Ite
 
 
 def _line(ev: ProgressEvent, out: IO[str]) -> None:
-    from ..report.terminal import plain
+    from gosupr.report.terminal import plain
 
     if ev.status == "start":
         out.write(f"gosupr batch: {ev.total} input(s)\n")
@@ -56,8 +56,8 @@ def _bar(out: IO[str]) -> Iterator[Callable[[ProgressEvent], None]]:
         TimeElapsedColumn,
     )
 
-    from ..report.terminal import console as plain_console
-    from ..report.terminal import plain
+    from gosupr.report.terminal import console as plain_console
+    from gosupr.report.terminal import plain
 
     console = plain_console(file=out)
     with Progress(

@@ -1,7 +1,7 @@
 """`gosupr batch`: every input through its pipeline, in parallel processes, then gates and reports.
 
-Inputs run in worker processes (spawned, so no thread or lock state leaks in from the parent);
-results come back as plain dicts and are put in sorted input order before anything is written,
+Inputs travel to worker processes as frozen `Task`s (spawned, so no thread or lock state leaks
+in from the parent); results come back as plain dicts (the rows of summary.json) and are put in sorted input order before anything is written,
 so the output does not depend on which worker finished first.
 """
 
@@ -19,17 +19,18 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from ..errors import GosuprError
-from . import gates as gate_rules
-from .config import BatchConfig, load_config
-from .inputs import InputFile, expand_inputs
-from .worker import (
+from gosupr.errors import GosuprError
+from gosupr.batch import gates as gate_rules
+from gosupr.batch.config import BatchConfig, load_config
+from gosupr.batch.inputs import InputFile, expand_inputs
+from gosupr.batch.task import Task
+from gosupr.batch.worker import (
     OUTPUT_NAMES,
-    count_findings,
     process_input,
     staging_prefix,
     stop_worker,
 )
+from gosupr.mining.findings import Findings
 
 SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"
@@ -89,7 +90,7 @@ def run_batch(
     this process; 0 uses every core. Exit code: 0 all processed and gates pass, 1 a gate failed,
     2 an input was bad. A bad config raises GosuprError (the CLI's exit 2) before anything runs.
     """
-    from . import junit, outputs
+    from gosupr.batch import junit, outputs
 
     t0 = time.perf_counter()
     cfg = load_config(config_path)
@@ -110,14 +111,13 @@ def run_batch(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from ..fileio import output_error
+        from gosupr.fileio import output_error
 
         raise output_error(out_dir, exc) from None
 
-    tasks = [_task(i, cfg, out, timings, lang) | {"allow_huge_cases": allow_huge_cases, "timezone": timezone}
-             for i in items]
+    tasks = [_task(i, cfg, out, timings, lang, allow_huge_cases, timezone) for i in items]
     if cfg.effects:  # [[effect]] before/after pairs, each one input
-        from .effect_pairs import effect_tasks
+        from gosupr.batch.effect_pairs import effect_tasks
 
         tasks += effect_tasks(cfg.effects, cfg.base_dir, str(out.resolve()), lang, timings, cfg.analyze)
 
@@ -150,8 +150,8 @@ def run_batch(
         seconds=round(time.perf_counter() - t0, 3) if timings else None,
         gate_names=cfg.gates.names(),
     )
-    from ..fileio import commit
-    from ..report.jsondoc import dumps
+    from gosupr.fileio import commit
+    from gosupr.report.jsondoc import dumps
 
     commit([  # the three summaries together, or none of them
         (result.files["summary_json"], dumps(outputs.summary_document(result))),
@@ -161,27 +161,30 @@ def run_batch(
     return result
 
 
-def _task(item: InputFile, cfg: BatchConfig, out: Path, timings: bool, lang: str = "en") -> dict[str, Any]:
-    return {
-        "path": item.path,
-        "label": item.label,
-        "kind": item.kind,
-        "stem": item.stem,
-        "problem": item.problem,
-        "out_dir": str(out.resolve()),
-        "columns": cfg.columns_for(item.path) if item.path else None,
-        "noise": cfg.noise,
-        "accept": list(cfg.accept) if cfg.accept is not None else None,
-        "analyze": cfg.analyze,
-        "regulation": cfg.regulation_for(item.path) if item.path and item.kind == "log" else None,
-        "timings": timings,
-        "lang": lang,
-    }
+def _task(item: InputFile, cfg: BatchConfig, out: Path, timings: bool, lang: str = "en",
+          allow_huge_cases: bool = False, timezone: str | None = None) -> Task:
+    return Task(
+        path=item.path,
+        label=item.label,
+        kind=item.kind,
+        stem=item.stem,
+        problem=item.problem,
+        out_dir=str(out.resolve()),
+        columns=cfg.columns_for(item.path) if item.path else None,
+        noise=cfg.noise,
+        accept=tuple(cfg.accept) if cfg.accept is not None else None,
+        analyze=cfg.analyze,
+        regulation=cfg.regulation_for(item.path) if item.path and item.kind == "log" else None,
+        timings=timings,
+        lang=lang,
+        allow_huge_cases=allow_huge_cases,
+        timezone=timezone,
+    )
 
 
 def _check_outputs_not_inputs(items: list[InputFile], out: Path) -> None:
     """Refuse up front when any file the batch would write is one of its inputs."""
-    from ..fileio import check_not_input
+    from gosupr.fileio import check_not_input
 
     inputs: list[str | os.PathLike] = [i.path for i in items if i.path]
     if not inputs:
@@ -195,7 +198,7 @@ def _check_outputs_not_inputs(items: list[InputFile], out: Path) -> None:
 
 
 def _run(
-    tasks: list[dict[str, Any]],
+    tasks: list[Task],
     jobs: int,
     judge: Callable[[dict[str, Any]], dict[str, Any]],
     progress: Callable[[ProgressEvent], None] | None,
@@ -217,18 +220,18 @@ def _run(
             finished(process_input(t))
     else:
         _run_pool(tasks, workers, finished)
-    return [by_label[t["label"]] for t in tasks]
+    return [by_label[t.label] for t in tasks]
 
 
-def _run_pool(tasks: list[dict[str, Any]], workers: int, finished: Callable[[dict[str, Any]], None]) -> None:
+def _run_pool(tasks: list[Task], workers: int, finished: Callable[[dict[str, Any]], None]) -> None:
     """Parallel run; if a worker dies (killed, out of memory) the inputs it left are reported failed."""
     ex = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init)
     died = False
     try:
-        pending: dict[Future, dict[str, Any]] = {ex.submit(process_input, t): t for t in tasks}
+        pending: dict[Future, Task] = {ex.submit(process_input, t): t for t in tasks}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in sorted(done, key=lambda f: pending[f]["label"]):
+            for fut in sorted(done, key=lambda f: pending[f].label):
                 task = pending.pop(fut)
                 try:
                     finished(fut.result())
@@ -259,12 +262,12 @@ def _reap(procs: list[Any], timeout: float = 10.0) -> None:
             p.join(5.0)
 
 
-def _sweep_staging(tasks: list[dict[str, Any]]) -> None:
+def _sweep_staging(tasks: list[Task]) -> None:
     """Remove temporary folders left by workers that were killed before they could clean up."""
     for t in tasks:
-        if not t.get("stem") or not t.get("out_dir"):
+        if not t.stem or not t.out_dir:
             continue
-        pattern = os.path.join(glob.escape(t["out_dir"]), glob.escape(staging_prefix(t["stem"])) + "*")
+        pattern = os.path.join(glob.escape(t.out_dir), glob.escape(staging_prefix(t.stem)) + "*")
         for path in glob.glob(pattern):
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, ignore_errors=True)
@@ -279,14 +282,14 @@ def _worker_init() -> None:
     signal.signal(signal.SIGTERM, stop_worker)
 
 
-def _died(task: dict[str, Any]) -> dict[str, Any]:
+def _died(task: Task) -> dict[str, Any]:
     return {
-        "input": task["label"],
-        "kind": task["kind"],
+        "input": task.label,
+        "kind": task.kind,
         "status": FAILED,
         "reason": "internal error: the worker process died (out of memory?); run this input alone or with fewer --jobs",
         "audit": None,
         "headline": {},
-        "findings": count_findings([]),
+        "findings": Findings().counts(),
         "outputs": {},
     }

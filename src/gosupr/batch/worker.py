@@ -1,8 +1,9 @@
-"""One input, start to end, in a worker process: a plain, picklable dict in, a plain dict out.
+"""One input, start to end, in a worker process: a frozen, picklable `Task` in, a plain dict out.
 
-Logs go through ingest → discover → analyze → reduce; BPMN models through the hardened reader
-and the model rules (lint). Any failure becomes status "failed" with a one-line reason: one bad
-input never stops the others. Reasons and audits name the input by its label, never by an
+Logs go through the same pipeline functions as `gosupr discover` (ingest → discover → analyze →
+reduce); BPMN models through `gosupr analyze MODEL.bpmn`'s (the hardened reader, the model
+rules). Any failure becomes status "failed" with a one-line reason: one bad input never stops
+the others. Reasons and audits name the input by its label, never by an
 absolute path, so the batch's output stays the same on every machine.
 
 Each input's files are written into a hidden temporary folder beside the final one
@@ -19,15 +20,15 @@ import signal
 import tempfile
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .._hold import hold
-from ..errors import GosuprError
-from ..mining.findings import SEVERITIES
+from gosupr._hold import hold
+from gosupr.batch.task import Task
+from gosupr.errors import GosuprError
+from gosupr.mining.findings import Findings
 
 OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findings.json", "reduction": "reduction.json",
                 "html": "report.html", "check": "check.json", "effect": "effect.json"}
@@ -37,28 +38,32 @@ OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findi
 _staging: Path | None = None
 
 
-def process_input(task: dict[str, Any]) -> dict[str, Any]:
-    """Run one input; never raises for a problem with the input (only for KeyboardInterrupt & co)."""
+def process_input(task: Task) -> dict[str, Any]:
+    """Run one input; never raises for a problem with the input (only for KeyboardInterrupt & co).
+
+    The row returned is the input's entry in summary.json; its `headline` holds the input's figures
+    (counts, shares, fitness) that the gates read.
+    """
     t0 = time.perf_counter()
     res: dict[str, Any] = {
-        "input": task["label"],
-        "kind": task["kind"],
+        "input": task.label,
+        "kind": task.kind,
         "status": "ok",
         "reason": None,
         "audit": None,
         "headline": {},
-        "findings": count_findings([]),
+        "findings": Findings().counts(),
         "outputs": {},
     }
     final: Path | None = None
     try:
-        if task["kind"] == "missing":
-            raise GosuprError(task.get("problem") or "file not found", path=task["label"])
-        final = Path(task["out_dir"]) / task["stem"]
+        if task.kind == "missing":
+            raise GosuprError(task.problem or "file not found", path=task.label)
+        final = Path(task.out_dir) / task.stem
         folder = _stage(final)
-        if task["kind"] == "model":
+        if task.kind == "model":
             _model(task, folder, res)
-        elif task["kind"] == "effect":
+        elif task.kind == "effect":
             _effect(task, folder, res)
         else:
             _log(task, folder, res)
@@ -76,53 +81,50 @@ def process_input(task: dict[str, Any]) -> dict[str, Any]:
         res["outputs"] = {}
         if final is not None:
             _clear_previous(final)
-    if task.get("timings"):
+    if task.timings:
         res["seconds"] = round(time.perf_counter() - t0, 3)
     return res
 
 
-def _log(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
-    from ..ingest import ColumnMap, read_log
-    from ..mining.analyze import analyze_log, findings_document
-    from ..mining.analyze import headline as waste_headline
-    from ..mining.discover import discover_model, summarize
-    from ..mining.reduce import reduce_process
-    from ..report.reduce_render import document
+def _log(task: Task, folder: Path, res: dict[str, Any]) -> None:
+    """`gosupr discover` (findings and before/after included) through the same pipeline functions."""
+    from gosupr.ingest import ColumnMap
+    from gosupr.mining.discover import summarize
+    from gosupr.mining.waste.analyze import findings_document, waste_totals
+    from gosupr.pipeline import discover_log, read_event_log
+    from gosupr.report.reduce_render import document
 
-    columns = ColumnMap(**task["columns"]) if task.get("columns") else None
-    log = read_log(_read_path(task), columns, allow_huge_cases=bool(task.get("allow_huge_cases")),
-                   timezone=task.get("timezone"))
-    hold("read")  # tests: a signal mid-run, between ingestion and discovery
+    columns = ColumnMap(**task.columns) if task.columns else None
+    log = read_event_log(_read_path(task), columns, allow_huge_cases=task.allow_huge_cases, timezone=task.timezone)
     audit = log.audit.to_dict()
-    audit["source"] = task["label"]
+    audit["source"] = task.label
     res["audit"] = audit
-    summary = summarize(log).to_dict()
+    summary = summarize(log)
     rows_read = int(audit.get("rows_read") or 0)
-    res["headline"] = {
-        **summary,
+    figures: dict[str, Any] = {  # the row's "headline": the gates read these
+        **summary.to_dict(),
         "rows_dropped_share": round(int(audit.get("rows_dropped") or 0) / rows_read, 6) if rows_read else 0.0,
     }
-    noise = task["noise"]
-    as_is = discover_model(log, noise=noise)
-    _write_model(as_is, folder, "as_is", task, res)
-    findings = analyze_log(log, task.get("analyze"))
-    res["findings"] = count_findings(findings)
-    waste = waste_headline(findings, log)
-    res["headline"].update(
+    res["headline"] = figures
+    run = discover_log(log, None, noise=task.noise, analyze_config=task.analyze, accept=task.accept, commit=False,
+                       summary=summary)
+    red, findings = run.reduction, run.findings
+    assert red is not None  # with_reduction is on
+    _write_model(run.model, folder, "as_is", task, res)
+    res["findings"] = Findings.of(findings).counts()
+    waste = waste_totals(findings, log)
+    figures.update(
         findings=len(findings),
         removable_steps=waste["removable_steps"],
         removable_time_per_case_s=waste["removable_time_per_case_s"],
     )
     doc = findings_document(findings, log)
-    doc["log"]["source"] = task["label"]
+    doc["log"]["source"] = task.label
     _write_doc(folder, "findings", task, res, doc)
-    red = reduce_process(
-        log, findings=findings, accept=task.get("accept"), noise=noise, as_is=as_is, analyze_config=task.get("analyze")
-    )
     _write_model(red.to_be, folder, "to_be", task, res)
-    res["headline"].update(
+    figures.update(
         {
-            **red.headline,
+            **red.figures,
             "fitness": red.quality["to_be"]["fitness"],  # on today's log, not on the to-be log itself
             "precision": red.quality["to_be"]["precision"],
             "outcome_preserved_share": red.quality.get("outcome_preserved_share"),
@@ -130,23 +132,22 @@ def _log(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
     )
     rel = {k: res["outputs"].get(k) for k in ("as_is", "to_be")}
     _write_doc(folder, "reduction", task, res, document(red, audit, rel))
-    from ..report.html import batch_input_html
+    from gosupr.report.html import batch_input_html
 
-    page = batch_input_html(task["label"], task.get("lang", "en"), model=as_is, findings=findings, log=log, reduction=red)
+    page = batch_input_html(task.label, task.lang, model=run.model, findings=findings, log=log, reduction=red)
     _write_page(folder, task, res, page)
-    if task.get("regulation") is not None:
+    if task.regulation is not None:
         _check(task, log, folder, res)
 
 
-def _check(task: dict[str, Any], log: Any, folder: Path, res: dict[str, Any]) -> None:
-    """`gosupr check` against the regulation gosupr.toml names for this log: check.json and headline figures."""
-    from ..bpmn.reader import read_bpmn
-    from ..mining.check import check_log
-    from ..report.check_render import document as check_document
+def _check(task: Task, log: Any, folder: Path, res: dict[str, Any]) -> None:
+    """`gosupr check` against the regulation gosupr.toml names for this log: check.json and its figures."""
+    from gosupr.pipeline import check_against
+    from gosupr.report.check_render import document as check_document
 
-    reg = task["regulation"]
-    model = read_bpmn(reg.model)
-    r = check_log(log, model, reg, model_name=os.path.basename(reg.model))
+    reg = task.regulation
+    assert reg is not None and reg.model is not None  # `regulation_for` gives only regulations with a model
+    r = check_against(log, reg, model_path=reg.model).result
     r.regulation_source = os.path.basename(reg.source or "") or None  # no absolute path in batch output
     _write_doc(folder, "check", task, res, check_document(r))
     res["headline"].update(
@@ -158,82 +159,72 @@ def _check(task: dict[str, Any], log: Any, folder: Path, res: dict[str, Any]) ->
     )
 
 
-def _effect(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
+def _effect(task: Task, folder: Path, res: dict[str, Any]) -> None:
     """A [[effect]] before/after pair: effect.json and report.html, its own gates."""
-    from .effect_pairs import run_effect_task
+    from gosupr.batch.effect_pairs import run_effect_task
 
     res["headline"], res["effect_gates"], doc, page = run_effect_task(task)
     _write_doc(folder, "effect", task, res, doc)
     _write_page(folder, task, res, page)
 
 
-def _model(task: dict[str, Any], folder: Path, res: dict[str, Any]) -> None:
-    from ..bpmn.reader import read_bpmn
-    from ..mining.analyze import findings_document, lint_model
+def _model(task: Task, folder: Path, res: dict[str, Any]) -> None:
+    """`gosupr analyze MODEL.bpmn` through the same pipeline function."""
+    from gosupr.mining.waste.analyze import findings_document
+    from gosupr.pipeline import run_lint
 
-    model = read_bpmn(_read_path(task))
+    linted = run_lint(_read_path(task), config=task.analyze)
+    model, findings = linted.model, linted.findings
+    assert model is not None
     res["audit"] = {
-        "source": task["label"],
+        "source": task.label,
         "format": "bpmn",
         "exporter": model.exporter,
         "processes": len(model.processes),
         "pools": len(model.participants),
         "lanes": len(model.lanes),
     }
-    findings = lint_model(model, task.get("analyze"))
-    res["findings"] = count_findings(findings)
-    res["headline"] = {
+    res["findings"] = Findings.of(findings).counts()
+    res["headline"] = {  # the model's figures
         "tasks": len(model.tasks()),
         "gateways": len(model.gateways()),
         "event_nodes": len(model.events()),
         "sequence_flows": len(model.sequence_flows()),
         "findings": len(findings),
     }
-    _write_doc(folder, "findings", task, res, findings_document(findings, None, model_name=task["label"]))
-    from ..report.html import batch_input_html
+    _write_doc(folder, "findings", task, res, findings_document(findings, None, model_name=task.label))
+    from gosupr.report.html import batch_input_html
 
-    _write_page(folder, task, res, batch_input_html(task["label"], task.get("lang", "en"), model=model, findings=findings))
-
-
-def count_findings(findings: list[Any]) -> dict[str, Any]:
-    """Totals by kind and severity (every severity present, zeros included, for stable tables)."""
-    by_kind = Counter(f.kind for f in findings)
-    by_sev = Counter(f.severity for f in findings)
-    return {
-        "total": len(findings),
-        "removable": sum(1 for f in findings if f.removable),
-        "by_kind": dict(sorted(by_kind.items())),
-        "by_severity": {s: by_sev.get(s, 0) for s in SEVERITIES},
-    }
+    _write_page(folder, task, res, batch_input_html(task.label, task.lang, model=model, findings=findings))
 
 
 # -- files --------------------------------------------------------------------------------------
-def _write_model(model: Any, folder: Path, key: str, task: dict[str, Any], res: dict[str, Any]) -> None:
-    from ..bpmn.writer import write_bpmn
+def _write_model(model: Any, folder: Path, key: str, task: Task, res: dict[str, Any]) -> None:
+    from gosupr.bpmn.writer import write_bpmn
 
     target = folder / OUTPUT_NAMES[key]
     folder.mkdir(parents=True, exist_ok=True)
     write_bpmn(model, target)
-    res["outputs"][key] = f"{task['stem']}/{target.name}"
+    res["outputs"][key] = f"{task.stem}/{target.name}"
 
 
-def _write_doc(folder: Path, key: str, task: dict[str, Any], res: dict[str, Any], doc: dict[str, Any]) -> None:
-    from ..fileio import write_text
-    from ..report.jsondoc import dumps
+def _write_doc(folder: Path, key: str, task: Task, res: dict[str, Any], doc: dict[str, Any]) -> None:
+    from gosupr.fileio import write_text
+    from gosupr.report.jsondoc import dumps
 
     target = folder / OUTPUT_NAMES[key]
     folder.mkdir(parents=True, exist_ok=True)
     write_text(target, dumps(doc))
-    res["outputs"][key] = f"{task['stem']}/{target.name}"
+    res["outputs"][key] = f"{task.stem}/{target.name}"
 
 
-def _write_page(folder: Path, task: dict[str, Any], res: dict[str, Any], page: str) -> None:
-    from ..fileio import write_text
+def _write_page(folder: Path, task: Task, res: dict[str, Any], page: str) -> None:
+    from gosupr.fileio import write_text
 
     target = folder / OUTPUT_NAMES["html"]
     folder.mkdir(parents=True, exist_ok=True)
     write_text(target, page)
-    res["outputs"]["html"] = f"{task['stem']}/{target.name}"
+    res["outputs"]["html"] = f"{task.stem}/{target.name}"
 
 
 def staging_prefix(stem: str) -> str:
@@ -336,23 +327,23 @@ def _clear_previous(folder: Path) -> None:
         pass
 
 
-def _read_path(task: dict[str, Any]) -> str:
+def _read_path(task: Task) -> str:
     """The label when it reaches the file from here (messages then name it as the user sees it)."""
-    label = task["label"]
+    label, path = task.label, task.path or task.label
     try:
-        if os.path.samefile(label, task["path"]):
+        if os.path.samefile(label, path):
             return label
     except OSError:
         pass
-    return task["path"]
+    return path
 
 
-def scrub(text: str, task: dict[str, Any]) -> str:
+def scrub(text: str, task: Task) -> str:
     """Messages name the input by its label and hold no absolute paths of this machine."""
     text = " ".join(text.split())
-    if task.get("path"):
-        text = text.replace(task["path"], task["label"])
-    out_dir = task.get("out_dir")
+    if task.path:
+        text = text.replace(task.path, task.label)
+    out_dir = task.out_dir
     if out_dir:
         text = text.replace(out_dir.rstrip(os.sep) + os.sep, "")
     cwd = os.getcwd().rstrip(os.sep) + os.sep

@@ -1,5 +1,5 @@
 """BPMN 2.0: the ProcessModel, a hardened reader, a writer with layout."""
 
-from .model import Flow, Node, ProcessModel
+from gosupr.bpmn.model import Flow, Node, ProcessModel
 
 __all__ = ["Flow", "Node", "ProcessModel"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .layout_geometry import (
+from gosupr.bpmn.layout_geometry import (
     ARTIFACT_SIZES,
     DRAWN_ARTIFACTS,
     EMPTY_POOL,
@@ -42,8 +42,8 @@ from .layout_geometry import (
     label_lines,
     node_size,
 )
-from .layout_layers import _Block, _Container
-from .model import ARTIFACT, EVENT, GATEWAY, SUBPROCESS, Bounds, Diagram, Flow, Node, ProcessModel
+from gosupr.bpmn.layout_layers import _Block, _Container
+from gosupr.bpmn.model import ARTIFACT, EVENT, GATEWAY, SUBPROCESS, Bounds, Diagram, Flow, Node, ProcessModel
 
 __all__ = [
     "ARTIFACT_SIZES", "EVENT_SIZE", "GATEWAY_SIZE", "TASK_SIZE", "container_of", "draws_expanded", "home_process", "label_lines",

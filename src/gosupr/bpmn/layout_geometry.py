@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from .model import ARTIFACT, EVENT, GATEWAY, SUBPROCESS, Node, ProcessModel
+from gosupr.bpmn.model import ARTIFACT, EVENT, GATEWAY, SUBPROCESS, Node, ProcessModel
 
 TASK_SIZE = (100, 80)
 EVENT_SIZE = (36, 36)

@@ -11,7 +11,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .layout_geometry import (
+from gosupr.bpmn.layout_geometry import (
     ART_ROW,
     CHANNEL,
     DRAWN_ARTIFACTS,
@@ -31,8 +31,8 @@ from .layout_geometry import (
     label_lines,
     node_size,
 )
-from .layout_routes import _Routes
-from .model import ARTIFACT, EVENT, GATEWAY, Flow, Node
+from gosupr.bpmn.layout_routes import _Routes
+from gosupr.bpmn.model import ARTIFACT, EVENT, GATEWAY, Flow, Node
 
 
 @dataclass

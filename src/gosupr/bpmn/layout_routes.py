@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .layout_geometry import CHANNEL, H_GAP, PAD, _Box, _dedupe
-from .model import GATEWAY
+from gosupr.bpmn.layout_geometry import CHANNEL, H_GAP, PAD, _Box, _dedupe
+from gosupr.bpmn.model import GATEWAY
 
 if TYPE_CHECKING:
-    from .layout_layers import _Edge
+    from gosupr.bpmn.layout_layers import _Edge
 
 
 class _Routes:

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import GosuprError
-from . import xmlsafe
-from .model import (
+from gosupr.errors import GosuprError
+from gosupr.bpmn import xmlsafe
+from gosupr.bpmn.model import (
     ARTIFACT,
     EVENT_TYPES,
     GATEWAY_TYPES,

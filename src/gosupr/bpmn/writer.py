@@ -16,11 +16,11 @@ from collections import defaultdict
 
 from lxml import etree
 
-from .. import __version__
-from ..fileio import write_bytes
-from .layout import container_of, draws_expanded
-from .layout_geometry import _Box, _straight
-from .model import (
+from gosupr._version import __version__
+from gosupr.fileio import write_bytes
+from gosupr.bpmn.layout import container_of, draws_expanded
+from gosupr.bpmn.layout_geometry import _Box, _straight
+from gosupr.bpmn.model import (
     ARTIFACT,
     EVENT,
     GATEWAY,
@@ -33,8 +33,8 @@ from .model import (
     ProcessModel,
     kind_of,
 )
-from .reader import MODEL_NS
-from .writer_prep import COLLAB_ARTIFACTS, Ids, prepare, reusable_di
+from gosupr.bpmn.reader import MODEL_NS
+from gosupr.bpmn.writer_prep import COLLAB_ARTIFACTS, Ids, prepare, reusable_di
 
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"

@@ -11,8 +11,8 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 
-from .layout import home_process, layout, process_order
-from .model import SUBPROCESS, Diagram, Node, Participant, ProcessModel
+from gosupr.bpmn.layout import home_process, layout, process_order
+from gosupr.bpmn.model import SUBPROCESS, Diagram, Node, Participant, ProcessModel
 
 _ID_OK = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")  # bpmn-moddle's id rule (ASCII NCName)
 COLLAB_ARTIFACTS = {"textAnnotation", "group"}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import GosuprError
+from gosupr.errors import GosuprError
 
 MAX_BYTES = 50 * 1024 * 1024
 

@@ -14,8 +14,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..errors import GosuprError
-from .summary import LogSummary
+from gosupr.errors import GosuprError
+from gosupr.engines.summary import LogSummary
 
 #: name → "module:function"; each function is (source, columns, options) → LogSummary
 REGISTRY: dict[str, str] = {
@@ -87,7 +87,7 @@ def log_name(source: str) -> str:
     import os
     from pathlib import Path
 
-    from ..ingest import _log_name
+    from gosupr.ingest import _log_name
 
     p = source.rstrip("/")
     if any(ch in p for ch in "*?["):

@@ -7,18 +7,32 @@ the model is byte-identical to the one the per-event path writes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..bpmn.model import ProcessModel
-from ..errors import GosuprError
-from .summary import QUANTILE_METHOD, SKETCH_RELATIVE_ERROR, LogSummary
+from gosupr.bpmn.model import ProcessModel
+from gosupr.errors import GosuprError
+from gosupr.engines.summary import QUANTILE_METHOD, SKETCH_RELATIVE_ERROR, LogSummary
+
+
+@dataclass
+class SummaryDiscoverResult:
+    """`discover --engine`: the model and statistics from a `LogSummary`, however it was built."""
+
+    summary: LogSummary
+    run: Any  # engines.RunInfo
+    model: ProcessModel
+    output: Path | None
+    noise: float
+    files: list[tuple[Path, bytes]] = field(default_factory=list)  # outputs, written unless commit=False
 
 
 def is_hostile(s: LogSummary) -> bool:
     """The shapes `mining.discover` sends to IMd on a filtered DFG instead of IMf on variants."""
-    from ..mining.discover import MAX_ACTIVITIES_FOR_IMF, MAX_CASE_EVENTS_FOR_IMF, MAX_VARIANTS_FOR_IMF
+    from gosupr.mining.discover import MAX_ACTIVITIES_FOR_IMF, MAX_CASE_EVENTS_FOR_IMF, MAX_VARIANTS_FOR_IMF
 
     return (len(s.variants) > MAX_VARIANTS_FOR_IMF or len(s.activities) > MAX_ACTIVITIES_FOR_IMF
             or s.longest_case > MAX_CASE_EVENTS_FOR_IMF)
@@ -32,8 +46,8 @@ def method(s: LogSummary) -> str:
 
 def discover_from_summary(s: LogSummary, noise: float = 0.2, name: str = "log") -> ProcessModel:
     """The BPMN model of the summarised log (pm4py inductive miner, silenced)."""
-    from .._pm4py import pm4py, quiet
-    from ..mining.discover import _tree_from_variants, model_from_tree
+    from gosupr._pm4py import pm4py, quiet
+    from gosupr.mining.discover import _tree_from_variants, model_from_tree
 
     if s.events == 0:
         raise GosuprError("the log has no events to discover a model from", path=s.source)
@@ -56,7 +70,7 @@ def _tree_from_dfg(s: LogSummary, noise: float) -> Any:
     from pm4py.objects.dfg.obj import DFG
     from pm4py.objects.process_tree.utils import generic as pt_util
 
-    from ..mining.discover import _fix_single_activity_leaf
+    from gosupr.mining.discover import _fix_single_activity_leaf
 
     strongest: dict[str, int] = {}
     for e in s.edges:

@@ -18,9 +18,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import GosuprError
-from .portable import Roles, summarize
-from .summary import LogSummary
+from gosupr.errors import GosuprError
+from gosupr.engines.portable import Roles, summarize
+from gosupr.engines.summary import LogSummary
 
 _PARQUET = (".parquet", ".pq")
 
@@ -46,7 +46,7 @@ def _files(path: str, source: str) -> tuple[str, list[str]]:
         if not files:
             raise GosuprError("folder holds no .parquet files; give a Parquet folder, a file or a glob", path=source)
     else:
-        from ..ingest.sniff import check_file
+        from gosupr.ingest.sniff import check_file
 
         check_file(Path(path), source)
         files = [path]
@@ -60,7 +60,7 @@ def _files(path: str, source: str) -> tuple[str, list[str]]:
                           path=source)
     if kinds == {"parquet"}:
         return "parquet", files
-    from ..ingest.sniff import detect
+    from gosupr.ingest.sniff import detect
 
     fmt, _gz = detect(Path(files[0]), source)
     return ("csv" if fmt == "csv" else "other"), files
@@ -92,7 +92,7 @@ def _lit(text: str) -> str:
 
 
 def _parquet(con: Any, files: list[str], columns: Any, source: str) -> tuple[Any, Roles]:
-    from ..ingest import columns as cols
+    from gosupr.ingest import columns as cols
 
     listing = "[" + ", ".join(_lit(f) for f in files) + "]"
     rel = f"read_parquet({listing}, filename=true, file_row_number=true, union_by_name=true)"
@@ -129,9 +129,9 @@ def _csv(con: Any, path: str, tmp: str, columns: Any, source: str) -> tuple[Any,
     """Read a CSV through DuckDB with gosupr's sniffed layout (delimiter, header line, encoding)."""
     import codecs
 
-    from ..ingest import columns as cols
-    from ..ingest import csv as gcsv
-    from ..ingest.sniff import HEAD, head
+    from gosupr.ingest import columns as cols
+    from gosupr.ingest import csv as gcsv
+    from gosupr.ingest.sniff import HEAD, head
 
     sample = head(Path(path), source)
     encoding, bom = gcsv._detect_encoding(sample, source)
@@ -149,7 +149,7 @@ def _csv(con: Any, path: str, tmp: str, columns: Any, source: str) -> tuple[Any,
     with open(path, "rb") as fh:
         gz = fh.read(2) == b"\x1f\x8b"
     if not utf8 or gz:  # DuckDB reads UTF-8: transcode, streaming
-        from ..ingest.sniff import stream
+        from gosupr.ingest.sniff import stream
 
         target = os.path.join(tmp, "utf8.csv")
         dec = codecs.getincrementaldecoder(encoding if not utf8 else "utf-8-sig")(errors="replace")
@@ -181,8 +181,8 @@ def _via_reader(con: Any, path: str, columns: Any, options: Any, source: str) ->
     import numpy as np
     import pyarrow as pa
 
-    from ..eventlog import ACTIVITY, CASE, DEPARTMENT, TIMESTAMP
-    from ..ingest import read_log
+    from gosupr.eventlog import ACTIVITY, CASE, DEPARTMENT, TIMESTAMP
+    from gosupr.ingest import read_log
 
     log = read_log(path, columns, allow_huge_cases=options.allow_huge_cases, timezone=options.timezone)
     df = log.df

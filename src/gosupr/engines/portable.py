@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import pandas as pd
 
-from ..errors import GosuprError
-from .summary import BITS, LogSummary, assemble
+from gosupr.errors import GosuprError
+from gosupr.engines.summary import BITS, LogSummary, assemble
 
 if TYPE_CHECKING:  # pragma: no cover
     import ibis.expr.types as ir

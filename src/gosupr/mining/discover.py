@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..bpmn.model import ProcessModel
-from ..errors import GosuprError
-from ..eventlog import ACTIVITY, CASE, TIMESTAMP, EventLog
+from gosupr.bpmn.model import ProcessModel
+from gosupr.errors import GosuprError
+from gosupr.eventlog import ACTIVITY, CASE, TIMESTAMP, EventLog
 
 
 @dataclass
@@ -69,7 +69,7 @@ def discover_model(log: EventLog, noise: float = 0.2, name: str | None = None) -
     thousands of variants, hundreds of activities, cases of thousands of events) go to IMd on a noise-filtered directly-follows
     graph instead, so discovery stays bounded; `discovery_method(log)` says which path is taken.
     """
-    from .._pm4py import pm4py, quiet
+    from gosupr._pm4py import pm4py, quiet
 
     if log.n_events == 0:
         raise GosuprError("the log has no events to discover a model from", path=log.audit.source)
@@ -84,9 +84,9 @@ def discover_model(log: EventLog, noise: float = 0.2, name: str | None = None) -
 
 def model_from_tree(tree: Any, name: str) -> ProcessModel:
     """The BPMN of a pm4py process tree, with stable ids and gosupr's layout (engines reuse it)."""
-    from .._pm4py import pm4py, quiet
-    from ..bpmn.layout import layout
-    from .to_pm4py import from_pm4py_bpmn
+    from gosupr._pm4py import pm4py, quiet
+    from gosupr.bpmn.layout import layout
+    from gosupr.mining.conformance.petri import from_pm4py_bpmn
 
     pm4py()
     from pm4py.objects.conversion.process_tree.variants import to_bpmn

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, overload
 
 SEVERITIES = ("high", "medium", "low")
 #: removable: positive evidence, applied by reduce; insufficient_evidence: too few cases or an
@@ -83,3 +85,63 @@ def severity_for(case_share: float, time_cost_s: float | None, median_case_s: fl
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=Finding.sort_key)
+
+
+@dataclass(frozen=True)
+class Findings(Sequence[Finding]):
+    """The findings of one log or model, in the order given (worst first), with their counts.
+
+    The one place findings are counted by kind and severity: the findings document, the batch
+    summary and the public API all read `by_kind`/`by_severity`/`counts()` from here, so a new
+    kind is counted the same way everywhere. A sequence, so it reads like the list it wraps.
+    `source` names the log or model they came from (a file name, never an absolute path).
+    """
+
+    items: tuple[Finding, ...] = ()
+    source: str = ""
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding], source: str = "") -> Findings:
+        return findings if isinstance(findings, Findings) and not source else cls(tuple(findings), source)
+
+    @overload
+    def __getitem__(self, i: int) -> Finding: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Finding]: ...
+    def __getitem__(self, i: int | slice) -> Finding | Sequence[Finding]:
+        return self.items[i]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.items)
+
+    @property
+    def by_kind(self) -> dict[str, int]:
+        """How many findings of each kind, kinds in name order (only kinds present)."""
+        return dict(sorted(Counter(f.kind for f in self.items).items()))
+
+    @property
+    def by_severity(self) -> dict[str, int]:
+        """How many of each severity, every severity present (zeros included) for stable tables."""
+        counts = Counter(f.severity for f in self.items)
+        return {s: counts.get(s, 0) for s in SEVERITIES}
+
+    @property
+    def removable(self) -> list[Finding]:
+        """The findings the evidence says can go (what `reduce` applies by default)."""
+        return [f for f in self.items if f.removable]
+
+    def of_kind(self, *kinds: str) -> Findings:
+        """Only the findings of these kinds, in the same order."""
+        return Findings(tuple(f for f in self.items if f.kind in kinds), self.source)
+
+    def counts(self) -> dict[str, Any]:
+        """Totals by kind and severity: the `findings` block of a batch summary row."""
+        return {"total": len(self.items), "removable": len(self.removable), "by_kind": self.by_kind,
+                "by_severity": self.by_severity}
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """Each finding as its JSON dict (the `findings` list of the gosupr.findings document)."""
+        return [f.to_dict() for f in self.items]

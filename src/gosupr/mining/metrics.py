@@ -17,8 +17,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..bpmn.model import EVENT, GATEWAY, SUBPROCESS, TASK, ProcessModel
-from ..eventlog import ACTIVITY, CASE, DEPARTMENT, RESOURCE, TIMESTAMP, EventLog
+from gosupr.bpmn.model import EVENT, GATEWAY, SUBPROCESS, TASK, ProcessModel
+from gosupr.eventlog import ACTIVITY, CASE, DEPARTMENT, RESOURCE, TIMESTAMP, EventLog
 
 XOR_SPLITS = {"exclusiveGateway", "eventBasedGateway"}
 OR_SPLITS = {"inclusiveGateway", "complexGateway"}

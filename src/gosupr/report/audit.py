@@ -6,8 +6,8 @@ from typing import Any
 
 from rich.table import Table
 
-from . import markdown
-from .i18n import fmt_duration, t
+from gosupr.report import markdown
+from gosupr.report.i18n import fmt_duration, t
 
 
 def audit_rows(audit: dict[str, Any], lang: str) -> list[tuple[str, str]]:

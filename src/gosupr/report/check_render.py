@@ -7,8 +7,8 @@ import csv
 import io
 from typing import Any
 
-from ..mining.check import SCHEMA, CheckResult
-from . import jsondoc
+from gosupr.mining.conformance.check import SCHEMA, CheckResult
+from gosupr.report import jsondoc
 
 _W: dict[str, tuple[str, str]] = {
     "title": ("Regulation check", "Проверка соблюдения регламента"),

@@ -11,13 +11,13 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..mining.compare import ModelDiff
-from . import jsondoc
-from .i18n import fmt_duration
-from .markdown import code as md_code
-from .markdown import table as md_table
-from .markdown import text as md_text
-from .terminal import plain
+from gosupr.mining.compare.models import ModelDiff
+from gosupr.report import jsondoc
+from gosupr.report.i18n import fmt_duration
+from gosupr.report.markdown import code as md_code
+from gosupr.report.markdown import table as md_table
+from gosupr.report.markdown import text as md_text
+from gosupr.report.terminal import plain
 
 SCHEMA = "gosupr.diff/2"
 LAYOUT_ROWS = 30  # layout changes listed in full up to this many; counts always

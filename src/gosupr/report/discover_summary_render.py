@@ -11,10 +11,10 @@ from typing import Any
 
 from rich.console import Console
 
-from ..pipeline import SummaryDiscoverResult
-from . import jsondoc, markdown
-from .audit import kv_markdown, kv_table, summary_rows
-from .i18n import t
+from gosupr.engines.discovery import SummaryDiscoverResult
+from gosupr.report import jsondoc, markdown
+from gosupr.report.audit import kv_markdown, kv_table, summary_rows
+from gosupr.report.i18n import t
 
 SCHEMA = "gosupr.discover-summary/1"
 #: the one key that may differ between engines (name, rows scanned, peak memory)
@@ -22,8 +22,8 @@ ENGINE_KEY = "engine"
 
 
 def document(res: SummaryDiscoverResult) -> dict[str, Any]:
-    from ..engines import peak_rss_mib
-    from ..engines.discovery import log_section, method, stats
+    from gosupr.engines import peak_rss_mib
+    from gosupr.engines.discovery import log_section, method, stats
 
     s = res.summary
     run = res.run.to_dict()
@@ -45,7 +45,7 @@ def to_json(res: SummaryDiscoverResult) -> str:
 
 
 def _rows(res: SummaryDiscoverResult, lang: str) -> list[tuple[str, str]]:
-    from ..engines.discovery import stats
+    from gosupr.engines.discovery import stats
 
     s = res.summary
     rows = [(t("file", lang), s.source), ("engine", res.run.engine), ("rows", f"{s.rows_scanned:,}")]

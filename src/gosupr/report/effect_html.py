@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..mining.effect import Effect
-from . import effect_render as er
-from . import svg_draw as d
-from .html_charts import AFTER_COLOUR, BEFORE_COLOUR, WIDTH, _svg, _text, duration_histogram
-from .html_page import esc, inline_svg, page, section, table
+from gosupr.mining.compare.effect import Effect
+from gosupr.report import effect_render as er
+from gosupr.report import svg_draw as d
+from gosupr.report.html_charts import AFTER_COLOUR, BEFORE_COLOUR, WIDTH, _svg, _text, duration_histogram
+from gosupr.report.html_page import esc, inline_svg, page, section, table
 
 
 _w = er._w  # one word chooser for the terminal, Markdown and the page
@@ -45,7 +45,7 @@ def share_pairs(rows: Sequence[tuple[str, float, float]], *, title: str, labels:
 
 def effect_html(e: Effect, lang: str) -> str:
     before_w, after_w = _w("before", "до", lang), _w("after", "после", lang)
-    body = [f'<p class="headline">{esc(er.headline(e, lang))}</p>']
+    body = [f'<p class="headline">{esc(er.effect_sentence(e, lang))}</p>']
     nav = []
     if e.plan is not None:
         rows = [(" → ".join(r.removal.activities), r.figure.before or 0.0, r.figure.after or 0.0) for r in e.plan.removals]

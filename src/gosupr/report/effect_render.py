@@ -5,12 +5,14 @@ Words only: every number comes from `mining.effect.Effect`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from ..mining.effect import MIN_CASES, SCHEMA, Effect, Figure
-from . import jsondoc, markdown
-from .findings_render import kind_name
-from .i18n import fmt_duration
+from gosupr.durations import format_duration_json_v1
+from gosupr.mining.compare.effect import MIN_CASES, SCHEMA, Effect, Figure
+from gosupr.report import jsondoc, markdown
+from gosupr.report.findings_render import kind_name
+from gosupr.report.i18n import fmt_duration
 
 # figure key -> (en, ru, kind of value)
 LABELS: dict[str, tuple[str, str, str]] = {
@@ -52,11 +54,12 @@ def _w(en: str, ru: str, lang: str) -> str:
     return ru if lang == "ru" else en
 
 
-def value(v: float | None, kind: str, lang: str, signed: bool = False) -> str:
+def value(v: float | None, kind: str, lang: str, signed: bool = False,
+          dur: Callable[[float | None, str], str] = fmt_duration) -> str:
     if v is None:
         return "—"
     if kind == "dur":
-        s = fmt_duration(abs(v) if signed else v, lang)
+        s = dur(abs(v) if signed else v, lang)
         return (("+" if v > 0 else "−" if v < 0 else "±") + s) if signed else s
     if kind == "share":
         return f"{100 * v:+.1f} {'п. п.' if lang == 'ru' else 'pp'}" if signed else f"{100 * v:.1f}%"
@@ -163,14 +166,16 @@ def plan_text(e: Effect, lang: str) -> str | None:
     return s + "."
 
 
-def headline(e: Effect, lang: str) -> str:
+def effect_sentence(e: Effect, lang: str, dur: Callable[[float | None, str], str] = fmt_duration) -> str:
+    """The effect in one sentence (the `headline` text of the gosupr.effect document and the reports);
+    `dur` words durations (the JSON document keeps its schema's frozen wording)."""
     parts = []
     med = e.figure("case_duration_median_s")
     if med is not None and med.change is not None:
         sig = (_w("insufficient evidence", "недостаточно данных", lang) if not med.tested
                else _w("significant", "значимо", lang) if med.significant else _w("not significant", "незначимо", lang))
         parts.append(_w("median case", "медианное дело", lang) +
-                     f" {value(med.before, 'dur', lang)} → {value(med.after, 'dur', lang)} ({sig})")
+                     f" {value(med.before, 'dur', lang, dur=dur)} → {value(med.after, 'dur', lang, dur=dur)} ({sig})")
     tv = e.outcome_tv
     if tv.get("value") is not None:
         parts.append(_w("outcome shift (TV)", "сдвиг исходов (TV)", lang) +
@@ -259,11 +264,11 @@ def to_terminal(e: Effect, console: Any, lang: str) -> None:
     for n in e.notes:
         console.print(note_text(n, lang))
     console.print(method_text(e, lang))
-    console.print(f"[bold]{headline(e, lang)}[/bold]")
+    console.print(f"[bold]{effect_sentence(e, lang)}[/bold]")
 
 
 def to_markdown(e: Effect, lang: str) -> str:
-    out = [f"### {_w('Effect of the reform', 'Эффект реформы', lang)}: {title(e, lang)}", "", f"**{headline(e, lang)}**", ""]
+    out = [f"### {_w('Effect of the reform', 'Эффект реформы', lang)}: {title(e, lang)}", "", f"**{effect_sentence(e, lang)}**", ""]
     for heading, columns, rows in _sections(e, lang):
         out += [f"#### {heading}", "", markdown.table(columns, rows)]
     vr = variant_rows(e, lang)
@@ -277,7 +282,7 @@ def to_markdown(e: Effect, lang: str) -> str:
 
 def document(e: Effect, gates: list[str] | None = None, violated: list[str] | None = None) -> dict[str, Any]:
     body = e.to_dict()
-    body["headline"] = headline(e, "en")
+    body["headline"] = effect_sentence(e, "en", format_duration_json_v1)
     body["gates"] = {"checked": list(gates or []), "violated": list(violated or [])}
     return jsondoc.document(SCHEMA, body)
 

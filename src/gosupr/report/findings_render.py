@@ -7,28 +7,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ..mining.findings import Finding
-from . import markdown
-from .i18n import fmt_duration, t
+from gosupr.mining.findings import Finding
+from gosupr.mining.kinds import find, q
+from gosupr.report import markdown
+from gosupr.report.i18n import fmt_duration, t
 
-KIND_NAMES: dict[str, tuple[str, str]] = {
-    "self_loop": ("self-loop", "самоповтор"),
-    "rework": ("rework loop", "петля доработки"),
-    "ping_pong": ("ping-pong", "пинг-понг"),
-    "duplicate_step": ("duplicate step", "дублирующий шаг"),
-    "redundant_approval": ("redundant approval", "избыточное согласование"),
-    "bypassable_step": ("bypassable step", "необязательный шаг"),
-    "rare_path": ("rare path", "редкий путь"),
-    "waiting": ("waiting", "ожидание"),
-    "periodic_repeat": ("periodic repeat", "периодический повтор"),
-    # model rules keep their bpmnlint names (users know them); Russian adds a gloss
-    "superfluous-gateway": ("superfluous-gateway", "лишний шлюз (superfluous-gateway)"),
-    "no-duplicate-sequence-flows": ("no-duplicate-sequence-flows", "дублирующий поток (no-duplicate-sequence-flows)"),
-    "no-disconnected": ("no-disconnected", "несвязанный элемент (no-disconnected)"),
-    "fake-join": ("fake-join", "неявное слияние (fake-join)"),
-    "no-implicit-split": ("no-implicit-split", "неявное ветвление (no-implicit-split)"),
-    "dead-element": ("dead-element", "мёртвый элемент (dead-element)"),
-}
 SEVERITY_NAMES = {"high": ("high", "высокая"), "medium": ("medium", "средняя"), "low": ("low", "низкая")}
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 VERDICT_NAMES = {
@@ -47,8 +30,9 @@ def verdict_name(f: Finding, lang: str) -> str:
 
 
 def kind_name(kind: str, lang: str) -> str:
-    pair = KIND_NAMES.get(kind)
-    return kind if pair is None else pair[1 if lang == "ru" else 0]
+    """What people call a kind, as its module declares it (SPEC.title); unknown kinds by their name."""
+    spec = find(kind)
+    return kind if spec is None else spec.words(lang)
 
 
 def _sev(sev: str, lang: str) -> str:
@@ -88,77 +72,11 @@ def headline_text(head: dict[str, Any], lang: str) -> str:
     return s + "."
 
 
-def _pct(share: Any) -> str:
-    v = 100 * float(share or 0.0)
-    return f"{v:.1f}%" if v < 10 else f"{v:.0f}%"
-
-
-def _in_cases(n: int) -> str:
-    """«в 1 деле», «в 21 деле», «в 134 делах» (prepositional case)."""
-    return f"в {n} деле" if n % 10 == 1 and n % 100 != 11 else f"в {n} делах"
-
-
-def _q(label: Any) -> str:
-    return f"«{label}»"
-
-
-def _ru_message(f: Finding) -> str | None:
-    """One Russian template per kind, filled from the finding's numbers and evidence."""
-    e, acts = f.evidence or {}, list(f.activities) or list(f.elements)
-    a = _q(acts[0]) if acts else "—"
-    b = _q(acts[1]) if len(acts) > 1 else a
-    cost = fmt_duration(f.time_cost_s, "ru") if f.time_cost_s is not None else "неизвестное время"
-    n, share = f.cases, _pct(f.case_share)
-    k = f.kind
-    if k == "self_loop":
-        return f"{a} сразу повторяется {_in_cases(n)} ({share}); это добавляет в медиане {cost} на затронутое дело."
-    if k == "rework":
-        return f"{a} выполняется снова после других шагов {_in_cases(n)} ({share}); от первого до последнего выполнения проходит в медиане {cost}."
-    if k == "ping_pong":
-        if e.get("between") == "departments" and len(e.get("departments") or []) == 2:
-            d1, d2 = e["departments"]
-            return f"{_in_cases(n).capitalize()} ({share}) дело передаётся туда и обратно между подразделениями {_q(d1)} и {_q(d2)}; потеря в медиане {cost} на дело."
-        return f"{_in_cases(n).capitalize()} ({share}) дело ходит туда и обратно между {a} и {b}; потеря в медиане {cost} на дело."
-    if k == "duplicate_step":
-        first, second = _q(e.get("first", acts[0] if acts else "—")), _q(e.get("second", acts[-1] if acts else "—"))
-        return f"{second} повторяет работу {first} сразу после неё {_in_cases(n)} ({share}) и не меняет дальнейший путь дела; занимает в медиане {cost} на дело."
-    if k == "redundant_approval":
-        nxt = _q(e["next"]) if e.get("next") else "один и тот же шаг"
-        return f"За {a} следует {nxt} в {_pct(e.get('same_next_share'))} из {n} дел, и согласование ни разу не возвращает дело; занимает в медиане {cost} на дело."
-    if k == "bypassable_step":
-        return (f"{a} выполняется лишь в {_pct(e.get('presence_share', f.case_share))} дел ({n}); {e.get('compared_cases', '—')} сопоставимых дел "
-                f"без этого шага идут тем же путём и заканчиваются так же. Шаг занимает в медиане {cost} на дело.")
-    if k == "periodic_repeat":
-        every = fmt_duration(e.get("interval_median_s"), "ru")
-        return (f"{a} повторяется примерно каждые {every} {_in_cases(n)} ({share}), и между повторами дело не меняется: "
-                f"это график (наблюдение, платежи частями, напоминания), а не переделка.")
-    if k == "rare_path":
-        return (f"Прямой переход от {a} к {b} есть лишь {_in_cases(n)} ({share}); это один из {e.get('rare_edges_total', '—')} редких переходов, "
-                f"он занимает в медиане {cost}.")
-    if k == "waiting":
-        p85 = fmt_duration(e.get("p85_s"), "ru")
-        return (f"Между {a} и {b} {_in_cases(n)} ({share}) ожидание в медиане {fmt_duration(e.get('median_s', f.time_cost_s), 'ru')} "
-                f"(P85 {p85}); это {_pct(e.get('share_of_all_waiting'))} всего ожидания в журнале.")
-    if k == "superfluous-gateway":
-        return f"У шлюза {a} один входящий и один исходящий поток; его можно убрать."
-    if k == "no-duplicate-sequence-flows":
-        return f"Поток {e.get('flow', '—')} дублирует {e.get('duplicate_of', '—')} от {a} к {b}; один из них можно убрать."
-    if k == "no-disconnected":
-        return f"{a} не связан ни с одним потоком управления и никогда не выполнится."
-    if k == "fake-join":
-        return f"{a}: входящих потоков — {len(e.get('incoming') or [])}, но элемент их не объединяет; смоделируйте слияние шлюзом."
-    if k == "no-implicit-split":
-        return f"{a} ветвится неявно: безусловных исходящих потоков — {len(e.get('outgoing') or [])}; смоделируйте ветвление шлюзом."
-    if k == "dead-element":
-        why = "до него не доходит ни одно начало" if e.get("reachable_from_start") is False else "от него нельзя дойти до конца"
-        return f"{a} не лежит ни на одном пути от начала до конца ({why}); он не может завершить дело."
-    return None
-
-
 def finding_message(f: Finding, lang: str) -> str:
-    """The finding worded for people: the detector's English sentence, or a Russian one built from its
-    data; then why it is not removable, when that is the question."""
-    text = (_ru_message(f) or f.message) if lang == "ru" else f.message
+    """The finding worded for people: the detector's English sentence, or the sentence its kind declares
+    for `lang` (SPEC.messages) built from its data; then why it is not removable, when that is the question."""
+    spec = find(f.kind)
+    text = spec.say(f, lang) if spec is not None else f.message
     if f.reason and f.verdict in ("insufficient_evidence", "outcomes_differ", "protected", "periodic"):
         text += (" Не удаляется: " + _ru_reason(f) if lang == "ru" else " Not removed: " + f.reason) + "."
     return text
@@ -174,7 +92,7 @@ def _ru_at(at: str | None) -> str:
     at = at or "—"
     for en, ru in (("ends with ", "заканчивается на "), ("has ", "есть "), ("next is ", "дальше ")):
         if at.startswith(en):
-            return ru + _q(at[len(en):])
+            return ru + q(at[len(en):])
     return "дело заканчивается" if at == "case ends" else at
 
 
@@ -186,8 +104,8 @@ def _ru_reason(f: Finding) -> str:
         why = str(held.get("why", ""))
         why = f"шаблон {why[len('pattern '):]}" if why.startswith("pattern ") else _RU_WHY.get(why, why)
         if f.verdict == "periodic":
-            return f"{_q(held['activity'])} повторяется по графику (наблюдение, платежи частями, напоминания)"
-        return f"затронул бы защищённый шаг {_q(held['activity'])} ({why})"
+            return f"{q(held['activity'])} повторяется по графику (наблюдение, платежи частями, напоминания)"
+        return f"затронул бы защищённый шаг {q(held['activity'])} ({why})"
     eq, dec = e.get("equivalence"), e.get("decisions")
     if dec:
         k, n = dec["rejected"] + dec["sent_back_or_repeated"], dec["approved"] + dec["rejected"]
@@ -207,7 +125,7 @@ def _ru_reason(f: Finding) -> str:
 
 def rows(findings: list[Finding], lang: str) -> list[list[str]]:
     """One row of words per finding, in the order given; headers() names the columns."""
-    from ..mining.rules import RULES
+    from gosupr.mining.lint.rules import RULES
 
     out = []
     for f in findings:

@@ -12,25 +12,23 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..bpmn.model import ProcessModel
-from ..errors import GosuprError
-from ..eventlog import EventLog
-from ..mining.compare import ModelDiff
-from ..mining.findings import Finding
-from . import audit as audit_r
-from . import diff_render as dr
-from . import findings_render as fr
-from . import reduce_render as rr
-from .html_charts import Bar, cost_bars, duration_histogram
-from .html_page import esc, inline_svg, kv_table, page, section, table, tiles
-from .i18n import fmt_duration, t
-from .svg import render_svg as _render_svg
-from .svg_highlight import (
+from gosupr.bpmn.model import ProcessModel
+from gosupr.errors import GosuprError
+from gosupr.eventlog import EventLog
+from gosupr.mining.compare.models import ModelDiff
+from gosupr.mining.findings import Finding
+from gosupr.report import audit as audit_r
+from gosupr.report import diff_render as dr
+from gosupr.report import findings_render as fr
+from gosupr.report import reduce_render as rr
+from gosupr.report.html_charts import Bar, category_colours, cost_bars, duration_histogram
+from gosupr.report.html_page import esc, inline_svg, kv_table, page, section, table, tiles
+from gosupr.report.i18n import fmt_duration, t
+from gosupr.report.svg import render_svg as _render_svg
+from gosupr.report.svg_highlight import (
     ADDED,
-    LOOP_KINDS,
     REMOVABLE,
     REMOVED,
-    WAITING_KINDS,
     Highlight,
 )
 
@@ -78,8 +76,6 @@ _W: dict[str, tuple[str, str]] = {
     "audit": ("Ingestion audit", "Журнал загрузки"),
     "model": ("Model", "Модель"),
     "cat_removable": ("can be removed", "можно убрать"),
-    "cat_loop": ("rework / ping-pong", "повтор / пинг-понг"),
-    "cat_waiting": ("waiting", "ожидание"),
     "cat_other": ("other", "прочее"),
     "t_cases": ("cases", "дел"),
     "t_events": ("events", "событий"),
@@ -124,8 +120,8 @@ def discover_html(result: Any, lang: str) -> str:
 
 def reduce_html(result: Any, lang: str) -> str:
     """`gosupr reduce --html`: a gosupr.pipeline.ReduceResult as one page."""
-    from ..mining.discover import summarize
-    from ..mining.findings import sort_findings
+    from gosupr.mining.discover import summarize
+    from gosupr.mining.findings import sort_findings
 
     red = result.reduction
     audit = result.log.audit.to_dict()
@@ -150,7 +146,7 @@ def batch_input_html(
     """
     if log is None:
         return model_html(model, findings, lang, source=label)
-    from ..mining.discover import summarize
+    from gosupr.mining.discover import summarize
 
     audit = {**log.audit.to_dict(), "source": label}
     return _process_page(
@@ -161,12 +157,12 @@ def batch_input_html(
 
 def model_html(model: ProcessModel, findings: list[Finding], lang: str, *, source: str) -> str:
     """A BPMN model with its rule findings coloured on the diagram."""
-    from ..mining.analyze import headline
+    from gosupr.mining.waste.analyze import waste_totals
 
     hl = Highlight.from_findings(findings, model)
     svg = render_svg(model, highlight=hl, lang=lang)
     body = [
-        f'<p class="headline">{esc(fr.headline_text(headline(findings, None), lang))}</p>',
+        f'<p class="headline">{esc(fr.headline_text(waste_totals(findings, None), lang))}</p>',
         section("diagram", w("diagram", lang), f"<figure>{_sized(svg)}</figure>"),
         section("findings", w("findings", lang), _findings_table(findings, lang)),
     ]
@@ -216,10 +212,10 @@ def _process_page(
     kind: str, lang: str, *, log: EventLog, audit: dict[str, Any], summary: dict[str, Any], model: ProcessModel,
     findings: list[Finding], reduction: Any, source: str,
 ) -> str:
-    from ..mining.analyze import headline
+    from gosupr.mining.waste.analyze import waste_totals
 
     name = source.replace("\\", "/").rsplit("/", 1)[-1] or source
-    head = headline(findings, log)
+    head = waste_totals(findings, log)
     pictures = w("diagrams" if reduction is not None else "diagram", lang)
     lines = [fr.headline_text(head, lang)] + ([rr.headline_text(reduction, lang)] if reduction is not None else [])
     body = [
@@ -247,7 +243,7 @@ def _tiles(summary: dict[str, Any], findings: list[Finding], red: Any, lang: str
     out = [(f"{summary['cases']:,}", w("t_cases", lang)), (f"{summary['events']:,}", w("t_events", lang)),
            (str(len(findings)), w("t_findings", lang))]
     if red is not None:
-        h = red.headline
+        h = red.figures
         out.append((rr.verdict_word(red, lang), w("t_verdict", lang)))
         out.append((f"{100 * h['events_removed_share']:.0f}%", w("t_removable", lang)))
         b, a = h.get("median_case_duration_before_s"), h.get("median_case_duration_after_s")
@@ -284,15 +280,21 @@ def _findings_table(findings: list[Finding], lang: str) -> str:
 
 
 def category(f: Finding) -> str:
-    """The colour family of a finding, as on the diagrams: a loop keeps its step, so never "removable"."""
-    k = f.kind.lower()
-    if k in LOOP_KINDS or "loop" in k or "rework" in k or "ping" in k:
-        return "loop"
-    if f.removable:
-        return "removable"
-    if k in WAITING_KINDS or k.startswith("wait"):
-        return "waiting"
-    return "other"
+    """The colour family of a finding, as on the diagrams: its kind's category colour (a loop keeps its
+    step, so never "removable"), else removable when it may go, else other (gosupr.mining.kinds)."""
+    from gosupr.mining.kinds import colour_family
+
+    return colour_family(f.kind, f.removable) or "other"
+
+
+def _legend_words(cat: str, lang: str) -> str:
+    """A cost-chart legend entry: the page's own words, or those the kind category declares."""
+    if f"cat_{cat}" in _W:
+        return w(f"cat_{cat}", lang)
+    from gosupr.mining.kinds import categories
+
+    c = categories()[cat]
+    return (c.chart_legend or c.legend or c.title)[1 if lang == "ru" else 0]
 
 
 def _cost_chart(findings: list[Finding], lang: str) -> str:
@@ -305,8 +307,8 @@ def _cost_chart(findings: list[Finding], lang: str) -> str:
             float(f.time_cost_s or 0.0) * f.cases, category(f))
         for _, f in costed[:MAX_COST_BARS]
     ]
-    used = [c for c in ("removable", "loop", "waiting", "other") if any(b.category == c for b in bars)]
-    svg = cost_bars(bars, title=w("cost_title", lang), lang=lang, legend=[(c, w(f"cat_{c}", lang)) for c in used])
+    used = [c for c in category_colours() if any(b.category == c for b in bars)]
+    svg = cost_bars(bars, title=w("cost_title", lang), lang=lang, legend=[(c, _legend_words(c, lang)) for c in used])
     more = len(costed) - MAX_COST_BARS
     note = f'<p class="note">{esc(w("cost_more", lang, n=more))}</p>' if more > 0 else ""
     return f"<h3>{esc(w('cost_title', lang))}</h3><figure>{inline_svg(svg)}</figure>{note}"

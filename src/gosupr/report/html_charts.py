@@ -10,14 +10,24 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
-from . import svg_draw as d
-from .i18n import fmt_duration
+from gosupr.report import svg_draw as d
+from gosupr.report.i18n import fmt_duration
 
 BEFORE_COLOUR, AFTER_COLOUR = "#8c96a0", "#2b8cbe"
-CATEGORY_COLOURS = {"removable": "#d62728", "loop": "#f28e00", "waiting": "#6a51a3", "other": "#8c96a0"}
+CATEGORY_COLOURS = {"removable": "#d62728", "other": "#8c96a0"}  # and each coloured kind category: category_colours()
+
+
+@lru_cache(maxsize=1)
+def category_colours() -> dict[str, str]:
+    """Bar colour per category: removable, each coloured category the kinds declare (gosupr.mining.kinds), other."""
+    from gosupr.mining.kinds import categories
+
+    return {"removable": CATEGORY_COLOURS["removable"], **{c.name: c.colour for c in categories().values() if c.colour},
+            "other": CATEGORY_COLOURS["other"]}
 _NICE_STEPS_S = [
     60, 300, 600, 900, 1800, 3600, 2 * 3600, 3 * 3600, 4 * 3600, 6 * 3600, 8 * 3600, 12 * 3600,
     86400, 2 * 86400, 3 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 60 * 86400, 90 * 86400, 180 * 86400, 365 * 86400,
@@ -174,7 +184,7 @@ def cost_bars(bars: Sequence[Bar], *, title: str, lang: str = "en", legend: Sequ
     out: list[str] = []
     lx = left
     for cat, words in legend:
-        out.append(f'<rect x="{d.num(lx)}" y="8" width="14" height="14" fill="{CATEGORY_COLOURS.get(cat, "#888")}"/>')
+        out.append(f'<rect x="{d.num(lx)}" y="8" width="14" height="14" fill="{category_colours().get(cat, "#888")}"/>')
         out.append(_text(words, lx + 20, 15, 12))
         lx += 40 + d.text_width(words, 12)
     for i, bar in enumerate(bars):
@@ -183,7 +193,7 @@ def cost_bars(bars: Sequence[Bar], *, title: str, lang: str = "en", legend: Sequ
         label = lines[0] + ("…" if len(lines) > 1 else "") if lines else ""
         out.append(_text(label, left, y + 8, 12))
         w = max(2.0, pw * bar.value_s / vmax)
-        colour = CATEGORY_COLOURS.get(bar.category, CATEGORY_COLOURS["other"])
+        colour = category_colours().get(bar.category, CATEGORY_COLOURS["other"])
         out.append(
             f'<rect x="{d.num(left)}" y="{d.num(y + 17)}" width="{d.num(w)}" height="14" rx="2" fill="{colour}">'
             f"<title>{d.esc(bar.label)}: {d.esc(fmt_duration(bar.value_s, lang))}</title></rect>"

@@ -3,13 +3,13 @@ a chart of term overruns, and the tables of the terminal report. Self-contained,
 
 from __future__ import annotations
 
-from ..bpmn.model import ProcessModel
-from ..mining.check import CheckResult
-from . import check_render as cr
-from .html import _sized, render_svg
-from .html_charts import Bar, cost_bars
-from .html_page import esc, inline_svg, kv_table, page, section, table
-from .svg_highlight import DEVIATION, Highlight
+from gosupr.bpmn.model import ProcessModel
+from gosupr.mining.conformance.check import CheckResult
+from gosupr.report import check_render as cr
+from gosupr.report.html import _sized, render_svg
+from gosupr.report.html_charts import Bar, cost_bars
+from gosupr.report.html_page import esc, inline_svg, kv_table, page, section, table
+from gosupr.report.svg_highlight import DEVIATION, Highlight
 
 DAY_S = 86400.0
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from html import escape
 
-from .. import __version__
+from gosupr._version import __version__
 
 CSS = """
 :root{--ink:#1f2328;--muted:#57606a;--line:#d0d7de;--soft:#f6f8fa;--red:#d62728;--amber:#f28e00;--green:#2ca02c}
@@ -117,7 +117,7 @@ def inline_svg(svg: str) -> str:
 
 def page(*, title: str, lang: str, heading: str, subtitle: str, nav: Sequence[tuple[str, str]], body: Sequence[str]) -> str:
     """The whole document: UTF-8, language set, style inline, no script, no timestamp."""
-    from .._pm4py import version
+    from gosupr._pm4py import version
 
     links = "".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for a, t in nav)
     made = "Отчёт создан" if lang == "ru" else "Made by"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from gosupr.durations import format_duration
+
 LANGS = ("en", "ru")
 
 _TEXT: dict[str, tuple[str, str]] = {
@@ -70,12 +72,5 @@ def t(key: str, lang: str = "en") -> str:
 
 
 def fmt_duration(seconds: float | None, lang: str = "en") -> str:
-    """Human duration: 2.3 d, 5.1 h, 12 min, 40 s."""
-    if seconds is None:
-        return "—"
-    s = float(seconds)
-    units = (("d", "дн", 86400.0), ("h", "ч", 3600.0), ("min", "мин", 60.0))
-    for en, ru, size in units:
-        if abs(s) >= size:
-            return f"{s / size:.1f} {ru if lang == 'ru' else en}"
-    return f"{s:.0f} {'с' if lang == 'ru' else 's'}"
+    """Human duration, the product's one wording (gosupr.durations): 2.1 days, 30.0 h, 12 min, 40 s; "—" for none."""
+    return format_duration(seconds, lang)

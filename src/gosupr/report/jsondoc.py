@@ -6,12 +6,12 @@ import json
 import math
 from typing import Any
 
-from .. import __version__
+from gosupr._version import __version__
 
 
 def document(schema: str, body: dict[str, Any]) -> dict[str, Any]:
     """Every machine document names its schema and the versions that produced its numbers."""
-    from .._pm4py import version
+    from gosupr._pm4py import version
 
     return {"schema": schema, "tool": {"name": "gosupr", "version": __version__, "pm4py": version()}, **body}
 

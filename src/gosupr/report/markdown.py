@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
-from .terminal import plain
+from gosupr.report.terminal import plain
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|#!~])")
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..mining.reduce import Reduction
-from . import jsondoc, markdown
-from .findings_render import kind_name
-from .i18n import fmt_duration
+from gosupr.durations import format_duration_json_v1
+from gosupr.mining.waste.reduce import Reduction
+from gosupr.report import jsondoc, markdown
+from gosupr.report.findings_render import kind_name
+from gosupr.report.i18n import fmt_duration
 
 # (section, key, en label, ru label, kind of value)
 ROWS: list[tuple[str, str, str, str, str]] = [
@@ -147,9 +149,10 @@ def verdict_text(red: Reduction, lang: str) -> str:
     return word
 
 
-def headline_text(red: Reduction, lang: str) -> str:
-    """Worded by the numbers and the verdict, never a fixed sentence; counts are events."""
-    h = red.headline
+def headline_text(red: Reduction, lang: str, dur: Callable[[float | None, str], str] = fmt_duration) -> str:
+    """Worded by the numbers and the verdict, never a fixed sentence; counts are events.
+    `dur` words durations (the JSON document keeps its schema's frozen wording)."""
+    h = red.figures
     share = 100 * h["events_removed_share"]
     b, a = h.get("median_case_duration_before_s"), h.get("median_case_duration_after_s")
     lo, hi = h["saving_per_affected_case_handling_s"], h["saving_per_affected_case_with_queue_s"]
@@ -165,16 +168,16 @@ def headline_text(red: Reduction, lang: str) -> str:
         if h["held_back"]:
             s += f"; не применено находок: {h['held_back']} (нет доказательств, защищённый шаг или периодический повтор)"
         if b is not None and a is not None:
-            s += (f"; экономия на затронутое дело {fmt_duration(lo, lang)} (только обработка) … "
-                  f"{fmt_duration(hi, lang)} (с очередью); медианное дело {fmt_duration(b, lang)} → {fmt_duration(a, lang)} "
+            s += (f"; экономия на затронутое дело {dur(lo, lang)} (только обработка) … "
+                  f"{dur(hi, lang)} (с очередью); медианное дело {dur(b, lang)} → {dur(a, lang)} "
                   f"(по времени обработки)")
         return s + "."
     s = f"Verdict: {verdict_text(red, lang)}. {h['events_removed']:,} events ({share:.0f}%) removable in {h['cases_touched']:,} cases"
     if h["held_back"]:
         s += f"; {h['held_back']} findings held back (no positive evidence, protected or periodic)"
     if b is not None and a is not None:
-        s += (f"; saving per affected case {fmt_duration(lo, lang)} (handling only) … {fmt_duration(hi, lang)} "
-              f"(with the step's queue); median case {fmt_duration(b, lang)} → {fmt_duration(a, lang)} (handling only)")
+        s += (f"; saving per affected case {dur(lo, lang)} (handling only) … {dur(hi, lang)} "
+              f"(with the step's queue); median case {dur(b, lang)} → {dur(a, lang)} (handling only)")
     return s + "."
 
 
@@ -225,7 +228,7 @@ def document_body(red: Reduction) -> dict[str, Any]:
         "verdict": red.verdict,
         "verdict_reasons": red.verdict_reasons,
         "protect": red.protect,
-        "headline": {**red.headline, "text": headline_text(red, "en")},
+        "headline": {**red.figures, "text": headline_text(red, "en", format_duration_json_v1)},
         "before": red.before,
         "after": red.after,
         "change": red.change,

@@ -8,29 +8,44 @@ same model gives the same bytes.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
-from ..bpmn.model import EVENT, GATEWAY, SUBPROCESS, TASK, Bounds, Diagram, Flow, Node, ProcessModel
-from ..errors import GosuprError
-from . import svg_draw as d
-from .svg_highlight import ADDED, DEVIATION, LOOP, REMOVABLE, REMOVED, WAITING, Highlight, Mark
+from gosupr.bpmn.model import EVENT, GATEWAY, SUBPROCESS, TASK, Bounds, Diagram, Flow, Node, ProcessModel
+from gosupr.errors import GosuprError
+from gosupr.report import svg_draw as d
+from gosupr.report.svg_highlight import ADDED, DEVIATION, LOOP, REMOVABLE, REMOVED, WAITING, Highlight, Mark
 
 __all__ = ["Highlight", "Mark", "render_svg", "svg_to_png", "diagram_for"]
 
-_COLOURS = {  # stroke, fill
+_COLOURS = {  # stroke, fill; a kind's coloured category brings its own (see _colour_table)
     REMOVABLE: ("#d62728", "#fde0dd"),
-    LOOP: ("#f28e00", "#ffe9cc"),
     ADDED: ("#2ca02c", "#e3f4df"),
     REMOVED: ("#8c8c8c", "#eeeeee"),
 }
 _HEAT = {WAITING: ((188, 189, 220), (63, 0, 125), "#f1eef8"), DEVIATION: ((253, 174, 97), (165, 0, 38), "#fff1e6")}
-_LEGEND = {
+_LEGEND_OWN = {
     REMOVABLE: ("removable step", "шаг можно убрать"),
-    LOOP: ("rework / ping-pong loop", "повтор / пинг-понг"),
-    WAITING: ("waiting (light → heavy)", "ожидание (мало → много)"),
     DEVIATION: ("deviation from the regulation (rare → frequent)", "отклонение от регламента (редко → часто)"),
     ADDED: ("added", "добавлено"),
     REMOVED: ("removed", "удалено"),
 }
+
+
+@lru_cache(maxsize=1)
+def _colour_table() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    """Colours and legend words per mark category: the diagram's own, then each coloured category the
+    kinds declare (gosupr.mining.kinds: loop, waiting, and those extra kinds bring), in legend order."""
+    from gosupr.mining.kinds import categories
+
+    cats = [c for c in categories().values() if c.colour]
+    colours = {**_COLOURS, **{c.name: (c.colour or "", c.fill or "#fff") for c in cats if c.name not in _HEAT}}
+    kind_words = {c.name: c.legend or c.title for c in cats}
+    legend = {REMOVABLE: _LEGEND_OWN[REMOVABLE], **{k: v for k, v in kind_words.items() if k in (LOOP, WAITING)},
+              DEVIATION: _LEGEND_OWN[DEVIATION], ADDED: _LEGEND_OWN[ADDED], REMOVED: _LEGEND_OWN[REMOVED],
+              **{k: v for k, v in kind_words.items() if k not in (LOOP, WAITING)}}
+    return colours, legend
+
+
 _THROW = {"endEvent", "intermediateThrowEvent"}
 
 
@@ -55,7 +70,7 @@ def render_svg(
     if title:
         p.title(title)
     if marks:
-        p.legend(sorted({m.category for m in marks.values()}, key=list(_LEGEND).index), lang)
+        p.legend(sorted({m.category for m in marks.values()}, key=list(_colour_table()[1]).index), lang)
     return p.document(title or model.name)
 
 
@@ -67,7 +82,7 @@ def diagram_for(model: ProcessModel, index: int = 0) -> Diagram:
         return model.diagrams[index]
     if index != 0:
         raise GosuprError(f"diagram {index} not found: the model has no diagrams of its own; omit the diagram number")
-    from ..bpmn.layout import layout  # only models without DI pay for the layout
+    from gosupr.bpmn.layout import layout  # only models without DI pay for the layout
 
     laid = layout(model)
     if isinstance(laid, Diagram):
@@ -106,7 +121,7 @@ def _colours(mark: Mark | None) -> tuple[str, str, float]:
         return d.INK, "#fff", 1.5
     if mark.category in _HEAT:
         return _wait_colour(mark.intensity, mark.category), _HEAT[mark.category][2], 2.0 + 3.0 * mark.intensity
-    stroke, fill = _COLOURS[mark.category]
+    stroke, fill = _colour_table()[0][mark.category]
     return stroke, fill, 3.0
 
 
@@ -437,14 +452,15 @@ class _Painter:
         x0, _y0, _x1, y1 = self._bounds()
         y = y1 + 24
         out = []
+        colours, words = _colour_table()
         for cat in categories:
-            label = _LEGEND[cat][1 if lang == "ru" else 0]
+            label = words[cat][1 if lang == "ru" else 0]
             if cat in _HEAT:
                 swatch = "".join(
                     f'<rect x="{d.num(x0 + i * 8)}" y="{d.num(y)}" width="8" height="14" fill="{_wait_colour(i / 3, cat)}"/>' for i in range(4)
                 )
             else:
-                stroke, fill = _COLOURS[cat]
+                stroke, fill = colours[cat]
                 dash = ' stroke-dasharray="4 2"' if cat == REMOVED else ""
                 swatch = f'<rect x="{d.num(x0)}" y="{d.num(y)}" width="32" height="14" rx="4" fill="{fill}" stroke="{stroke}" stroke-width="2.5"{dash}/>'
             self.extend(x0, y, x0 + 32, y + 14)

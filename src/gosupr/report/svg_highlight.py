@@ -7,12 +7,13 @@ findings can colour the as-is model and a reduced to-be model alike (their ids d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ..bpmn.model import ARTIFACT, GATEWAY, ProcessModel
-from ..errors import GosuprError
-from ..mining.findings import Finding
+from gosupr.bpmn.model import ARTIFACT, GATEWAY, ProcessModel
+from gosupr.errors import GosuprError
+from gosupr.mining.findings import Finding
 
 REMOVABLE = "removable"
 LOOP = "loop"
@@ -21,11 +22,21 @@ ADDED = "added"
 REMOVED = "removed"
 DEVIATION = "deviation"  # `check`: how often practice departs from the normative step (intensity = share)
 CATEGORIES = (REMOVABLE, LOOP, WAITING, ADDED, REMOVED, DEVIATION)
-# when one element earns several marks the stronger claim wins
-_PRIORITY = {REMOVED: 5, ADDED: 4, REMOVABLE: 3, LOOP: 2, WAITING: 1, DEVIATION: 0}
+# when one element earns several marks the stronger claim wins; a kind's category brings its own (loop 2, waiting 1)
+_PRIORITY = {REMOVED: 5, ADDED: 4, REMOVABLE: 3, DEVIATION: 0}
 
-LOOP_KINDS = {"rework", "self_loop", "ping_pong", "loop"}
-WAITING_KINDS = {"waiting", "wait", "waiting_time", "bottleneck"}
+
+@lru_cache(maxsize=1)
+def priorities() -> dict[str, float]:
+    """Every mark category and its strength: the diagram's own and each coloured category the kinds declare."""
+    from gosupr.mining.kinds import categories
+
+    return {**_PRIORITY, **{c.name: c.priority for c in categories().values() if c.colour}}
+
+
+def all_categories() -> tuple[str, ...]:
+    """CATEGORIES, then the coloured categories extra kinds bring, in their order."""
+    return CATEGORIES + tuple(c for c in priorities() if c not in CATEGORIES)
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,8 @@ def _norm(label: str) -> str:
 
 def _merge(target: dict, key: Any, mark: Mark) -> None:
     old = target.get(key)
-    if old is None or (_PRIORITY[mark.category], mark.intensity) > (_PRIORITY[old.category], old.intensity):
+    rank = priorities()
+    if old is None or (rank[mark.category], mark.intensity) > (rank[old.category], old.intensity):
         target[key] = mark
 
 
@@ -150,24 +162,21 @@ class Highlight:
 
     def categories(self, model: ProcessModel) -> list[str]:
         used = {m.category for m in self.resolve(model).values()}
-        return [c for c in CATEGORIES if c in used]
+        return [c for c in all_categories() if c in used]
 
 
 def _mark(category: str, intensity: float) -> Mark:
-    if category not in _PRIORITY:
-        raise ValueError(f"unknown highlight category {category!r}; use one of {', '.join(CATEGORIES)}")
+    if category not in priorities():
+        raise ValueError(f"unknown highlight category {category!r}; use one of {', '.join(all_categories())}")
     return Mark(category, round(min(1.0, max(0.0, float(intensity))), 4))
 
 
 def _category(f: Finding) -> str | None:
-    kind = f.kind.lower()
-    if kind in LOOP_KINDS or "loop" in kind or "rework" in kind or "ping" in kind:
-        return LOOP  # a loop loses its repeats, never its step: not the "removable" colour
-    if f.removable:
-        return REMOVABLE
-    if kind in WAITING_KINDS or kind.startswith("wait"):
-        return WAITING
-    return None
+    """The mark a finding earns: its kind's category colour (a loop loses its repeats, never its step:
+    not the "removable" colour), else removable when it may go, else none (gosupr.mining.kinds)."""
+    from gosupr.mining.kinds import colour_family
+
+    return colour_family(f.kind, f.removable)
 
 
 def _wait_weight(f: Finding) -> float:
@@ -236,8 +245,8 @@ def _sweep(seeds: set[str], adj: dict[str, list], end: str, silent: set[str]) ->
 
 def load_findings_json(path: str | Path, max_bytes: int = 20 * 1024 * 1024) -> dict[str, Any]:
     """Read a gosupr.findings document (/1 or /2) for `render --highlight` (bounded, checked)."""
-    from ..docload import load_json
-    from ..errors import GosuprError
+    from gosupr.docload import load_json
+    from gosupr.errors import GosuprError
 
     doc = load_json(path, "findings file", max_bytes)
     if not isinstance(doc, dict) or doc.get("schema") not in ("gosupr.findings/1", "gosupr.findings/2"):

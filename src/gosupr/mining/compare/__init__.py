@@ -1,0 +1,1 @@
+"""Comparison: two models (ModelDiff, matching across tools) and two logs (the realised effect of a reform)."""

@@ -1,0 +1,1 @@
+"""The ministry-log generator: three simulated government processes with marked waste and a written ground truth."""
