@@ -16,9 +16,9 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import GosuprError
-from .sources import DatabaseSource, close, database_errors, mask_url, open_table
-from .summary import LogSummary
+from gosupr.errors import GosuprError
+from gosupr.engines.sources import DatabaseSource, close, database_errors, mask_url, open_table
+from gosupr.engines.summary import LogSummary
 
 ORDER_COLS = ("_gosupr_blk", "_gosupr_off", "_gosupr_row")
 
@@ -27,7 +27,7 @@ def _ordered_view(con: Any, src: DatabaseSource) -> None:
     """A second temporary view over the source with its row order as integer columns."""
     from psycopg import sql
 
-    from .sources import _VIEW, _table_name
+    from gosupr.engines.sources import _VIEW, _table_name
 
     if src.query is not None:
         # row_number() over () numbers rows as the query returns them; no parallel plan may interleave them
@@ -45,7 +45,7 @@ def _ordered_view(con: Any, src: DatabaseSource) -> None:
 
 def _check_types(table: Any, mapping: dict[str, str], label: str) -> None:
     """Role columns must hold scalars; the timestamp a date/time or text (parsed as files' text is)."""
-    from ..ingest import columns as cols
+    from gosupr.ingest import columns as cols
 
     schema = table.schema()
     for role, header in mapping.items():
@@ -78,8 +78,8 @@ def _cache(backend: Any) -> Callable[[Any], Any]:
 
 def summarize_source(src: DatabaseSource, columns: Any = None, *, progress: Any = None) -> LogSummary:
     """The summary of the rows `src` names, computed by the server."""
-    from ..ingest import columns as cols
-    from .portable import Roles, summarize
+    from gosupr.ingest import columns as cols
+    from gosupr.engines.portable import Roles, summarize
 
     label = src.shown
     backend, _ = open_table(src)
@@ -101,7 +101,7 @@ def summarize_source(src: DatabaseSource, columns: Any = None, *, progress: Any 
 
 def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
     """Registry entry: `source` is the postgresql:// URL; `options.extra` has `query` or `table`."""
-    from .sources import parse_source
+    from gosupr.engines.sources import parse_source
 
     extra = getattr(options, "extra", {}) or {}
     src = parse_source(source, query=extra.get("query"), table=extra.get("table"))

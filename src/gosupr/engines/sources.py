@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..errors import GosuprError
+from gosupr.errors import GosuprError
 
 SCHEMES = ("postgresql", "postgres")
 MASK = "***"
