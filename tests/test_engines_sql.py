@@ -26,6 +26,10 @@ from gosupr.engines.summary import LogSummary
 from gosupr.errors import GosuprError
 from gosupr.ingest import read_log
 
+# pandas 3 deprecation notices raised inside pyspark and ibis, not by gosupr
+pytestmark = [pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
+              pytest.mark.filterwarnings("ignore:The 'future.infer_string' option is deprecated:DeprecationWarning")]
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "logs"
 SHARED = ROOT.parent / "shared" / "data" / "logs"

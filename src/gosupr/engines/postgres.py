@@ -104,6 +104,9 @@ def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
     from gosupr.engines.sources import parse_source
 
     extra = getattr(options, "extra", {}) or {}
+    if getattr(options, "timezone", None) is not None:
+        raise GosuprError("--timezone is not supported for a database source; store timestamptz, or convert "
+                          "in --query (e.g. done_at AT TIME ZONE 'Europe/Moscow')")
     src = parse_source(source, query=extra.get("query"), table=extra.get("table"))
     if not isinstance(src, DatabaseSource):
         raise GosuprError("the postgresql engine reads from a database; give a postgresql://user@host/db URL",

@@ -237,6 +237,8 @@ def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
     from pathlib import Path as _P
 
     extra = getattr(options, "extra", {}) or {}
+    if getattr(options, "timezone", None) is not None:
+        raise GosuprError("--timezone is not supported with --engine spark yet; use --engine memory")
     master = extra.get("spark_master") or DEFAULT_MASTER
     if "://" in source:
         from gosupr.engines.sources import mask_url
