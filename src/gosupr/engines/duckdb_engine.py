@@ -11,6 +11,7 @@ Other formats (XES, workbooks) are read by gosupr's readers and their rows aggre
 
 from __future__ import annotations
 
+import contextlib
 import glob as globmod
 import os
 import shutil
@@ -242,5 +243,8 @@ def _summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
         raise
     finally:
         if con is not None:
+            # the database is thrown away: closing must not first checkpoint the stage tables into it
+            with contextlib.suppress(Exception):
+                con.raw_sql("PRAGMA disable_checkpoint_on_shutdown")
             con.disconnect()
         shutil.rmtree(tmp, ignore_errors=True)
