@@ -108,7 +108,7 @@ def _console():
 
 @app.command()
 def discover(
-    log: Path = typer.Argument(..., help="Event log: CSV (; , tab; UTF-8 or cp1251), XES, XES.gz, Parquet or a workbook (.xlsx, .xls, .ods)."),
+    log: str = typer.Argument(..., help="Event log: CSV (; , tab; UTF-8 or cp1251), XES, XES.gz, Parquet or a workbook (.xlsx, .xls, .ods); or a database: postgresql://user@host:port/db with --query or --table."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="BPMN file to write (default: <log name>.bpmn here)."),
     noise: float = typer.Option(0.2, "--noise", min=0.0, max=1.0, help="Inductive miner noise threshold."),
     fmt: Fmt = FmtOpt,
@@ -125,21 +125,30 @@ def discover(
     allow_huge_cases: bool = HugeOpt,
     timezone: Optional[str] = TzOpt,
     engine: Optional[str] = typer.Option(
-        None, "--engine", help="Build a log summary with memory|duckdb and discover from it (model and statistics; "
-        "findings need the default path). duckdb reads Parquet folders and globs out-of-core."),
+        None, "--engine", help="Build a log summary with memory|duckdb|spark and discover from it (model and statistics; "
+        "findings need the default path). duckdb reads Parquet folders and globs out-of-core; spark reads "
+        "Parquet on a cluster (--spark-master); a postgresql:// source is summarised inside PostgreSQL."),
     memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="duckdb: memory cap, e.g. 4GB (spills to disk beyond it)."),
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="duckdb: worker threads."),
+    spark_master: Optional[str] = typer.Option(None, "--spark-master", help="spark: the cluster's master URL (default local[*])."),
+    query: Optional[str] = typer.Option(None, "--query", help="Database source: the select returning the events (computed inside the server)."),
+    table: Optional[str] = typer.Option(None, "--table", help="Database source: the table (or schema.table) holding the events."),
 ) -> None:
     """Discover a BPMN model from an event log, with its findings and the before/after report."""
     from gosupr.fileio import check_outputs
     from gosupr.pipeline import run_discover
     from gosupr.report import discover_render as r
 
+    extra = _source_extra(log, engine, spark_master, query, table)
+    if extra.get("query") is not None or extra.get("table") is not None:
+        engine = engine or "postgresql"
     if engine is not None:
         if html is not None:
             raise GosuprError("--html is not available with --engine yet; run discover without --engine")
         return _discover_engine(log, output, noise, fmt, lang, engine, memory_limit, threads, timezone,
-                                allow_huge_cases, _columns(case, activity, timestamp, resource, department, sheet))
+                                allow_huge_cases, _columns(case, activity, timestamp, resource, department, sheet),
+                                extra)
+    log = Path(log)
     out = output or Path(_stem(log) + ".bpmn")
     check_outputs({"-o": out, "--html": html}, [log])
     with _stages(lang):
@@ -168,20 +177,43 @@ def discover(
         r.to_terminal(result, _console(), lg)
 
 
-def _discover_engine(log: Path, output: Optional[Path], noise: float, fmt: Fmt, lang: Lang, engine: str,
+def _source_extra(log: str, engine: Optional[str], spark_master: Optional[str], query: Optional[str],
+                  table: Optional[str]) -> dict:
+    """Engine-specific options, checked against the source and engine before any work."""
+    from .engines.sources import is_database_url, parse_source
+
+    extra: dict = {}
+    if spark_master is not None:
+        if engine != "spark":
+            raise GosuprError("--spark-master applies to --engine spark; add --engine spark")
+        extra["spark_master"] = spark_master
+    if is_database_url(log) or query is not None or table is not None:
+        parse_source(log, query=query, table=table)  # one of --query/--table, a well-formed URL
+        if engine not in (None, "postgresql"):
+            raise GosuprError(f"a postgresql:// source is summarised inside PostgreSQL; drop --engine {engine}")
+        extra.update(query=query, table=table)
+    return extra
+
+
+def _discover_engine(log: str, output: Optional[Path], noise: float, fmt: Fmt, lang: Lang, engine: str,
                      memory_limit: Optional[str], threads: Optional[int], timezone: Optional[str],
-                     allow_huge_cases: bool, columns) -> None:
+                     allow_huge_cases: bool, columns, extra: Optional[dict] = None) -> None:
     """`discover --engine`: summary by the engine, model and statistics from the summary."""
     from gosupr.engines import EngineOptions, log_name
     from gosupr.fileio import check_outputs
     from gosupr.pipeline import run_discover_engine
     from gosupr.report import discover_summary_render as r
 
-    name = log_name(str(log))
+    extra = extra or {}
+    if extra.get("query") is not None or extra.get("table") is not None:  # a database: no input file to protect
+        name = (extra["table"] or "query").strip().split(".")[-1].strip('"') or "query"
+        inputs: list = []
+    else:
+        name, inputs = log_name(str(log)), [Path(log)]
     out = output or Path(name + ".bpmn")
-    check_outputs({"-o": out}, [log])
+    check_outputs({"-o": out}, inputs)
     options = EngineOptions(memory_limit=memory_limit, threads=threads, timezone=timezone,
-                            allow_huge_cases=allow_huge_cases)
+                            allow_huge_cases=allow_huge_cases, extra=extra)
     with _stages(lang):
         result = run_discover_engine(str(log), out, engine=engine, noise=noise, columns=columns, options=options,
                                      name=name, commit=False)

@@ -21,7 +21,8 @@ from gosupr.engines.summary import LogSummary
 REGISTRY: dict[str, str] = {
     "memory": "gosupr.engines.memory_source:summarize_path",
     "duckdb": "gosupr.engines.duckdb_engine:summarize_path",
-    "spark": "gosupr.engines.spark_engine:summarize_path",
+    "spark": "gosupr.engines.spark:summarize_path",
+    "postgresql": "gosupr.engines.postgres:summarize_path",  # source: a postgresql:// URL; extra: query or table
 }
 DEFAULT = "memory"
 

@@ -76,10 +76,20 @@ def _int(part: Any, default: int = 0) -> Any:
     return part.nullif("").cast("int64").fill_null(default)
 
 
+def _count(cond: Any) -> Any:
+    """How many rows satisfy `cond` (null counts as false; always an integer, never NULL). Written with
+    CASE, not a boolean cast: PostgreSQL has no boolean → bigint cast."""
+    import ibis
+
+    return ibis.ifelse(cond, 1, 0).sum()
+
+
 def days_from_civil(y: Any, m: Any, d: Any) -> Any:
     """Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm; years ≥ 1 here,
     so integer division needs no sign care)."""
-    y2 = y - (m <= 2).cast("int64")
+    import ibis
+
+    y2 = y - ibis.ifelse(m <= 2, 1, 0)
     era = y2 // 400
     yoe = y2 - era * 400
     mp = (m + 9) % 12  # March = 0
@@ -192,8 +202,8 @@ def _lifecycle_filter(raw: Any, roles: Roles) -> bool:
     if roles.lifecycle is None:
         return False
     life = _text(raw[roles.lifecycle]).lower()
-    row = raw.aggregate(c=(life == "complete").cast("int64").sum(),
-                        o=(life.notnull() & (life != "complete")).cast("int64").sum()).to_pandas().iloc[0]
+    row = raw.aggregate(c=_count(life == "complete"),
+                        o=_count(life.notnull() & (life != "complete"))).to_pandas().iloc[0]
     return bool((row["c"] or 0) > 0 and (row["o"] or 0) > 0)
 
 
@@ -249,11 +259,11 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
     if _is_text(raw, roles.timestamp):  # parse text times once, not in every later query
         p = cache(p)
     kept = p.keep
-    aggs = {r: (p.reason == r).cast("int64").sum() for r in REASONS}
+    aggs = {r: _count(p.reason == r) for r in REASONS}
     profile = p.aggregate(
         rows=p.count(),
-        aware=(p.t_us.notnull() & p.aware).cast("int64").sum(),
-        naive=(p.t_us.notnull() & ~p.aware).cast("int64").sum(),
+        aware=_count(p.t_us.notnull() & p.aware),
+        naive=_count(p.t_us.notnull() & ~p.aware),
         first_us=p.t_us.min(where=kept), last_us=p.t_us.max(where=kept),
         acts=p.activity.collect(distinct=True, where=kept),  # the activity dictionary, in the same scan
         **aggs,
