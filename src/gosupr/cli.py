@@ -108,7 +108,10 @@ def _console():
 
 @app.command()
 def discover(
-    log: str = typer.Argument(..., help="Event log: CSV (; , tab; UTF-8 or cp1251), XES, XES.gz, Parquet or a workbook (.xlsx, .xls, .ods); or a database: postgresql://user@host:port/db with --query or --table."),
+    log: str = typer.Argument(
+        ..., help="Event log: CSV (; , tab; UTF-8 or cp1251), XES, XES.gz, Parquet or a workbook (.xlsx, .xls, .ods); "
+        "or a database: postgresql://user@host:port/db with --query or --table."
+    ),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="BPMN file to write (default: <log name>.bpmn here)."),
     noise: float = typer.Option(0.2, "--noise", min=0.0, max=1.0, help="Inductive miner noise threshold."),
     fmt: Fmt = FmtOpt,
@@ -291,7 +294,9 @@ def reduce(
     config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
     protect: Optional[List[str]] = ProtectOpt,
-    to_be_log: Optional[Path] = typer.Option(None, "--to-be-log", help="Write the to-be log (.csv or .parquet): today's cases without the removed events."),
+    to_be_log: Optional[Path] = typer.Option(
+        None, "--to-be-log", help="Write the to-be log (.csv or .parquet): today's cases without the removed events."
+    ),
     case: Optional[str] = CaseOpt,
     activity: Optional[str] = ActOpt,
     timestamp: Optional[str] = TsOpt,
@@ -485,7 +490,9 @@ def render(
     model: Path = typer.Argument(..., help="A BPMN file (with or without diagram interchange)."),
     output: Path = typer.Option(..., "--output", "-o", help="Picture to write: .svg, or .png (needs cairosvg)."),
     highlight: Optional[Path] = typer.Option(None, "--highlight", help="A findings JSON (gosupr analyze --format json) to colour."),
-    diagram: str = typer.Option("0", "--diagram", help="Which diagram of the file to draw (from 0), or 'all': one picture per diagram, OUTPUT-N.svg."),
+    diagram: str = typer.Option(
+        "0", "--diagram", help="Which diagram of the file to draw (from 0), or 'all': one picture per diagram, OUTPUT-N.svg."
+    ),
     lang: Lang = LangOpt,
 ) -> None:
     """Draw a BPMN model as SVG (or PNG), optionally with findings coloured in."""

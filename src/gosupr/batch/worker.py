@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -265,10 +265,8 @@ def discard_staging() -> None:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
         else:
-            try:
+            with suppress(OSError):
                 path.unlink()
-            except OSError:
-                pass
 
 
 def stop_worker(signum: int, frame: Any) -> None:
@@ -317,14 +315,10 @@ def _umask() -> int:
 def _clear_previous(folder: Path) -> None:
     """A re-run must not leave an earlier run's files beside a now failing input."""
     for name in OUTPUT_NAMES.values():
-        try:
+        with suppress(OSError):
             (folder / name).unlink()
-        except OSError:
-            pass
-    try:
+    with suppress(OSError):
         folder.rmdir()  # only when now empty: files of the user's own stay
-    except OSError:
-        pass
 
 
 def _read_path(task: Task) -> str:

@@ -53,7 +53,8 @@ _W: dict[str, tuple[str, str]] = {
         ),
         (
             "Красным — шаги, которые можно убрать; серым пунктиром — шаги, которых нет в модели «как будет»; "
-            "оранжевым — циклы (повторы, пинг-понг: уходят только повторы, шаг остаётся); фиолетовым — ожидание; зелёным — новое в модели «как будет»."
+            "оранжевым — циклы (повторы, пинг-понг: уходят только повторы, шаг остаётся); фиолетовым — ожидание; "
+            "зелёным — новое в модели «как будет»."
         ),
     ),
     "findings": ("Findings", "Находки"),
@@ -201,10 +202,12 @@ def compare_html(diff: ModelDiff, before: ProcessModel, after: ProcessModel, lan
     if steps:
         bars = [Bar(f"{st.activity} ({st.cases:,} {w('t_cases', lang)})", float(st.total_time_s or 0.0), "removable") for st in steps]
         bars = sorted(bars, key=lambda b: -b.value_s)[:MAX_COST_BARS]
-        body.append(section("cost", w("steps_cost", lang), f"<figure>{inline_svg(cost_bars(bars, title=w('steps_cost', lang), lang=lang))}</figure>"))
+        chart = inline_svg(cost_bars(bars, title=w("steps_cost", lang), lang=lang))
+        body.append(section("cost", w("steps_cost", lang), f"<figure>{chart}</figure>"))
         nav.append(("cost", w("steps_cost", lang)))
     title = f"{dr.w('title', lang)}: {diff.before_name} → {diff.after_name}"
-    return page(title=title, lang=lang, heading=title, subtitle=f"{_model_line(before, lang)} → {_model_line(after, lang)}", nav=nav, body=body)
+    subtitle = f"{_model_line(before, lang)} → {_model_line(after, lang)}"
+    return page(title=title, lang=lang, heading=title, subtitle=subtitle, nav=nav, body=body)
 
 
 # -- the log pages (discover, reduce, batch) ---------------------------------------------------------
@@ -219,7 +222,8 @@ def _process_page(
     pictures = w("diagrams" if reduction is not None else "diagram", lang)
     lines = [fr.headline_text(head, lang)] + ([rr.headline_text(reduction, lang)] if reduction is not None else [])
     body = [
-        '<div class="headline">' + "".join(f"<p>{esc(x)}</p>" for x in lines) + "</div>" + tiles(_tiles(summary, findings, reduction, lang)),
+        '<div class="headline">' + "".join(f"<p>{esc(x)}</p>" for x in lines) + "</div>"
+        + tiles(_tiles(summary, findings, reduction, lang)),
         section("diagrams", pictures, _process_diagrams(model, findings, reduction, lang)),
         section("findings", w("findings", lang), _findings_table(findings, lang) + _cost_chart(findings, lang)),
     ]
@@ -303,7 +307,8 @@ def _cost_chart(findings: list[Finding], lang: str) -> str:
         return ""
     costed.sort(key=lambda p: (-(p[1].time_cost_s or 0.0) * p[1].cases, p[0]))
     bars = [
-        Bar(f"{fr.kind_name(f.kind, lang)}: {' → '.join(f.activities)} ({f.cases:,} {w('t_cases', lang)} × {fmt_duration(f.time_cost_s, lang)})",
+        Bar(f"{fr.kind_name(f.kind, lang)}: {' → '.join(f.activities)} "
+            f"({f.cases:,} {w('t_cases', lang)} × {fmt_duration(f.time_cost_s, lang)})",
             float(f.time_cost_s or 0.0) * f.cases, category(f))
         for _, f in costed[:MAX_COST_BARS]
     ]
@@ -342,7 +347,7 @@ def _durations(log: EventLog, after: EventLog | None, lang: str) -> str:
 
 def _model_rows(model: ProcessModel, lang: str) -> list[tuple[str, str]]:
     s = model.summary()
-    return [(t("tasks", lang), str(s["tasks"])), (t("gateways", lang), str(s["gateways"])), (t("sequence_flows", lang), str(s["sequence_flows"]))]
+    return [(t(k, lang), str(s[k])) for k in ("tasks", "gateways", "sequence_flows")]
 
 
 def _log_line(audit: dict[str, Any], summary: dict[str, Any], lang: str) -> str:

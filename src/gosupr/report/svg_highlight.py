@@ -187,7 +187,8 @@ def _findings_of(findings: Iterable[Finding] | Mapping[str, Any]) -> list[Findin
     if isinstance(findings, Mapping):
         raw = findings.get("findings")
         if not isinstance(raw, list):
-            raise GosuprError("not a gosupr.findings document: it has no 'findings' list; pass the JSON written by `gosupr findings --json`")
+            raise GosuprError("not a gosupr.findings document: it has no 'findings' list; "
+                              "pass the JSON written by `gosupr findings --json`")
         return [_finding_of(i, d) for i, d in enumerate(raw)]
     return [f if isinstance(f, Finding) else _finding_of(i, f) for i, f in enumerate(findings)]
 

@@ -50,7 +50,7 @@ def _control_graph(model: ProcessModel) -> tuple[nx.MultiDiGraph, set[str], set[
         if "compensate" in defs or n.attrs.get("compensation"):
             starts.add(nid)
             ends.add(nid)
-    for (process, parent), members in scopes.items():
+    for (_process, parent), members in scopes.items():
         host = model.nodes.get(parent) if parent else None
         sources = [m for m in members if g.in_degree(m) == 0]
         sinks = [m for m in members if g.out_degree(m) == 0]
