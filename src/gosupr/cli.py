@@ -382,7 +382,7 @@ def compare(
 
     gates = list(fail_on or [])
     parse_gates(gates)  # a bad gate is bad input: fail before any work
-    check_outputs({"--html": html}, [before, after, log])
+    check_outputs({"--html": html}, [p for p in (before, after, log) if p is not None])
     run = run_compare(before, after, log=log, flatten=flatten, artifacts=artifacts, explain=explain)
     diff, expl = run.diff, run.explanation
     lg = _lang(lang)
@@ -584,7 +584,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except TyperException as e:  # usage errors: typer prints them itself
-        e.show()
+        show = getattr(e, "show", None)  # the public TyperException does not declare it; its usage errors have it
+        if callable(show):
+            show()
+        else:
+            sys.stderr.write(f"gosupr: error: {_one_line(e)}\n")
         sys.exit(getattr(e, "exit_code", 2))
     except BrokenPipeError:  # `gosupr ... | head`
         sys.exit(0)

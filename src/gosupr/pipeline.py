@@ -46,10 +46,9 @@ def analyze_settings(
     narrowed by `--kinds` and `--min-share` when given."""
     from gosupr.mining.waste.analyze import AnalyzeConfig
 
-    if isinstance(config, AnalyzeConfig):
-        cfg = config
-    else:
-        cfg = AnalyzeConfig.from_toml(config) if config is not None else AnalyzeConfig()
+    if not isinstance(config, AnalyzeConfig):
+        config = AnalyzeConfig.from_toml(config) if config is not None else AnalyzeConfig()
+    cfg = config
     if kinds or min_share is not None:
         cfg = cfg.with_options(kinds=list(kinds) if kinds else None, min_share=min_share)
     return cfg
@@ -128,7 +127,7 @@ def read_event_log(path: str | os.PathLike, columns: ColumnMap | None = None, *,
     from gosupr.ingest import read_log
 
     stage("read")
-    log = read_log(path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)  # type: ignore[arg-type]
+    log = read_log(path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
     hold("read")  # tests: a signal mid-run, between ingestion and discovery
     return log
 

@@ -1,8 +1,8 @@
 """`gosupr batch`: every input through its pipeline, in parallel processes, then gates and reports.
 
 Inputs travel to worker processes as frozen `Task`s (spawned, so no thread or lock state leaks
-in from the parent); results come back as plain dicts (the rows of summary.json) and are put in sorted input order before anything is written,
-so the output does not depend on which worker finished first.
+in from the parent); results come back as plain dicts (the rows of summary.json) and are put in sorted
+input order before anything is written, so the output does not depend on which worker finished first.
 """
 
 from __future__ import annotations
