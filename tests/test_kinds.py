@@ -158,7 +158,7 @@ def test_removal_dispatch_and_colours_follow_the_declarations():
 
     assert removal.STEP_KINDS == ("duplicate_step", "redundant_approval", "bypassable_step")
     assert removal.REPEAT_KINDS == ("self_loop", "rework", "ping_pong")
-    assert reduce.REMOVABLE_KINDS == (*removal.REPEAT_KINDS, *removal.STEP_KINDS, "rare_path")
+    assert (*removal.REPEAT_KINDS, *removal.STEP_KINDS, "rare_path") == reduce.REMOVABLE_KINDS
     assert analyze._REMOVAL_PRIORITY == removal.STEP_KINDS
     assert {k: kinds.colour_family(k, True) for k in ("rework", "waiting", "duplicate_step", "fake-join")} == {
         "rework": "loop", "waiting": "waiting", "duplicate_step": "removable", "fake-join": "removable"}
@@ -180,7 +180,9 @@ def test_readme_table_is_the_generated_one():
     """Regenerate with `python -m gosupr.mining.kinds --write-readme README.md`."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert kinds.README_BEGIN in text and kinds.README_END in text
-    assert kinds.replace_readme_section(text) == text, "README's table of kinds is stale: run python -m gosupr.mining.kinds --write-readme README.md"
+    assert kinds.replace_readme_section(text) == text, (
+        "README's table of kinds is stale: run python -m gosupr.mining.kinds --write-readme README.md"
+    )
     for name in [*DETECTORS, *RULES]:
         assert f"| `{name}` |" in text
 

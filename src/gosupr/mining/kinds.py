@@ -254,7 +254,8 @@ def registry() -> dict[str, Kind]:
     DETECTORS, RULES = load_detectors(), load_rules()
     both = sorted(set(DETECTORS) & set(RULES))
     if both:
-        raise GosuprError(f"kind {both[0]!r} is both a detector ({DETECTORS[both[0]].__name__}) and a rule ({RULES[both[0]].__name__}); rename one")
+        raise GosuprError(f"kind {both[0]!r} is both a detector ({DETECTORS[both[0]].__name__}) "
+                          f"and a rule ({RULES[both[0]].__name__}); rename one")
     return {**{k: m.SPEC for k, m in DETECTORS.items()}, **{k: m.SPEC for k, m in RULES.items()}}
 
 

@@ -33,7 +33,8 @@ def check(model: ProcessModel, cfg: dict[str, Any] | None = None) -> list[Findin
 
 def message_ru(f: Finding) -> str:
     e = f.evidence or {}
-    return f"{subjects(f)[0]} ветвится неявно: безусловных исходящих потоков — {len(e.get('outgoing') or [])}; смоделируйте ветвление шлюзом."
+    return (f"{subjects(f)[0]} ветвится неявно: безусловных исходящих потоков — {len(e.get('outgoing') or [])}; "
+            "смоделируйте ветвление шлюзом.")
 
 
 SPEC = Kind(

@@ -137,7 +137,8 @@ def _worst_difference(
 # -- what this kind is ----------------------------------------------------------------------------
 def message_ru(f: Finding) -> str:
     e, (a, _) = f.evidence or {}, subjects(f)
-    return (f"{a} выполняется лишь в {ru_pct(e.get('presence_share', f.case_share))} дел ({f.cases}); {e.get('compared_cases', '—')} сопоставимых дел "
+    return (f"{a} выполняется лишь в {ru_pct(e.get('presence_share', f.case_share))} дел ({f.cases}); "
+            f"{e.get('compared_cases', '—')} сопоставимых дел "
             f"без этого шага идут тем же путём и заканчиваются так же. Шаг занимает в медиане {ru_cost(f)} на дело.")
 
 

@@ -178,7 +178,8 @@ def message_ru(f: Finding) -> str:
     n, share, cost = f.cases, ru_pct(f.case_share), ru_cost(f)
     if e.get("between") == "departments" and len(e.get("departments") or []) == 2:
         d1, d2 = e["departments"]
-        return f"{ru_cases(n).capitalize()} ({share}) дело передаётся туда и обратно между подразделениями {q(d1)} и {q(d2)}; потеря в медиане {cost} на дело."
+        return (f"{ru_cases(n).capitalize()} ({share}) дело передаётся туда и обратно между подразделениями {q(d1)} и {q(d2)}; "
+                f"потеря в медиане {cost} на дело.")
     return f"{ru_cases(n).capitalize()} ({share}) дело ходит туда и обратно между {a} и {b}; потеря в медиане {cost} на дело."
 
 
