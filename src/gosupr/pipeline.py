@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from gosupr.bpmn.model import ProcessModel
     from gosupr.ingest import ColumnMap
     from gosupr.mining.discover import LogSummary
+    from gosupr.mining.discover_summary import SummaryDiscoverResult
     from gosupr.mining.waste.analyze import AnalyzeConfig
     from gosupr.regulation import Regulation
 

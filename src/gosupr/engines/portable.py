@@ -25,15 +25,12 @@ Choices made so every backend gives the same numbers as the memory path:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
 from gosupr.errors import GosuprError
 from gosupr.engines.summary import BITS, LogSummary, assemble
-
-if TYPE_CHECKING:  # pragma: no cover
-    import ibis.expr.types as ir
 
 REASONS = ("empty_case_id", "unparseable_timestamp", "empty_activity", "lifecycle_not_complete")
 _M = 2_147_483_647  # 2**31 - 1: hash products stay below 2**62
