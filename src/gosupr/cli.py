@@ -134,7 +134,9 @@ def discover(
     memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="duckdb: memory cap, e.g. 4GB (spills to disk beyond it)."),
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="duckdb: worker threads."),
     spark_master: Optional[str] = typer.Option(None, "--spark-master", help="spark: the cluster's master URL (default local[*])."),
-    query: Optional[str] = typer.Option(None, "--query", help="Database source: the select returning the events (computed inside the server)."),
+    query: Optional[str] = typer.Option(
+        None, "--query", help="Database source: the select returning the events (computed inside the server)."
+    ),
     table: Optional[str] = typer.Option(None, "--table", help="Database source: the table (or schema.table) holding the events."),
 ) -> None:
     """Discover a BPMN model from an event log, with its findings and the before/after report."""
@@ -151,12 +153,12 @@ def discover(
         return _discover_engine(log, output, noise, fmt, lang, engine, memory_limit, threads, timezone,
                                 allow_huge_cases, _columns(case, activity, timestamp, resource, department, sheet),
                                 extra)
-    log = Path(log)
-    out = output or Path(_stem(log) + ".bpmn")
-    check_outputs({"-o": out, "--html": html}, [log])
+    path = Path(log)
+    out = output or Path(_stem(path) + ".bpmn")
+    check_outputs({"-o": out, "--html": html}, [path])
     with _stages(lang):
         result = run_discover(
-            log,
+            path,
             out,
             noise=noise,
             columns=_columns(case, activity, timestamp, resource, department, sheet),

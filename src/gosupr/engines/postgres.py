@@ -40,7 +40,7 @@ def _ordered_view(con: Any, src: DatabaseSource) -> None:
         body = sql.SQL("SELECT t.*, (t.ctid::text::point)[0]::bigint AS _gosupr_blk, "
                        "(t.ctid::text::point)[1]::bigint AS _gosupr_off, 0::bigint AS _gosupr_row "
                        "FROM {} t").format(ident)
-    con.execute(sql.SQL("CREATE TEMPORARY VIEW gosupr_rows AS ") + body)  # type: ignore[operator]
+    con.execute(sql.SQL("CREATE TEMPORARY VIEW gosupr_rows AS ") + body)
 
 
 def _check_types(table: Any, mapping: dict[str, str], label: str) -> None:

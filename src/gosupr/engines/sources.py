@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -173,7 +173,7 @@ def open_table(src: DatabaseSource) -> tuple[Any, Any]:
             body = src.query.strip().rstrip(";").strip()
             try:
                 con.execute(sql.SQL("CREATE TEMPORARY VIEW {} AS ").format(sql.Identifier(_VIEW))
-                            + sql.SQL(body))  # type: ignore[operator]
+                            + sql.SQL(body))
             except psycopg.Error as exc:
                 raise GosuprError(f"--query failed in PostgreSQL: {_scrub(exc, src)}; it must be one select "
                                   "returning the event rows", path=src.shown) from None
@@ -211,10 +211,8 @@ def _table_name(src: DatabaseSource) -> tuple[str, str | None]:
 
 def close(backend: Any) -> None:
     """Close the backend's connection (the temporary view goes with the session)."""
-    try:
+    with suppress(Exception):  # closing is best effort: the summary is already computed
         backend.con.close()
-    except Exception:  # closing is best effort: the summary is already computed
-        pass
 
 
 __all__ = ["MASK", "SCHEMES", "DatabaseSource", "close", "connect", "database_errors", "is_database_url",
