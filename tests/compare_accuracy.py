@@ -13,7 +13,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from compare_variants import SHARED_BPMN, change_keys, load_expected_exports, score, variants  # noqa: E402
-
 from gosupr.bpmn.reader import read_bpmn  # noqa: E402
 from gosupr.mining.compare.models import compare_models  # noqa: E402
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
 from material import EXAMPLES, SHARED, SHARED_REASON, SMALL_LOGS, SmallLog
 
 # Property tests explore new random examples on a developer's machine (that is how they find bugs);

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from material import SHARED, SHARED_REASON
-from analyze_helpers import make_log
 
+from analyze_helpers import make_log
 from gosupr.errors import GosuprError
 from gosupr.ingest import read_log
 from gosupr.mining.waste.analyze import (
@@ -20,6 +19,7 @@ from gosupr.mining.waste.analyze import (
 )
 from gosupr.mining.waste.detectors import DETECTORS
 from gosupr.mining.waste.facts import LogFacts
+from material import SHARED, SHARED_REASON
 
 LOGS = SHARED / "logs"
 

@@ -14,13 +14,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from material import SHARED
 from lxml import etree
 
 from gosupr.batch import load_config, run_batch
 from gosupr.batch.config import glob_match
 from gosupr.batch.inputs import expand_inputs
 from gosupr.errors import GosuprError
+from material import SHARED
 
 ROOT = Path(__file__).resolve().parents[1]
 XSD = ROOT / "tests" / "data" / "junit" / "jenkins-junit.xsd"

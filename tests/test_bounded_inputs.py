@@ -14,10 +14,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from material import OFFICE
 
 from gosupr.docload import MAX_DEPTH, load_json, load_toml
 from gosupr.errors import GosuprError
+from material import OFFICE
 
 LOG = ("case;activity;timestamp\n"
        "1;Регистрация;2024-01-09 10:00\n1;Проверка;2024-01-09 11:00\n"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections import Counter
+from pathlib import Path
 
 import pytest
-from material import needs_shared
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -19,6 +18,7 @@ from gosupr.bpmn.model import ARTIFACT, EVENT, GATEWAY, TASK, Flow, Lane, Node, 
 from gosupr.bpmn.reader import MODEL_NS, read_bpmn
 from gosupr.bpmn.writer import to_xml, write_bpmn
 from gosupr.errors import GosuprError
+from material import needs_shared
 
 NS = {"bpmn": MODEL_NS, "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}

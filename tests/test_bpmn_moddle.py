@@ -11,11 +11,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from material import needs_shared
 
 from bpmn_io_samples import BPMN_FILES, ODD_TYPES_BPMN, chain_model, ministry_model
 from gosupr.bpmn.reader import read_bpmn
 from gosupr.bpmn.writer import write_bpmn
+from material import needs_shared
 
 JS = Path(__file__).resolve().parent / "js"
 NODE = shutil.which("node")

@@ -12,17 +12,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from material import SmallLog
 
 from gosupr.bpmn.reader import read_bpmn
 from gosupr.errors import GosuprError
 from gosupr.eventlog import EventLog
 from gosupr.ingest import read_log
-from gosupr.mining.conformance.check import check_log
 from gosupr.mining.compare.matching import match_activities
+from gosupr.mining.conformance.check import check_log
 from gosupr.regulation import load_regulation, mandatory_patterns, parse_regulation, parse_term
 from gosupr.synth.regulation import REGULATIONS, generate_regulated, normative_model
 from gosupr.workdays import russian_calendar
+from material import SmallLog
 
 PROCESSES = ("land_lease", "construction_permit", "memo_approval")
 

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from material import DATA, OFFICE, SHARED, needs_shared
 
 from gosupr.bpmn.reader import read_bpmn
+from material import DATA, OFFICE, SHARED, needs_shared
 
 ROOT = Path(__file__).resolve().parents[1]
 

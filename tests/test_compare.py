@@ -12,22 +12,22 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from material import needs_shared
 
+from compare_variants import rewrite_ids
 from gosupr.bpmn.model import ProcessModel
 from gosupr.bpmn.reader import read_bpmn
 from gosupr.bpmn.writer import write_bpmn
 from gosupr.errors import GosuprError
-from gosupr.mining.compare.models import ModelDiff, compare_models, evaluate_gates
 from gosupr.mining.compare.gates import parse_gates
 from gosupr.mining.compare.matching import normalise_label
-from compare_variants import rewrite_ids
+from gosupr.mining.compare.models import ModelDiff, compare_models, evaluate_gates
 from gosupr.report.diff_render import (
     diff_document,
     diff_json,
     diff_markdown,
     diff_table,
 )
+from material import needs_shared
 
 DATA = Path(__file__).parent / "data" / "compare"
 SHARED_BPMN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "bpmn"
@@ -440,8 +440,8 @@ def _reduction(log):
         red = reduce_process(log)
         return red.as_is, red.to_be
     except ImportError:  # reduce's quality module still being written: the same steps by hand
-        from gosupr.mining.waste.analyze import analyze_log
         from gosupr.mining.discover import discover_model
+        from gosupr.mining.waste.analyze import analyze_log
         from gosupr.mining.waste.reduce import remove_waste, select_findings
 
         applied, _ = select_findings(analyze_log(log))

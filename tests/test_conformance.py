@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from material import OFFICE, RUNNING_EXAMPLE, SHARED, SmallLog, needs_shared
 
 from gosupr._pm4py import pm4py, quiet
 from gosupr.bpmn.model import Flow, Node, ProcessModel
@@ -16,9 +15,9 @@ from gosupr.bpmn.reader import read_bpmn
 from gosupr.eventlog import EventLog
 from gosupr.ingest import read_log
 from gosupr.mining.conformance import measure as C
-from gosupr.mining.discover import to_pm4py_frame
 from gosupr.mining.conformance.petri import from_pm4py_bpmn, to_petri_net, to_pm4py_bpmn
-
+from gosupr.mining.discover import to_pm4py_frame
+from material import OFFICE, RUNNING_EXAMPLE, SHARED, SmallLog, needs_shared
 
 
 @pytest.fixture(scope="module")

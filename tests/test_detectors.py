@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from analyze_helpers import make_log
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analyze_helpers import make_log
 from gosupr.mining.waste.analyze import analyze_log, removes_step
 from gosupr.mining.waste.detectors import DETECTORS
 from gosupr.mining.waste.facts import LogFacts

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
-from analyze_helpers import make_log
 
+from analyze_helpers import make_log
 from gosupr.durations import format_duration, format_duration_json_v1
 from gosupr.mining.waste.detectors import DETECTORS
 from gosupr.mining.waste.detectors._common import duration

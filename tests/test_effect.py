@@ -13,10 +13,10 @@ import pytest
 
 from gosupr.eventlog import EventLog
 from gosupr.ingest import read_log
-from gosupr.mining.waste.analyze import AnalyzeConfig
 from gosupr.mining.compare.bootstrap import CaseSample, bootstrap, holm
 from gosupr.mining.compare.effect import compare_logs, split_at
 from gosupr.mining.compare.effect_plan import load_plan, occurs
+from gosupr.mining.waste.analyze import AnalyzeConfig
 from gosupr.mining.waste.facts import LogFacts
 
 ROOT = Path(__file__).resolve().parents[1]

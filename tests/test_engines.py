@@ -211,9 +211,9 @@ def test_sql_bins_equal_numpy_bins() -> None:
 def test_hostile_log_takes_the_dfg_path_alike(tmp_path: Path) -> None:
     """Past the IMf limits discovery runs IMd on the filtered DFG: from a summary too, same bytes."""
     from gosupr.bpmn.writer import to_xml
-    from gosupr.mining.discover_summary import discover_from_summary, is_hostile
     from gosupr.eventlog import EventLog
     from gosupr.mining.discover import discover_model
+    from gosupr.mining.discover_summary import discover_from_summary, is_hostile
     from gosupr.synth import generator as synth
 
     df = synth.hostile(n_variants=5_200, n_activities=125, max_len=8)

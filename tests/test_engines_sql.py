@@ -18,13 +18,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from pg_cluster import PgCluster, find_bindir, pg_cluster
 
 from gosupr.cli import main
 from gosupr.engines import EngineOptions, build_summary
 from gosupr.engines.summary import LogSummary
 from gosupr.errors import GosuprError
 from gosupr.ingest import read_log
+from pg_cluster import PgCluster, find_bindir, pg_cluster
 
 # pandas 3 deprecation notices raised inside pyspark and ibis, not by gosupr
 pytestmark = [pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),

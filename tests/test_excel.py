@@ -15,12 +15,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 import xlsxwriter
-from material import SmallLog
 
 from gosupr.errors import GosuprError
 from gosupr.ingest import ColumnMap, read_log
 from gosupr.ingest.excel import excel_times, find_header, header_names
-
+from material import SmallLog
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAD = ["Номер дела", "Операция", "Дата и время", "Исполнитель"]

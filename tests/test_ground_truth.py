@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from gosupr.ingest import read_log
-from gosupr.mining.waste.analyze import analyze_log, removable_steps
 from gosupr.mining.findings import Finding
+from gosupr.mining.waste.analyze import analyze_log, removable_steps
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "logs"
 # the waste examples; the after-reform periods (`"reform"` in their truth) are scored by test_effect
@@ -82,8 +82,8 @@ def test_every_injected_waste_is_found_and_essentials_stay(truth_path: Path, cap
 @pytest.fixture(scope="session")
 def large_examples():
     """The examples' processes and seeds at 3,000 cases: enough for a 5-point equivalence test."""
-    from gosupr.synth import generator as synth
     from gosupr.eventlog import EventLog
+    from gosupr.synth import generator as synth
 
     out = {}
     for truth_path in TRUTHS:

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from material import OFFICE, SHARED
 
 from gosupr.errors import GosuprError
+from material import OFFICE, SHARED
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "bad"

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from material import needs_shared
 
 from gosupr.mining.compare.models import compare_models
 from gosupr.pipeline import DiscoverResult, run_discover, run_reduce
@@ -21,6 +20,7 @@ from gosupr.report.html import (
     discover_html,
     reduce_html,
 )
+from material import needs_shared
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMO = ROOT / "examples" / "logs" / "memo_approval.xes"

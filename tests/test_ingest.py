@@ -17,13 +17,13 @@ import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from material import OFFICE, SHARED, SmallLog, needs_shared
 
 from gosupr.errors import GosuprError
 from gosupr.eventlog import EventLog
 from gosupr.ingest import ColumnMap, read_log
 from gosupr.ingest.columns import resolve
 from gosupr.ingest.dates import parse_timestamps
+from material import OFFICE, SHARED, SmallLog, needs_shared
 
 RU_HEADER = "Номер дела;Операция;Дата и время;Исполнитель;Подразделение"
 

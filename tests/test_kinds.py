@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from analyze_helpers import make_log
 
+from analyze_helpers import make_log
 from gosupr.mining import kinds
 from gosupr.mining.kinds import Detector, Kind, Rule
 from gosupr.mining.lint.rules import RULES

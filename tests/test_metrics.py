@@ -7,13 +7,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from material import SmallLog
 
 from gosupr.bpmn.model import Flow, Lane, Node, ProcessModel
 from gosupr.bpmn.reader import read_bpmn
 from gosupr.eventlog import EventLog
 from gosupr.ingest import read_log
 from gosupr.mining.metrics import count_paths, log_work_metrics, model_metrics
+from material import SmallLog
 
 
 def build(nodes: list[tuple], flows: list[tuple[str, str]]) -> ProcessModel:

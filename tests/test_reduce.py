@@ -13,8 +13,8 @@ import pytest
 
 from gosupr.eventlog import EventLog
 from gosupr.ingest import read_log
-from gosupr.mining.waste.analyze import analyze_log
 from gosupr.mining.findings import Finding
+from gosupr.mining.waste.analyze import analyze_log
 from gosupr.mining.waste.reduce import pct_change, reduce_process, select_findings
 from gosupr.mining.waste.removal import remove_waste
 

@@ -7,12 +7,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from material import DATA, EXAMPLES, SHARED, needs_shared
-from analyze_helpers import make_model
 from lxml import etree
 
-from gosupr.mining.waste.analyze import AnalyzeConfig, lint_model
+from analyze_helpers import make_model
 from gosupr.mining.lint.rules import RULES
+from gosupr.mining.waste.analyze import AnalyzeConfig, lint_model
+from material import DATA, EXAMPLES, SHARED, needs_shared
 
 BPMN_DIR = SHARED / "bpmn"
 BPMN_FILES = sorted(BPMN_DIR.glob("*.bpmn"))

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-from material import DATA, EXAMPLES, needs_shared
 from lxml import etree
 
 from gosupr.bpmn.model import Bounds, Diagram, Flow, Lane, Node, Participant, ProcessModel
@@ -16,6 +15,7 @@ from gosupr.errors import GosuprError
 from gosupr.mining.findings import Finding
 from gosupr.report.svg import Highlight, render_svg
 from gosupr.report.svg_highlight import flows_between
+from material import DATA, EXAMPLES, needs_shared
 
 SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 SHARED_BPMN = sorted((Path(__file__).resolve().parents[2] / "shared" / "data" / "bpmn").glob("*.bpmn"))

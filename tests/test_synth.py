@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from lxml import etree
 
-from gosupr.synth import generator as synth
 from gosupr.eventlog import EventLog
 from gosupr.ingest import read_log
+from gosupr.synth import generator as synth
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = {  # file -> (process, cases, seed), as examples/generate.py makes them

@@ -8,18 +8,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from material import OFFICE, needs_shared
-from analyze_helpers import make_log
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analyze_helpers import make_log
 from gosupr.ingest import read_log
-from gosupr.mining.waste.analyze import analyze_log
 from gosupr.mining.findings import Finding
+from gosupr.mining.waste.analyze import analyze_log
 from gosupr.mining.waste.facts import LogFacts
 from gosupr.mining.waste.protect import guard, protected_activities
 from gosupr.mining.waste.removal import STEP_KINDS, remove_waste
 from gosupr.pipeline import run_reduce
+from material import OFFICE, needs_shared
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_LOGS = ["receipt.xes", "running-example.csv", "running-example.xes", "roadtraffic50traces.xes",

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-
 from typer.exceptions import TyperException
 
 from gosupr._exit import interrupted, on_sigterm

@@ -240,6 +240,7 @@ def text_as_parquet() -> bytes:
 def _workbook(sheets: dict[str, list[tuple]]) -> bytes:
     """An .xlsx from xlsxwriter (a test dependency), deterministic (fixed creation date)."""
     import datetime
+
     import xlsxwriter
 
     buf = io.BytesIO()
@@ -262,6 +263,7 @@ def register_xlsx() -> bytes:
     """A register as exported: title row, blank row, a header with «Дата и время» merged over two
     header rows, a blank row and a time-of-day cell among the events."""
     import datetime
+
     import xlsxwriter
 
     buf = io.BytesIO()

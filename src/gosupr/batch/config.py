@@ -257,8 +257,8 @@ def _analyze_config(section: dict[str, Any], source: str) -> Any:
 
 def _known_kinds() -> set[str]:
     """Finding kinds the log detectors and the model rules can report."""
-    from gosupr.mining.waste.detectors import DETECTORS
     from gosupr.mining.lint.rules import RULES
+    from gosupr.mining.waste.detectors import DETECTORS
 
     return {*DETECTORS, *RULES}
 

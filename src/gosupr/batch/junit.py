@@ -22,8 +22,8 @@ def junit_bytes(result: BatchResult) -> bytes:
     """The JUnit XML document, UTF-8, stable byte for byte across reruns."""
     from lxml import etree
 
-    from gosupr._version import __version__
     from gosupr._pm4py import version
+    from gosupr._version import __version__
     from gosupr.batch.gates import applicable
 
     timed = result.seconds is not None

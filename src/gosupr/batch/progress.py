@@ -47,7 +47,6 @@ def _line(ev: ProgressEvent, out: IO[str]) -> None:
 @contextlib.contextmanager
 def _bar(out: IO[str]) -> Iterator[Callable[[ProgressEvent], None]]:
     from rich.markup import escape
-    from rich.text import Text
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -55,6 +54,7 @@ def _bar(out: IO[str]) -> Iterator[Callable[[ProgressEvent], None]]:
         TextColumn,
         TimeElapsedColumn,
     )
+    from rich.text import Text
 
     from gosupr.report.terminal import console as plain_console
     from gosupr.report.terminal import plain

@@ -19,7 +19,6 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from gosupr.errors import GosuprError
 from gosupr.batch import gates as gate_rules
 from gosupr.batch.config import BatchConfig, load_config
 from gosupr.batch.inputs import InputFile, expand_inputs
@@ -30,6 +29,7 @@ from gosupr.batch.worker import (
     staging_prefix,
     stop_worker,
 )
+from gosupr.errors import GosuprError
 from gosupr.mining.findings import Findings
 
 SUMMARY_JSON = "summary.json"

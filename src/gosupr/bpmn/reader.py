@@ -21,7 +21,6 @@ from pathlib import Path
 
 from lxml import etree
 
-from gosupr.errors import GosuprError
 from gosupr.bpmn import xmlsafe
 from gosupr.bpmn.model import (
     ARTIFACT,
@@ -39,6 +38,7 @@ from gosupr.bpmn.model import (
     ProcessModel,
     unique_id,
 )
+from gosupr.errors import GosuprError
 
 MODEL_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 # the 2010-05-01 beta namespace still appears in files from older tools; the elements are the same

@@ -17,7 +17,6 @@ from collections import defaultdict
 from lxml import etree
 
 from gosupr._version import __version__
-from gosupr.fileio import write_bytes
 from gosupr.bpmn.layout import container_of, draws_expanded
 from gosupr.bpmn.layout_geometry import _Box, _straight
 from gosupr.bpmn.model import (
@@ -35,6 +34,7 @@ from gosupr.bpmn.model import (
 )
 from gosupr.bpmn.reader import MODEL_NS
 from gosupr.bpmn.writer_prep import COLLAB_ARTIFACTS, Ids, prepare, reusable_di
+from gosupr.fileio import write_bytes
 
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"

@@ -14,8 +14,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from gosupr.errors import GosuprError
 from gosupr.engines.summary import LogSummary
+from gosupr.errors import GosuprError
 
 #: name → "module:function"; each function is (source, columns, options) → LogSummary
 REGISTRY: dict[str, str] = {

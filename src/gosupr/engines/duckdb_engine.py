@@ -19,9 +19,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from gosupr.errors import GosuprError
 from gosupr.engines.portable import Roles, summarize
 from gosupr.engines.summary import LogSummary
+from gosupr.errors import GosuprError
 
 _PARQUET = (".parquet", ".pq")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gosupr.eventlog import ACTIVITY, CASE, DEPARTMENT, TIMESTAMP, EventLog
 from gosupr.engines.summary import LogSummary, assemble, sketch_bins
+from gosupr.eventlog import ACTIVITY, CASE, DEPARTMENT, TIMESTAMP, EventLog
 
 _NS_PER_MS = 1_000_000
 

@@ -29,8 +29,8 @@ from typing import Any, Callable, Mapping
 
 import pandas as pd
 
-from gosupr.errors import GosuprError
 from gosupr.engines.summary import BITS, LogSummary, assemble
+from gosupr.errors import GosuprError
 
 REASONS = ("empty_case_id", "unparseable_timestamp", "empty_activity", "lifecycle_not_complete")
 _M = 2_147_483_647  # 2**31 - 1: hash products stay below 2**62

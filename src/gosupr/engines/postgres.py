@@ -16,9 +16,9 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from gosupr.errors import GosuprError
 from gosupr.engines.sources import DatabaseSource, close, database_errors, mask_url, open_table
 from gosupr.engines.summary import LogSummary
+from gosupr.errors import GosuprError
 
 ORDER_COLS = ("_gosupr_blk", "_gosupr_off", "_gosupr_row")
 
@@ -78,8 +78,8 @@ def _cache(backend: Any) -> Callable[[Any], Any]:
 
 def summarize_source(src: DatabaseSource, columns: Any = None, *, progress: Any = None) -> LogSummary:
     """The summary of the rows `src` names, computed by the server."""
-    from gosupr.ingest import columns as cols
     from gosupr.engines.portable import Roles, summarize
+    from gosupr.ingest import columns as cols
 
     label = src.shown
     backend, _ = open_table(src)

@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from gosupr.errors import GosuprError
 from gosupr.engines.summary import LogSummary
+from gosupr.errors import GosuprError
 
 DEFAULT_MASTER = "local[*]"
 FILE_COL, ROW_COL = "_gosupr_file", "_gosupr_row"  # original order of the rows (not the user's columns)
@@ -213,8 +213,8 @@ def summarize_frame(spark: Any, df: Any, columns: Any, *, source: str,
     """The summary of a Spark DataFrame of raw rows (with FILE_COL/ROW_COL), through Ibis."""
     import ibis
 
-    from gosupr.ingest import columns as cols
     from gosupr.engines.portable import Roles, summarize
+    from gosupr.ingest import columns as cols
 
     headers = [c for c in df.columns if c not in (FILE_COL, ROW_COL)]
     mapping = cols.resolve(headers, columns, source)

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from gosupr.bpmn.model import ProcessModel
-from gosupr.errors import GosuprError
 from gosupr.engines.summary import QUANTILE_METHOD, SKETCH_RELATIVE_ERROR, LogSummary
+from gosupr.errors import GosuprError
 
 
 @dataclass

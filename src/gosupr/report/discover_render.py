@@ -13,8 +13,8 @@ from gosupr.report.i18n import t
 
 
 def document(res: DiscoverResult) -> dict[str, Any]:
-    from gosupr.mining.waste.analyze import waste_totals
     from gosupr.mining.discover import discovery_method
+    from gosupr.mining.waste.analyze import waste_totals
 
     body: dict[str, Any] = {
         "log": res.log.audit.to_dict(),

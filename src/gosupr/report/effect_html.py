@@ -16,7 +16,6 @@ from gosupr.report import svg_draw as d
 from gosupr.report.html_charts import AFTER_COLOUR, BEFORE_COLOUR, WIDTH, _svg, _text, duration_histogram
 from gosupr.report.html_page import esc, inline_svg, page, section, table
 
-
 _w = er._w  # one word chooser for the terminal, Markdown and the page
 
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from gosupr.bpmn.model import ARTIFACT, ProcessModel
 from gosupr.mining.compare.layout import LayoutChange
-from gosupr.mining.labels import name_change
 from gosupr.mining.compare.matching import Match
+from gosupr.mining.labels import name_change
 
 CONTAINER_CHANGES = ("removed", "added", "renamed")
 

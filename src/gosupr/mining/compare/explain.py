@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from gosupr.bpmn.model import ProcessModel
+from gosupr.mining.compare.matching import MIN_CONTEXT, STRONG_LABEL, WEAK_LABEL, PairEvidence
 from gosupr.mining.compare.models import ModelDiff
 from gosupr.mining.labels import normalise_label
-from gosupr.mining.compare.matching import MIN_CONTEXT, STRONG_LABEL, WEAK_LABEL, PairEvidence
 
 
 @dataclass

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gosupr.bpmn.model import Bounds, ProcessModel
-from gosupr.mining.labels import name_change
 from gosupr.mining.compare.matching import Match
+from gosupr.mining.labels import name_change
 
 LAYOUT_CHANGES = (
     "shifted", "moved", "resized", "waypoints", "shape-added", "shape-removed", "label-spelling", "label-default",

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gosupr.bpmn.model import ProcessModel
-from gosupr.mining.labels import meaningful, skeleton
 from gosupr.mining.compare.matching import BY_CONTENT, BY_ID, BY_LABEL, BY_SIMILARITY, STRONG_LABEL, WEAK_LABEL, Match, label_similarity
+from gosupr.mining.labels import meaningful, skeleton
 
 
 def _majority(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str, int]]:

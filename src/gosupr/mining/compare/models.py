@@ -18,9 +18,9 @@ from gosupr.mining.compare.containers import ContainerChange, container_changes
 from gosupr.mining.compare.gates import evaluate_gates, parse_gates
 from gosupr.mining.compare.layout import LayoutChange, display, layout_changes
 from gosupr.mining.compare.layout import num as _num
-from gosupr.mining.labels import name_change
 from gosupr.mining.compare.match_containers import match_lanes, match_pools, match_processes
 from gosupr.mining.compare.matching import Match, called_hosts, match_flows, match_nodes
+from gosupr.mining.labels import name_change
 
 ELEMENT_CHANGES = (
     "removed", "added", "renamed", "type-changed", "marker-changed", "lane-changed", "pool-changed",

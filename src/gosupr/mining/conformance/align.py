@@ -90,7 +90,6 @@ def align_variants(
     variants = on_model_labels(variants, visible_labels(net), k)
     from pm4py.algo.conformance.alignments.petri_net import algorithm as ali
     from pm4py.objects.log.obj import Event, Trace
-
     from pm4py.util import exec_utils
 
     search = exec_utils.get_variant(

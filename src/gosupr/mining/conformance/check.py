@@ -18,13 +18,13 @@ from typing import Any
 import pandas as pd
 
 from gosupr.bpmn.model import ProcessModel
-from gosupr.eventlog import ACTIVITY, EventLog, Variants
 from gosupr.errors import GosuprError
-from gosupr.regulation import Regulation
+from gosupr.eventlog import ACTIVITY, EventLog, Variants
+from gosupr.mining.compare.matching import ActivityMatch, normalise_label
+from gosupr.mining.conformance.align import AlignmentResult, summarise_alignments
 from gosupr.mining.conformance.deviations import SKIPPED, Deviation, aggregate, case_deviations
 from gosupr.mining.conformance.terms import TermResult, measure_term
-from gosupr.mining.conformance.align import AlignmentResult, summarise_alignments
-from gosupr.mining.compare.matching import ActivityMatch, normalise_label
+from gosupr.regulation import Regulation
 
 SCHEMA = "gosupr.check/1"
 ALGORITHM = "dijkstra_less_memory"  # pm4py alignments: optimal like its A*, far faster on silent-rich nets
@@ -89,10 +89,10 @@ def check_log(
     """Deviations, fitness (alignments, with coverage), mandatory steps and terms of `log` against
     the normative `model` and `regulation`. Regulation steps that name nothing are errors (exit 2)
     raised before any alignment runs."""
-    from gosupr.workdays import russian_calendar
+    from gosupr.mining.compare.matching import match_activities
     from gosupr.mining.conformance.align import align_variants
     from gosupr.mining.conformance.replay import as_net, visible_labels
-    from gosupr.mining.compare.matching import match_activities
+    from gosupr.workdays import russian_calendar
 
     reg = regulation or Regulation()
     net = as_net(model, log)

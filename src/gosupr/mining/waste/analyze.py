@@ -14,10 +14,10 @@ from gosupr._version import __version__
 from gosupr.bpmn.model import ProcessModel
 from gosupr.errors import GosuprError
 from gosupr.eventlog import EventLog
-from gosupr.mining.waste.detectors import DETECTORS
 from gosupr.mining.findings import Finding, Findings, sort_findings
-from gosupr.mining.waste.facts import LogFacts
 from gosupr.mining.lint.rules import RULES
+from gosupr.mining.waste.detectors import DETECTORS
+from gosupr.mining.waste.facts import LogFacts
 
 SCHEMA = "gosupr.findings/2"  # /2: removable needs positive evidence; verdict, reason, events_removed, cases_touched
 CONFIG_SECTION = "analyze"

@@ -90,10 +90,10 @@ def reduce_process(
     """Build the to-be process from the accepted removable findings and measure both sides.
 
     `protect`: glob patterns of steps no removal may touch (added to the config's [protect])."""
-    from gosupr.mining.waste.analyze import AnalyzeConfig, analyze_log
     from gosupr.mining.discover import discover_model
-    from gosupr.mining.waste.facts import LogFacts
     from gosupr.mining.metrics import log_work_metrics, model_metrics
+    from gosupr.mining.waste.analyze import AnalyzeConfig, analyze_log
+    from gosupr.mining.waste.facts import LogFacts
     from gosupr.mining.waste.protect import guard, protected_activities
     from gosupr.mining.waste.quality import log_loss, model_quality
 

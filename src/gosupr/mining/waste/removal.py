@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from gosupr.eventlog import CASE, TIMESTAMP, EventLog
-from gosupr.mining.waste import words
 from gosupr.mining.findings import Finding
+from gosupr.mining.waste import words
 from gosupr.mining.waste.detectors import DETECTORS
 from gosupr.mining.waste.facts import LogFacts
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from gosupr.durations import format_duration
-from gosupr.mining.waste.evidence import ALPHA, DIFFERENT, MARGIN, MIN_CASES, TOO_FEW, Equivalence, equivalence
 from gosupr.mining.findings import Finding, severity_for
+from gosupr.mining.waste.evidence import ALPHA, DIFFERENT, MARGIN, MIN_CASES, TOO_FEW, Equivalence, equivalence
 from gosupr.mining.waste.facts import LogFacts
 
 

@@ -13,14 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from gosupr.mining.waste import words
 from gosupr.mining.findings import Finding
 from gosupr.mining.kinds import Kind, Removal, ru_cost, ru_pct, subjects
-from gosupr.mining.waste.facts import LogFacts
+from gosupr.mining.waste import words
 from gosupr.mining.waste.detectors._common import (
     EVIDENCE_DEFAULTS,
     duration,
-    whole_step,
     finding,
     judged,
     outcome_equivalence,
@@ -29,7 +27,9 @@ from gosupr.mining.waste.detectors._common import (
     proportion_gaps,
     quote,
     settings,
+    whole_step,
 )
+from gosupr.mining.waste.facts import LogFacts
 
 KIND = "bypassable_step"
 DEFAULTS: dict[str, Any] = {

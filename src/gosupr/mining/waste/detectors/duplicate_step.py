@@ -11,25 +11,25 @@ from typing import Any
 
 import numpy as np
 
-from gosupr.mining.waste import words
-from gosupr.mining.waste.evidence import equivalence
 from gosupr.mining.findings import Finding
 from gosupr.mining.kinds import Kind, Removal, q, ru_cases, ru_cost, ru_pct
-from gosupr.mining.waste.facts import LogFacts
+from gosupr.mining.waste import words
 from gosupr.mining.waste.detectors._common import (
     EVIDENCE_DEFAULTS,
     cases_text,
     codes,
     duration,
     finding,
+    judged,
     pct,
     per_case_median,
-    judged,
     proportion_gaps,
     quote,
     settings,
     shares,
 )
+from gosupr.mining.waste.evidence import equivalence
+from gosupr.mining.waste.facts import LogFacts
 
 KIND = "duplicate_step"
 DEFAULTS: dict[str, Any] = {

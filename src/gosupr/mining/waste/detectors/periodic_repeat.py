@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gosupr.mining.waste import words
 from gosupr.mining.findings import Finding
 from gosupr.mining.kinds import Kind, ru_cases, ru_pct, subjects
-from gosupr.mining.waste.facts import LogFacts
+from gosupr.mining.waste import words
 from gosupr.mining.waste.detectors._common import OUTCOME_REASONS, cases_text, duration, finding, pct, quote, settings
+from gosupr.mining.waste.facts import LogFacts
 
 KIND = "periodic_repeat"
 DEFAULTS: dict[str, Any] = {

@@ -14,8 +14,19 @@ import pandas as pd
 
 from gosupr.mining.findings import Finding
 from gosupr.mining.kinds import Kind, Removal, q, ru_cases, ru_cost, ru_pct, subjects
+from gosupr.mining.waste.detectors._common import (
+    EVIDENCE_DEFAULTS,
+    cases_text,
+    codes,
+    duration,
+    finding,
+    judged,
+    outcome_equivalence,
+    pct,
+    quote,
+    settings,
+)
 from gosupr.mining.waste.facts import LogFacts
-from gosupr.mining.waste.detectors._common import EVIDENCE_DEFAULTS, cases_text, codes, duration, finding, judged, outcome_equivalence, pct, quote, settings
 
 KIND = "ping_pong"
 DEFAULTS: dict[str, Any] = {

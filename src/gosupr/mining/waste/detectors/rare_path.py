@@ -12,8 +12,8 @@ import numpy as np
 
 from gosupr.mining.findings import Finding
 from gosupr.mining.kinds import Kind, Removal, ru_cases, ru_cost, ru_pct, subjects
-from gosupr.mining.waste.facts import LogFacts
 from gosupr.mining.waste.detectors._common import duration, finding, pct, quote, settings
+from gosupr.mining.waste.facts import LogFacts
 
 KIND = "rare_path"
 DEFAULTS: dict[str, Any] = {

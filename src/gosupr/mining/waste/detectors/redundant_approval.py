@@ -14,12 +14,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from gosupr.mining.waste import words
-from gosupr.mining.waste.evidence import rate_upper
 from gosupr.mining.findings import Finding
 from gosupr.mining.kinds import Kind, Removal, q, ru_cost, ru_pct, subjects
+from gosupr.mining.waste import words
+from gosupr.mining.waste.detectors._common import (
+    EVIDENCE_DEFAULTS,
+    duration,
+    finding,
+    pct,
+    per_case_median,
+    quote,
+    settings,
+    shares,
+    whole_step,
+)
+from gosupr.mining.waste.evidence import rate_upper
 from gosupr.mining.waste.facts import LogFacts
-from gosupr.mining.waste.detectors._common import EVIDENCE_DEFAULTS, duration, finding, whole_step, pct, per_case_median, quote, settings, shares
 
 KIND = "redundant_approval"
 DEFAULTS: dict[str, Any] = {

@@ -13,13 +13,12 @@ import pandas as pd
 
 from gosupr.mining.findings import Finding
 from gosupr.mining.kinds import Kind, Removal, ru_cases, ru_cost, ru_pct, subjects
-from gosupr.mining.waste.facts import LogFacts, unique_keys
 from gosupr.mining.waste.detectors._common import (
+    EVIDENCE_DEFAULTS,
     cases_text,
     codes,
     duration,
     finding,
-    EVIDENCE_DEFAULTS,
     judged,
     outcome_equivalence,
     pct,
@@ -27,6 +26,7 @@ from gosupr.mining.waste.detectors._common import (
     settings,
     shares,
 )
+from gosupr.mining.waste.facts import LogFacts, unique_keys
 
 KIND = "rework"
 DEFAULTS: dict[str, Any] = {

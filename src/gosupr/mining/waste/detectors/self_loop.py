@@ -8,13 +8,12 @@ import numpy as np
 
 from gosupr.mining.findings import Finding
 from gosupr.mining.kinds import Kind, Removal, ru_cases, ru_cost, ru_pct, subjects
-from gosupr.mining.waste.facts import LogFacts
 from gosupr.mining.waste.detectors._common import (
+    EVIDENCE_DEFAULTS,
     cases_text,
     codes,
     duration,
     finding,
-    EVIDENCE_DEFAULTS,
     judged,
     outcome_equivalence,
     pct,
@@ -22,6 +21,7 @@ from gosupr.mining.waste.detectors._common import (
     quote,
     settings,
 )
+from gosupr.mining.waste.facts import LogFacts
 
 KIND = "self_loop"
 DEFAULTS: dict[str, Any] = {

@@ -13,8 +13,8 @@ import numpy as np
 
 from gosupr.mining.findings import Finding
 from gosupr.mining.kinds import Kind, ru_cases, ru_pct, subjects
-from gosupr.mining.waste.facts import LogFacts
 from gosupr.mining.waste.detectors._common import cases_text, duration, finding, pct, quote, settings
+from gosupr.mining.waste.facts import LogFacts
 
 KIND = "waiting"
 DEFAULTS: dict[str, Any] = {
