@@ -224,3 +224,23 @@ def test_hostile_log_takes_the_dfg_path_alike(tmp_path: Path) -> None:
     assert is_hostile(mem)
     log = EventLog.from_frame(df, name="hostile")
     assert to_xml(discover_from_summary(duck, name="hostile")) == to_xml(discover_model(log))
+
+
+@pytest.mark.parametrize(
+    ("argv", "extra"),
+    [
+        (["discover", str(EXAMPLES / "land_lease.csv"), "--engine", "duckdb"], "gosupr[engines]"),
+        (["discover", "postgresql://u:secret@127.0.0.1:1/db", "--table", "t"], "gosupr[postgres]"),
+    ],
+)
+def test_engine_without_its_libraries_says_what_to_install(tmp_path: Path, argv: list[str], extra: str) -> None:
+    """A plain `pip install gosupr` has no ibis or psycopg: one line naming the extra, exit 2, nothing written."""
+    hide = "import sys; sys.modules.update(ibis=None, psycopg=None, duckdb=None); from gosupr.__main__ import run; run()"
+    out = tmp_path / "m.bpmn"
+    p = subprocess.run([sys.executable, "-c", hide, *argv, "-o", str(out)], capture_output=True, text=True,
+                       cwd=tmp_path, timeout=300)
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and extra in lines[0] and "Traceback" not in p.stderr, p.stderr
+    assert "secret" not in p.stderr
+    assert not out.exists()

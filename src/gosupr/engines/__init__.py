@@ -60,7 +60,17 @@ def engine_function(name: str) -> Callable[..., LogSummary]:
     except ModuleNotFoundError as exc:
         if (exc.name or "").startswith("gosupr."):
             raise GosuprError(f"engine {name!r} is not available in this version of gosupr yet") from None
-        raise GosuprError(f"engine {name!r} needs the Python package {exc.name!r}; install gosupr[engines]") from None
+        raise _missing(name, exc) from None
+
+
+#: the pyproject extra that brings each engine's libraries
+EXTRAS = {"duckdb": "engines", "spark": "spark", "postgresql": "postgres"}
+
+
+def _missing(engine: str, exc: ModuleNotFoundError) -> GosuprError:
+    extra = EXTRAS.get(engine, "engines")
+    return GosuprError(f"engine {engine!r} needs the Python package {exc.name!r}, which is not installed; "
+                       f"install it with: pip install 'gosupr[{extra}]'")
 
 
 def peak_rss_mib() -> float:
@@ -73,7 +83,12 @@ def build_summary(source: str, engine: str = DEFAULT, columns: Any = None,
                   options: EngineOptions | None = None) -> tuple[LogSummary, RunInfo]:
     """The summary of the log at `source` (a file, a Parquet folder or a glob) built by `engine`."""
     fn = engine_function(engine)
-    summary = fn(str(source), columns, options or EngineOptions())
+    try:
+        summary = fn(str(source), columns, options or EngineOptions())
+    except ModuleNotFoundError as exc:  # engines import their libraries when they start, not at registry look-up
+        if (exc.name or "").startswith("gosupr"):
+            raise
+        raise _missing(engine, exc) from None
     return summary, RunInfo(engine, summary.rows_scanned, peak_rss_mib())
 
 

@@ -104,7 +104,11 @@ def parse_source(arg: str, *, query: str | None = None, table: str | None = None
 
 
 def _conninfo(src: DatabaseSource) -> dict[str, Any]:
-    from psycopg.conninfo import conninfo_to_dict
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+    except ModuleNotFoundError as exc:
+        raise GosuprError(f"a postgresql:// source needs the Python package {exc.name!r}, which is not installed; "
+                          "install it with: pip install 'gosupr[postgres]'", path=mask_url(src.url)) from None
 
     try:
         info = conninfo_to_dict(src.url)
