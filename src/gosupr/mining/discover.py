@@ -71,10 +71,7 @@ def discover_model(log: EventLog, noise: float = 0.2, name: str | None = None) -
     """
     from gosupr._pm4py import pm4py, quiet
 
-    if log.n_events == 0:
-        raise GosuprError("the log has no events to discover a model from", path=log.audit.source)
-    if not 0.0 <= noise <= 1.0:
-        raise GosuprError(f"--noise must be between 0 and 1, got {noise}")
+    check_discoverable(log.n_events, noise, log.audit.source)
     pm4py()
     v = log.variants
     with quiet():
@@ -99,19 +96,37 @@ def model_from_tree(tree: Any, name: str) -> ProcessModel:
     return model
 
 
-def _hostile(log: EventLog) -> bool:
+def check_discoverable(events: int, noise: float, source: str | None) -> None:
+    """The two refusals of every discovery, whatever it is fed (an EventLog or a LogSummary)."""
+    if events == 0:
+        raise GosuprError("the log has no events to discover a model from", path=source)
+    if not 0.0 <= noise <= 1.0:
+        raise GosuprError(f"--noise must be between 0 and 1, got {noise}")
+
+
+def hostile_shape(variants: int, activities: int, longest_case: int) -> bool:
+    """Shapes that go to IMd on a filtered DFG instead of IMf on variants (the limits above)."""
     return (
-        len(log.variants) > MAX_VARIANTS_FOR_IMF
-        or len(log.activities) > MAX_ACTIVITIES_FOR_IMF
-        or int(log.case_bounds[1].max(initial=0)) > MAX_CASE_EVENTS_FOR_IMF
+        variants > MAX_VARIANTS_FOR_IMF
+        or activities > MAX_ACTIVITIES_FOR_IMF
+        or longest_case > MAX_CASE_EVENTS_FOR_IMF
     )
+
+
+def _hostile(log: EventLog) -> bool:
+    return hostile_shape(len(log.variants), len(log.activities), int(log.case_bounds[1].max(initial=0)))
+
+
+def method_text(hostile: bool) -> str:
+    """How the model was mined, for reports."""
+    if hostile:
+        return "inductive miner (IMd) on a noise-filtered directly-follows graph"
+    return "inductive miner (IMf) on variants"
 
 
 def discovery_method(log: EventLog) -> str:
     """Which path `discover_model` takes for this log, for reports."""
-    if _hostile(log):
-        return "inductive miner (IMd) on a noise-filtered directly-follows graph"
-    return "inductive miner (IMf) on variants"
+    return method_text(_hostile(log))
 
 
 def _tree_from_variants(traces: list[tuple[str, ...]], counts: np.ndarray, noise: float) -> Any:
@@ -133,12 +148,6 @@ def _tree_from_variants(traces: list[tuple[str, ...]], counts: np.ndarray, noise
 
 def _tree_from_dfg(log: EventLog, noise: float) -> Any:
     """IMd on the directly-follows graph, edges below `noise` × the source's strongest edge dropped."""
-    from pm4py.algo.discovery.inductive.dtypes.im_dfg import InductiveDFG
-    from pm4py.algo.discovery.inductive.dtypes.im_ds import IMDataStructureDFG
-    from pm4py.algo.discovery.inductive.variants.imd import IMD
-    from pm4py.objects.dfg.obj import DFG
-    from pm4py.objects.process_tree.utils import generic as pt_util
-
     df = log.df
     starts, lengths = log.case_bounds
     codes = df[ACTIVITY].cat.codes.to_numpy()
@@ -152,11 +161,20 @@ def _tree_from_dfg(log: EventLog, noise: float) -> Any:
     graph = {(str(cats[a]), str(cats[b])): int(n) for (a, b), n in kept.items()}
     first = pd.Series(codes[starts]).value_counts()
     last = pd.Series(codes[starts + lengths - 1]).value_counts()
-    dfg = DFG(
-        graph=graph,
-        start_activities={str(cats[a]): int(n) for a, n in first.items()},
-        end_activities={str(cats[a]): int(n) for a, n in last.items()},
-    )
+    return tree_from_dfg(graph, {str(cats[a]): int(n) for a, n in first.items()},
+                         {str(cats[a]): int(n) for a, n in last.items()})
+
+
+def tree_from_dfg(graph: dict[tuple[str, str], int], starts: dict[str, int], ends: dict[str, int]) -> Any:
+    """pm4py's IMd on an already filtered directly-follows graph (insertion order matters to IMd:
+    callers give edges by count descending, as `value_counts` does), folded and sorted."""
+    from pm4py.algo.discovery.inductive.dtypes.im_dfg import InductiveDFG
+    from pm4py.algo.discovery.inductive.dtypes.im_ds import IMDataStructureDFG
+    from pm4py.algo.discovery.inductive.variants.imd import IMD
+    from pm4py.objects.dfg.obj import DFG
+    from pm4py.objects.process_tree.utils import generic as pt_util
+
+    dfg = DFG(graph=graph, start_activities=starts, end_activities=ends)
     _fix_single_activity_leaf()
     tree = IMD({}).apply(IMDataStructureDFG(InductiveDFG(dfg=dfg, skip=False)), {})
     tree = pt_util.fold(tree)

@@ -15,7 +15,7 @@ import numpy as np
 
 from gosupr.bpmn.model import ProcessModel
 from gosupr.engines.summary import QUANTILE_METHOD, SKETCH_RELATIVE_ERROR, LogSummary
-from gosupr.errors import GosuprError
+from gosupr.mining.discover import check_discoverable, hostile_shape, method_text, tree_from_dfg
 
 
 @dataclass
@@ -32,16 +32,11 @@ class SummaryDiscoverResult:
 
 def is_hostile(s: LogSummary) -> bool:
     """The shapes `mining.discover` sends to IMd on a filtered DFG instead of IMf on variants."""
-    from gosupr.mining.discover import MAX_ACTIVITIES_FOR_IMF, MAX_CASE_EVENTS_FOR_IMF, MAX_VARIANTS_FOR_IMF
-
-    return (len(s.variants) > MAX_VARIANTS_FOR_IMF or len(s.activities) > MAX_ACTIVITIES_FOR_IMF
-            or s.longest_case > MAX_CASE_EVENTS_FOR_IMF)
+    return hostile_shape(len(s.variants), len(s.activities), s.longest_case)
 
 
 def method(s: LogSummary) -> str:
-    if is_hostile(s):
-        return "inductive miner (IMd) on a noise-filtered directly-follows graph"
-    return "inductive miner (IMf) on variants"
+    return method_text(is_hostile(s))
 
 
 def discover_from_summary(s: LogSummary, noise: float = 0.2, name: str = "log") -> ProcessModel:
@@ -49,10 +44,7 @@ def discover_from_summary(s: LogSummary, noise: float = 0.2, name: str = "log") 
     from gosupr._pm4py import pm4py, quiet
     from gosupr.mining.discover import _tree_from_variants, model_from_tree
 
-    if s.events == 0:
-        raise GosuprError("the log has no events to discover a model from", path=s.source)
-    if not 0.0 <= noise <= 1.0:
-        raise GosuprError(f"--noise must be between 0 and 1, got {noise}")
+    check_discoverable(s.events, noise, s.source)
     pm4py()
     traces = [v.activities for v in s.variants]
     counts = np.array([v.cases for v in s.variants], dtype=np.int64)
@@ -64,29 +56,14 @@ def discover_from_summary(s: LogSummary, noise: float = 0.2, name: str = "log") 
 def _tree_from_dfg(s: LogSummary, noise: float) -> Any:
     """`mining.discover._tree_from_dfg` on the summary's edges: same filter, same insertion order
     (count descending, then source and target as the per-event path's sorted categories give)."""
-    from pm4py.algo.discovery.inductive.dtypes.im_dfg import InductiveDFG
-    from pm4py.algo.discovery.inductive.dtypes.im_ds import IMDataStructureDFG
-    from pm4py.algo.discovery.inductive.variants.imd import IMD
-    from pm4py.objects.dfg.obj import DFG
-    from pm4py.objects.process_tree.utils import generic as pt_util
-
-    from gosupr.mining.discover import _fix_single_activity_leaf
-
     strongest: dict[str, int] = {}
     for e in s.edges:
         strongest[e.source] = max(strongest.get(e.source, 0), e.count)
     kept = sorted((e for e in s.edges if e.count >= noise * strongest[e.source]),
                   key=lambda e: (-e.count, e.source, e.target))
-    dfg = DFG(
-        graph={(e.source, e.target): e.count for e in kept},
-        start_activities=dict(sorted(s.starts, key=lambda kv: (-kv[1], kv[0]))),
-        end_activities=dict(sorted(s.outcomes, key=lambda kv: (-kv[1], kv[0]))),
-    )
-    _fix_single_activity_leaf()
-    tree = IMD({}).apply(IMDataStructureDFG(InductiveDFG(dfg=dfg, skip=False)), {})
-    tree = pt_util.fold(tree)
-    pt_util.tree_sort(tree)
-    return tree
+    return tree_from_dfg({(e.source, e.target): e.count for e in kept},
+                         dict(sorted(s.starts, key=lambda kv: (-kv[1], kv[0]))),
+                         dict(sorted(s.outcomes, key=lambda kv: (-kv[1], kv[0]))))
 
 
 def stats(s: LogSummary) -> dict[str, Any]:
