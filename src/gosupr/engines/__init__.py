@@ -9,6 +9,7 @@ libraries are imported inside the engine modules, only when that engine is chose
 from __future__ import annotations
 
 import importlib
+import os
 import resource
 import sys
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from gosupr.errors import GosuprError
 
 #: name → "module:function"; each function is (source, columns, options) → LogSummary
 REGISTRY: dict[str, str] = {
-    "memory": "gosupr.engines.memory_source:summarize_path",
+    "memory": "gosupr.engines.memory:summarize_path",
     "duckdb": "gosupr.engines.duckdb_engine:summarize_path",
     "spark": "gosupr.engines.spark:summarize_path",
     "postgresql": "gosupr.engines.postgres:summarize_path",  # source: a postgresql:// URL; extra: query or table
@@ -58,9 +59,14 @@ def engine_function(name: str) -> Callable[..., LogSummary]:
     try:
         return getattr(importlib.import_module(module), func)
     except ModuleNotFoundError as exc:
-        if (exc.name or "").startswith("gosupr."):
+        if _ours(exc):
             raise GosuprError(f"engine {name!r} is not available in this version of gosupr yet") from None
         raise _missing(name, exc) from None
+
+
+def _ours(exc: ModuleNotFoundError) -> bool:
+    """The missing module is part of gosupr (a bug or an unfinished engine), not an optional library."""
+    return (exc.name or "").startswith("gosupr.")
 
 
 #: the pyproject extra that brings each engine's libraries
@@ -86,20 +92,15 @@ def build_summary(source: str, engine: str = DEFAULT, columns: Any = None,
     try:
         summary = fn(str(source), columns, options or EngineOptions())
     except ModuleNotFoundError as exc:  # engines import their libraries when they start, not at registry look-up
-        if (exc.name or "").startswith("gosupr"):
+        if _ours(exc):
             raise
         raise _missing(engine, exc) from None
     return summary, RunInfo(engine, summary.rows_scanned, peak_rss_mib())
 
 
-__all__ = ["DEFAULT", "REGISTRY", "EngineOptions", "LogSummary", "RunInfo", "build_summary", "engine_function", "log_name",
-           "peak_rss_mib"]
-
-
 def log_name(source: str) -> str:
     """The log's name for the model and the default output: the file's name without its extension,
     a folder's name, or for a glob the name of the folder it searches."""
-    import os
     from pathlib import Path
 
     from gosupr.ingest import _log_name
@@ -111,3 +112,17 @@ def log_name(source: str) -> str:
     if os.path.isdir(p):
         return Path(p).resolve().name or "log"
     return _log_name(Path(p))
+
+
+def shown_source(source: str) -> str:
+    """A source as output may show it: a URL with its password masked, an absolute path by its file
+    name only (never a host's folders in a report), anything else as given."""
+    if "://" in source:
+        from gosupr.engines.sources import mask_url
+
+        return mask_url(source)
+    return os.path.basename(source.rstrip("/")) if os.path.isabs(source) else source
+
+
+__all__ = ["DEFAULT", "REGISTRY", "EngineOptions", "LogSummary", "RunInfo", "build_summary", "engine_function", "log_name",
+           "peak_rss_mib", "shown_source"]

@@ -19,16 +19,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from gosupr.engines import shown_source
 from gosupr.engines.portable import Roles, summarize
 from gosupr.engines.summary import LogSummary
 from gosupr.errors import GosuprError
 
 _PARQUET = (".parquet", ".pq")
-
-
-def _source(path: str) -> str:
-    """The path as given; only the file name when absolute (never a host path in output)."""
-    return os.path.basename(path.rstrip("/")) if os.path.isabs(path) else path
 
 
 def _one_line(exc: BaseException) -> str:
@@ -210,7 +206,7 @@ def summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
 
 
 def _summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
-    source = _source(path)
+    source = shown_source(path)
     if options.timezone is not None:
         raise GosuprError("--timezone is not supported with --engine duckdb yet; use --engine memory")
     kind, files = _files(path, source)

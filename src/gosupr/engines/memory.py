@@ -6,6 +6,8 @@ every other engine reproduces with (timestamp, original row) inside a case.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -77,3 +79,11 @@ def summarize_log(log: EventLog) -> LogSummary:
         last_ms=int(ms.max()) if len(ms) else None,
         variants=vagg, variant_sketch=vsk, edges=eagg, edge_sketch=esk, departments=deps,
     )
+
+
+def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
+    """Registry entry: gosupr's own readers (every format, the ingestion audit), then `summarize_log`."""
+    from gosupr.ingest import read_log
+
+    log = read_log(source, columns, allow_huge_cases=options.allow_huge_cases, timezone=options.timezone)
+    return summarize_log(log)

@@ -234,18 +234,13 @@ def summarize_frame(spark: Any, df: Any, columns: Any, *, source: str,
 
 def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
     """Registry entry: `--engine spark` on a Parquet file, folder or glob."""
-    from pathlib import Path as _P
+    from gosupr.engines import shown_source
 
     extra = getattr(options, "extra", {}) or {}
     if getattr(options, "timezone", None) is not None:
         raise GosuprError("--timezone is not supported with --engine spark yet; use --engine memory")
     master = extra.get("spark_master") or DEFAULT_MASTER
-    if "://" in source:
-        from gosupr.engines.sources import mask_url
-
-        shown = mask_url(source)
-    else:
-        shown = _P(source).name if _P(source).is_absolute() else source
+    shown = shown_source(source)
     _parquet_paths(source)  # a bad path fails before Spark starts (seconds)
     with spark_session(master, driver_memory=getattr(options, "memory_limit", None),
                        temp_dir=getattr(options, "temp_dir", None)) as spark:
