@@ -3,11 +3,13 @@ corners, loops over the shapes they span, exception paths from under their host.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from gosupr.bpmn.layout_geometry import CHANNEL, H_GAP, PAD, _Box, _dedupe, _Edge
 from gosupr.bpmn.model import GATEWAY, Node
 
 
-class _Routes:
+class _Routes(ABC):
     """Routing half of `_Container` (mixed in): needs its layers, columns, boxes and dummies.
 
     What it reads of the container is declared here, so the type checker holds both halves to it;
@@ -25,9 +27,9 @@ class _Routes:
     dummy_at: dict[str, tuple[float, float]]  # dummy -> where a long edge passes its column
     back_rank: dict[int, int]  # id(back edge) -> its channel among the loops
 
+    @abstractmethod
     def below(self, v: str) -> float:
         """Room a shape needs under it (labels, boundary events); the container measures it."""
-        raise NotImplementedError
 
     def route(self, e: _Edge, boxes: dict[str, _Box]) -> list[tuple[float, float]]:
         src_id, dst_id = e.flow.source, e.flow.target
