@@ -36,7 +36,7 @@ __all__ = [
     "write_xlsx",
 ]
 
-from gosupr.synth.model import DAY, DEFAULT_START, TRUTH_SCHEMA, WASTE_KINDS, ProcessDef, Sim  # noqa: F401
+from gosupr.synth.model import DAY, DEFAULT_START, TRUTH_SCHEMA, WASTE_KINDS, ProcessDef, Sim
 
 
 def _process(name: str) -> ProcessDef:
