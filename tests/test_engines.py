@@ -198,13 +198,13 @@ def test_sketch_bins_bound_their_values_and_quantiles_are_accurate() -> None:
 def test_sql_bins_equal_numpy_bins() -> None:
     import ibis
 
-    from gosupr.engines.portable import sketch_bin
+    from gosupr.engines.portable import with_sketch_bin
 
     edges = np.concatenate([2 ** np.arange(0, 45), 2 ** np.arange(0, 45) - 1, 2 ** np.arange(0, 45) + 1])
     values = np.unique(np.concatenate([edges, np.random.default_rng(3).integers(0, 2**44, 5000)])).astype(np.int64)
     con = ibis.duckdb.connect()
     t = con.create_table("v", pd.DataFrame({"v": values}))
-    got = t.select(t.v, b=sketch_bin(t.v)).to_pandas().sort_values("v")["b"].to_numpy()
+    got = with_sketch_bin(t, "v", "b").select("v", "b").to_pandas().sort_values("v")["b"].to_numpy()
     assert (got == sketch_bins(values)).all()
 
 

@@ -53,7 +53,11 @@ class Roles:
     """Which raw columns play which role; `order` columns give the original row order.
 
     The timestamp column may be text (parsed here), a timestamp (converted here), or an integer
-    column of epoch microseconds UTC that the engine computed with its own faster function."""
+    column of epoch microseconds UTC that the engine computed with its own faster function.
+    `native_us`, for a text timestamp: an integer column of epoch microseconds UTC the engine parsed
+    natively where it can prove the value equal to this module's parse (naive `yyyy-mm-dd…` or
+    `dd.mm.yyyy…` values, which no day/month-order question touches), null elsewhere; the regular
+    expressions then run only on the rows it left null (they cost far more than the scan)."""
 
     case: str
     activity: str
@@ -62,11 +66,17 @@ class Roles:
     lifecycle: str | None = None
     order: tuple[str, ...] = ()
     header: Mapping[str, str] = field(default_factory=dict)  # role → header as the user sees it (audit)
+    native_us: str | None = None
 
 
 def _text(col: Any) -> Any:
-    """Trimmed string, missing where empty."""
-    return col.cast("string").strip().nullif("")
+    """Trimmed string, missing where empty. Trimming costs several times what reading does, and most
+    values need none: only a value whose first or last character could be whitespace (code ≤ 32; a
+    CASE, so the others skip it) is trimmed."""
+    import ibis
+
+    s = col.cast("string")
+    return ibis.ifelse((s.ascii_str() <= 32) | (s.right(1).ascii_str() <= 32), s.strip(), s).nullif("")
 
 
 def _int(part: Any, default: int = 0) -> Any:
@@ -144,17 +154,21 @@ def epoch_us(ts: Any) -> Any:
     return ts.delta(ibis.timestamp("1970-01-01 00:00:00"), unit="microsecond").cast("int64")
 
 
-def sketch_bin(v: Any) -> Any:
-    """`summary.sketch_bins` as an expression: exact below 2**(BITS+1), else by power-of-two arithmetic
-    (exact in float64: log2 is corrected by comparisons, divisions are by powers of two)."""
+def with_sketch_bin(t: Any, col: str, out: str = "bin") -> Any:
+    """`t` with `out` = `summary.sketch_bins` of its column `col`: exact below 2**(BITS+1), else by
+    power-of-two arithmetic (exact in float64: log2 is corrected by comparisons, divisions are by
+    powers of two). In stages of named columns: written as one expression, every use of the exponent
+    repeats the logarithm inside it (a dozen per row, most of the directly-follows query's time)."""
     import ibis
 
     two = ibis.literal(2.0)
-    e0 = ibis.greatest(v, 1).log2().floor().cast("int64")
-    e1 = ibis.ifelse(two**e0 > v, e0 - 1, e0)
-    e = ibis.ifelse(two ** (e1 + 1) <= v, e1 + 1, e1)
-    top = (v / two ** (e - BITS)).floor().cast("int64")
-    return ibis.ifelse(v < 2 ** (BITS + 1), v, (e - BITS) * 2**BITS + top).cast("int64")
+    v = t[col]
+    t = t.mutate(_e0=ibis.greatest(v, 1).log2().floor().cast("int64"))
+    # log2 in float64 is off by at most one near powers of two: one step down or up corrects it
+    t = t.mutate(_e=t._e0 - ibis.ifelse(two**t._e0 > v, 1, 0) + ibis.ifelse(two ** (t._e0 + 1) <= v, 1, 0))
+    top = (v / two ** (t._e - BITS)).floor().cast("int64")
+    t = t.mutate(**{out: ibis.ifelse(v < 2 ** (BITS + 1), v, (t._e - BITS) * 2**BITS + top).cast("int64")})
+    return t.drop("_e0", "_e")
 
 
 def _weighted(wt: Any, codes_n: int) -> Any:
@@ -179,12 +193,29 @@ def _is_text(table: Any, column: str) -> bool:
     return table.schema()[column].is_string()
 
 
+def _to_parse(raw: Any, roles: Roles) -> Any:
+    """The trimmed text timestamps left to the regular expressions: null where `native_us` has a value
+    (a CASE, so backends skip the trimming and matching for those rows)."""
+    import ibis
+
+    s = _text(raw[roles.timestamp])
+    if roles.native_us is None:
+        return s
+    return ibis.ifelse(raw[roles.native_us].isnull(), s, ibis.null("string"))
+
+
+def left_to_parse(raw: Any, roles: Roles) -> int:
+    """How many rows hold a text timestamp that `native_us` left to the regular expressions."""
+    s = _to_parse(raw, roles)
+    return int(raw.aggregate(n=_count(s.notnull())).to_pandas().iloc[0]["n"] or 0)
+
+
 def _month_first(raw: Any, roles: Roles) -> dict[str, bool]:
     """`ingest.dates._month_first` over the whole column: month-first only if no first part but
     some second part exceeds 12 (for `/` and `-` dates)."""
     import ibis
 
-    s = _text(raw[roles.timestamp])
+    s = _to_parse(raw, roles)
     aggs = {}
     for i, rx in enumerate(_PARTS.values()):
         hit = s.re_search(rx)
@@ -223,8 +254,11 @@ def prepared(raw: Any, roles: Roles) -> Any:
         life = True
     ts_type = raw.schema()[roles.timestamp]
     if ts_type.is_string():
-        t = raw.select(_txt=_text(raw[roles.timestamp]), **cols)
+        native = {} if roles.native_us is None else {"_native": raw[roles.native_us].cast("int64")}
+        t = raw.select(_txt=_to_parse(raw, roles), **native, **cols)
         t = parse_text_us(t, "_txt", _month_first(raw, roles)).drop("_txt")
+        if native:
+            t = t.mutate(_t_us=ibis.coalesce(t._native, t._t_us)).drop("_native")
     elif ts_type.is_integer():  # the engine already gave epoch microseconds (its native, faster conversion)
         t = raw.select(_t_us=raw[roles.timestamp].cast("int64"), _aware=ibis.literal(False), **cols)
     else:
@@ -256,6 +290,8 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
     if _is_text(raw, roles.timestamp):  # parse text times once, not in every later query
         p = cache(p)
     kept = p.keep
+    # the department dictionary too: departments are then counted on the ordered table, not by a scan
+    deps_dict = {} if roles.department is None else {"deps": p.department.collect(distinct=True, where=kept)}
     aggs = {r: _count(p.reason == r) for r in REASONS}
     profile = p.aggregate(
         rows=p.count(),
@@ -263,7 +299,7 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
         naive=_count(p.t_us.notnull() & ~p.aware),
         first_us=p.t_us.min(where=kept), last_us=p.t_us.max(where=kept),
         acts=p.activity.collect(distinct=True, where=kept),  # the activity dictionary, in the same scan
-        **aggs,
+        **aggs, **deps_dict,
     ).to_pandas().iloc[0]
     if (profile["aware"] or 0) > 0 and (profile["naive"] or 0) > 0:
         raise GosuprError("timestamps mix times with a zone offset and without one: they cannot be ordered; "
@@ -282,18 +318,23 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
 
     names = sorted(str(a) for a in profile["acts"])
     codes = ibis.memtable(pd.DataFrame({"activity": names, "code": range(len(names))}))
-    ej = ev.select("case_id", "activity", "t_us", *order_cols).join(codes, "activity")
+    dept = [] if roles.department is None else ["department"]
+    ej = ev.select("case_id", "activity", "t_us", *dept, *order_cols).join(codes, "activity")
+    if dept:
+        dnames = sorted(str(d) for d in profile["deps"])
+        dcodes = ibis.memtable(pd.DataFrame({"department": dnames, "dcode": range(len(dnames))}))
+        ej, dept = ej.join(dcodes, "department").drop("department"), ["dcode"]
     ej = ej.mutate(t_ms=ej.t_us // 1000)
     w = ibis.window(group_by=ej.case_id, order_by=[ej.t_us, *[ej[c] for c in order_cols]])
     say("order events")
     # only what later stages read: a narrow table is cheaper to sort, write and scan again
-    wt = cache(ej.select("case_id", "code", "t_ms", pos=ibis.row_number().over(w),
+    wt = cache(ej.select("case_id", "code", "t_ms", *dept, pos=ibis.row_number().over(w),
                          nxt=ej.code.lead().over(w), nxt_ms=ej.t_ms.lead().over(w)))
     name_of = pd.Series(names, dtype=object)
 
     say("directly-follows")
     pairs = wt.filter(wt.nxt.notnull()).mutate(gap=wt.nxt_ms - wt.t_ms)
-    pairs = pairs.mutate(bin=sketch_bin(pairs.gap))
+    pairs = with_sketch_bin(pairs, "gap")
     edges = pairs.group_by(source=pairs.code, target=pairs.nxt).aggregate(
         n=pairs.count(), total_ms=pairs.gap.sum(), min_ms=pairs.gap.min(), max_ms=pairs.gap.max()).to_pandas()
     edge_sketch = pairs.group_by(source=pairs.code, target=pairs.nxt, bin=pairs.bin).aggregate(
@@ -307,7 +348,7 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
     cases = hashed.group_by("case_id").aggregate(k1=hashed.h1.sum() % _M, k2=hashed.h2.sum() % _M,
                                                  length=hashed.count(), t0=hashed.t_ms.min(), t1=hashed.t_ms.max())
     cases = cases.mutate(dur=cases.t1 - cases.t0)
-    cases = cache(cases.mutate(bin=sketch_bin(cases.dur)))
+    cases = cache(with_sketch_bin(cases, "dur"))
     key = ["k1", "k2", "length"]
     variants = cases.group_by(key).aggregate(n=cases.count(), total_ms=cases.dur.sum(), min_ms=cases.dur.min(),
                                               max_ms=cases.dur.max(), rep=cases.case_id.min()).to_pandas()
@@ -325,9 +366,10 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
     if roles.department is not None:
         say("departments")
         # two plain group-bys: far cheaper than COUNT(DISTINCT) per group on most backends
-        per_case = ev.group_by(["department", "case_id"]).aggregate(n=ev.count())
-        deps = per_case.group_by(name=per_case.department).aggregate(
+        per_case = wt.group_by(["dcode", "case_id"]).aggregate(n=wt.count())
+        deps = per_case.group_by(name=per_case.dcode).aggregate(
             events=per_case.n.sum(), cases=per_case.count()).to_pandas()
+        deps["name"] = pd.Series(dnames, dtype=object).iloc[deps["name"].astype("int64").to_numpy()].to_numpy()
     first, last = profile["first_us"], profile["last_us"]
     return assemble(
         source=source,
