@@ -64,6 +64,25 @@ def _files(path: str, source: str) -> tuple[str, list[str]]:
     return ("csv" if fmt == "csv" else "other"), files
 
 
+#: A source up to this many rows (Parquet footers) or bytes (CSV) is "small": its stage tables are
+#: temporary tables (kept in memory, spilled to the temporary folder only past --memory-limit: writing
+#: them into the database file costs several times more), and its cleaned rows are materialised once
+#: (`summarize(keep_rows=True)`: a second Parquet decode and clean costs more than that write). Larger
+#: sources (out-of-core sizes) keep their stages in the database file and read the source twice.
+_SMALL_ROWS = 5_000_000
+_SMALL_CSV_BYTES = 512 << 20
+
+
+def _small(con: Any, kind: str, files: list[str]) -> bool:
+    if kind == "parquet":
+        listing = "[" + ", ".join(_lit(f) for f in files) + "]"
+        rows = con.raw_sql(f"SELECT sum(num_rows) FROM parquet_file_metadata({listing})").fetchone()[0]
+        return int(rows or 0) <= _SMALL_ROWS
+    if kind == "csv":
+        return os.path.getsize(files[0]) <= _SMALL_CSV_BYTES
+    return True  # other formats were read into memory by gosupr's readers already
+
+
 def _connect(options: Any, tmp: str) -> Any:
     import ibis
 
@@ -152,7 +171,8 @@ def _native_us(formats: list[str]) -> str:
     return f"CASE {whens} END"
 
 
-def _csv(con: Any, path: str, tmp: str, columns: Any, source: str) -> tuple[Any, Roles, dict[str, str]]:
+def _csv(con: Any, path: str, tmp: str, columns: Any, source: str,
+         temp: bool = False) -> tuple[Any, Roles, dict[str, str]]:
     """Read a CSV through DuckDB with gosupr's sniffed layout (delimiter, header line, encoding)."""
     import codecs
 
@@ -211,7 +231,7 @@ def _csv(con: Any, path: str, tmp: str, columns: Any, source: str) -> tuple[Any,
                  f"{_native_us(formats)} AS _t_native FROM (SELECT *, {xs} FROM "
                  f"(SELECT {', '.join(sel)}, {ts_text} AS _tsx FROM {rel}))")
     con.raw_sql("SET preserve_insertion_order = true")
-    con.raw_sql(f"CREATE TABLE raw_rows AS {query}")
+    con.raw_sql(f"CREATE {'TEMP ' if temp else ''}TABLE raw_rows AS {query}")
     con.raw_sql("SET preserve_insertion_order = false")
     raw = con.sql("SELECT rowid AS _row, * FROM raw_rows")
     roles = _roles(mapping, ("_row",), ts, "_t_native" if formats else None)
@@ -236,7 +256,7 @@ def _via_reader(con: Any, path: str, columns: Any, options: Any, source: str) ->
             "_row": pa.array(np.arange(len(df), dtype=np.int64))}
     if log.has_department:
         data["r_department"] = pa.array(df[DEPARTMENT].astype(str).to_numpy(dtype=object), pa.string())
-    raw = con.create_table("raw_rows", pa.table(data))
+    raw = con.create_table("raw_rows", pa.table(data), temp=True)  # already in memory: no file copy
     roles = Roles(case="r_case", activity="r_activity", timestamp="r_timestamp",
                   department="r_department" if log.has_department else None, order=("_row",))
     return raw, roles, log.audit
@@ -262,10 +282,11 @@ def _summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
     try:
         con = _connect(options, tmp)
         kw: dict[str, Any] = {}
+        small = _small(con, kind, files)
         if kind == "parquet":
             raw, roles = _parquet(con, files, columns, source)
         elif kind == "csv":
-            raw, roles, kw["columns"] = _csv(con, files[0], tmp, columns, source)
+            raw, roles, kw["columns"] = _csv(con, files[0], tmp, columns, source, temp=small)
         else:
             raw, roles, audit = _via_reader(con, files[0], columns, options, source)
             kw.update(columns=audit.columns, rows_before=audit.rows_read - audit.rows_kept,
@@ -273,11 +294,11 @@ def _summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
         kw.setdefault("source", source)
         made: list[str] = []
 
-        def keep(table: Any) -> Any:  # a table of the temporary database (spills; deleted with it)
+        def keep(table: Any) -> Any:  # a table of the throw-away database (spills; deleted with it)
             made.append(f"stage{len(made)}")
-            return con.create_table(made[-1], table)
+            return con.create_table(made[-1], table, temp=small)
 
-        return summarize(raw, roles, cache=keep, **kw)
+        return summarize(raw, roles, cache=keep, keep_rows=small, **kw)
     except GosuprError:
         raise
     except Exception as exc:

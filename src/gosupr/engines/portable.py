@@ -273,13 +273,16 @@ def prepared(raw: Any, roles: Roles) -> Any:
 
 def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str] | None = None,
               rows_before: int = 0, dropped_before: Mapping[str, int] | None = None,
-              cache: Callable[[Any], Any] | None = None,
+              cache: Callable[[Any], Any] | None = None, keep_rows: bool = False,
               progress: Callable[[str], None] | None = None) -> LogSummary:
     """The `LogSummary` of the raw rows in `raw` (an Ibis table on any backend).
 
     `rows_before`/`dropped_before`: rows a reader dropped before `raw` (e.g. malformed CSV lines);
     `cache` materialises an intermediate table (a backend temp table) — without it the backend may
-    recompute the window stage per query; `progress` is told each stage's name.
+    recompute the window stage per query; `keep_rows`: materialise the cleaned rows too, so the source
+    is read and cleaned once rather than twice (an engine asks where that write is cheap next to a
+    second read; text timestamps are always kept, their parse costs more); `progress` is told each
+    stage's name.
     """
     import ibis
 
@@ -287,7 +290,7 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
     say = progress or (lambda _s: None)
     say("scan")
     p = prepared(raw, roles)
-    if _is_text(raw, roles.timestamp):  # parse text times once, not in every later query
+    if keep_rows or _is_text(raw, roles.timestamp):  # parse text times once, not in every later query
         p = cache(p)
     kept = p.keep
     # the department dictionary too: departments are then counted on the ordered table, not by a scan
