@@ -344,10 +344,12 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
     say("directly-follows")
     pairs = wt.filter(wt.nxt.notnull()).mutate(gap=wt.nxt_ms - wt.t_ms)
     pairs = with_sketch_bin(pairs, "gap")
-    edges = pairs.group_by(source=pairs.code, target=pairs.nxt).aggregate(
+    # one scan: per (pair, bin) the additive aggregates; per pair they add up on these few rows
+    per_bin = pairs.group_by(source=pairs.code, target=pairs.nxt, bin=pairs.bin).aggregate(
         n=pairs.count(), total_ms=pairs.gap.sum(), min_ms=pairs.gap.min(), max_ms=pairs.gap.max()).to_pandas()
-    edge_sketch = pairs.group_by(source=pairs.code, target=pairs.nxt, bin=pairs.bin).aggregate(
-        n=pairs.count()).to_pandas()
+    edge_sketch = per_bin[["source", "target", "bin", "n"]].copy()
+    edges = per_bin.groupby(["source", "target"], sort=False).agg(
+        n=("n", "sum"), total_ms=("total_ms", "sum"), min_ms=("min_ms", "min"), max_ms=("max_ms", "max")).reset_index()
     for frame in (edges, edge_sketch):  # codes → names on the few aggregate rows
         for col in ("source", "target"):
             frame[col] = name_of.iloc[frame[col].astype("int64").to_numpy()].to_numpy()
