@@ -163,13 +163,20 @@ def analyze_log(
     `protect` (glob patterns, added to the config's) names steps no removal may touch. Each
     removable finding carries what taking it out removes (`events_removed`, `cases_touched`),
     counted exactly as `reduce` removes it."""
+
+    if log.n_events == 0:
+        return []
+    return analyze_facts(facts or LogFacts.of(log), config, protect)
+
+
+def analyze_facts(facts: LogFacts, config: AnalyzeConfig | None = None, protect: list[str] | None = None) -> list[Finding]:
+    """`analyze_log` on facts already built: a log's (one row per case) or a summary's (paths)."""
     from gosupr.mining.waste.protect import guard
     from gosupr.mining.waste.removal import scope_findings
 
     cfg = config or AnalyzeConfig()
-    if log.n_events == 0:
+    if facts.n_events == 0:
         return []
-    facts = facts or LogFacts.of(log)
     found: list[Finding] = []
     for kind in cfg.selected(DETECTORS):
         found += DETECTORS[kind].detect(facts, cfg.thresholds.get(kind, {}))
