@@ -11,15 +11,29 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from tests.material import DATA, EXAMPLES
+from tests.material import DATA, EXAMPLES, SHARED, needs_shared
 
 from gosupr.eventlog import CASE, EventLog
 from gosupr.ingest import read_log
 from gosupr.mining.waste.analyze import AnalyzeConfig, analyze_facts, analyze_log
+from gosupr.mining.waste.detectors import DETECTORS
 from gosupr.mining.waste.facts import LogFacts
 
 LOGS = [DATA / "logs" / "office.csv", EXAMPLES / "land_lease.csv", EXAMPLES / "memo_approval.xes",
-        EXAMPLES / "construction_permit.csv"]
+        EXAMPLES / "construction_permit.csv",
+        # real logs: repeated lab tests (periodic), approval chains with rejections, hand-overs between people
+        pytest.param(SHARED / "logs" / "SEPSIS.xes.gz", marks=needs_shared, id="SEPSIS"),
+        pytest.param(SHARED / "logs" / "DomesticDeclarations.xes.gz", marks=needs_shared, id="DomesticDeclarations")]
+_CACHE: dict = {}
+
+
+def pair(path) -> tuple[LogFacts, LogFacts]:
+    """(facts of the copied log, the original log's facts weighted by the copies), built once per log."""
+    if path not in _CACHE:
+        log = read_log(str(path))
+        big, k = copies(log)
+        _CACHE[path] = (LogFacts.of(big), weighted(log, k, big))
+    return _CACHE[path]
 
 
 def copies(log: EventLog, seed: int = 7) -> tuple[EventLog, np.ndarray]:
@@ -44,7 +58,16 @@ def canonical(findings: list) -> list[dict]:
     return sorted((f.to_dict() for f in findings), key=lambda d: (d["kind"], d["activities"]))
 
 
-@pytest.mark.parametrize("path", LOGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("kind", sorted(DETECTORS))
+@pytest.mark.parametrize("path", LOGS, ids=lambda p: getattr(p, "name", str(p)))
+def test_each_detector_weighs_rows_by_cases(path, kind) -> None:
+    big, wf = pair(path)
+    assert wf.n_rows < big.n_rows and wf.n_cases == big.n_cases
+    expected = [f.to_dict() for f in DETECTORS[kind].detect(big)]
+    assert [f.to_dict() for f in DETECTORS[kind].detect(wf)] == expected
+
+
+@pytest.mark.parametrize("path", LOGS, ids=lambda p: getattr(p, "name", str(p)))
 def test_weighted_findings_equal_copied_log(path) -> None:
     log = read_log(str(path))
     big, k = copies(log)

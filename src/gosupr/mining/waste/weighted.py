@@ -56,3 +56,12 @@ def wmean(values: np.ndarray, weights: np.ndarray | None) -> float:
     if weights is None:
         return float(v.mean())
     return float(np.average(v, weights=np.asarray(weights, dtype=float)))
+
+
+def wstd(values: np.ndarray, weights: np.ndarray | None) -> float:
+    """Population standard deviation (numpy's ddof=0) of `values` repeated `weights` times."""
+    v = np.asarray(values, dtype=float)
+    if weights is None:
+        return float(np.std(v))
+    m = wmean(v, weights)
+    return float(np.sqrt(wmean((v - m) ** 2, weights)))
