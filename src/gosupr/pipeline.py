@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from gosupr.mining.discover import LogSummary
     from gosupr.mining.discover_summary import SummaryDiscoverResult
     from gosupr.mining.waste.analyze import AnalyzeConfig
+    from gosupr.mining.waste.analyze_summary import SummaryAnalyzeResult
     from gosupr.regulation import Regulation
 
 __all__ = [
@@ -153,6 +154,22 @@ def run_analyze(path: str | os.PathLike, *, columns: ColumnMap | None = None, co
     log = read_event_log(path, columns, allow_huge_cases=allow_huge_cases, timezone=timezone)
     stage("analyze")
     return AnalyzeResult(source=os.path.basename(str(path)), findings=analyze_log(log, config, protect=protect), log=log)
+
+
+def run_analyze_engine(source: str, *, engine: str, columns: Any = None, options: Any = None,
+                       config: AnalyzeConfig | None = None, protect: list[str] | None = None) -> "SummaryAnalyzeResult":
+    """Summary with its paths by `engine` (memory, duckdb, spark, postgresql), then the findings from it."""
+    import dataclasses
+
+    from gosupr.engines import EngineOptions, build_summary
+    from gosupr.mining.waste.analyze_summary import SummaryAnalyzeResult, analyze_summary
+
+    stage("read")
+    options = dataclasses.replace(options or EngineOptions(), paths=True)
+    summary, run = build_summary(source, engine, columns, options)
+    stage("analyze")
+    findings, facts = analyze_summary(summary, config, protect)
+    return SummaryAnalyzeResult(summary, run, findings, facts)
 
 
 def run_lint(path: str | os.PathLike, *, config: AnalyzeConfig | None = None) -> AnalyzeResult:

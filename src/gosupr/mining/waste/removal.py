@@ -67,9 +67,10 @@ def scope_findings(facts: LogFacts, findings: list[Finding], applied: list[Findi
         if id(f) not in ids:
             continue
         m = finding_mask(facts, f) & ~drop
-        f.events_removed = int(m.sum())
-        f.cases_touched = int(np.unique(facts.case[m]).size)
-        per = np.bincount(facts.act[m], minlength=facts.n_activities)
+        f.events_removed = facts.count_events(m)
+        f.cases_touched = facts.count_rows(facts.case[m])
+        per = np.bincount(facts.act[m], weights=None if facts.weight is None else facts.ew[m],
+                          minlength=facts.n_activities).astype(np.int64)
         f.removed_by_activity = {facts.labels[a]: int(per[a]) for a in np.flatnonzero(per)}
         drop |= m
     return drop
