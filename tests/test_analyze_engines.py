@@ -80,3 +80,53 @@ def test_cli_json_identical_across_engines_and_clean(tmp_path: Path) -> None:
 def test_cli_bad_engine_source_is_one_line(tmp_path: Path) -> None:
     res = _gosupr("analyze", str(tmp_path / "missing.parquet"), "--engine", "duckdb", cwd=tmp_path)
     assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+
+
+# -- reduce --engine --------------------------------------------------------------------------------
+EXACT_FIGURES = ("verdict", "events_removed", "events_removed_share", "removed_steps", "cases_touched", "cases_removed",
+                 "held_back", "outcome_preserved_share", "outcome_tv_distance", "tasks_before", "tasks_after",
+                 "fitness_as_is", "fitness_to_be")
+
+
+def _reduction(path: Path, engine: str):
+    from gosupr.mining.waste.reduce_summary import reduce_summary
+
+    summary, _ = build_summary(str(path), engine, options=EngineOptions(paths=True, memory_limit="1GB", threads=1))
+    return reduce_summary(summary)
+
+
+@pytest.mark.parametrize("path", LOGS[:4], ids=lambda p: p.name)
+def test_reduction_from_a_summary_agrees_with_the_per_event_one(path: Path) -> None:
+    """What is removed, the verdict, the outcomes and both models' fitness rest on counts: exact."""
+    from gosupr.mining.waste.reduce import reduce_process
+    from gosupr.report.reduce_render import document_body
+
+    got = _reduction(path, "memory")
+    want = reduce_process(read_log(str(path)))
+    assert {k: got.figures[k] for k in EXACT_FIGURES} == {k: want.figures[k] for k in EXACT_FIGURES}
+    assert got.quality["activity_loss"] == want.quality["activity_loss"]
+    assert got.removal.events_removed_by_kind == want.removal.events_removed_by_kind
+    assert document_body(got)["after"]["work"]["duration_method"].startswith("per-path means")
+
+
+@pytest.mark.parametrize("path", [LOGS[1], *SHARED_LOGS[:2]], ids=lambda p: getattr(p, "name", str(p)))
+def test_reduction_identical_across_engines(path: Path) -> None:
+    from gosupr.report.reduce_render import document_body
+
+    assert document_body(_reduction(path, "memory")) == document_body(_reduction(path, "duckdb"))
+
+
+def test_cli_reduce_engine_writes_both_models_and_refuses_what_needs_events(tmp_path: Path) -> None:
+    log = str(EXAMPLES / "land_lease.csv")
+    res = _gosupr("reduce", log, "--engine", "duckdb", "-o", "to-be.bpmn", "--before", "as-is.bpmn", "--format", "json",
+                  cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert res.stderr == ""
+    doc = json.loads(res.stdout)
+    assert doc["schema"] == "gosupr.reduction/2" and doc[ENGINE_KEY]["name"] == "duckdb"
+    assert doc["log"]["computed_from"] == "log summary (paths)" and doc["outputs"]["to_be_log"] is None
+    assert (tmp_path / "to-be.bpmn").read_bytes().startswith(b"<?xml") and (tmp_path / "as-is.bpmn").exists()
+    res = _gosupr("reduce", log, "--engine", "duckdb", "--to-be-log", "x.csv", "-o", "other.bpmn", cwd=tmp_path)
+    assert res.returncode == 2 and "--to-be-log is not available with --engine" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "other.bpmn").exists()
