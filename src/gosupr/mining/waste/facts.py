@@ -189,7 +189,7 @@ class LogFacts:
 
     @cached_property
     def variants(self) -> Variants:
-        if self.log is not None:
+        if self.log is not None and self.weight is None:
             return self.log.variants
         from gosupr.mining.waste.summary_facts import variants_of_rows
 

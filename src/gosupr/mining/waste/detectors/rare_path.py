@@ -33,7 +33,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
     if c["max_cases"] is not None:
         limit = max(limit, float(c["max_cases"]))
     rare = np.flatnonzero((e.cases < limit) & (e.src != e.dst))  # a rare a→a is a self-loop, reported there
-    counts = variant_cases(facts)
+    counts = facts.variants.counts
     rare_variants = int((counts < limit).sum())
     rare_variant_cases = int(counts[counts < limit].sum())
     # first the rare shortcuts between common steps (they add arcs to the main path), then the rarest
@@ -67,28 +67,6 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             ),
         ))
     return out
-
-
-def variant_cases(facts: LogFacts) -> np.ndarray:
-    """Cases per variant (activity sequence). Rows weighted by cases may still carry the log they
-    came from, whose variants count each row once: then the rows' own sequences are counted."""
-    if facts.weight is None:
-        return facts.variants.counts
-    from gosupr.mining.waste.summary_facts import variants_of_rows
-
-    return variants_of_rows(facts).counts
-
-
-def taking_cases(facts: LogFacts, f: Finding) -> np.ndarray:
-    """Per event: its case (row) takes the finding's edge a→b directly. What filtering a rare
-    path's cases removes, on plain or weighted facts (`facts.count_rows(facts.case[mask])` cases)."""
-    index = {x: i for i, x in enumerate(facts.labels)}
-    if len(f.activities) < 2 or f.activities[0] not in index or f.activities[1] not in index:
-        return np.zeros(facts.n_events, dtype=bool)
-    a, b = index[f.activities[0]], index[f.activities[1]]
-    rows = np.zeros(facts.n_rows, dtype=bool)
-    rows[facts.case[(facts.act == a) & (facts.next_act == b)]] = True
-    return rows[facts.case]
 
 
 # -- what this kind is ----------------------------------------------------------------------------
