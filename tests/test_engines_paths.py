@@ -135,3 +135,37 @@ def test_spark_paths_equal_memory(name: str, loaded, spark) -> None:
     assert mem.paths and mem.paths[0].departments is not None
     got, _ = build_summary(str(parquet), "spark", options=WITH_PATHS)
     _assert_same(mem, got)
+
+
+def _analysis(summary: LogSummary) -> tuple[dict, dict]:
+    """The findings document and the reduction's body computed from `summary` (engine key and source aside)."""
+    from gosupr.engines import RunInfo
+    from gosupr.mining.waste.analyze_summary import SummaryAnalyzeResult, analyze_summary, summary_findings_document
+    from gosupr.mining.waste.reduce_summary import reduce_summary
+    from gosupr.report.reduce_render import document_body
+
+    summary = dataclasses.replace(summary, source="log")
+    findings, facts = analyze_summary(summary)
+    doc = summary_findings_document(SummaryAnalyzeResult(summary, RunInfo("any", 0, 0.0), findings, facts))
+    del doc["engine"]
+    return doc, document_body(reduce_summary(summary))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["land_lease.csv", "construction_permit.csv"])
+def test_postgresql_analyze_and_reduce_equal_memory(name: str, loaded, pg) -> None:
+    """Issue 15, item 4: the findings and the reduction are the same inside PostgreSQL."""
+    from gosupr.engines.postgres import summarize_source
+    from gosupr.engines.sources import parse_source
+
+    parquet, _ = loaded[name]
+    want = _analysis(_memory(parquet))
+    assert want[0]["findings"] and want[1]["removed"]
+    assert _analysis(summarize_source(parse_source(pg.url, table=sql._table_name(Path(name))), paths=True)) == want
+
+
+@pytest.mark.slow
+def test_spark_analyze_and_reduce_equal_memory(loaded, spark) -> None:
+    parquet, _ = loaded["land_lease.csv"]
+    got, _ = build_summary(str(parquet), "spark", options=WITH_PATHS)
+    assert _analysis(got) == _analysis(_memory(parquet))
