@@ -91,5 +91,5 @@ def final_acts(f: LogFacts) -> list[int]:
         return []
     idx = np.flatnonzero(is_ctl)
     last = pd.Series(idx).groupby(f.case[idx]).max().to_numpy()
-    last_count = np.bincount(f.act[last], weights=None if f.weight is None else f.ew[last], minlength=f.n_activities)
+    last_count = np.bincount(f.act[last], weights=f.event_weights(last), minlength=f.n_activities)
     return [int(a) for a in np.flatnonzero(ctl[:-1] & (last_count >= 0.5 * np.maximum(f.case_freq, 1)))]

@@ -152,6 +152,18 @@ class LogFacts:
         """Events in a boolean per-event mask, each counted for the cases of its row."""
         return int(events.sum()) if self.weight is None else int(self.ew[events].sum())
 
+    def event_weights(self, events: np.ndarray) -> np.ndarray | None:
+        """Weights of the selected events (a mask or indices) for bincounts and `weighted.*` (None for a plain log)."""
+        return None if self.weight is None else self.ew[events]
+
+    def tally(self, codes: np.ndarray, events: np.ndarray) -> dict[int, int]:
+        """Per value of `codes` (one per event) among the selected events: how many events, each
+        counted for the cases of its row."""
+        v, inv, k = np.unique(codes[events], return_inverse=True, return_counts=True)
+        if self.weight is not None:
+            k = np.bincount(inv, weights=self.ew[events], minlength=len(v)).astype(np.int64)
+        return {int(x): int(y) for x, y in zip(v, k)}
+
     def row_weights(self, rows: np.ndarray) -> np.ndarray | None:
         """Weights of the given rows for `weighted.wmedian` (None for a plain log)."""
         return None if self.weight is None else self.weight[np.asarray(rows, dtype=np.int64)]
@@ -356,7 +368,7 @@ class LogFacts:
 
     def _neighbours(self, side: np.ndarray, a: int) -> dict[int, int]:
         sel = self.act == a
-        counts = np.bincount(side[sel] + 1, weights=None if self.weight is None else self.ew[sel],
+        counts = np.bincount(side[sel] + 1, weights=self.event_weights(sel),
                              minlength=self.n_activities + 1).astype(np.int64)
         return {int(k) - 1: int(counts[k]) for k in np.flatnonzero(counts)}
 
@@ -486,7 +498,6 @@ def unique_keys(keys: np.ndarray, space: int) -> np.ndarray:
     return np.unique(keys)
 
 
-_PLACEHOLDERS = frozenset(("", "empty", "none", "null", "nan", "n/a", "-", "unknown", "нет", "не указано"))
 
 
 def _codes(df: pd.DataFrame, col: str) -> tuple[np.ndarray | None, list[str]]:
@@ -498,7 +509,7 @@ def _codes(df: pd.DataFrame, col: str) -> tuple[np.ndarray | None, list[str]]:
         c = c.astype("string").fillna("").astype("category")
     labels = [str(x) for x in c.cat.categories]
     codes = c.cat.codes.to_numpy().astype(np.int64)
-    unknown = [i for i, x in enumerate(labels) if x.strip().lower() in _PLACEHOLDERS]
+    unknown = [i for i, x in enumerate(labels) if x.strip().lower() in words.PLACEHOLDERS]
     if unknown:
         codes = np.where(np.isin(codes, unknown), -1, codes)
     if (codes < 0).all():

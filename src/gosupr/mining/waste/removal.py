@@ -69,7 +69,7 @@ def scope_findings(facts: LogFacts, findings: list[Finding], applied: list[Findi
         m = finding_mask(facts, f) & ~drop
         f.events_removed = facts.count_events(m)
         f.cases_touched = facts.count_rows(facts.case[m])
-        per = np.bincount(facts.act[m], weights=None if facts.weight is None else facts.ew[m],
+        per = np.bincount(facts.act[m], weights=facts.event_weights(m),
                           minlength=facts.n_activities).astype(np.int64)
         f.removed_by_activity = {facts.labels[a]: int(per[a]) for a in np.flatnonzero(per)}
         drop |= m

@@ -16,6 +16,7 @@ import pandas as pd
 
 from gosupr.errors import GosuprError
 from gosupr.eventlog import Variants
+from gosupr.mining.waste import words
 
 #: what a finding computed from a summary states about its times (evidence "exactness")
 EXACTNESS = ("counts, outcomes and hand-overs between departments are exact; times are per-path means "
@@ -24,8 +25,6 @@ EXACTNESS = ("counts, outcomes and hand-overs between departments are exact; tim
 
 def arrays_of_summary(summary: Any) -> dict[str, Any]:
     """Keyword arguments of `LogFacts` for the summary's paths (Python loops over paths only)."""
-    from gosupr.mining.waste.facts import _PLACEHOLDERS
-
     paths = summary.paths
     if paths is None:
         raise GosuprError("this log summary was built without its paths; build it with paths for the waste analysis",
@@ -61,7 +60,7 @@ def arrays_of_summary(summary: Any) -> dict[str, Any]:
     dept, dept_labels = None, []
     if paths and paths[0].departments is not None:
         dept_labels = sorted({d for p in paths for d in (p.departments or ())})
-        unknown = {d for d in dept_labels if d.strip().lower() in _PLACEHOLDERS}
+        unknown = {d for d in dept_labels if d.strip().lower() in words.PLACEHOLDERS}
         dindex = {d: (-1 if d in unknown else i) for i, d in enumerate(dept_labels)}
         dept = np.fromiter((dindex[d] for p in paths for d in (p.departments or ())), dtype=np.int64, count=n)
         if (dept < 0).all():

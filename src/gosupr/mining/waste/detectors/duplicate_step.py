@@ -45,14 +45,6 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def _counts(facts: LogFacts, events: np.ndarray) -> dict[int, int]:
-    """Next activity (-1 = case ends) → events, for the events in a per-event mask, each counted
-    for the cases of its row."""
-    v, inv = np.unique(facts.next_act[events], return_inverse=True)
-    k = np.bincount(inv, weights=None if facts.weight is None else facts.ew[events], minlength=len(v))
-    return {int(x): int(y) for x, y in zip(v, k)}
-
-
 def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
     c = settings(DEFAULTS, cfg)
     e = facts.edges
@@ -69,7 +61,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             continue
         # b must not route: no loop back to earlier steps after it ...
         b_ev = facts.act == b
-        ew = None if facts.weight is None else facts.ew[b_ev]
+        ew = facts.event_weights(b_ev)
         loop_back = wmean(facts.seen_before[b_ev], ew) if b_ev.any() else 0.0
         if loop_back > c["max_route_change"]:
             continue
@@ -77,7 +69,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         # is never alone, a split at b (an XOR decision) cannot be told apart from a's and stays
         after_b = facts.successors(b)
         alone = (facts.act == a) & (facts.next_act != b) & ~facts.seen_before
-        after_a = _counts(facts, alone)
+        after_a = facts.tally(facts.next_act, alone)  # next activity (-1 = case ends) → events
         route_change = loop_back
         if sum(after_a.values()) >= c["min_alone"]:
             keys = sorted(set(after_a) | set(after_b))

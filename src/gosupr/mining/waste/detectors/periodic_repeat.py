@@ -57,7 +57,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         prev = facts.starts[facts.case[i]] + facts.prev_same_pos[i]
         quiet = (cum[i - 1] - cum[prev]) == 0
         cases = facts.case[i]
-        ew = None if facts.weight is None else facts.ew[i]  # each event stands for its row's cases
+        ew = facts.event_weights(i)  # each event stands for its row's cases
         n = facts.count_rows(cases)
         quiet_share = wmean(quiet, ew)
         if n < c["min_cases"] or quiet_share < c["min_quiet_share"]:

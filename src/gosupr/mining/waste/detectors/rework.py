@@ -73,7 +73,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         label = facts.labels[a]
         share = n / facts.n_cases
         gap = facts.pos[sel] - facts.prev_same_pos[sel]
-        ew = None if facts.weight is None else facts.ew[sel]  # each event stands for its row's cases
+        ew = facts.event_weights(sel)  # each event stands for its row's cases
         eq = outcome_equivalence(facts, affected, [int(a)] + body, c)
         loops.append((int(a), set(body),
             finding(
@@ -85,7 +85,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
                     "activity": label,
                     "repetitions": facts.count_events(sel),
                     "loop_body": {facts.labels[b]: round(int(body_cases[b]) / n, 4) for b in body},
-                    "returned_from": shares(_counts(facts.prev_act[sel], ew), facts.labels),
+                    "returned_from": shares(facts.tally(facts.prev_act, sel), facts.labels),
                     "one_step_loops_share": round(wmean(gap == 2, ew), 4),
                     "time_p85_s": wquantile(span, rw, 0.85),
                 },
@@ -109,14 +109,6 @@ def _one_per_loop(loops: list[tuple[int, set[int], Finding]]) -> list[Finding]:
         if not same_loop:
             out.append(f)
     return out
-
-
-def _counts(codes: np.ndarray, weights: np.ndarray | None = None) -> dict[int, int]:
-    """Events per code, each counted for the cases of its row when `weights` are given."""
-    v, inv, k = np.unique(codes, return_inverse=True, return_counts=True)
-    if weights is not None:
-        k = np.bincount(inv, weights=weights, minlength=len(v)).astype(np.int64)
-    return {int(x): int(y) for x, y in zip(v, k)}
 
 
 # -- what this kind is ----------------------------------------------------------------------------

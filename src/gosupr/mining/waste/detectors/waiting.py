@@ -33,7 +33,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         return []
     has = ~np.isnan(facts.gap_next_s)
     gaps = facts.gap_next_s[has]
-    gw = None if facts.weight is None else facts.ew[has]  # each gap stands for its row's cases
+    gw = facts.event_weights(has)  # each gap stands for its row's cases
     typical = wmedian(gaps, gw) if len(gaps) else 0.0
     floor = max(c["min_share_of_case"] * (facts.median_case_s or 0.0), c["min_ratio"] * typical)
     long_gap = max(floor, wquantile(gaps, gw, 0.85) if len(gaps) else 0.0)
