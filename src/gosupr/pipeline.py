@@ -21,7 +21,7 @@ from gosupr.mining.results import (
     Picture,
     ReduceResult,
 )
-from gosupr.stages import stage
+from gosupr.stages import stage, step
 
 if TYPE_CHECKING:
     from gosupr.bpmn.model import ProcessModel
@@ -409,8 +409,8 @@ def run_discover_engine(source: str, output: str | os.PathLike | None, *, engine
     from gosupr.engines import build_summary
     from gosupr.mining.discover_summary import SummaryDiscoverResult, discover_from_summary
 
-    stage("read")
-    summary, run = build_summary(source, engine, columns, options)
+    stage("summary")
+    summary, run = build_summary(source, engine, columns, options, progress=step)
     stage("discover")
     model = discover_from_summary(summary, noise=noise, name=name or "log")
     res = SummaryDiscoverResult(summary, run, model, Path(output) if output else None, noise)

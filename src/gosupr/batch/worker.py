@@ -31,7 +31,7 @@ from gosupr.errors import GosuprError
 from gosupr.mining.findings import Findings
 
 OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findings.json", "reduction": "reduction.json",
-                "html": "report.html", "check": "check.json", "effect": "effect.json"}
+                "html": "report.html", "check": "check.json", "effect": "effect.json", "discover": "discover.json"}
 
 # The temporary folder this process is filling (or the earlier run's folder being thrown away):
 # removed by `discard_staging` on failure, interrupt, or a worker's SIGTERM.
@@ -88,6 +88,9 @@ def process_input(task: Task) -> dict[str, Any]:
 
 def _log(task: Task, folder: Path, res: dict[str, Any]) -> None:
     """`gosupr discover` (findings and before/after included) through the same pipeline functions."""
+    if task.engine is not None:
+        _log_engine(task, folder, res)
+        return
     from gosupr.ingest import ColumnMap
     from gosupr.mining.discover import summarize
     from gosupr.mining.waste.analyze import findings_document, waste_totals
@@ -138,6 +141,39 @@ def _log(task: Task, folder: Path, res: dict[str, Any]) -> None:
     _write_page(folder, task, res, page)
     if task.regulation is not None:
         _check(task, log, folder, res)
+
+
+def _log_engine(task: Task, folder: Path, res: dict[str, Any]) -> None:
+    """`gosupr discover --engine` for a log under `[engine]`: the as-is model (as-is.bpmn) and the
+    summary's statistics (discover.json), through the same pipeline function. Findings and the
+    before/after need the per-event path, so there are none (the config refuses gates that read them).
+    The engine's peak memory differs run to run: recorded only with --timings, as times are."""
+    from gosupr.engines import log_name
+    from gosupr.ingest import ColumnMap
+    from gosupr.mining.discover_summary import log_section, stats
+    from gosupr.pipeline import run_discover_engine
+    from gosupr.report.discover_summary_render import ENGINE_KEY, document
+
+    eng = task.engine
+    assert eng is not None and eng.name is not None  # the config keeps [engine] only when it names one
+    source = _read_path(task)
+    columns = ColumnMap(**task.columns) if task.columns else None
+    options = eng.options(timezone=task.timezone, allow_huge_cases=task.allow_huge_cases)
+    run = run_discover_engine(source, None, engine=eng.name, noise=task.noise, columns=columns, options=options,
+                              name=log_name(source), commit=False)
+    s = run.summary
+    res["audit"] = {**log_section(s), "source": task.label}
+    rows = s.rows_scanned
+    res["headline"] = {**stats(s),
+                       "rows_dropped_share": round((rows - s.rows_kept) / rows, 6) if rows else 0.0}
+    _write_model(run.model, folder, "as_is", task, res)
+    doc = document(run)
+    doc["log"]["source"] = task.label
+    doc["output"] = res["outputs"]["as_is"]
+    if not task.timings:
+        doc[ENGINE_KEY].pop("peak_rss_mib", None)
+    res[ENGINE_KEY] = dict(doc[ENGINE_KEY])
+    _write_doc(folder, "discover", task, res, doc)
 
 
 def _check(task: Task, log: Any, folder: Path, res: dict[str, Any]) -> None:

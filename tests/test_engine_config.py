@@ -1,0 +1,244 @@
+"""Issue 15: `[engine]` in gosupr.toml (discover and batch), and a summary build's progress and resources.
+
+The file chooses the engine as `--engine` does, each flag given overrides it, a typo is one line and
+exit 2; a batch under `[engine]` summarises each log with that engine. A summary build tells its
+stages, in order, to a progress callback; on a terminal they appear on stderr, never on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gosupr.batch import load_config, run_batch
+from gosupr.engines import EngineOptions, build_summary
+from gosupr.engines.config import EngineConfig, load_engine_config, parse_engine_section
+from gosupr.errors import GosuprError
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "logs"
+LOG = EXAMPLES / "land_lease.csv"  # cp1251, with a department column
+PORTABLE_STAGES = ["scan", "order events", "directly-follows", "variants", "departments"]
+
+
+def _gosupr(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gosupr", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600)
+
+
+def _toml(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- [engine] in gosupr.toml: the library ------------------------------------------------------------
+
+
+def test_section_is_read_and_flags_override_it(tmp_path: Path) -> None:
+    cfg = _toml(tmp_path / "gosupr.toml", '[analyze]\nmin_share = 0.1\n\n[engine]\nname = "spark"\n'
+                'memory_limit = "2GB"\nthreads = 3\nspark_master = "spark://head:7077"\n')
+    file = load_engine_config(cfg)
+    assert file == EngineConfig("spark", "2GB", 3, "spark://head:7077")
+    assert file.overridden() == file
+    flags = file.overridden(name="duckdb", memory_limit="1GB")
+    assert flags == EngineConfig("duckdb", "1GB", 3, None)  # the master applies to spark only
+    assert file.overridden(threads=1).threads == 1
+    assert file.overridden(database=True).name is None  # a postgresql:// source chooses its own engine
+    opts = file.options(timezone="Europe/Moscow")
+    assert opts == EngineOptions(memory_limit="2GB", threads=3, timezone="Europe/Moscow",
+                                 extra={"spark_master": "spark://head:7077"})
+    assert load_engine_config(_toml(tmp_path / "none.toml", "[analyze]\nmin_share = 0.1\n")) == EngineConfig()
+    assert load_engine_config(None) == EngineConfig()
+
+
+@pytest.mark.parametrize("text, words", [
+    ('memory_limt = "4GB"', "unknown key 'engine.memory_limt' (did you mean 'memory_limit'?)"),
+    ('name = "postgresql"', "'engine.name' must be one of memory, duckdb, spark"),
+    ("memory_limit = 4", "'engine.memory_limit' must be a size in quotes"),
+    ("threads = 0", "'engine.threads' must be a whole number"),
+    ("threads = true", "'engine.threads' must be a whole number"),
+    ('spark_master = ""', "'engine.spark_master' must be a master URL"),
+])
+def test_bad_section_is_one_error_naming_key_and_file(text: str, words: str) -> None:
+    with pytest.raises(GosuprError) as e:
+        parse_engine_section(dict(_parse(text)), "conf/gosupr.toml")
+    assert words in str(e.value) and str(e.value).startswith("conf/gosupr.toml: ")
+    assert "\n" not in str(e.value)
+
+
+def _parse(text: str) -> dict:
+    import tomllib
+
+    return tomllib.loads(text)
+
+
+# --- [engine] in gosupr.toml: discover ----------------------------------------------------------------
+
+
+def test_file_sets_the_engine_of_discover(tmp_path: Path) -> None:
+    cfg = _toml(tmp_path / "gosupr.toml", '[engine]\nname = "duckdb"\nmemory_limit = "1GB"\nthreads = 1\n')
+    res = _gosupr("discover", str(LOG), "--config", str(cfg), "-o", "m.bpmn", "--format", "json", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert res.stderr == ""
+    doc = json.loads(res.stdout)  # stdout is the one document, nothing else
+    assert doc["schema"] == "gosupr.discover-summary/1"
+    assert doc["engine"]["name"] == "duckdb"
+    assert doc["engine"]["rows_scanned"] == doc["log"]["rows_read"] > 0
+    assert doc["engine"]["peak_rss_mib"] > 0
+    assert sorted(doc["engine"]) == ["name", "peak_rss_mib", "rows_scanned"]
+    assert (tmp_path / "m.bpmn").is_file()
+
+
+def test_flags_override_the_file(tmp_path: Path) -> None:
+    # DuckDB refuses the file's memory limit: only a flag that overrides it lets the run succeed
+    cfg = _toml(tmp_path / "gosupr.toml", '[engine]\nname = "duckdb"\nmemory_limit = "1XB"\n')
+    bad = _gosupr("discover", str(LOG), "--config", str(cfg), "-o", "a.bpmn", "--format", "json", cwd=tmp_path)
+    assert bad.returncode == 2 and "memory" in bad.stderr and len(bad.stderr.splitlines()) == 1
+    limit = _gosupr("discover", str(LOG), "--config", str(cfg), "--memory-limit", "1GB", "-o", "b.bpmn",
+                    "--format", "json", cwd=tmp_path)
+    assert limit.returncode == 0, limit.stderr
+    assert json.loads(limit.stdout)["engine"]["name"] == "duckdb"
+    engine = _gosupr("discover", str(LOG), "--config", str(cfg), "--engine", "memory", "-o", "c.bpmn",
+                     "--format", "json", cwd=tmp_path)
+    assert engine.returncode == 0, engine.stderr
+    assert json.loads(engine.stdout)["engine"]["name"] == "memory"
+    assert (tmp_path / "b.bpmn").read_bytes() == (tmp_path / "c.bpmn").read_bytes()
+    assert not (tmp_path / "a.bpmn").exists()
+
+
+def test_unknown_key_is_one_line_exit_2_and_writes_nothing(tmp_path: Path) -> None:
+    cfg = _toml(tmp_path / "typo.toml", '[engine]\nname = "duckdb"\nthread = 2\n')
+    res = _gosupr("discover", str(LOG), "--config", str(cfg), "-o", "m.bpmn", cwd=tmp_path)
+    assert res.returncode == 2
+    assert res.stderr.splitlines() == [f"gosupr: error: {cfg}: unknown key 'engine.thread' (did you mean "
+                                       "'threads'?); allowed here: memory_limit, name, spark_master, threads"]
+    assert res.stdout == "" and not (tmp_path / "m.bpmn").exists()
+
+
+# --- [engine] in a batch ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 60 cases of an example log (UTF-8), fast to run."""
+    import pandas as pd
+
+    df = pd.read_csv(EXAMPLES / "construction_permit.csv", dtype=str)
+    keep = df["case_id"].drop_duplicates().head(60)
+    out = tmp_path_factory.mktemp("small") / "permit_small.csv"
+    df[df["case_id"].isin(keep)].to_csv(out, index=False)
+    return out
+
+
+def test_batch_summarises_each_log_with_the_engine(tmp_path: Path, small_csv: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from gosupr.bpmn.writer import to_xml
+    from gosupr.pipeline import run_discover_engine
+
+    monkeypatch.chdir(tmp_path)
+    cfg = _toml(tmp_path / "gosupr.toml", '[engine]\nname = "duckdb"\nmemory_limit = "1GB"\nthreads = 1\n\n'
+                "[fail_if]\nrows_dropped_share_above = 0.5\n")
+    res = run_batch([str(small_csv)], config_path=str(cfg), out_dir="out", jobs=1)
+    assert res.exit_code == 0, res.inputs
+    (r,) = res.inputs
+    assert r["status"] == "ok", r["reason"]
+    assert sorted(r["outputs"]) == ["as_is", "discover"]  # no findings, no before/after: per-event only
+    assert r["engine"] == {"name": "duckdb", "rows_scanned": r["audit"]["rows_read"]}  # no peak memory: deterministic
+    assert [(g["name"], g["passed"]) for g in r["gates"]] == [("rows_dropped_share_above", True)]
+    doc = json.loads((tmp_path / "out" / r["outputs"]["discover"]).read_text(encoding="utf-8"))
+    assert doc["engine"]["name"] == "duckdb" and "peak_rss_mib" not in doc["engine"]
+    assert doc["log"]["source"] == r["input"] and doc["output"] == r["outputs"]["as_is"]
+    mem = run_discover_engine(str(small_csv), None, engine="memory", name="permit_small", commit=False)
+    assert r["headline"]["cases"] == mem.summary.cases and r["headline"]["events"] == mem.summary.events
+    assert (tmp_path / "out" / r["outputs"]["as_is"]).read_bytes() == to_xml(mem.model)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["settings"]["engine"] == {"name": "duckdb", "memory_limit": "1GB", "threads": 1}
+
+
+@pytest.mark.parametrize("text, words", [
+    ('[engine]\nname = "duckdb"\n\n[fail_if]\nfitness_below = 0.9\n', "'fail_if.fitness_below' needs findings"),
+    ('[engine]\nname = "memory"\n\n[fail_if]\nfindings.count_above = 3\n', "'fail_if.findings.count_above'"),
+    ('[engine]\nnme = "duckdb"\n', "unknown key 'engine.nme'"),
+    ('[engines]\nname = "duckdb"\n', "unknown key 'engines'"),
+])
+def test_batch_config_refuses_what_an_engine_cannot_give(tmp_path: Path, text: str, words: str) -> None:
+    cfg = _toml(tmp_path / "gosupr.toml", text)
+    with pytest.raises(GosuprError) as e:
+        load_config(str(cfg))
+    assert words in str(e.value) and str(cfg) in str(e.value)
+
+
+def test_batch_config_without_a_name_keeps_the_per_event_path(tmp_path: Path) -> None:
+    cfg = load_config(str(_toml(tmp_path / "gosupr.toml", '[engine]\nmemory_limit = "4GB"\n')))
+    assert cfg.engine is None
+
+
+# --- progress and resources ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine, stages", [("memory", ["scan", "aggregate"]), ("duckdb", PORTABLE_STAGES)])
+def test_progress_is_told_each_stage_in_order(engine: str, stages: list[str]) -> None:
+    seen: list[str] = []
+    summary, run = build_summary(str(LOG), engine, options=EngineOptions(memory_limit="1GB", threads=1),
+                                 progress=seen.append)
+    assert seen == stages
+    assert run.rows_scanned == summary.rows_scanned > 0 and run.peak_rss_mib > 0
+
+
+def test_summary_steps_reach_the_stage_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a terminal would show (the line's texts, in order), without a terminal."""
+    from gosupr import stages
+    from gosupr.pipeline import run_discover_engine
+
+    shown: list[str] = []
+    monkeypatch.setattr(stages, "_show", shown.append)
+    monkeypatch.setattr(stages, "_lang", "ru")
+    monkeypatch.setattr(stages, "_stage", "")
+    run_discover_engine(str(LOG), None, engine="duckdb", options=EngineOptions(threads=1), commit=False)
+    assert shown == ["построение сводки журнала", "построение сводки журнала: чтение строк",
+                     "построение сводки журнала: упорядочение событий в делах",
+                     "построение сводки журнала: пары непосредственного следования",
+                     "построение сводки журнала: варианты", "построение сводки журнала: подразделения",
+                     "построение модели"]
+
+
+def test_progress_on_a_terminal_goes_to_stderr_only(tmp_path: Path) -> None:
+    """stderr a terminal: the summary's stages appear there; stdout is the JSON document alone."""
+    import pty
+    import threading
+
+    master, slave = pty.openpty()
+    got = bytearray()
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                return
+            if not chunk:
+                return
+            got.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    env = {"PATH": "/usr/bin:/bin", "COLUMNS": "120"}
+    p = subprocess.run([sys.executable, "-m", "gosupr", "discover", str(LOG), "--engine", "duckdb", "--threads", "1",
+                        "-o", "m.bpmn", "--format", "json"], stdout=subprocess.PIPE, stderr=slave, env=env,
+                       cwd=tmp_path, timeout=600)
+    os.close(slave)
+    reader.join(timeout=30)
+    os.close(master)
+    assert p.returncode == 0
+    doc = json.loads(p.stdout.decode("utf-8"))
+    assert doc["engine"]["name"] == "duckdb"
+    err = got.decode("utf-8", "replace")
+    for words in ("building the log summary: scanning rows", "building the log summary: variants",
+                  "discovering the model"):
+        assert words in err
+    assert "building the log summary" not in p.stdout.decode("utf-8")
