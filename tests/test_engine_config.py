@@ -158,6 +158,10 @@ def test_batch_summarises_each_log_with_the_engine(tmp_path: Path, small_csv: Pa
     assert (tmp_path / "out" / r["outputs"]["as_is"]).read_bytes() == to_xml(mem.model)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["settings"]["engine"] == {"name": "duckdb", "memory_limit": "1GB", "threads": 1}
+    row = next(line for line in (tmp_path / "out" / "summary.md").read_text(encoding="utf-8").splitlines()
+               if "permit_small" in line)
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[3:6] == [f"{mem.summary.cases:,}", f"{mem.summary.events:,}", "—"]  # findings: not computed, not 0
 
 
 @pytest.mark.parametrize("text, words", [
