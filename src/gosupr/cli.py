@@ -223,7 +223,7 @@ def _discover_engine(log: str, output: Optional[Path], noise: float, fmt: Fmt, l
                      memory_limit: Optional[str], threads: Optional[int], timezone: Optional[str],
                      allow_huge_cases: bool, columns, extra: Optional[dict] = None) -> None:
     """`discover --engine`: summary by the engine, model and statistics from the summary."""
-    from gosupr.engines import EngineOptions, log_name
+    from gosupr.engines import log_name
     from gosupr.fileio import check_outputs
     from gosupr.pipeline import run_discover_engine
     from gosupr.report import discover_summary_render as r
@@ -236,8 +236,7 @@ def _discover_engine(log: str, output: Optional[Path], noise: float, fmt: Fmt, l
         name, inputs = log_name(str(log)), [Path(log)]
     out = output or Path(name + ".bpmn")
     check_outputs({"-o": out}, inputs)
-    options = EngineOptions(memory_limit=memory_limit, threads=threads, timezone=timezone,
-                            allow_huge_cases=allow_huge_cases, extra=extra)
+    options = _engine_options(memory_limit, threads, timezone, allow_huge_cases, extra)
     with _stages(lang):
         result = run_discover_engine(str(log), out, engine=engine, noise=noise, columns=columns, options=options,
                                      name=name, commit=False)
@@ -252,7 +251,8 @@ def _discover_engine(log: str, output: Optional[Path], noise: float, fmt: Fmt, l
 
 @app.command()
 def analyze(
-    source: Path = typer.Argument(..., help="An event log (findings of waste) or a .bpmn model (structural rules)."),
+    source: str = typer.Argument(..., help="An event log (findings of waste) or a .bpmn model (structural rules); "
+                                 "or a database: postgresql://user@host:port/db with --query or --table."),
     fmt: Fmt = FmtOpt,
     lang: Lang = LangOpt,
     kinds: Optional[List[str]] = typer.Option(None, "--kinds", help="Only these detectors/rules (repeatable)."),
@@ -267,6 +267,14 @@ def analyze(
     sheet: Optional[str] = SheetOpt,
     allow_huge_cases: bool = HugeOpt,
     timezone: Optional[str] = TzOpt,
+    engine: Optional[str] = typer.Option(
+        None, "--engine", help="Analyse a log summary built by memory|duckdb|spark (the same detectors on paths "
+        "weighted by their cases; times are per-path means); a postgresql:// source is summarised inside PostgreSQL."),
+    memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="duckdb: memory cap, e.g. 4GB (spills to disk beyond it)."),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="duckdb: worker threads."),
+    spark_master: Optional[str] = typer.Option(None, "--spark-master", help="spark: the cluster's master URL (default local[*])."),
+    query: Optional[str] = typer.Option(None, "--query", help="Database source: the select returning the events."),
+    table: Optional[str] = typer.Option(None, "--table", help="Database source: the table (or schema.table) holding the events."),
 ) -> None:
     """Find the waste in a process (log) or the structural defects of a model (BPMN), worst first."""
     from gosupr.mining.waste.analyze import findings_document, waste_totals
@@ -274,6 +282,13 @@ def analyze(
     from gosupr.report import findings_render as fr
     from gosupr.report import jsondoc
 
+    extra = _source_extra(source, engine, spark_master, query, table)
+    if extra.get("query") is not None or extra.get("table") is not None:
+        engine = engine or "postgresql"
+    if engine is not None:
+        return _analyze_engine(source, fmt, lang, engine, _analyze_config(config, kinds, min_share), list(protect or []),
+                               _columns(case, activity, timestamp, resource, department, sheet),
+                               _engine_options(memory_limit, threads, timezone, allow_huge_cases, extra))
     with _stages(lang):
         res = run_analyze(
             source,
@@ -302,9 +317,73 @@ def analyze(
     fr.to_terminal(res.findings, head, con, lg)
 
 
+def _engine_options(memory_limit: Optional[str], threads: Optional[int], timezone: Optional[str],
+                    allow_huge_cases: bool, extra: dict):
+    """The engine's resources from the command line."""
+    from gosupr.engines import EngineOptions
+
+    return EngineOptions(memory_limit=memory_limit, threads=threads, timezone=timezone,
+                         allow_huge_cases=allow_huge_cases, extra=extra)
+
+
+def _analyze_engine(source: str, fmt: Fmt, lang: Lang, engine: str, config, protect: list, columns, options) -> None:
+    """`analyze --engine`: the findings from a log summary (paths weighted by cases)."""
+    from gosupr.mining.waste.analyze import waste_totals
+    from gosupr.mining.waste.analyze_summary import summary_findings_document
+    from gosupr.pipeline import run_analyze_engine
+    from gosupr.report import findings_render as fr
+    from gosupr.report import jsondoc
+
+    with _stages(lang):
+        res = run_analyze_engine(source, engine=engine, columns=columns, options=options, config=config, protect=protect)
+    lg = _lang(lang)
+    head = waste_totals(res.findings, facts=res.facts)
+    if fmt == Fmt.json:
+        _emit(jsondoc.dumps(summary_findings_document(res)))
+    elif fmt == Fmt.markdown:
+        from gosupr.report.markdown import text
+
+        _emit(f"## gosupr analyze: {text(res.summary.source)}\n\n" + fr.to_markdown(res.findings, head, lg))
+    else:
+        fr.to_terminal(res.findings, head, _console(), lg)
+
+
+def _reduce_engine(log: str, output: Optional[Path], before: Optional[Path], engine: str, accept, noise: float,
+                   fmt: Fmt, lang: Lang, config, protect: list, columns, options) -> None:
+    """`reduce --engine`: the reduction from a log summary; both models as BPMN when asked."""
+    from gosupr.engines import log_name
+    from gosupr.fileio import check_outputs
+    from gosupr.mining.discover_summary import log_section
+    from gosupr.pipeline import run_reduce_engine
+    from gosupr.report import jsondoc
+    from gosupr.report import reduce_render as rr
+
+    database = options.extra.get("query") is not None or options.extra.get("table") is not None
+    check_outputs({"-o": output, "--before": before}, [] if database else [Path(log)])
+    name = "query" if database else log_name(log)
+    with _stages(lang):
+        res = run_reduce_engine(log, output, engine=engine, before=before, accept=accept, noise=noise, columns=columns,
+                                options=options, analyze_config=config, protect=protect, name=name, commit=False)
+    _commit(res.files)
+    lg = _lang(lang)
+    if fmt == Fmt.json:
+        from gosupr.engines import peak_rss_mib
+        from gosupr.mining.waste.summary_facts import EXACTNESS
+
+        block = {**log_section(res.summary), "computed_from": "log summary (paths)", "exactness": EXACTNESS}
+        doc = rr.document(res.reduction, block, res.outputs)
+        doc["engine"] = {**res.run.to_dict(), "peak_rss_mib": round(peak_rss_mib(), 1)}
+        _emit(jsondoc.dumps(doc))
+    elif fmt == Fmt.markdown:
+        _emit(rr.to_markdown(res.reduction, lg))
+    else:
+        rr.to_terminal(res.reduction, _console(), lg)
+
+
 @app.command()
 def reduce(
-    log: Path = typer.Argument(..., help="Event log to reduce."),
+    log: str = typer.Argument(..., help="Event log to reduce; or a database: postgresql://user@host:port/db with "
+                              "--query or --table (with --engine)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the to-be model as BPMN."),
     before: Optional[Path] = typer.Option(None, "--before", help="Write the as-is model as BPMN."),
     accept: Optional[List[str]] = typer.Option(None, "--accept", help="Apply only these finding kinds (repeatable)."),
@@ -326,6 +405,14 @@ def reduce(
     sheet: Optional[str] = SheetOpt,
     allow_huge_cases: bool = HugeOpt,
     timezone: Optional[str] = TzOpt,
+    engine: Optional[str] = typer.Option(
+        None, "--engine", help="Reduce from a log summary built by memory|duckdb|spark (counts and verdict exact, "
+        "times per-path means; no --to-be-log); a postgresql:// source is summarised inside PostgreSQL."),
+    memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="duckdb: memory cap, e.g. 4GB (spills to disk beyond it)."),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="duckdb: worker threads."),
+    spark_master: Optional[str] = typer.Option(None, "--spark-master", help="spark: the cluster's master URL (default local[*])."),
+    query: Optional[str] = typer.Option(None, "--query", help="Database source: the select returning the events."),
+    table: Optional[str] = typer.Option(None, "--table", help="Database source: the table (or schema.table) holding the events."),
 ) -> None:
     """Build the to-be process without the waste; say whether it loses quality, on the evidence."""
     from gosupr.fileio import check_outputs
@@ -333,10 +420,21 @@ def reduce(
     from gosupr.report import jsondoc
     from gosupr.report import reduce_render as rr
 
-    check_outputs({"-o": output, "--before": before, "--to-be-log": to_be_log, "--html": html}, [log])
+    extra = _source_extra(log, engine, spark_master, query, table)
+    if extra.get("query") is not None or extra.get("table") is not None:
+        engine = engine or "postgresql"
+    if engine is not None:
+        for flag, value in (("--to-be-log", to_be_log), ("--html", html), ("--alignments", alignments)):
+            if value is not None:
+                raise GosuprError(f"{flag} is not available with --engine (a summary has no events); run reduce without --engine")
+        return _reduce_engine(log, output, before, engine, accept, noise, fmt, lang, _analyze_config(config, None, None),
+                              list(protect or []), _columns(case, activity, timestamp, resource, department, sheet),
+                              _engine_options(memory_limit, threads, timezone, allow_huge_cases, extra))
+    log_path = Path(log)
+    check_outputs({"-o": output, "--before": before, "--to-be-log": to_be_log, "--html": html}, [log_path])
     with _stages(lang):
         res = run_reduce(
-            log,
+            log_path,
             output,
             before=before,
             accept=accept,

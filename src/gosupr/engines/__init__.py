@@ -37,6 +37,7 @@ class EngineOptions:
     threads: int | None = None
     timezone: str | None = None
     allow_huge_cases: bool = False
+    paths: bool = False  # also the per-path table (`LogSummary.paths`) the waste analysis reads
     extra: dict[str, Any] = field(default_factory=dict)  # engine-specific (spark_master, query, …)
 
 
