@@ -120,6 +120,21 @@ def test_unknown_key_is_one_line_exit_2_and_writes_nothing(tmp_path: Path) -> No
     assert res.stdout == "" and not (tmp_path / "m.bpmn").exists()
 
 
+def test_file_sets_the_engine_of_analyze_and_reduce_but_not_of_a_model(tmp_path: Path) -> None:
+    cfg = _toml(tmp_path / "gosupr.toml", '[engine]\nname = "memory"\n')
+    log = str(EXAMPLES / "memo_approval.xes")
+    for argv in (["analyze", log], ["reduce", log]):
+        res = _gosupr(*argv, "--config", str(cfg), "--format", "json", cwd=tmp_path)
+        assert res.returncode == 0, res.stderr
+        assert json.loads(res.stdout)["engine"]["name"] == "memory"  # the summary path (its own JSON key)
+    plain = _gosupr("analyze", log, "--format", "json", cwd=tmp_path)
+    assert plain.returncode == 0 and "engine" not in json.loads(plain.stdout)  # without the file: per-event
+    model = _gosupr("analyze", str(EXAMPLES / "memo_approval.normative.bpmn"), "--config", str(cfg), "--format", "json",
+                    cwd=tmp_path)
+    assert model.returncode == 0, model.stderr
+    assert "engine" not in json.loads(model.stdout)  # a model is linted, whatever [engine] says
+
+
 # --- [engine] in a batch ---------------------------------------------------------------------------------
 
 

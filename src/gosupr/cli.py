@@ -257,7 +257,8 @@ def analyze(
     lang: Lang = LangOpt,
     kinds: Optional[List[str]] = typer.Option(None, "--kinds", help="Only these detectors/rules (repeatable)."),
     min_share: Optional[float] = typer.Option(None, "--min-share", min=0.0, max=1.0, help="Hide findings touching fewer cases."),
-    config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="gosupr.toml with an [analyze] section; [engine] chooses the engine for logs (flags override it)."),
     protect: Optional[List[str]] = ProtectOpt,
     case: Optional[str] = CaseOpt,
     activity: Optional[str] = ActOpt,
@@ -278,10 +279,13 @@ def analyze(
 ) -> None:
     """Find the waste in a process (log) or the structural defects of a model (BPMN), worst first."""
     from gosupr.mining.waste.analyze import findings_document, waste_totals
-    from gosupr.pipeline import run_analyze
+    from gosupr.pipeline import is_bpmn, run_analyze
     from gosupr.report import findings_render as fr
     from gosupr.report import jsondoc
 
+    if not is_bpmn(source):  # a model is linted, whichever engine the file names for logs
+        engine, memory_limit, threads, spark_master = _engine_choice(config, str(source), engine, memory_limit, threads,
+                                                                     spark_master, query, table)
     extra = _source_extra(source, engine, spark_master, query, table)
     if extra.get("query") is not None or extra.get("table") is not None:
         engine = engine or "postgresql"
@@ -391,7 +395,8 @@ def reduce(
     alignments: Optional[float] = typer.Option(None, "--alignments", min=0.1, help="Also alignment fitness, within this many seconds."),
     fmt: Fmt = FmtOpt,
     lang: Lang = LangOpt,
-    config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="gosupr.toml with an [analyze] section; [engine] chooses the engine (flags override it)."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
     protect: Optional[List[str]] = ProtectOpt,
     to_be_log: Optional[Path] = typer.Option(
@@ -420,6 +425,8 @@ def reduce(
     from gosupr.report import jsondoc
     from gosupr.report import reduce_render as rr
 
+    engine, memory_limit, threads, spark_master = _engine_choice(config, str(log), engine, memory_limit, threads,
+                                                                 spark_master, query, table)
     extra = _source_extra(log, engine, spark_master, query, table)
     if extra.get("query") is not None or extra.get("table") is not None:
         engine = engine or "postgresql"
