@@ -86,7 +86,7 @@ def test_file_sets_the_engine_of_discover(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     assert res.stderr == ""
     doc = json.loads(res.stdout)  # stdout is the one document, nothing else
-    assert doc["schema"] == "gosupr.discover-summary/1"
+    assert doc["schema"] == "gosupr.discover-summary/2"
     assert doc["engine"]["name"] == "duckdb"
     assert doc["engine"]["rows_scanned"] == doc["log"]["rows_read"] > 0
     assert doc["engine"]["peak_rss_mib"] > 0
@@ -219,11 +219,11 @@ def test_summary_steps_reach_the_stage_line(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(stages, "_lang", "ru")
     monkeypatch.setattr(stages, "_stage", "")
     run_discover_engine(str(LOG), None, engine="duckdb", options=EngineOptions(threads=1), commit=False)
-    assert shown == ["построение сводки журнала", "построение сводки журнала: чтение строк",
-                     "построение сводки журнала: упорядочение событий в делах",
-                     "построение сводки журнала: пары непосредственного следования",
-                     "построение сводки журнала: варианты", "построение сводки журнала: подразделения",
-                     "построение модели"]
+    head = "построение сводки журнала"
+    assert shown == [head, f"{head}: чтение строк", f"{head}: упорядочение событий в делах",
+                     f"{head}: пары непосредственного следования", f"{head}: варианты",
+                     f"{head}: пути (последовательности действий и подразделений)", f"{head}: подразделения",
+                     "построение модели", "поиск потерь", "построение целевого процесса и его оценка"]
 
 
 def test_progress_on_a_terminal_goes_to_stderr_only(tmp_path: Path) -> None:

@@ -129,8 +129,8 @@ def discover(
     allow_huge_cases: bool = HugeOpt,
     timezone: Optional[str] = TzOpt,
     engine: Optional[str] = typer.Option(
-        None, "--engine", help="Build a log summary with memory|duckdb|spark and discover from it (model and statistics; "
-        "findings need the default path). duckdb reads Parquet folders and globs out-of-core; spark reads "
+        None, "--engine", help="Build a log summary with memory|duckdb|spark and discover from it (model, statistics, findings "
+        "and the before/after report; times per-path means). duckdb reads Parquet folders and globs out-of-core; spark reads "
         "Parquet on a cluster (--spark-master); a postgresql:// source is summarised inside PostgreSQL."),
     memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="duckdb: memory cap, e.g. 4GB (spills to disk beyond it)."),
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="duckdb: worker threads."),
@@ -156,7 +156,7 @@ def discover(
                               "(and without [engine] name in --config)")
         return _discover_engine(log, output, noise, fmt, lang, engine, memory_limit, threads, timezone,
                                 allow_huge_cases, _columns(case, activity, timestamp, resource, department, sheet),
-                                extra)
+                                extra, _analyze_config(config, None, None), not no_reduce)
     path = Path(log)
     out = output or Path(_stem(path) + ".bpmn")
     check_outputs({"-o": out, "--html": html}, [path])
@@ -221,8 +221,9 @@ def _source_extra(log: str, engine: Optional[str], spark_master: Optional[str], 
 
 def _discover_engine(log: str, output: Optional[Path], noise: float, fmt: Fmt, lang: Lang, engine: str,
                      memory_limit: Optional[str], threads: Optional[int], timezone: Optional[str],
-                     allow_huge_cases: bool, columns, extra: Optional[dict] = None) -> None:
-    """`discover --engine`: summary by the engine, model and statistics from the summary."""
+                     allow_huge_cases: bool, columns, extra: Optional[dict] = None, config=None,
+                     with_reduction: bool = True) -> None:
+    """`discover --engine`: summary by the engine; model, statistics, findings and reduction from it."""
     from gosupr.engines import log_name
     from gosupr.fileio import check_outputs
     from gosupr.pipeline import run_discover_engine
@@ -239,7 +240,7 @@ def _discover_engine(log: str, output: Optional[Path], noise: float, fmt: Fmt, l
     options = _engine_options(memory_limit, threads, timezone, allow_huge_cases, extra)
     with _stages(lang):
         result = run_discover_engine(str(log), out, engine=engine, noise=noise, columns=columns, options=options,
-                                     name=name, commit=False)
+                                     name=name, commit=False, analyze_config=config, with_reduction=with_reduction)
     _commit(result.files)
     if fmt == Fmt.json:
         _emit(r.to_json(result))

@@ -450,17 +450,33 @@ def run_render(
 
 def run_discover_engine(source: str, output: str | os.PathLike | None, *, engine: str, noise: float = 0.2,
                         columns: Any = None, options: Any = None, name: str | None = None,
-                        commit: bool = True) -> "SummaryDiscoverResult":
-    """Summary by `engine` (memory, duckdb, …), then discovery from it; the BPMN staged or written."""
+                        commit: bool = True, analyze_config: AnalyzeConfig | None = None,
+                        with_findings: bool = True, with_reduction: bool = True) -> "SummaryDiscoverResult":
+    """Summary by `engine` (memory, duckdb, …), then discovery, findings and the before/after
+    reduction from it, as `run_discover` does from events; the BPMN staged or written."""
+    import dataclasses
+
     from gosupr.bpmn.writer import to_xml
-    from gosupr.engines import build_summary
+    from gosupr.engines import EngineOptions, build_summary
     from gosupr.mining.discover_summary import SummaryDiscoverResult, discover_from_summary
 
     stage("summary")
+    options = dataclasses.replace(options or EngineOptions(), paths=with_findings)
     summary, run = build_summary(source, engine, columns, options, progress=step)
     stage("discover")
     model = discover_from_summary(summary, noise=noise, name=name or "log")
     res = SummaryDiscoverResult(summary, run, model, Path(output) if output else None, noise)
+    if with_findings:
+        from gosupr.mining.waste.analyze_summary import analyze_summary
+
+        stage("analyze")
+        res.findings, res.facts = analyze_summary(summary, analyze_config)
+        if with_reduction:
+            from gosupr.mining.waste.reduce_summary import reduce_summary
+
+            stage("reduce")
+            res.reduction = reduce_summary(summary, noise=noise, analyze_config=analyze_config, name=name or "log",
+                                           facts=res.facts, findings=res.findings, as_is=model)
     if output is not None:
         res.files.append((Path(output), to_xml(model)))
     return _committed(res, commit)

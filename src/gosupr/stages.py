@@ -29,6 +29,7 @@ _STEPS = {
     "order events": ("ordering events in each case", "упорядочение событий в делах"),
     "directly-follows": ("directly-follows pairs", "пары непосредственного следования"),
     "variants": ("variants", "варианты"),
+    "paths": ("paths (activity and department sequences)", "пути (последовательности действий и подразделений)"),
     "departments": ("departments", "подразделения"),
 }
 _show: Callable[[str], None] | None = None

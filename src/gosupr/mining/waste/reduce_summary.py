@@ -48,17 +48,23 @@ def reduce_summary(
     analyze_config: Any = None,
     protect: list[str] | None = None,
     name: str = "log",
+    facts: LogFacts | None = None,
+    findings: list | None = None,
+    as_is: Any = None,
 ) -> Reduction:
-    """`reduce_process` on a summary (see the module docstring)."""
+    """`reduce_process` on a summary (see the module docstring). `facts`, `findings`, `as_is`: already
+    computed from this summary (discover does), so not computed twice; findings are judged against
+    the protect patterns again (idempotent)."""
     from gosupr.mining.discover_summary import discover_from_summary
     from gosupr.mining.metrics import model_metrics
     from gosupr.mining.waste.analyze import AnalyzeConfig, analyze_facts
-    from gosupr.mining.waste.protect import protected_activities
+    from gosupr.mining.waste.protect import guard, protected_activities
     from gosupr.mining.waste.quality import model_quality, rows_loss
 
     patterns = list(dict.fromkeys([*((analyze_config or AnalyzeConfig()).protect), *(protect or [])]))
-    facts = LogFacts.of_summary(summary)
-    findings = analyze_facts(facts, analyze_config, protect=patterns)
+    facts = facts or LogFacts.of_summary(summary)
+    findings = analyze_facts(facts, analyze_config, protect=patterns) if findings is None else \
+        guard(facts, findings, patterns)
     applied, not_applied = select_findings(findings, accept)
     removal, kept, to_be_ts = _remove(facts, applied)
     for f in not_applied:
@@ -66,7 +72,7 @@ def reduce_summary(
     if not kept.any():
         raise GosuprError("removing the accepted waste leaves no events; accept fewer kinds", path=summary.source)
     to_be_summary, to_be_rows = _to_be(facts, kept, to_be_ts, summary)
-    as_is = discover_from_summary(summary, noise=noise, name=name)
+    as_is = as_is or discover_from_summary(summary, noise=noise, name=name)
     to_be = discover_from_summary(to_be_summary, noise=noise, name=f"{name} (to-be)")
     nothing = removal.events_removed == 0 and removal.cases_removed == 0
     before = {"model": model_metrics(as_is).to_dict(), "work": _work(facts.lengths, facts.w, facts.durations_s)}
