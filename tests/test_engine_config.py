@@ -153,35 +153,63 @@ def small_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_batch_summarises_each_log_with_the_engine(tmp_path: Path, small_csv: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from gosupr.bpmn.writer import to_xml
+    from gosupr.mining.waste import reduce_summary as rs
+    from gosupr.mining.waste.reduce_summary import reduce_summary
     from gosupr.pipeline import run_discover_engine
+    from gosupr.report.reduce_render import document as reduction_document
 
+    accepted: list = []
+    real = rs.reduce_summary
+
+    def spy(*a, **k):  # the batch's accept must reach the reduction
+        accepted.append(k.get("accept"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(rs, "reduce_summary", spy)
     monkeypatch.chdir(tmp_path)
     cfg = _toml(tmp_path / "gosupr.toml", '[engine]\nname = "duckdb"\nmemory_limit = "1GB"\nthreads = 1\n\n'
-                "[fail_if]\nrows_dropped_share_above = 0.5\n")
+                '[batch]\naccept = ["redundant_approval"]\n\n'
+                "[fail_if]\nrows_dropped_share_above = 0.5\nfitness_below = 0.1\n")
     res = run_batch([str(small_csv)], config_path=str(cfg), out_dir="out", jobs=1)
     assert res.exit_code == 0, res.inputs
     (r,) = res.inputs
     assert r["status"] == "ok", r["reason"]
-    assert sorted(r["outputs"]) == ["as_is", "discover"]  # no findings, no before/after: per-event only
+    assert sorted(r["outputs"]) == ["as_is", "discover", "findings", "reduction", "to_be"]
     assert r["engine"] == {"name": "duckdb", "rows_scanned": r["audit"]["rows_read"]}  # no peak memory: deterministic
-    assert [(g["name"], g["passed"]) for g in r["gates"]] == [("rows_dropped_share_above", True)]
-    doc = json.loads((tmp_path / "out" / r["outputs"]["discover"]).read_text(encoding="utf-8"))
+    assert [(g["name"], g["passed"]) for g in r["gates"]] == [("fitness_below", True), ("rows_dropped_share_above", True)]
+    out = tmp_path / "out"
+    doc = json.loads((out / r["outputs"]["discover"]).read_text(encoding="utf-8"))
     assert doc["engine"]["name"] == "duckdb" and "peak_rss_mib" not in doc["engine"]
     assert doc["log"]["source"] == r["input"] and doc["output"] == r["outputs"]["as_is"]
-    mem = run_discover_engine(str(small_csv), None, engine="memory", name="permit_small", commit=False)
+
+    # the same as the memory engine's discover and reduce from its summary
+    mem = run_discover_engine(str(small_csv), None, engine="memory", name="permit_small", commit=False,
+                              with_reduction=False)
+    red = reduce_summary(mem.summary, accept=["redundant_approval"], name="permit_small", facts=mem.facts,
+                         findings=mem.findings, as_is=mem.model)
     assert r["headline"]["cases"] == mem.summary.cases and r["headline"]["events"] == mem.summary.events
-    assert (tmp_path / "out" / r["outputs"]["as_is"]).read_bytes() == to_xml(mem.model)
-    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert (out / r["outputs"]["as_is"]).read_bytes() == to_xml(mem.model)
+    assert (out / r["outputs"]["to_be"]).read_bytes() == to_xml(red.to_be)
+    found = json.loads((out / r["outputs"]["findings"]).read_text(encoding="utf-8"))
+    assert found["findings"] == [f.to_dict() for f in mem.findings] and found["log"]["source"] == r["input"]
+    assert r["findings"]["by_kind"].get("redundant_approval"), "the example's redundant approval is found"
+    assert accepted[0] == ("redundant_approval",)
+    reduction = json.loads((out / r["outputs"]["reduction"]).read_text(encoding="utf-8"))
+    assert reduction["headline"] == reduction_document(red, {}, {})["headline"]
+    assert r["headline"]["fitness"] == red.quality["to_be"]["fitness"]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["settings"]["engine"] == {"name": "duckdb", "memory_limit": "1GB", "threads": 1}
-    row = next(line for line in (tmp_path / "out" / "summary.md").read_text(encoding="utf-8").splitlines()
-               if "permit_small" in line)
-    cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[3:6] == [f"{mem.summary.cases:,}", f"{mem.summary.events:,}", "—"]  # findings: not computed, not 0
+    again = run_batch([str(small_csv)], config_path=str(cfg), out_dir="out2", jobs=1)
+    assert again.exit_code == 0
+
+    def tree(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    assert tree(out) == tree(tmp_path / "out2")  # byte-identical: no peak memory without --timings
 
 
 @pytest.mark.parametrize("text, words", [
-    ('[engine]\nname = "duckdb"\n\n[fail_if]\nfitness_below = 0.9\n', "'fail_if.fitness_below' needs findings"),
-    ('[engine]\nname = "memory"\n\n[fail_if]\nfindings.count_above = 3\n', "'fail_if.findings.count_above'"),
+    ('[engine]\nname = "duckdb"\n\n[regulation]\nmodel = "normative.bpmn"\n', "[regulation] checks each log"),
     ('[engine]\nnme = "duckdb"\n', "unknown key 'engine.nme'"),
     ('[engines]\nname = "duckdb"\n', "unknown key 'engines'"),
 ])

@@ -35,10 +35,10 @@ otherwise silently turn the gate off, so unknown keys are errors naming the key 
     logs = ["logs/land_lease*.csv"]        # globs of the logs it governs (default: every log)
 
     [engine]                               # logs summarised by an engine: gosupr.engines.config
-    name = "duckdb"                        # memory | duckdb | spark; each log then gets the model and
-    memory_limit = "4GB"                   # statistics of `discover --engine` (no findings, no
-    threads = 2                            # before/after: those need the per-event path, so gates
-    spark_master = "local[*]"              # and a [regulation] that read them are refused with it)
+    name = "duckdb"                        # memory | duckdb | spark; each log then goes through
+    memory_limit = "4GB"                   # `discover --engine` (model, findings, before/after from
+    threads = 2                            # the summary's paths); a [regulation] check needs events,
+    spark_master = "local[*]"              # so it is refused beside [engine]
 """
 
 from __future__ import annotations
@@ -207,7 +207,7 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> B
 
         analyze.protect = protect_patterns(data.get("protect", {}), source) + mandatory
     gates = _gates(_table(data, "fail_if", source), source)
-    engine = _engine(data, gates, regulation, source)
+    engine = _engine(data, regulation, source)
     return BatchConfig(
         source=source,
         base_dir=base_dir,
@@ -229,18 +229,14 @@ def _effects(value: Any, source: str) -> tuple[Any, ...]:
     return parse_effect_pairs(value, source)
 
 
-def _engine(data: dict[str, Any], gates: Gates, regulation: Any, source: str) -> Any:
-    """`[engine]`, when it names an engine; refused beside what only the per-event path measures
-    (a gate left unmeasured would fail every log, a check would never run: say so up front)."""
+def _engine(data: dict[str, Any], regulation: Any, source: str) -> Any:
+    """`[engine]`, when it names an engine; refused beside a `[regulation]` check, which replays each
+    case's events (a summary has none): said up front rather than a check that never runs."""
     from gosupr.engines.config import engine_config
 
     engine = engine_config(data, source)
     if engine is None or engine.name is None:
         return None
-    needs_events = [g for g in gates.names() if g != "rows_dropped_share_above"]
-    if needs_events:
-        raise GosuprError(f"'fail_if.{needs_events[0]}' needs findings or the before/after, which a log summarised "
-                          f"by [engine] does not have; remove the gate or [engine] name", path=source)
     if regulation is not None and regulation.model is not None:
         raise GosuprError("[regulation] checks each log event by event, which a log summarised by [engine] does "
                           "not allow; remove [regulation] model or [engine] name", path=source)

@@ -91,7 +91,7 @@ def summary_markdown(result: BatchResult, lang: str = "en") -> str:
             f"{_ICON[r['status']]} {_w(r['status'], lang)}",
             _int(h.get("cases")),
             _int(h.get("events")),
-            _findings_cell(r),
+            _int(r["findings"]["total"]) if r["status"] != "failed" else "—",
             _pct(h.get("steps_removable_share")),
             _dec(h.get("fitness")),
             _gates_cell(r, lang),
@@ -126,7 +126,7 @@ def render_terminal(result: BatchResult, console: Any, lang: str = "en") -> None
             Text(_w(r["status"], lang), style=style[r["status"]]),
             _int(h.get("cases")),
             _int(h.get("events")),
-            _findings_cell(r),
+            _int(r["findings"]["total"]) if r["status"] != "failed" else "—",
             _pct(h.get("steps_removable_share")),
             _dec(h.get("fitness")),
             _gates_cell(r, lang),
@@ -134,11 +134,6 @@ def render_terminal(result: BatchResult, console: Any, lang: str = "en") -> None
     console.print(table)
     for p in _problems(result, lang, str, str):
         console.print(p, markup=False, highlight=False)
-
-
-def _findings_cell(r: dict[str, Any]) -> str:
-    """A log summarised by an [engine] has no findings (not zero of them): a dash, as for a failed input."""
-    return "—" if r["status"] == "failed" or "engine" in r else _int(r["findings"]["total"])
 
 
 def _gates_cell(r: dict[str, Any], lang: str) -> str:
