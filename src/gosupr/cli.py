@@ -121,7 +121,9 @@ def discover(
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
     sheet: Optional[str] = SheetOpt,
-    config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="gosupr.toml with an [analyze] section; its [engine] section chooses the engine "
+        "(the flags below override it)."),
     no_reduce: bool = typer.Option(False, "--no-reduce", help="Skip the before/after report."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
     allow_huge_cases: bool = HugeOpt,
@@ -143,12 +145,15 @@ def discover(
     from gosupr.pipeline import run_discover
     from gosupr.report import discover_render as r
 
+    engine, memory_limit, threads, spark_master = _engine_choice(config, log, engine, memory_limit, threads,
+                                                                 spark_master, query, table)
     extra = _source_extra(log, engine, spark_master, query, table)
     if extra.get("query") is not None or extra.get("table") is not None:
         engine = engine or "postgresql"
     if engine is not None:
         if html is not None:
-            raise GosuprError("--html is not available with --engine yet; run discover without --engine")
+            raise GosuprError("--html is not available with an engine yet; run discover without --engine "
+                              "(and without [engine] name in --config)")
         return _discover_engine(log, output, noise, fmt, lang, engine, memory_limit, threads, timezone,
                                 allow_huge_cases, _columns(case, activity, timestamp, resource, department, sheet),
                                 extra, _analyze_config(config, None, None), not no_reduce)
@@ -179,6 +184,21 @@ def discover(
         _emit(r.to_markdown(result, lg))
     else:
         r.to_terminal(result, _console(), lg)
+
+
+def _engine_choice(config: Optional[Path], log: str, engine: Optional[str], memory_limit: Optional[str],
+                   threads: Optional[int], spark_master: Optional[str], query: Optional[str],
+                   table: Optional[str]) -> tuple:
+    """(engine, memory_limit, threads, spark_master): the [engine] of --config, each flag given winning."""
+    if config is None:
+        return engine, memory_limit, threads, spark_master
+    from gosupr.engines.config import load_engine_config
+    from gosupr.engines.sources import is_database_url
+
+    c = load_engine_config(config).overridden(
+        name=engine, memory_limit=memory_limit, threads=threads, spark_master=spark_master,
+        database=is_database_url(log) or query is not None or table is not None)
+    return c.name, c.memory_limit, c.threads, c.spark_master
 
 
 def _source_extra(log: str, engine: Optional[str], spark_master: Optional[str], query: Optional[str],
@@ -238,7 +258,8 @@ def analyze(
     lang: Lang = LangOpt,
     kinds: Optional[List[str]] = typer.Option(None, "--kinds", help="Only these detectors/rules (repeatable)."),
     min_share: Optional[float] = typer.Option(None, "--min-share", min=0.0, max=1.0, help="Hide findings touching fewer cases."),
-    config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="gosupr.toml with an [analyze] section; [engine] chooses the engine for logs (flags override it)."),
     protect: Optional[List[str]] = ProtectOpt,
     case: Optional[str] = CaseOpt,
     activity: Optional[str] = ActOpt,
@@ -259,10 +280,13 @@ def analyze(
 ) -> None:
     """Find the waste in a process (log) or the structural defects of a model (BPMN), worst first."""
     from gosupr.mining.waste.analyze import findings_document, waste_totals
-    from gosupr.pipeline import run_analyze
+    from gosupr.pipeline import is_bpmn, run_analyze
     from gosupr.report import findings_render as fr
     from gosupr.report import jsondoc
 
+    if not is_bpmn(source):  # a model is linted, whichever engine the file names for logs
+        engine, memory_limit, threads, spark_master = _engine_choice(config, str(source), engine, memory_limit, threads,
+                                                                     spark_master, query, table)
     extra = _source_extra(source, engine, spark_master, query, table)
     if extra.get("query") is not None or extra.get("table") is not None:
         engine = engine or "postgresql"
@@ -372,7 +396,8 @@ def reduce(
     alignments: Optional[float] = typer.Option(None, "--alignments", min=0.1, help="Also alignment fitness, within this many seconds."),
     fmt: Fmt = FmtOpt,
     lang: Lang = LangOpt,
-    config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="gosupr.toml with an [analyze] section; [engine] chooses the engine (flags override it)."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
     protect: Optional[List[str]] = ProtectOpt,
     to_be_log: Optional[Path] = typer.Option(
@@ -401,6 +426,8 @@ def reduce(
     from gosupr.report import jsondoc
     from gosupr.report import reduce_render as rr
 
+    engine, memory_limit, threads, spark_master = _engine_choice(config, str(log), engine, memory_limit, threads,
+                                                                 spark_master, query, table)
     extra = _source_extra(log, engine, spark_master, query, table)
     if extra.get("query") is not None or extra.get("table") is not None:
         engine = engine or "postgresql"

@@ -21,7 +21,7 @@ from gosupr.mining.results import (
     Picture,
     ReduceResult,
 )
-from gosupr.stages import stage
+from gosupr.stages import stage, step
 
 if TYPE_CHECKING:
     from gosupr.bpmn.model import ProcessModel
@@ -165,9 +165,9 @@ def run_analyze_engine(source: str, *, engine: str, columns: Any = None, options
     from gosupr.engines import EngineOptions, build_summary
     from gosupr.mining.waste.analyze_summary import SummaryAnalyzeResult, analyze_summary
 
-    stage("read")
+    stage("summary")
     options = dataclasses.replace(options or EngineOptions(), paths=True)
-    summary, run = build_summary(source, engine, columns, options)
+    summary, run = build_summary(source, engine, columns, options, progress=step)
     stage("analyze")
     findings, facts = analyze_summary(summary, config, protect)
     return SummaryAnalyzeResult(summary, run, findings, facts)
@@ -187,8 +187,9 @@ def run_reduce_engine(
     from gosupr.engines import EngineOptions, build_summary
     from gosupr.mining.waste.reduce_summary import SummaryReduceResult, reduce_summary
 
-    stage("read")
-    summary, run = build_summary(source, engine, columns, dataclasses.replace(options or EngineOptions(), paths=True))
+    stage("summary")
+    summary, run = build_summary(source, engine, columns, dataclasses.replace(options or EngineOptions(), paths=True),
+                                 progress=step)
     stage("reduce")
     red = reduce_summary(summary, accept=accept, noise=noise, analyze_config=analyze_config, protect=protect, name=name)
     res = SummaryReduceResult(summary, run, red, {"to_be": str(output) if output else None,
@@ -459,9 +460,9 @@ def run_discover_engine(source: str, output: str | os.PathLike | None, *, engine
     from gosupr.engines import EngineOptions, build_summary
     from gosupr.mining.discover_summary import SummaryDiscoverResult, discover_from_summary
 
-    stage("read")
+    stage("summary")
     options = dataclasses.replace(options or EngineOptions(), paths=with_findings)
-    summary, run = build_summary(source, engine, columns, options)
+    summary, run = build_summary(source, engine, columns, options, progress=step)
     stage("discover")
     model = discover_from_summary(summary, noise=noise, name=name or "log")
     res = SummaryDiscoverResult(summary, run, model, Path(output) if output else None, noise)

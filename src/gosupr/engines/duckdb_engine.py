@@ -230,7 +230,7 @@ def _summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
             made.append(f"stage{len(made)}")
             return con.create_table(made[-1], table)
 
-        return summarize(raw, roles, cache=keep, paths=options.paths, **kw)
+        return summarize(raw, roles, cache=keep, paths=options.paths, progress=options.extra.get("progress"), **kw)
     except GosuprError:
         raise
     except Exception as exc:

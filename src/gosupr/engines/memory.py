@@ -131,8 +131,12 @@ def _paths(log: EventLog, ms: np.ndarray, vid: np.ndarray, durations: np.ndarray
 
 
 def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
-    """Registry entry: gosupr's own readers (every format, the ingestion audit), then `summarize_log`."""
+    """Registry entry: gosupr's own readers (every format, the ingestion audit), then `summarize_log`.
+    `options.extra["progress"]` (when set) is told its two stages, "scan" and "aggregate"."""
     from gosupr.ingest import read_log
 
+    say = options.extra.get("progress") or (lambda _s: None)
+    say("scan")
     log = read_log(source, columns, allow_huge_cases=options.allow_huge_cases, timezone=options.timezone)
+    say("aggregate")
     return summarize_log(log, paths=options.paths)
