@@ -231,9 +231,16 @@ def test_batch_config_without_a_name_keeps_the_per_event_path(tmp_path: Path) ->
 @pytest.mark.parametrize("engine, stages", [("memory", ["scan", "aggregate"]), ("duckdb", PORTABLE_STAGES)])
 def test_progress_is_told_each_stage_in_order(engine: str, stages: list[str]) -> None:
     seen: list[str] = []
+    counts: list[int] = []
+
+    def progress(name: str, rows: int | None = None) -> None:
+        seen.append(name)
+        counts.extend([] if rows is None else [rows])
+
     summary, run = build_summary(str(LOG), engine, options=EngineOptions(memory_limit="1GB", threads=1),
-                                 progress=seen.append)
+                                 progress=progress)
     assert seen == stages
+    assert counts == [summary.rows_scanned]  # the rows scanned, told once, when the engine knows them
     assert run.rows_scanned == summary.rows_scanned > 0 and run.peak_rss_mib > 0
 
 
@@ -248,9 +255,10 @@ def test_summary_steps_reach_the_stage_line(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(stages, "_stage", "")
     run_discover_engine(str(LOG), None, engine="duckdb", options=EngineOptions(threads=1), commit=False)
     head = "построение сводки журнала"
-    assert shown == [head, f"{head}: чтение строк", f"{head}: упорядочение событий в делах",
-                     f"{head}: пары непосредственного следования", f"{head}: варианты",
-                     f"{head}: пути (последовательности действий и подразделений)", f"{head}: подразделения",
+    rows = " · 6\u202f736 строк"  # land_lease.csv: 6,736 rows, from the scan on
+    assert shown == [head, f"{head}: чтение строк", f"{head}: упорядочение событий в делах{rows}",
+                     f"{head}: пары непосредственного следования{rows}", f"{head}: варианты{rows}",
+                     f"{head}: пути (последовательности действий и подразделений){rows}", f"{head}: подразделения{rows}",
                      "построение модели", "поиск потерь", "построение целевого процесса и его оценка"]
 
 

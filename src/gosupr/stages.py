@@ -35,6 +35,7 @@ _STEPS = {
 _show: Callable[[str], None] | None = None
 _lang = "en"
 _stage = ""
+_rows: int | None = None
 
 
 def on_terminal(stream: IO[str]) -> bool:
@@ -66,16 +67,22 @@ def shown(lang: str = "en") -> Iterator[None]:
 
 def stage(key: str) -> None:
     """Say that stage `key` (read, discover, analyze, reduce, summary) starts; a no-op off a terminal."""
-    global _stage
-    _stage = _WORDS[key][_lang == "ru"]
+    global _stage, _rows
+    _stage, _rows = _WORDS[key][_lang == "ru"], None
     if _show is not None:
         _show(_stage)
 
 
-def step(name: str) -> None:
-    """Say that step `name` of the current stage starts (an engine's summary stages: scan, variants…);
+def step(name: str, rows: int | None = None) -> None:
+    """Say that step `name` of the current stage starts (an engine's summary stages: scan, variants…),
+    and, once the engine knows it, how many rows it scanned (kept on the line for the later steps);
     a no-op off a terminal. Names without words of their own are shown as given."""
+    global _rows
+    if rows is not None:
+        _rows = rows
     if _show is not None:
         words = _STEPS.get(name)
         text = words[_lang == "ru"] if words else name
+        if _rows is not None:
+            text += f" · {_rows:,} {'строк' if _lang == 'ru' else 'rows'}".replace(",", "\u202f" if _lang == "ru" else ",")
         _show(f"{_stage}: {text}" if _stage else text)

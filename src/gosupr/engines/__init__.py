@@ -88,11 +88,12 @@ def peak_rss_mib() -> float:
 
 def build_summary(source: str, engine: str = DEFAULT, columns: Any = None,
                   options: EngineOptions | None = None,
-                  progress: Callable[[str], None] | None = None) -> tuple[LogSummary, RunInfo]:
+                  progress: Callable[..., None] | None = None) -> tuple[LogSummary, RunInfo]:
     """The summary of the log at `source` (a file, a Parquet folder or a glob) built by `engine`.
 
     `progress` is told the name of each stage the engine starts (scan, order events, variants…), in
-    order; it travels to the engine as `options.extra["progress"]`, where every engine looks for it."""
+    order, and with one of them the rows scanned (`progress(name, rows)`); it travels to the engine as
+    `options.extra["progress"]`, where every engine looks for it."""
     fn = engine_function(engine)
     options = options or EngineOptions()
     if progress is not None:

@@ -135,8 +135,8 @@ def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
     `options.extra["progress"]` (when set) is told its two stages, "scan" and "aggregate"."""
     from gosupr.ingest import read_log
 
-    say = options.extra.get("progress") or (lambda _s: None)
+    say = options.extra.get("progress") or (lambda _s, _rows=None: None)
     say("scan")
     log = read_log(source, columns, allow_huge_cases=options.allow_huge_cases, timezone=options.timezone)
-    say("aggregate")
+    say("aggregate", log.audit.rows_read)
     return summarize_log(log, paths=options.paths)

@@ -254,7 +254,7 @@ def prepared(raw: Any, roles: Roles) -> Any:
 def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str] | None = None,
               rows_before: int = 0, dropped_before: Mapping[str, int] | None = None,
               cache: Callable[[Any], Any] | None = None,
-              progress: Callable[[str], None] | None = None, paths: bool = False) -> LogSummary:
+              progress: Callable[..., None] | None = None, paths: bool = False) -> LogSummary:
     """The `LogSummary` of the raw rows in `raw` (an Ibis table on any backend).
 
     `rows_before`/`dropped_before`: rows a reader dropped before `raw` (e.g. malformed CSV lines);
@@ -265,7 +265,7 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
     import ibis
 
     cache = cache or (lambda t: t.cache())
-    say = progress or (lambda _s: None)
+    say = progress or (lambda _s, _rows=None: None)
     say("scan")
     p = prepared(raw, roles)
     if _is_text(raw, roles.timestamp):  # parse text times once, not in every later query
@@ -306,7 +306,7 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
         ej = ej.join(ibis.memtable(pd.DataFrame({"department": dnames, "dcode": range(len(dnames))})), "department")
     ej = ej.mutate(t_ms=ej.t_us // 1000)
     w = ibis.window(group_by=ej.case_id, order_by=[ej.t_us, *[ej[c] for c in order_cols]])
-    say("order events")
+    say("order events", rows)
     # only what later stages read: a narrow table is cheaper to sort, write and scan again
     wt = cache(ej.select("case_id", "code", "t_ms", *(["dcode"] if by_dept else []), pos=ibis.row_number().over(w),
                          nxt=ej.code.lead().over(w), nxt_ms=ej.t_ms.lead().over(w)))

@@ -209,7 +209,7 @@ def _cache(con: Any) -> Callable[[Any], Any]:
 
 
 def summarize_frame(spark: Any, df: Any, columns: Any, *, source: str,
-                    progress: Callable[[str], None] | None = None, paths: bool = False) -> LogSummary:
+                    progress: Callable[..., None] | None = None, paths: bool = False) -> LogSummary:
     """The summary of a Spark DataFrame of raw rows (with FILE_COL/ROW_COL), through Ibis; `paths`:
     also `LogSummary.paths`."""
     import ibis
