@@ -79,6 +79,12 @@ HugeOpt = typer.Option(
     False, "--allow-huge-cases",
     help="Accept cases of more than 10 000 events or thousands of activities (normally a wrong column).",
 )
+# where an engine builds the log summary (discover, analyze, reduce --engine)
+MemoryLimitOpt = typer.Option(None, "--memory-limit", help="duckdb: memory cap, e.g. 4GB (spills to disk beyond it).")
+ThreadsOpt = typer.Option(None, "--threads", min=1, help="duckdb: worker threads.")
+SparkMasterOpt = typer.Option(None, "--spark-master", help="spark: the cluster's master URL (default local[*]).")
+QueryOpt = typer.Option(None, "--query", help="Database source: the select returning the events (computed inside the server).")
+TableOpt = typer.Option(None, "--table", help="Database source: the table (or schema.table) holding the events.")
 
 
 def _lang(lang: Lang) -> str:
@@ -132,31 +138,26 @@ def discover(
         None, "--engine", help="Build a log summary with memory|duckdb|spark and discover from it (model, statistics, findings "
         "and the before/after report; times per-path means). duckdb reads Parquet folders and globs out-of-core; spark reads "
         "Parquet on a cluster (--spark-master); a postgresql:// source is summarised inside PostgreSQL."),
-    memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="duckdb: memory cap, e.g. 4GB (spills to disk beyond it)."),
-    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="duckdb: worker threads."),
-    spark_master: Optional[str] = typer.Option(None, "--spark-master", help="spark: the cluster's master URL (default local[*])."),
-    query: Optional[str] = typer.Option(
-        None, "--query", help="Database source: the select returning the events (computed inside the server)."
-    ),
-    table: Optional[str] = typer.Option(None, "--table", help="Database source: the table (or schema.table) holding the events."),
+    memory_limit: Optional[str] = MemoryLimitOpt,
+    threads: Optional[int] = ThreadsOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
+    query: Optional[str] = QueryOpt,
+    table: Optional[str] = TableOpt,
 ) -> None:
     """Discover a BPMN model from an event log, with its findings and the before/after report."""
     from gosupr.fileio import check_outputs
     from gosupr.pipeline import run_discover
     from gosupr.report import discover_render as r
 
-    engine, memory_limit, threads, spark_master = _engine_choice(config, log, engine, memory_limit, threads,
-                                                                 spark_master, query, table)
-    extra = _source_extra(log, engine, spark_master, query, table)
-    if extra.get("query") is not None or extra.get("table") is not None:
-        engine = engine or "postgresql"
+    engine, options = _engine(config, log, engine, memory_limit, threads, spark_master, query, table, timezone,
+                              allow_huge_cases)
     if engine is not None:
         if html is not None:
             raise GosuprError("--html is not available with an engine yet; run discover without --engine "
                               "(and without [engine] name in --config)")
-        return _discover_engine(log, output, noise, fmt, lang, engine, memory_limit, threads, timezone,
-                                allow_huge_cases, _columns(case, activity, timestamp, resource, department, sheet),
-                                extra, _analyze_config(config, None, None), not no_reduce)
+        return _discover_engine(log, output, noise, fmt, lang, engine, options,
+                                _columns(case, activity, timestamp, resource, department, sheet),
+                                _analyze_config(config, None, None), not no_reduce)
     path = Path(log)
     out = output or Path(_stem(path) + ".bpmn")
     check_outputs({"-o": out, "--html": html}, [path])
@@ -184,6 +185,24 @@ def discover(
         _emit(r.to_markdown(result, lg))
     else:
         r.to_terminal(result, _console(), lg)
+
+
+def _engine(config: Optional[Path], log: str, engine: Optional[str], memory_limit: Optional[str],
+            threads: Optional[int], spark_master: Optional[str], query: Optional[str], table: Optional[str],
+            timezone: Optional[str], allow_huge_cases: bool) -> tuple:
+    """(engine, EngineOptions) from the flags and --config's [engine]; (None, None) for the per-event path.
+    A database source is always summarised inside the database."""
+    from gosupr.engines import EngineOptions
+
+    engine, memory_limit, threads, spark_master = _engine_choice(config, log, engine, memory_limit, threads,
+                                                                 spark_master, query, table)
+    extra = _source_extra(log, engine, spark_master, query, table)
+    if extra.get("query") is not None or extra.get("table") is not None:
+        engine = engine or "postgresql"
+    if engine is None:
+        return None, None
+    return engine, EngineOptions(memory_limit=memory_limit, threads=threads, timezone=timezone,
+                                 allow_huge_cases=allow_huge_cases, extra=extra)
 
 
 def _engine_choice(config: Optional[Path], log: str, engine: Optional[str], memory_limit: Optional[str],
@@ -219,25 +238,27 @@ def _source_extra(log: str, engine: Optional[str], spark_master: Optional[str], 
     return extra
 
 
-def _discover_engine(log: str, output: Optional[Path], noise: float, fmt: Fmt, lang: Lang, engine: str,
-                     memory_limit: Optional[str], threads: Optional[int], timezone: Optional[str],
-                     allow_huge_cases: bool, columns, extra: Optional[dict] = None, config=None,
-                     with_reduction: bool = True) -> None:
-    """`discover --engine`: summary by the engine; model, statistics, findings and reduction from it."""
+def _engine_source(log: str, options) -> tuple[str, list]:
+    """The log's name for models and default outputs, and the input files no output may overwrite
+    (none for a database: the table's name, or "query")."""
     from gosupr.engines import log_name
+
+    extra = options.extra
+    if extra.get("query") is not None or extra.get("table") is not None:
+        return (extra["table"] or "query").strip().split(".")[-1].strip('"') or "query", []
+    return log_name(str(log)), [Path(log)]
+
+
+def _discover_engine(log: str, output: Optional[Path], noise: float, fmt: Fmt, lang: Lang, engine: str, options,
+                     columns, config=None, with_reduction: bool = True) -> None:
+    """`discover --engine`: summary by the engine; model, statistics, findings and reduction from it."""
     from gosupr.fileio import check_outputs
     from gosupr.pipeline import run_discover_engine
     from gosupr.report import discover_summary_render as r
 
-    extra = extra or {}
-    if extra.get("query") is not None or extra.get("table") is not None:  # a database: no input file to protect
-        name = (extra["table"] or "query").strip().split(".")[-1].strip('"') or "query"
-        inputs: list = []
-    else:
-        name, inputs = log_name(str(log)), [Path(log)]
+    name, inputs = _engine_source(log, options)
     out = output or Path(name + ".bpmn")
     check_outputs({"-o": out}, inputs)
-    options = _engine_options(memory_limit, threads, timezone, allow_huge_cases, extra)
     with _stages(lang):
         result = run_discover_engine(str(log), out, engine=engine, noise=noise, columns=columns, options=options,
                                      name=name, commit=False, analyze_config=config, with_reduction=with_reduction)
@@ -272,11 +293,11 @@ def analyze(
     engine: Optional[str] = typer.Option(
         None, "--engine", help="Analyse a log summary built by memory|duckdb|spark (the same detectors on paths "
         "weighted by their cases; times are per-path means); a postgresql:// source is summarised inside PostgreSQL."),
-    memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="duckdb: memory cap, e.g. 4GB (spills to disk beyond it)."),
-    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="duckdb: worker threads."),
-    spark_master: Optional[str] = typer.Option(None, "--spark-master", help="spark: the cluster's master URL (default local[*])."),
-    query: Optional[str] = typer.Option(None, "--query", help="Database source: the select returning the events."),
-    table: Optional[str] = typer.Option(None, "--table", help="Database source: the table (or schema.table) holding the events."),
+    memory_limit: Optional[str] = MemoryLimitOpt,
+    threads: Optional[int] = ThreadsOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
+    query: Optional[str] = QueryOpt,
+    table: Optional[str] = TableOpt,
 ) -> None:
     """Find the waste in a process (log) or the structural defects of a model (BPMN), worst first."""
     from gosupr.mining.waste.analyze import findings_document, waste_totals
@@ -284,16 +305,12 @@ def analyze(
     from gosupr.report import findings_render as fr
     from gosupr.report import jsondoc
 
-    if not is_bpmn(source):  # a model is linted, whichever engine the file names for logs
-        engine, memory_limit, threads, spark_master = _engine_choice(config, str(source), engine, memory_limit, threads,
-                                                                     spark_master, query, table)
-    extra = _source_extra(source, engine, spark_master, query, table)
-    if extra.get("query") is not None or extra.get("table") is not None:
-        engine = engine or "postgresql"
+    # a model is linted, whichever engine the file names for logs
+    engine, options = _engine(None if is_bpmn(source) else config, source, engine, memory_limit, threads, spark_master,
+                              query, table, timezone, allow_huge_cases)
     if engine is not None:
         return _analyze_engine(source, fmt, lang, engine, _analyze_config(config, kinds, min_share), list(protect or []),
-                               _columns(case, activity, timestamp, resource, department, sheet),
-                               _engine_options(memory_limit, threads, timezone, allow_huge_cases, extra))
+                               _columns(case, activity, timestamp, resource, department, sheet), options)
     with _stages(lang):
         res = run_analyze(
             source,
@@ -322,15 +339,6 @@ def analyze(
     fr.to_terminal(res.findings, head, con, lg)
 
 
-def _engine_options(memory_limit: Optional[str], threads: Optional[int], timezone: Optional[str],
-                    allow_huge_cases: bool, extra: dict):
-    """The engine's resources from the command line."""
-    from gosupr.engines import EngineOptions
-
-    return EngineOptions(memory_limit=memory_limit, threads=threads, timezone=timezone,
-                         allow_huge_cases=allow_huge_cases, extra=extra)
-
-
 def _analyze_engine(source: str, fmt: Fmt, lang: Lang, engine: str, config, protect: list, columns, options) -> None:
     """`analyze --engine`: the findings from a log summary (paths weighted by cases)."""
     from gosupr.mining.waste.analyze import waste_totals
@@ -356,16 +364,14 @@ def _analyze_engine(source: str, fmt: Fmt, lang: Lang, engine: str, config, prot
 def _reduce_engine(log: str, output: Optional[Path], before: Optional[Path], engine: str, accept, noise: float,
                    fmt: Fmt, lang: Lang, config, protect: list, columns, options) -> None:
     """`reduce --engine`: the reduction from a log summary; both models as BPMN when asked."""
-    from gosupr.engines import log_name
     from gosupr.fileio import check_outputs
     from gosupr.mining.discover_summary import log_section
     from gosupr.pipeline import run_reduce_engine
     from gosupr.report import jsondoc
     from gosupr.report import reduce_render as rr
 
-    database = options.extra.get("query") is not None or options.extra.get("table") is not None
-    check_outputs({"-o": output, "--before": before}, [] if database else [Path(log)])
-    name = "query" if database else log_name(log)
+    name, inputs = _engine_source(log, options)
+    check_outputs({"-o": output, "--before": before}, inputs)
     with _stages(lang):
         res = run_reduce_engine(log, output, engine=engine, before=before, accept=accept, noise=noise, columns=columns,
                                 options=options, analyze_config=config, protect=protect, name=name, commit=False)
@@ -414,11 +420,11 @@ def reduce(
     engine: Optional[str] = typer.Option(
         None, "--engine", help="Reduce from a log summary built by memory|duckdb|spark (counts and verdict exact, "
         "times per-path means; no --to-be-log); a postgresql:// source is summarised inside PostgreSQL."),
-    memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="duckdb: memory cap, e.g. 4GB (spills to disk beyond it)."),
-    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="duckdb: worker threads."),
-    spark_master: Optional[str] = typer.Option(None, "--spark-master", help="spark: the cluster's master URL (default local[*])."),
-    query: Optional[str] = typer.Option(None, "--query", help="Database source: the select returning the events."),
-    table: Optional[str] = typer.Option(None, "--table", help="Database source: the table (or schema.table) holding the events."),
+    memory_limit: Optional[str] = MemoryLimitOpt,
+    threads: Optional[int] = ThreadsOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
+    query: Optional[str] = QueryOpt,
+    table: Optional[str] = TableOpt,
 ) -> None:
     """Build the to-be process without the waste; say whether it loses quality, on the evidence."""
     from gosupr.fileio import check_outputs
@@ -426,18 +432,15 @@ def reduce(
     from gosupr.report import jsondoc
     from gosupr.report import reduce_render as rr
 
-    engine, memory_limit, threads, spark_master = _engine_choice(config, str(log), engine, memory_limit, threads,
-                                                                 spark_master, query, table)
-    extra = _source_extra(log, engine, spark_master, query, table)
-    if extra.get("query") is not None or extra.get("table") is not None:
-        engine = engine or "postgresql"
+    engine, options = _engine(config, log, engine, memory_limit, threads, spark_master, query, table, timezone,
+                              allow_huge_cases)
     if engine is not None:
         for flag, value in (("--to-be-log", to_be_log), ("--html", html), ("--alignments", alignments)):
             if value is not None:
                 raise GosuprError(f"{flag} is not available with --engine (a summary has no events); run reduce without --engine")
         return _reduce_engine(log, output, before, engine, accept, noise, fmt, lang, _analyze_config(config, None, None),
                               list(protect or []), _columns(case, activity, timestamp, resource, department, sheet),
-                              _engine_options(memory_limit, threads, timezone, allow_huge_cases, extra))
+                              options)
     log_path = Path(log)
     check_outputs({"-o": output, "--before": before, "--to-be-log": to_be_log, "--html": html}, [log_path])
     with _stages(lang):
