@@ -152,6 +152,14 @@ def test_discover_json_and_bpmn_identical_across_engines(tmp_path: Path, name: s
         assert today[key] == docs["memory"]["summary"][key]
     for key in ("median_case_duration_s", "p90_case_duration_s"):  # exact vs sketch: within its accuracy
         assert docs["memory"]["summary"][key] == pytest.approx(today[key], rel=0.05)
+    # with everything: findings and the reduction, from the summary's paths
+    res = _gosupr("discover", str(log), "-o", "plain.bpmn", "--format", "json", cwd=tmp_path)
+    plain = json.loads(res.stdout)
+    got = docs["memory"]
+    assert got["schema"] == "gosupr.discover-summary/2" and got["log"]["computed_from"] == "log summary (paths)"
+    assert got["findings"] and got["reduction"]["verdict"] == plain["reduction"]["verdict"]
+    for key in ("events_removed", "cases_touched", "removed_steps", "fitness_as_is", "fitness_to_be"):
+        assert got["reduction"]["headline"][key] == plain["reduction"]["headline"][key]
 
 
 @pytest.mark.parametrize("case", ["missing_column", "not_parquet", "broken_parquet", "no_match"])

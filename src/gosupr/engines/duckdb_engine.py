@@ -298,7 +298,8 @@ def _summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
             made.append(f"stage{len(made)}")
             return con.create_table(made[-1], table, temp=small)
 
-        return summarize(raw, roles, cache=keep, keep_rows=small, **kw)
+        return summarize(raw, roles, cache=keep, keep_rows=small, paths=options.paths,
+                         progress=options.extra.get("progress"), **kw)
     except GosuprError:
         raise
     except Exception as exc:

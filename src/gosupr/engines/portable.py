@@ -20,6 +20,8 @@ Choices made so every backend gives the same numbers as the memory path:
 - Variants are grouped by two independent 31-bit hashes (random weights per position and per
   activity, summed; arithmetic that stays inside int64 on every backend) plus the case length; one
   representative case per variant gives its activity sequence.
+- Paths (only when asked: `summarize(..., paths=True)`) add two such hashes over (position, department
+  code) to the variant key; gap sums per (path, position) come from the window table joined to that key.
 """
 
 from __future__ import annotations
@@ -177,11 +179,14 @@ def with_sketch_bin(t: Any, col: str, out: str = "bin") -> Any:
     return t.drop("_e0", "_e")
 
 
-def _weighted(wt: Any, codes_n: int) -> Any:
+def _weighted(wt: Any, codes_n: int, depts_n: int | None = None) -> Any:
     """`wt` with h1, h2: R_i[pos] · C_i[code] mod M for fixed pseudo-random tables R_i (per position)
     and C_i (per activity code). A case's key is (Σ h1 mod M, Σ h2 mod M, length): two different
     sequences of one length collide with probability about 1/M² ≈ 2⁻⁶², and the tables are small
-    (longest case, distinct activities), joined on every backend alike."""
+    (longest case, distinct activities), joined on every backend alike.
+
+    With `depts_n` (paths asked for, `wt` has `dcode`) also g1, g2: the same over (position,
+    department code) with independent tables, so (k1, k2, length, Σ g1, Σ g2) keys a path."""
     import ibis
     import numpy as np
 
@@ -189,10 +194,19 @@ def _weighted(wt: Any, codes_n: int) -> Any:
     rng = np.random.default_rng(15)
     r = rng.integers(1, _M, size=(longest + 1, 2), dtype=np.int64)
     c = rng.integers(1, _M, size=(max(codes_n, 1), 2), dtype=np.int64)
-    pos_t = ibis.memtable(pd.DataFrame({"pos": np.arange(longest + 1, dtype=np.int64), "r1": r[:, 0], "r2": r[:, 1]}))
+    pos_cols = {"pos": np.arange(longest + 1, dtype=np.int64), "r1": r[:, 0], "r2": r[:, 1]}
+    if depts_n is not None:  # drawn after the activity tables, which stay as they were
+        rd = rng.integers(1, _M, size=(longest + 1, 2), dtype=np.int64)
+        cd = rng.integers(1, _M, size=(max(depts_n, 1), 2), dtype=np.int64)
+        pos_cols.update(r3=rd[:, 0], r4=rd[:, 1])
+    pos_t = ibis.memtable(pd.DataFrame(pos_cols))
     code_t = ibis.memtable(pd.DataFrame({"code": np.arange(len(c), dtype=np.int64), "c1": c[:, 0], "c2": c[:, 1]}))
     j = wt.join(pos_t, "pos").join(code_t, "code")
-    return j.mutate(h1=(j.r1 * j.c1) % _M, h2=(j.r2 * j.c2) % _M)
+    if depts_n is None:
+        return j.mutate(h1=(j.r1 * j.c1) % _M, h2=(j.r2 * j.c2) % _M)
+    dept_t = ibis.memtable(pd.DataFrame({"dcode": np.arange(len(cd), dtype=np.int64), "c3": cd[:, 0], "c4": cd[:, 1]}))
+    j = j.join(dept_t, "dcode")
+    return j.mutate(h1=(j.r1 * j.c1) % _M, h2=(j.r2 * j.c2) % _M, g1=(j.r3 * j.c3) % _M, g2=(j.r4 * j.c4) % _M)
 
 
 def _is_text(table: Any, column: str) -> bool:
@@ -280,7 +294,7 @@ def prepared(raw: Any, roles: Roles) -> Any:
 def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str] | None = None,
               rows_before: int = 0, dropped_before: Mapping[str, int] | None = None,
               cache: Callable[[Any], Any] | None = None, keep_rows: bool = False,
-              progress: Callable[[str], None] | None = None) -> LogSummary:
+              progress: Callable[..., None] | None = None, paths: bool = False) -> LogSummary:
     """The `LogSummary` of the raw rows in `raw` (an Ibis table on any backend).
 
     `rows_before`/`dropped_before`: rows a reader dropped before `raw` (e.g. malformed CSV lines);
@@ -288,27 +302,29 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
     recompute the window stage per query; `keep_rows`: materialise the cleaned rows too, so the source
     is read and cleaned once rather than twice (an engine asks where that write is cheap next to a
     second read; text timestamps are always kept, their parse costs more); `progress` is told each
-    stage's name.
+    stage's name; `paths`: also the per-path table (`LogSummary.paths`) the waste analysis reads
+    (discovery does not: it costs a join).
     """
     import ibis
 
     cache = cache or (lambda t: t.cache())
-    say = progress or (lambda _s: None)
+    say = progress or (lambda _s, _rows=None: None)
     say("scan")
     p = prepared(raw, roles)
     if keep_rows or _is_text(raw, roles.timestamp):  # parse text times once, not in every later query
         p = cache(p)
     kept = p.keep
-    # the department dictionary too: departments are then counted on the ordered table, not by a scan
-    deps_dict = {} if roles.department is None else {"deps": p.department.collect(distinct=True, where=kept)}
     aggs = {r: _count(p.reason == r) for r in REASONS}
+    if roles.department is not None:  # the department dictionary, in the same scan: departments are then
+        aggs["depts"] = p.department.collect(distinct=True, where=kept)  # counted on the ordered table
+    by_dept = paths and roles.department is not None
     profile = p.aggregate(
         rows=p.count(),
         aware=_count(p.t_us.notnull() & p.aware),
         naive=_count(p.t_us.notnull() & ~p.aware),
         first_us=p.t_us.min(where=kept), last_us=p.t_us.max(where=kept),
         acts=p.activity.collect(distinct=True, where=kept),  # the activity dictionary, in the same scan
-        **aggs, **deps_dict,
+        **aggs,
     ).to_pandas().iloc[0]
     if (profile["aware"] or 0) > 0 and (profile["naive"] or 0) > 0:
         raise GosuprError("timestamps mix times with a zone offset and without one: they cannot be ordered; "
@@ -329,13 +345,13 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
     codes = ibis.memtable(pd.DataFrame({"activity": names, "code": range(len(names))}))
     dept = [] if roles.department is None else ["department"]
     ej = ev.select("case_id", "activity", "t_us", *dept, *order_cols).join(codes, "activity")
+    dnames = sorted(str(d) for d in profile["depts"]) if dept else []
     if dept:
-        dnames = sorted(str(d) for d in profile["deps"])
         dcodes = ibis.memtable(pd.DataFrame({"department": dnames, "dcode": range(len(dnames))}))
         ej, dept = ej.join(dcodes, "department").drop("department"), ["dcode"]
     ej = ej.mutate(t_ms=ej.t_us // 1000)
     w = ibis.window(group_by=ej.case_id, order_by=[ej.t_us, *[ej[c] for c in order_cols]])
-    say("order events")
+    say("order events", rows)
     # only what later stages read: a narrow table is cheaper to sort, write and scan again
     wt = cache(ej.select("case_id", "code", "t_ms", *dept, pos=ibis.row_number().over(w),
                          nxt=ej.code.lead().over(w), nxt_ms=ej.t_ms.lead().over(w)))
@@ -355,9 +371,11 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
             frame[col] = name_of.iloc[frame[col].astype("int64").to_numpy()].to_numpy()
 
     say("variants")
-    hashed = _weighted(wt, codes_n=len(names))
+    hashed = _weighted(wt, codes_n=len(names), depts_n=len(dnames) if by_dept else None)
+    dkey = {"d1": hashed.g1.sum() % _M, "d2": hashed.g2.sum() % _M} if by_dept else {}
     cases = hashed.group_by("case_id").aggregate(k1=hashed.h1.sum() % _M, k2=hashed.h2.sum() % _M,
-                                                 length=hashed.count(), t0=hashed.t_ms.min(), t1=hashed.t_ms.max())
+                                                 length=hashed.count(), t0=hashed.t_ms.min(), t1=hashed.t_ms.max(),
+                                                 **dkey)
     cases = cases.mutate(dur=cases.t1 - cases.t0)
     cases = cache(with_sketch_bin(cases, "dur"))
     key = ["k1", "k2", "length"]
@@ -372,6 +390,11 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
     variants["vid"] = range(len(variants))
     variants["trace"] = variants["rep"].map(traces)
     vsk = vsk.merge(variants[[*key, "vid"]], on=key)[["vid", "bin", "n"]]
+
+    ptab = psk = None
+    if paths:
+        say("paths")
+        ptab, psk = _paths(wt, cases, [*key, *dkey], name_of, dnames if by_dept else None)
 
     deps = None
     if roles.department is not None:
@@ -391,4 +414,40 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
         last_ms=None if pd.isna(last) else int(last) // 1000,
         variants=variants[["vid", "trace", "n", "total_ms", "min_ms", "max_ms"]],
         variant_sketch=vsk, edges=edges, edge_sketch=edge_sketch, departments=deps,
+        paths=ptab, path_sketch=psk,
     )
+
+
+def _paths(wt: Any, cases: Any, pkey: list[str], name_of: pd.Series,
+           dnames: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`summary.assemble`'s paths and path_sketch: cases grouped by their path key `pkey` (the variant
+    key, plus the department hash when there are departments); per-(path, position) gap sums from the
+    window table `wt` joined to each event's case key; one representative case per path gives its
+    activity and department sequences. Only per-path (and per-path-position) rows leave the backend."""
+    import ibis
+
+    agg = cases.group_by(pkey).aggregate(n=cases.count(), total_ms=cases.dur.sum(), min_ms=cases.dur.min(),
+                                         max_ms=cases.dur.max(), rep=cases.case_id.min()).to_pandas()
+    agg["pid"] = range(len(agg))
+    sk = cases.group_by([*pkey, "bin"]).aggregate(n=cases.count()).to_pandas()
+    sk = sk.merge(agg[[*pkey, "pid"]], on=pkey)[["pid", "bin", "n"]]
+
+    steps = wt.filter(wt.nxt.notnull()).select("case_id", "pos", gap=wt.nxt_ms - wt.t_ms)
+    steps = steps.join(cases.select("case_id", *pkey), "case_id")
+    sums = steps.group_by([*pkey, "pos"]).aggregate(total=steps.gap.sum()).to_pandas()
+    sums = sums.merge(agg[[*pkey, "pid"]], on=pkey).sort_values(["pid", "pos"], kind="stable")
+    gaps = sums.groupby("pid", sort=False)["total"].agg(lambda g: tuple(int(x) for x in g))
+
+    reps = ibis.memtable(pd.DataFrame({"case_id": agg["rep"].astype(str)}))
+    cols = ["case_id", "pos", "code", *(["dcode"] if dnames is not None else [])]
+    ev = wt.semi_join(reps, "case_id").select(*cols).to_pandas().sort_values(["case_id", "pos"], kind="stable")
+    ev["activity"] = name_of.iloc[ev["code"].astype("int64").to_numpy()].to_numpy()
+    by_case = ev.groupby("case_id", sort=False)
+    agg["trace"] = agg["rep"].map(by_case["activity"].agg(tuple))
+    if dnames is None:
+        agg["depts"] = None
+    else:
+        ev["department"] = pd.Series(dnames, dtype=object).iloc[ev["dcode"].astype("int64").to_numpy()].to_numpy()
+        agg["depts"] = agg["rep"].map(by_case["department"].agg(tuple))
+    agg["gaps"] = [gaps.get(p, ()) for p in agg["pid"]]
+    return agg[["pid", "trace", "depts", "n", "total_ms", "min_ms", "max_ms", "gaps"]], sk

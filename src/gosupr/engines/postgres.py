@@ -76,8 +76,9 @@ def _cache(backend: Any) -> Callable[[Any], Any]:
     return cache
 
 
-def summarize_source(src: DatabaseSource, columns: Any = None, *, progress: Any = None) -> LogSummary:
-    """The summary of the rows `src` names, computed by the server."""
+def summarize_source(src: DatabaseSource, columns: Any = None, *, progress: Any = None,
+                     paths: bool = False) -> LogSummary:
+    """The summary of the rows `src` names, computed by the server; `paths`: also `LogSummary.paths`."""
     from gosupr.engines.portable import Roles, summarize
     from gosupr.ingest import columns as cols
 
@@ -94,7 +95,8 @@ def summarize_source(src: DatabaseSource, columns: Any = None, *, progress: Any 
                       department=mapping.get("department"), lifecycle=mapping.get("lifecycle"),
                       order=ORDER_COLS, header=mapping)
         with database_errors(src):
-            return summarize(raw, roles, source=label, columns=mapping, progress=progress, cache=_cache(backend))
+            return summarize(raw, roles, source=label, columns=mapping, progress=progress, cache=_cache(backend),
+                             paths=paths)
     finally:
         close(backend)
 
@@ -111,7 +113,7 @@ def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
     if not isinstance(src, DatabaseSource):
         raise GosuprError("the postgresql engine reads from a database; give a postgresql://user@host/db URL",
                           path=mask_url(source))
-    return summarize_source(src, columns, progress=extra.get("progress"))
+    return summarize_source(src, columns, progress=extra.get("progress"), paths=getattr(options, "paths", False))
 
 
 __all__ = ["summarize_path", "summarize_source"]

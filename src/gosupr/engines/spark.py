@@ -209,8 +209,9 @@ def _cache(con: Any) -> Callable[[Any], Any]:
 
 
 def summarize_frame(spark: Any, df: Any, columns: Any, *, source: str,
-                    progress: Callable[[str], None] | None = None) -> LogSummary:
-    """The summary of a Spark DataFrame of raw rows (with FILE_COL/ROW_COL), through Ibis."""
+                    progress: Callable[..., None] | None = None, paths: bool = False) -> LogSummary:
+    """The summary of a Spark DataFrame of raw rows (with FILE_COL/ROW_COL), through Ibis; `paths`:
+    also `LogSummary.paths`."""
     import ibis
 
     from gosupr.engines.portable import Roles, summarize
@@ -227,7 +228,8 @@ def summarize_frame(spark: Any, df: Any, columns: Any, *, source: str,
                       department=mapping.get("department"), lifecycle=mapping.get("lifecycle"),
                       order=(FILE_COL, ROW_COL), header=mapping)
         with _spark_errors(source):
-            return summarize(raw, roles, source=source, columns=mapping, progress=progress, cache=_cache(con))
+            return summarize(raw, roles, source=source, columns=mapping, progress=progress, cache=_cache(con),
+                             paths=paths)
     finally:
         spark.catalog.dropTempView(view)
 
@@ -245,7 +247,8 @@ def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
     with spark_session(master, driver_memory=getattr(options, "memory_limit", None),
                        temp_dir=getattr(options, "temp_dir", None)) as spark:
         df = read_rows(spark, source)
-        return summarize_frame(spark, df, columns, source=shown, progress=extra.get("progress"))
+        return summarize_frame(spark, df, columns, source=shown, progress=extra.get("progress"),
+                               paths=getattr(options, "paths", False))
 
 
 __all__ = ["DEFAULT_MASTER", "read_rows", "session_builder", "spark_session", "start_session", "summarize_frame", "summarize_path"]
