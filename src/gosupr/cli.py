@@ -129,7 +129,7 @@ def discover(
     engine: Optional[str] = typer.Option(
         None, "--engine", help="Build a log summary with memory|duckdb|spark and discover from it (model and statistics; "
         "findings need the default path). duckdb reads Parquet folders and globs out-of-core; spark reads "
-        "Parquet on a cluster (--spark-master); a postgresql:// source is summarised inside PostgreSQL."),
+        "CSV and Parquet, also on a cluster (--spark-master); a postgresql:// source is summarised inside PostgreSQL."),
     memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="duckdb: memory cap, e.g. 4GB (spills to disk beyond it)."),
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="duckdb: worker threads."),
     spark_master: Optional[str] = typer.Option(None, "--spark-master", help="spark: the cluster's master URL (default local[*])."),

@@ -272,9 +272,12 @@ def _in_zone(t: Any, timezone: str) -> Any:
     return t.mutate(_t_us=ibis.ifelse(naive, utc, t._t_us))
 
 
-def prepared(raw: Any, roles: Roles, timezone: str | None = None) -> Any:
+def prepared(raw: Any, roles: Roles, timezone: str | None = None, cache: Callable[[Any], Any] | None = None) -> Any:
     """Every raw row with case_id, activity, t_us, department, order columns `_o<i>`, `aware`, its
-    drop `reason` (null when kept) and `keep`; `timezone`: the zone of text times without an offset."""
+    drop `reason` (null when kept) and `keep`; `timezone`: the zone of text times without an offset.
+    With a zone, the parsed times are materialised first (`cache`): the zone's CASE then reads a
+    plain column, instead of repeating the whole text parse in every branch (which PostgreSQL's
+    planner takes minutes over)."""
     import ibis
 
     for o in roles.order:
@@ -296,7 +299,7 @@ def prepared(raw: Any, roles: Roles, timezone: str | None = None) -> Any:
         t = raw.select(_txt=_text(raw[roles.timestamp]), **cols)
         t = parse_text_us(t, "_txt", _month_first(raw, roles)).drop("_txt")
         if timezone is not None:
-            t = _in_zone(t, timezone)
+            t = _in_zone((cache or (lambda x: x.cache()))(t), timezone)
     elif ts_type.is_integer():  # the engine already gave epoch microseconds (its native, faster conversion)
         t = raw.select(_t_us=raw[roles.timestamp].cast("int64"), _aware=ibis.literal(False), **cols)
     else:
@@ -326,7 +329,7 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
     cache = cache or (lambda t: t.cache())
     say = progress or (lambda _s: None)
     say("scan")
-    p = prepared(raw, roles, timezone)
+    p = prepared(raw, roles, timezone, cache)
     if _is_text(raw, roles.timestamp):  # parse text times once, not in every later query
         p = cache(p)
     kept = p.keep
