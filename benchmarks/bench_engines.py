@@ -1,14 +1,17 @@
 """Engines at scale (issue 15): `discover --engine duckdb --memory-limit 4GB` on 10M and 50M events as
-partitioned Parquet, and duckdb against memory on 1M.
+partitioned Parquet, and duckdb against memory on 1M (Parquet and CSV).
 
     python benchmarks/bench_engines.py [--sizes 1M,10M,50M] [--inputs DIR] [--memory-limit 4GB]
-                                       [--out benchmarks/results/engines.json]
+                                       [--repeat 3] [--out benchmarks/results/engines.json]
 
 Inputs: one 1M-event log from the examples' generator (`gosupr.synth.scale`), replicated with shifted
 case ids (`r<k>-` prefix) and times (k × the log's span + 1 day) into one Parquet partition per
-million events, written one partition at a time (memory stays at one partition). Each run is its
-own process; wall time is measured around it and peak memory is the child's ru_maxrss (os.wait4).
-Not a timed test: the numbers depend on the machine and on what else runs on it.
+million events, written one partition at a time (memory stays at one partition). At 1M the same
+log is also a CSV as registers export it (`synth.io.write_csv`, dialect `ru`: `;`, cp1251,
+dd.mm.yyyy hh:mm), and memory and duckdb run `--repeat` times on each input, interleaved (the order
+alternates per round) so a busy shared machine slows both alike; the ratio is median over median.
+Each run is its own process; wall time is measured around it and peak memory is the child's
+ru_maxrss (os.wait4). Not a timed test: the numbers depend on the machine and on what else runs on it.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 MILLION = 1_000_000
@@ -54,6 +59,15 @@ def base_table(path: Path) -> "object":
     return table
 
 
+def base_csv(base: "object", path: Path) -> Path:
+    """The 1M-event base log as a register's CSV export (written once to `path`)."""
+    if not path.exists():
+        from gosupr.synth import io
+
+        io.write_csv(base.to_pandas(), path, dialect="ru")  # type: ignore[attr-defined]
+    return path
+
+
 def partitioned(base: "object", n_events: int, folder: Path) -> Path:
     """`n_events` (a multiple of the base) as `folder/part-<k>.parquet`, one replica per file."""
     import pyarrow as pa
@@ -75,7 +89,7 @@ def partitioned(base: "object", n_events: int, folder: Path) -> Path:
     return folder
 
 
-def run(source: Path, engine: str, memory_limit: str, work: Path) -> dict:
+def run(source: Path, engine: str, memory_limit: str, work: Path) -> dict[str, Any]:
     """One `gosupr discover --engine` process: wall seconds, peak RSS, its JSON."""
     cmd = [sys.executable, "-m", "gosupr", "discover", str(source), "--engine", engine,
            "-o", str(work / f"{engine}.bpmn"), "--format", "json", "--memory-limit", memory_limit]
@@ -95,15 +109,45 @@ def run(source: Path, engine: str, memory_limit: str, work: Path) -> dict:
             "bpmn_bytes": (work / f"{engine}.bpmn").stat().st_size}
 
 
-def ratios_of(results: list[dict]) -> dict[str, float]:
-    """time(50M)/time(10M) for duckdb, duckdb/memory at 1M (sizes rounded to millions)."""
-    by = {(r["engine"], round(r["events"] / MILLION)): r for r in results}
-    out = {}
-    if ("duckdb", 50) in by and ("duckdb", 10) in by:
-        out["time_50M_over_10M"] = round(by["duckdb", 50]["seconds"] / by["duckdb", 10]["seconds"], 2)
-    if ("duckdb", 1) in by and ("memory", 1) in by:
-        out["duckdb_over_memory_1M"] = round(by["duckdb", 1]["seconds"] / by["memory", 1]["seconds"], 2)
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def ratios_of(results: list[dict[str, Any]]) -> dict[str, float]:
+    """time(50M)/time(10M) for duckdb; at 1M, per input kind, median duckdb time over median memory
+    time, and `duckdb_over_memory_1M` the worse of them (sizes rounded to millions)."""
+    times: dict[tuple[str, int, str], list[float]] = {}
+    for r in results:
+        kind = "csv" if r["source"].endswith(".csv") else "parquet"
+        times.setdefault((r["engine"], round(r["events"] / MILLION), kind), []).append(r["seconds"])
+    out: dict[str, float] = {}
+    if ("duckdb", 50, "parquet") in times and ("duckdb", 10, "parquet") in times:
+        out["time_50M_over_10M"] = round(_median(times["duckdb", 50, "parquet"])
+                                         / _median(times["duckdb", 10, "parquet"]), 2)
+    for kind in ("parquet", "csv"):
+        if ("duckdb", 1, kind) in times and ("memory", 1, kind) in times:
+            out[f"duckdb_over_memory_1M_{kind}"] = round(_median(times["duckdb", 1, kind])
+                                                         / _median(times["memory", 1, kind]), 2)
+    at_1m = [v for k, v in out.items() if k.startswith("duckdb_over_memory_1M_")]
+    if at_1m:
+        out["duckdb_over_memory_1M"] = max(at_1m)
     return out
+
+
+def one_million(sources: list[Path], repeat: int, memory_limit: str, work: Path) -> list[dict[str, Any]]:
+    """memory and duckdb on each 1M input, `repeat` rounds, the order alternating per round."""
+    results: list[dict[str, Any]] = []
+    for k in range(repeat):
+        for source in sources:
+            engines = ("memory", "duckdb") if k % 2 == 0 else ("duckdb", "memory")
+            pair = [run(source, e, memory_limit, work) for e in engines]
+            same = (work / "memory.bpmn").read_bytes() == (work / "duckdb.bpmn").read_bytes()
+            for r in pair:
+                r["same_model_as_memory"] = same
+                r["round"] = k
+                print(json.dumps(r, ensure_ascii=False), flush=True)
+            results += pair
+    return results
 
 
 def main() -> None:
@@ -111,6 +155,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="1M,10M,50M")
     ap.add_argument("--inputs", type=Path, default=None, help="keep generated inputs here across runs")
     ap.add_argument("--memory-limit", default="4GB")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds of memory vs duckdb at 1M (median taken)")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "engines.json")
     args = ap.parse_args()
     sizes = [_size(s) for s in args.sizes.split(",")]
@@ -118,20 +163,17 @@ def main() -> None:
     inputs.mkdir(parents=True, exist_ok=True)
     base_path = inputs / "base-1M.parquet"
     base = base_table(base_path)
-    results: list[dict] = []
+    results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for n in sizes:
             if n <= MILLION:
-                pair = [run(base_path, e, args.memory_limit, work) for e in ("memory", "duckdb")]
-                same = (work / "memory.bpmn").read_bytes() == (work / "duckdb.bpmn").read_bytes()
-                for r in pair:
-                    r["same_model_as_memory"] = same
-                results += pair
+                csv_path = base_csv(base, inputs / "base-1M.csv")
+                results += one_million([base_path, csv_path], max(1, args.repeat), args.memory_limit, work)
             else:
                 folder = partitioned(base, n, inputs / f"events-{n // MILLION}M")
                 results.append(run(folder, "duckdb", args.memory_limit, work))
-            print(json.dumps(results[-1], ensure_ascii=False), flush=True)
+                print(json.dumps(results[-1], ensure_ascii=False), flush=True)
     ratios = ratios_of(results)
     report = {"schema": "gosupr.bench-engines/1", "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
               "python": platform.python_version(), "load_average": os.getloadavg()},

@@ -203,6 +203,14 @@ def test_discover_json_and_bpmn_identical_across_engines(tmp_path: Path, name: s
         assert today[key] == docs["memory"]["summary"][key]
     for key in ("median_case_duration_s", "p90_case_duration_s"):  # exact vs sketch: within its accuracy
         assert docs["memory"]["summary"][key] == pytest.approx(today[key], rel=0.05)
+    # with everything: findings and the reduction, from the summary's paths
+    res = _gosupr("discover", str(log), "-o", "plain.bpmn", "--format", "json", cwd=tmp_path)
+    plain = json.loads(res.stdout)
+    got = docs["memory"]
+    assert got["schema"] == "gosupr.discover-summary/2" and got["log"]["computed_from"] == "log summary (paths)"
+    assert got["findings"] and got["reduction"]["verdict"] == plain["reduction"]["verdict"]
+    for key in ("events_removed", "cases_touched", "removed_steps", "fitness_as_is", "fitness_to_be"):
+        assert got["reduction"]["headline"][key] == plain["reduction"]["headline"][key]
 
 
 @pytest.mark.parametrize("case", ["missing_column", "not_parquet", "broken_parquet", "no_match"])
@@ -249,13 +257,13 @@ def test_sketch_bins_bound_their_values_and_quantiles_are_accurate() -> None:
 def test_sql_bins_equal_numpy_bins() -> None:
     import ibis
 
-    from gosupr.engines.portable import sketch_bin
+    from gosupr.engines.portable import with_sketch_bin
 
     edges = np.concatenate([2 ** np.arange(0, 45), 2 ** np.arange(0, 45) - 1, 2 ** np.arange(0, 45) + 1])
     values = np.unique(np.concatenate([edges, np.random.default_rng(3).integers(0, 2**44, 5000)])).astype(np.int64)
     con = ibis.duckdb.connect()
     t = con.create_table("v", pd.DataFrame({"v": values}))
-    got = t.select(t.v, b=sketch_bin(t.v)).to_pandas().sort_values("v")["b"].to_numpy()
+    got = with_sketch_bin(t, "v", "b").select("v", "b").to_pandas().sort_values("v")["b"].to_numpy()
     assert (got == sketch_bins(values)).all()
 
 

@@ -79,6 +79,12 @@ HugeOpt = typer.Option(
     False, "--allow-huge-cases",
     help="Accept cases of more than 10 000 events or thousands of activities (normally a wrong column).",
 )
+# where an engine builds the log summary (discover, analyze, reduce --engine)
+MemoryLimitOpt = typer.Option(None, "--memory-limit", help="duckdb: memory cap, e.g. 4GB (spills to disk beyond it).")
+ThreadsOpt = typer.Option(None, "--threads", min=1, help="duckdb: worker threads.")
+SparkMasterOpt = typer.Option(None, "--spark-master", help="spark: the cluster's master URL (default local[*]).")
+QueryOpt = typer.Option(None, "--query", help="Database source: the select returning the events (computed inside the server).")
+TableOpt = typer.Option(None, "--table", help="Database source: the table (or schema.table) holding the events.")
 
 
 def _lang(lang: Lang) -> str:
@@ -121,37 +127,37 @@ def discover(
     resource: Optional[str] = ResOpt,
     department: Optional[str] = DepOpt,
     sheet: Optional[str] = SheetOpt,
-    config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="gosupr.toml with an [analyze] section; its [engine] section chooses the engine "
+        "(the flags below override it)."),
     no_reduce: bool = typer.Option(False, "--no-reduce", help="Skip the before/after report."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
     allow_huge_cases: bool = HugeOpt,
     timezone: Optional[str] = TzOpt,
     engine: Optional[str] = typer.Option(
-        None, "--engine", help="Build a log summary with memory|duckdb|spark and discover from it (model and statistics; "
-        "findings need the default path). duckdb reads Parquet folders and globs out-of-core; spark reads "
+        None, "--engine", help="Build a log summary with memory|duckdb|spark and discover from it (model, statistics, findings "
+        "and the before/after report; times per-path means). duckdb reads Parquet folders and globs out-of-core; spark reads "
         "CSV and Parquet, also on a cluster (--spark-master); a postgresql:// source is summarised inside PostgreSQL."),
-    memory_limit: Optional[str] = typer.Option(None, "--memory-limit", help="duckdb: memory cap, e.g. 4GB (spills to disk beyond it)."),
-    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="duckdb: worker threads."),
-    spark_master: Optional[str] = typer.Option(None, "--spark-master", help="spark: the cluster's master URL (default local[*])."),
-    query: Optional[str] = typer.Option(
-        None, "--query", help="Database source: the select returning the events (computed inside the server)."
-    ),
-    table: Optional[str] = typer.Option(None, "--table", help="Database source: the table (or schema.table) holding the events."),
+    memory_limit: Optional[str] = MemoryLimitOpt,
+    threads: Optional[int] = ThreadsOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
+    query: Optional[str] = QueryOpt,
+    table: Optional[str] = TableOpt,
 ) -> None:
     """Discover a BPMN model from an event log, with its findings and the before/after report."""
     from gosupr.fileio import check_outputs
     from gosupr.pipeline import run_discover
     from gosupr.report import discover_render as r
 
-    extra = _source_extra(log, engine, spark_master, query, table)
-    if extra.get("query") is not None or extra.get("table") is not None:
-        engine = engine or "postgresql"
+    engine, options = _engine(config, log, engine, memory_limit, threads, spark_master, query, table, timezone,
+                              allow_huge_cases)
     if engine is not None:
         if html is not None:
-            raise GosuprError("--html is not available with --engine yet; run discover without --engine")
-        return _discover_engine(log, output, noise, fmt, lang, engine, memory_limit, threads, timezone,
-                                allow_huge_cases, _columns(case, activity, timestamp, resource, department, sheet),
-                                extra)
+            raise GosuprError("--html is not available with an engine yet; run discover without --engine "
+                              "(and without [engine] name in --config)")
+        return _discover_engine(log, output, noise, fmt, lang, engine, options,
+                                _columns(case, activity, timestamp, resource, department, sheet),
+                                _analyze_config(config, None, None), not no_reduce)
     path = Path(log)
     out = output or Path(_stem(path) + ".bpmn")
     check_outputs({"-o": out, "--html": html}, [path])
@@ -181,6 +187,39 @@ def discover(
         r.to_terminal(result, _console(), lg)
 
 
+def _engine(config: Optional[Path], log: str, engine: Optional[str], memory_limit: Optional[str],
+            threads: Optional[int], spark_master: Optional[str], query: Optional[str], table: Optional[str],
+            timezone: Optional[str], allow_huge_cases: bool) -> tuple:
+    """(engine, EngineOptions) from the flags and --config's [engine]; (None, None) for the per-event path.
+    A database source is always summarised inside the database."""
+    from gosupr.engines import EngineOptions
+
+    engine, memory_limit, threads, spark_master = _engine_choice(config, log, engine, memory_limit, threads,
+                                                                 spark_master, query, table)
+    extra = _source_extra(log, engine, spark_master, query, table)
+    if extra.get("query") is not None or extra.get("table") is not None:
+        engine = engine or "postgresql"
+    if engine is None:
+        return None, None
+    return engine, EngineOptions(memory_limit=memory_limit, threads=threads, timezone=timezone,
+                                 allow_huge_cases=allow_huge_cases, extra=extra)
+
+
+def _engine_choice(config: Optional[Path], log: str, engine: Optional[str], memory_limit: Optional[str],
+                   threads: Optional[int], spark_master: Optional[str], query: Optional[str],
+                   table: Optional[str]) -> tuple:
+    """(engine, memory_limit, threads, spark_master): the [engine] of --config, each flag given winning."""
+    if config is None:
+        return engine, memory_limit, threads, spark_master
+    from gosupr.engines.config import load_engine_config
+    from gosupr.engines.sources import is_database_url
+
+    c = load_engine_config(config).overridden(
+        name=engine, memory_limit=memory_limit, threads=threads, spark_master=spark_master,
+        database=is_database_url(log) or query is not None or table is not None)
+    return c.name, c.memory_limit, c.threads, c.spark_master
+
+
 def _source_extra(log: str, engine: Optional[str], spark_master: Optional[str], query: Optional[str],
                   table: Optional[str]) -> dict:
     """Engine-specific options, checked against the source and engine before any work."""
@@ -199,28 +238,30 @@ def _source_extra(log: str, engine: Optional[str], spark_master: Optional[str], 
     return extra
 
 
-def _discover_engine(log: str, output: Optional[Path], noise: float, fmt: Fmt, lang: Lang, engine: str,
-                     memory_limit: Optional[str], threads: Optional[int], timezone: Optional[str],
-                     allow_huge_cases: bool, columns, extra: Optional[dict] = None) -> None:
-    """`discover --engine`: summary by the engine, model and statistics from the summary."""
-    from gosupr.engines import EngineOptions, log_name
+def _engine_source(log: str, options) -> tuple[str, list]:
+    """The log's name for models and default outputs, and the input files no output may overwrite
+    (none for a database: the table's name, or "query")."""
+    from gosupr.engines import log_name
+
+    extra = options.extra
+    if extra.get("query") is not None or extra.get("table") is not None:
+        return (extra["table"] or "query").strip().split(".")[-1].strip('"') or "query", []
+    return log_name(str(log)), [Path(log)]
+
+
+def _discover_engine(log: str, output: Optional[Path], noise: float, fmt: Fmt, lang: Lang, engine: str, options,
+                     columns, config=None, with_reduction: bool = True) -> None:
+    """`discover --engine`: summary by the engine; model, statistics, findings and reduction from it."""
     from gosupr.fileio import check_outputs
     from gosupr.pipeline import run_discover_engine
     from gosupr.report import discover_summary_render as r
 
-    extra = extra or {}
-    if extra.get("query") is not None or extra.get("table") is not None:  # a database: no input file to protect
-        name = (extra["table"] or "query").strip().split(".")[-1].strip('"') or "query"
-        inputs: list = []
-    else:
-        name, inputs = log_name(str(log)), [Path(log)]
+    name, inputs = _engine_source(log, options)
     out = output or Path(name + ".bpmn")
     check_outputs({"-o": out}, inputs)
-    options = EngineOptions(memory_limit=memory_limit, threads=threads, timezone=timezone,
-                            allow_huge_cases=allow_huge_cases, extra=extra)
     with _stages(lang):
         result = run_discover_engine(str(log), out, engine=engine, noise=noise, columns=columns, options=options,
-                                     name=name, commit=False)
+                                     name=name, commit=False, analyze_config=config, with_reduction=with_reduction)
     _commit(result.files)
     if fmt == Fmt.json:
         _emit(r.to_json(result))
@@ -232,12 +273,14 @@ def _discover_engine(log: str, output: Optional[Path], noise: float, fmt: Fmt, l
 
 @app.command()
 def analyze(
-    source: Path = typer.Argument(..., help="An event log (findings of waste) or a .bpmn model (structural rules)."),
+    source: str = typer.Argument(..., help="An event log (findings of waste) or a .bpmn model (structural rules); "
+                                 "or a database: postgresql://user@host:port/db with --query or --table."),
     fmt: Fmt = FmtOpt,
     lang: Lang = LangOpt,
     kinds: Optional[List[str]] = typer.Option(None, "--kinds", help="Only these detectors/rules (repeatable)."),
     min_share: Optional[float] = typer.Option(None, "--min-share", min=0.0, max=1.0, help="Hide findings touching fewer cases."),
-    config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="gosupr.toml with an [analyze] section; [engine] chooses the engine for logs (flags override it)."),
     protect: Optional[List[str]] = ProtectOpt,
     case: Optional[str] = CaseOpt,
     activity: Optional[str] = ActOpt,
@@ -247,13 +290,27 @@ def analyze(
     sheet: Optional[str] = SheetOpt,
     allow_huge_cases: bool = HugeOpt,
     timezone: Optional[str] = TzOpt,
+    engine: Optional[str] = typer.Option(
+        None, "--engine", help="Analyse a log summary built by memory|duckdb|spark (the same detectors on paths "
+        "weighted by their cases; times are per-path means); a postgresql:// source is summarised inside PostgreSQL."),
+    memory_limit: Optional[str] = MemoryLimitOpt,
+    threads: Optional[int] = ThreadsOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
+    query: Optional[str] = QueryOpt,
+    table: Optional[str] = TableOpt,
 ) -> None:
     """Find the waste in a process (log) or the structural defects of a model (BPMN), worst first."""
     from gosupr.mining.waste.analyze import findings_document, waste_totals
-    from gosupr.pipeline import run_analyze
+    from gosupr.pipeline import is_bpmn, run_analyze
     from gosupr.report import findings_render as fr
     from gosupr.report import jsondoc
 
+    # a model is linted, whichever engine the file names for logs
+    engine, options = _engine(None if is_bpmn(source) else config, source, engine, memory_limit, threads, spark_master,
+                              query, table, timezone, allow_huge_cases)
+    if engine is not None:
+        return _analyze_engine(source, fmt, lang, engine, _analyze_config(config, kinds, min_share), list(protect or []),
+                               _columns(case, activity, timestamp, resource, department, sheet), options)
     with _stages(lang):
         res = run_analyze(
             source,
@@ -282,9 +339,62 @@ def analyze(
     fr.to_terminal(res.findings, head, con, lg)
 
 
+def _analyze_engine(source: str, fmt: Fmt, lang: Lang, engine: str, config, protect: list, columns, options) -> None:
+    """`analyze --engine`: the findings from a log summary (paths weighted by cases)."""
+    from gosupr.mining.waste.analyze import waste_totals
+    from gosupr.mining.waste.analyze_summary import summary_findings_document
+    from gosupr.pipeline import run_analyze_engine
+    from gosupr.report import findings_render as fr
+    from gosupr.report import jsondoc
+
+    with _stages(lang):
+        res = run_analyze_engine(source, engine=engine, columns=columns, options=options, config=config, protect=protect)
+    lg = _lang(lang)
+    head = waste_totals(res.findings, facts=res.facts)
+    if fmt == Fmt.json:
+        _emit(jsondoc.dumps(summary_findings_document(res)))
+    elif fmt == Fmt.markdown:
+        from gosupr.report.markdown import text
+
+        _emit(f"## gosupr analyze: {text(res.summary.source)}\n\n" + fr.to_markdown(res.findings, head, lg))
+    else:
+        fr.to_terminal(res.findings, head, _console(), lg)
+
+
+def _reduce_engine(log: str, output: Optional[Path], before: Optional[Path], engine: str, accept, noise: float,
+                   fmt: Fmt, lang: Lang, config, protect: list, columns, options) -> None:
+    """`reduce --engine`: the reduction from a log summary; both models as BPMN when asked."""
+    from gosupr.fileio import check_outputs
+    from gosupr.mining.discover_summary import log_section
+    from gosupr.pipeline import run_reduce_engine
+    from gosupr.report import jsondoc
+    from gosupr.report import reduce_render as rr
+
+    name, inputs = _engine_source(log, options)
+    check_outputs({"-o": output, "--before": before}, inputs)
+    with _stages(lang):
+        res = run_reduce_engine(log, output, engine=engine, before=before, accept=accept, noise=noise, columns=columns,
+                                options=options, analyze_config=config, protect=protect, name=name, commit=False)
+    _commit(res.files)
+    lg = _lang(lang)
+    if fmt == Fmt.json:
+        from gosupr.engines import peak_rss_mib
+        from gosupr.mining.waste.summary_facts import EXACTNESS
+
+        block = {**log_section(res.summary), "computed_from": "log summary (paths)", "exactness": EXACTNESS}
+        doc = rr.document(res.reduction, block, res.outputs)
+        doc["engine"] = {**res.run.to_dict(), "peak_rss_mib": round(peak_rss_mib(), 1)}
+        _emit(jsondoc.dumps(doc))
+    elif fmt == Fmt.markdown:
+        _emit(rr.to_markdown(res.reduction, lg))
+    else:
+        rr.to_terminal(res.reduction, _console(), lg)
+
+
 @app.command()
 def reduce(
-    log: Path = typer.Argument(..., help="Event log to reduce."),
+    log: str = typer.Argument(..., help="Event log to reduce; or a database: postgresql://user@host:port/db with "
+                              "--query or --table (with --engine)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the to-be model as BPMN."),
     before: Optional[Path] = typer.Option(None, "--before", help="Write the as-is model as BPMN."),
     accept: Optional[List[str]] = typer.Option(None, "--accept", help="Apply only these finding kinds (repeatable)."),
@@ -292,7 +402,8 @@ def reduce(
     alignments: Optional[float] = typer.Option(None, "--alignments", min=0.1, help="Also alignment fitness, within this many seconds."),
     fmt: Fmt = FmtOpt,
     lang: Lang = LangOpt,
-    config: Optional[Path] = typer.Option(None, "--config", help="gosupr.toml with an [analyze] section."),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="gosupr.toml with an [analyze] section; [engine] chooses the engine (flags override it)."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a self-contained HTML report."),
     protect: Optional[List[str]] = ProtectOpt,
     to_be_log: Optional[Path] = typer.Option(
@@ -306,6 +417,14 @@ def reduce(
     sheet: Optional[str] = SheetOpt,
     allow_huge_cases: bool = HugeOpt,
     timezone: Optional[str] = TzOpt,
+    engine: Optional[str] = typer.Option(
+        None, "--engine", help="Reduce from a log summary built by memory|duckdb|spark (counts and verdict exact, "
+        "times per-path means; no --to-be-log); a postgresql:// source is summarised inside PostgreSQL."),
+    memory_limit: Optional[str] = MemoryLimitOpt,
+    threads: Optional[int] = ThreadsOpt,
+    spark_master: Optional[str] = SparkMasterOpt,
+    query: Optional[str] = QueryOpt,
+    table: Optional[str] = TableOpt,
 ) -> None:
     """Build the to-be process without the waste; say whether it loses quality, on the evidence."""
     from gosupr.fileio import check_outputs
@@ -313,10 +432,20 @@ def reduce(
     from gosupr.report import jsondoc
     from gosupr.report import reduce_render as rr
 
-    check_outputs({"-o": output, "--before": before, "--to-be-log": to_be_log, "--html": html}, [log])
+    engine, options = _engine(config, log, engine, memory_limit, threads, spark_master, query, table, timezone,
+                              allow_huge_cases)
+    if engine is not None:
+        for flag, value in (("--to-be-log", to_be_log), ("--html", html), ("--alignments", alignments)):
+            if value is not None:
+                raise GosuprError(f"{flag} is not available with --engine (a summary has no events); run reduce without --engine")
+        return _reduce_engine(log, output, before, engine, accept, noise, fmt, lang, _analyze_config(config, None, None),
+                              list(protect or []), _columns(case, activity, timestamp, resource, department, sheet),
+                              options)
+    log_path = Path(log)
+    check_outputs({"-o": output, "--before": before, "--to-be-log": to_be_log, "--html": html}, [log_path])
     with _stages(lang):
         res = run_reduce(
-            log,
+            log_path,
             output,
             before=before,
             accept=accept,

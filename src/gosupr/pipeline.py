@@ -21,7 +21,7 @@ from gosupr.mining.results import (
     Picture,
     ReduceResult,
 )
-from gosupr.stages import stage
+from gosupr.stages import stage, step
 
 if TYPE_CHECKING:
     from gosupr.bpmn.model import ProcessModel
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from gosupr.mining.discover import LogSummary
     from gosupr.mining.discover_summary import SummaryDiscoverResult
     from gosupr.mining.waste.analyze import AnalyzeConfig
+    from gosupr.mining.waste.analyze_summary import SummaryAnalyzeResult
+    from gosupr.mining.waste.reduce_summary import SummaryReduceResult
     from gosupr.regulation import Regulation
 
 __all__ = [
@@ -155,6 +157,50 @@ def run_analyze(path: str | os.PathLike, *, columns: ColumnMap | None = None, co
     return AnalyzeResult(source=os.path.basename(str(path)), findings=analyze_log(log, config, protect=protect), log=log)
 
 
+def run_analyze_engine(source: str, *, engine: str, columns: Any = None, options: Any = None,
+                       config: AnalyzeConfig | None = None, protect: list[str] | None = None) -> "SummaryAnalyzeResult":
+    """Summary with its paths by `engine` (memory, duckdb, spark, postgresql), then the findings from it."""
+    import dataclasses
+
+    from gosupr.engines import EngineOptions, build_summary
+    from gosupr.mining.waste.analyze_summary import SummaryAnalyzeResult, analyze_summary
+
+    stage("summary")
+    options = dataclasses.replace(options or EngineOptions(), paths=True)
+    summary, run = build_summary(source, engine, columns, options, progress=step)
+    stage("analyze")
+    findings, facts = analyze_summary(summary, config, protect)
+    return SummaryAnalyzeResult(summary, run, findings, facts)
+
+
+def run_reduce_engine(
+    source: str, output: str | os.PathLike | None, *, engine: str, before: str | os.PathLike | None = None,
+    accept: list[str] | None = None, noise: float = 0.2, columns: Any = None, options: Any = None,
+    analyze_config: AnalyzeConfig | None = None, protect: list[str] | None = None, name: str = "log",
+    commit: bool = True,
+) -> "SummaryReduceResult":
+    """`run_reduce` from a log summary with its paths built by `engine`: both models staged as BPMN
+    (no to-be event log: a summary has no events to write)."""
+    import dataclasses
+
+    from gosupr.bpmn.writer import to_xml
+    from gosupr.engines import EngineOptions, build_summary
+    from gosupr.mining.waste.reduce_summary import SummaryReduceResult, reduce_summary
+
+    stage("summary")
+    summary, run = build_summary(source, engine, columns, dataclasses.replace(options or EngineOptions(), paths=True),
+                                 progress=step)
+    stage("reduce")
+    red = reduce_summary(summary, accept=accept, noise=noise, analyze_config=analyze_config, protect=protect, name=name)
+    res = SummaryReduceResult(summary, run, red, {"to_be": str(output) if output else None,
+                                                  "as_is": str(before) if before else None, "to_be_log": None})
+    if before is not None:
+        res.files.append((Path(before), to_xml(red.as_is)))
+    if output is not None:
+        res.files.append((Path(output), to_xml(red.to_be)))
+    return _committed(res, commit)
+
+
 def run_lint(path: str | os.PathLike, *, config: AnalyzeConfig | None = None) -> AnalyzeResult:
     """The model rules over a BPMN file (read by the hardened reader), whatever the file is named."""
     from gosupr.bpmn.reader import read_bpmn
@@ -208,6 +254,7 @@ def run_reduce(
     if output is not None:
         res.files.append((Path(output), to_xml(red.to_be)))
     if to_be_log is not None:
+        assert red.essential_log is not None  # reduced from events, so the to-be log exists
         res.files.append((Path(to_be_log), tobe_log.to_bytes(red.essential_log, log.audit.columns, to_be_log)))
     return _committed(res, commit)
 
@@ -403,17 +450,33 @@ def run_render(
 
 def run_discover_engine(source: str, output: str | os.PathLike | None, *, engine: str, noise: float = 0.2,
                         columns: Any = None, options: Any = None, name: str | None = None,
-                        commit: bool = True) -> "SummaryDiscoverResult":
-    """Summary by `engine` (memory, duckdb, …), then discovery from it; the BPMN staged or written."""
+                        commit: bool = True, analyze_config: AnalyzeConfig | None = None,
+                        with_findings: bool = True, with_reduction: bool = True) -> "SummaryDiscoverResult":
+    """Summary by `engine` (memory, duckdb, …), then discovery, findings and the before/after
+    reduction from it, as `run_discover` does from events; the BPMN staged or written."""
+    import dataclasses
+
     from gosupr.bpmn.writer import to_xml
-    from gosupr.engines import build_summary
+    from gosupr.engines import EngineOptions, build_summary
     from gosupr.mining.discover_summary import SummaryDiscoverResult, discover_from_summary
 
-    stage("read")
-    summary, run = build_summary(source, engine, columns, options)
+    stage("summary")
+    options = dataclasses.replace(options or EngineOptions(), paths=with_findings)
+    summary, run = build_summary(source, engine, columns, options, progress=step)
     stage("discover")
     model = discover_from_summary(summary, noise=noise, name=name or "log")
     res = SummaryDiscoverResult(summary, run, model, Path(output) if output else None, noise)
+    if with_findings:
+        from gosupr.mining.waste.analyze_summary import analyze_summary
+
+        stage("analyze")
+        res.findings, res.facts = analyze_summary(summary, analyze_config)
+        if with_reduction:
+            from gosupr.mining.waste.reduce_summary import reduce_summary
+
+            stage("reduce")
+            res.reduction = reduce_summary(summary, noise=noise, analyze_config=analyze_config, name=name or "log",
+                                           facts=res.facts, findings=res.findings, as_is=model)
     if output is not None:
         res.files.append((Path(output), to_xml(model)))
     return _committed(res, commit)

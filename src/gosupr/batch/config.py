@@ -33,6 +33,12 @@ otherwise silently turn the gate off, so unknown keys are errors naming the key 
     [regulation]                           # `gosupr check` on each log it governs: gosupr.regulation
     model = "models/normative.bpmn"        # the normative model (relative to this file)
     logs = ["logs/land_lease*.csv"]        # globs of the logs it governs (default: every log)
+
+    [engine]                               # logs summarised by an engine: gosupr.engines.config
+    name = "duckdb"                        # memory | duckdb | spark; each log then goes through
+    memory_limit = "4GB"                   # `discover --engine` (model, findings, before/after from
+    threads = 2                            # the summary's paths); a [regulation] check needs events,
+    spark_master = "local[*]"              # so it is refused beside [engine]
 """
 
 from __future__ import annotations
@@ -134,6 +140,7 @@ class BatchConfig:
     gates: Gates = field(default_factory=Gates)
     effects: tuple[Any, ...] = ()  # [[effect]] before/after pairs (batch.effect_pairs.EffectPair)
     regulation: Any = None  # gosupr.regulation.Regulation, when the file has a [regulation] with a model
+    engine: Any = None  # gosupr.engines.config.EngineConfig, when [engine] names an engine
 
     def regulation_for(self, path: str | os.PathLike) -> Any:
         """The regulation a log is checked against: set when `[regulation]` names a model and the
@@ -169,7 +176,7 @@ def load_config(path: str | os.PathLike | None) -> BatchConfig:
 
 def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> BatchConfig:
     """Check every key and value of a parsed gosupr.toml."""
-    _known(data, {"batch", "columns", "analyze", "fail_if", "protect", "regulation", "effect"}, "", source)
+    _known(data, {"batch", "columns", "analyze", "fail_if", "protect", "regulation", "effect", "engine"}, "", source)
     batch = _table(data, "batch", source)
     _known(batch, _BATCH_KEYS, "batch.", source)
     paths = tuple(_str_list(batch, "paths", "batch.", source))
@@ -199,6 +206,8 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> B
         from gosupr.mining.waste.analyze import protect_patterns
 
         analyze.protect = protect_patterns(data.get("protect", {}), source) + mandatory
+    gates = _gates(_table(data, "fail_if", source), source)
+    engine = _engine(data, regulation, source)
     return BatchConfig(
         source=source,
         base_dir=base_dir,
@@ -207,8 +216,9 @@ def parse_config(data: dict[str, Any], *, source: str, base_dir: str = ".") -> B
         accept=accept,
         columns=tuple(rules),
         analyze=analyze,
-        gates=_gates(_table(data, "fail_if", source), source),
+        gates=gates,
         regulation=regulation,
+        engine=engine,
         effects=_effects(data.get("effect", []), source),
     )
 
@@ -217,6 +227,20 @@ def _effects(value: Any, source: str) -> tuple[Any, ...]:
     from gosupr.batch.effect_pairs import parse_effect_pairs
 
     return parse_effect_pairs(value, source)
+
+
+def _engine(data: dict[str, Any], regulation: Any, source: str) -> Any:
+    """`[engine]`, when it names an engine; refused beside a `[regulation]` check, which replays each
+    case's events (a summary has none): said up front rather than a check that never runs."""
+    from gosupr.engines.config import engine_config
+
+    engine = engine_config(data, source)
+    if engine is None or engine.name is None:
+        return None
+    if regulation is not None and regulation.model is not None:
+        raise GosuprError("[regulation] checks each log event by event, which a log summarised by [engine] does "
+                          "not allow; remove [regulation] model or [engine] name", path=source)
+    return engine
 
 
 def _regulation(data: dict[str, Any], source: str, base_dir: str) -> Any:

@@ -64,6 +64,8 @@ def summary_document(result: BatchResult) -> dict[str, Any]:
         "totals": result.totals,
         "inputs": result.inputs,
     }
+    if cfg.engine is not None:  # only when set: summaries of batches without [engine] stay as they were
+        body["settings"]["engine"] = cfg.engine.to_dict()
     if result.seconds is not None:
         body["seconds"] = result.seconds
     return document(SCHEMA, body)

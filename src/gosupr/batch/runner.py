@@ -175,6 +175,7 @@ def _task(item: InputFile, cfg: BatchConfig, out: Path, timings: bool, lang: str
         accept=tuple(cfg.accept) if cfg.accept is not None else None,
         analyze=cfg.analyze,
         regulation=cfg.regulation_for(item.path) if item.path and item.kind == "log" else None,
+        engine=cfg.engine if item.kind == "log" else None,
         timings=timings,
         lang=lang,
         allow_huge_cases=allow_huge_cases,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from gosupr.engines.config import EngineConfig
     from gosupr.mining.waste.analyze import AnalyzeConfig
     from gosupr.regulation import Regulation
 
@@ -33,6 +34,7 @@ class Task:
     accept: tuple[str, ...] | None = None  # only these finding kinds are applied (None: all removable)
     analyze: AnalyzeConfig | None = None
     regulation: Regulation | None = None  # the log is also checked against it
+    engine: EngineConfig | None = None  # [engine]: the log is summarised by this engine (discover --engine)
     timings: bool = False
     lang: str = "en"
     allow_huge_cases: bool = False

@@ -31,7 +31,7 @@ from gosupr.errors import GosuprError
 from gosupr.mining.findings import Findings
 
 OUTPUT_NAMES = {"as_is": "as-is.bpmn", "to_be": "to-be.bpmn", "findings": "findings.json", "reduction": "reduction.json",
-                "html": "report.html", "check": "check.json", "effect": "effect.json"}
+                "html": "report.html", "check": "check.json", "effect": "effect.json", "discover": "discover.json"}
 
 # The temporary folder this process is filling (or the earlier run's folder being thrown away):
 # removed by `discard_staging` on failure, interrupt, or a worker's SIGTERM.
@@ -88,6 +88,9 @@ def process_input(task: Task) -> dict[str, Any]:
 
 def _log(task: Task, folder: Path, res: dict[str, Any]) -> None:
     """`gosupr discover` (findings and before/after included) through the same pipeline functions."""
+    if task.engine is not None:
+        _log_engine(task, folder, res)
+        return
     from gosupr.ingest import ColumnMap
     from gosupr.mining.discover import summarize
     from gosupr.mining.waste.analyze import findings_document, waste_totals
@@ -138,6 +141,60 @@ def _log(task: Task, folder: Path, res: dict[str, Any]) -> None:
     _write_page(folder, task, res, page)
     if task.regulation is not None:
         _check(task, log, folder, res)
+
+
+def _log_engine(task: Task, folder: Path, res: dict[str, Any]) -> None:
+    """`gosupr discover --engine` for a log under `[engine]`, through the same pipeline function: the
+    as-is model, findings and before/after computed from the engine's summary (its paths), written
+    as the per-event path writes them, plus discover.json (the summary's statistics and the engine).
+    The engine's peak memory differs run to run: recorded only with --timings, as times are."""
+    from gosupr.engines import log_name
+    from gosupr.ingest import ColumnMap
+    from gosupr.mining.discover_summary import log_section, stats
+    from gosupr.mining.waste.analyze import findings_document, waste_totals
+    from gosupr.mining.waste.reduce_summary import reduce_summary
+    from gosupr.mining.waste.summary_facts import EXACTNESS
+    from gosupr.pipeline import run_discover_engine
+    from gosupr.report.discover_summary_render import ENGINE_KEY, document
+    from gosupr.report.reduce_render import document as reduction_document
+
+    eng = task.engine
+    assert eng is not None and eng.name is not None  # the config keeps [engine] only when it names one
+    source = _read_path(task)
+    name = log_name(source)
+    columns = ColumnMap(**task.columns) if task.columns else None
+    options = eng.options(timezone=task.timezone, allow_huge_cases=task.allow_huge_cases)
+    run = run_discover_engine(source, None, engine=eng.name, noise=task.noise, columns=columns, options=options,
+                              name=name, commit=False, analyze_config=task.analyze, with_reduction=False)
+    s, findings, facts = run.summary, run.findings, run.facts
+    assert findings is not None and facts is not None  # with_findings is on
+    # the batch's `accept` narrows what the reduction applies, as on the per-event path
+    red = run.reduction = reduce_summary(s, accept=task.accept, noise=task.noise, analyze_config=task.analyze,
+                                         name=name, facts=facts, findings=findings, as_is=run.model)
+    block = {**log_section(s), "source": task.label, "computed_from": "log summary (paths)", "exactness": EXACTNESS}
+    res["audit"] = block
+    rows = s.rows_scanned
+    figures: dict[str, Any] = {**stats(s), "rows_dropped_share": round((rows - s.rows_kept) / rows, 6) if rows else 0.0}
+    res["headline"] = figures
+    _write_model(run.model, folder, "as_is", task, res)
+    res["findings"] = Findings.of(findings).counts()
+    waste = waste_totals(findings, facts=facts)
+    figures.update(findings=len(findings), removable_steps=waste["removable_steps"],
+                   removable_time_per_case_s=waste["removable_time_per_case_s"])
+    _write_doc(folder, "findings", task, res, findings_document(findings, facts=facts, log_block=dict(block)))
+    _write_model(red.to_be, folder, "to_be", task, res)
+    figures.update({**red.figures, "fitness": red.quality["to_be"]["fitness"],
+                    "precision": red.quality["to_be"]["precision"],
+                    "outcome_preserved_share": red.quality.get("outcome_preserved_share")})
+    rel = {k: res["outputs"].get(k) for k in ("as_is", "to_be")}
+    _write_doc(folder, "reduction", task, res, reduction_document(red, dict(block), rel))
+    doc = document(run)
+    doc["log"]["source"] = task.label
+    doc["output"] = res["outputs"]["as_is"]
+    if not task.timings:
+        doc[ENGINE_KEY].pop("peak_rss_mib", None)
+    res[ENGINE_KEY] = dict(doc[ENGINE_KEY])
+    _write_doc(folder, "discover", task, res, doc)
 
 
 def _check(task: Task, log: Any, folder: Path, res: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ import importlib
 import os
 import resource
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from gosupr.engines.summary import LogSummary
@@ -37,6 +37,7 @@ class EngineOptions:
     threads: int | None = None
     timezone: str | None = None
     allow_huge_cases: bool = False
+    paths: bool = False  # also the per-path table (`LogSummary.paths`) the waste analysis reads
     extra: dict[str, Any] = field(default_factory=dict)  # engine-specific (spark_master, query, …)
 
 
@@ -86,11 +87,19 @@ def peak_rss_mib() -> float:
 
 
 def build_summary(source: str, engine: str = DEFAULT, columns: Any = None,
-                  options: EngineOptions | None = None) -> tuple[LogSummary, RunInfo]:
-    """The summary of the log at `source` (a file, a Parquet folder or a glob) built by `engine`."""
+                  options: EngineOptions | None = None,
+                  progress: Callable[..., None] | None = None) -> tuple[LogSummary, RunInfo]:
+    """The summary of the log at `source` (a file, a Parquet folder or a glob) built by `engine`.
+
+    `progress` is told the name of each stage the engine starts (scan, order events, variants…), in
+    order, and with one of them the rows scanned (`progress(name, rows)`); it travels to the engine as
+    `options.extra["progress"]`, where every engine looks for it."""
     fn = engine_function(engine)
+    options = options or EngineOptions()
+    if progress is not None:
+        options = replace(options, extra={**options.extra, "progress": progress})
     try:
-        summary = fn(str(source), columns, options or EngineOptions())
+        summary = fn(str(source), columns, options)
     except ModuleNotFoundError as exc:  # engines import their libraries when they start, not at registry look-up
         if _ours(exc):
             raise

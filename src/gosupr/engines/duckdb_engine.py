@@ -15,11 +15,12 @@ import contextlib
 import os
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from gosupr.engines import shown_source
-from gosupr.engines.portable import Roles, summarize
+from gosupr.engines.portable import Roles, left_to_parse, summarize
 from gosupr.engines.summary import LogSummary
 from gosupr.errors import GosuprError
 
@@ -38,6 +39,25 @@ def _files(path: str, source: str) -> tuple[str, list[str]]:
         raise GosuprError("a folder or pattern must hold Parquet files only; give one CSV file at a time",
                           path=source)
     return found.kind, list(found.files)
+
+
+#: A source up to this many rows (Parquet footers) or bytes (CSV) is "small": its stage tables are
+#: temporary tables (kept in memory, spilled to the temporary folder only past --memory-limit: writing
+#: them into the database file costs several times more), and its cleaned rows are materialised once
+#: (`summarize(keep_rows=True)`: a second Parquet decode and clean costs more than that write). Larger
+#: sources (out-of-core sizes) keep their stages in the database file and read the source twice.
+_SMALL_ROWS = 5_000_000
+_SMALL_CSV_BYTES = 512 << 20
+
+
+def _small(con: Any, kind: str, files: list[str]) -> bool:
+    if kind == "parquet":
+        listing = "[" + ", ".join(_lit(f) for f in files) + "]"
+        rows = con.raw_sql(f"SELECT sum(num_rows) FROM parquet_file_metadata({listing})").fetchone()[0]
+        return int(rows or 0) <= _SMALL_ROWS
+    if kind == "csv":
+        return os.path.getsize(files[0]) <= _SMALL_CSV_BYTES
+    return True  # other formats were read into memory by gosupr's readers already
 
 
 def _connect(options: Any, tmp: str) -> Any:
@@ -91,15 +111,45 @@ def _parquet(con: Any, files: list[str], columns: Any, source: str) -> tuple[Any
     return raw, _roles(mapping, ("_file", "_row"), ts_col)
 
 
-def _roles(mapping: dict[str, str], order: tuple[str, ...], ts: str | None = None) -> Roles:
+def _roles(mapping: dict[str, str], order: tuple[str, ...], ts: str | None = None,
+           native_us: str | None = None) -> Roles:
     def r(role: str) -> str | None:
         return ("r_" + mapping[role]) if role in mapping else None
 
     return Roles(case=r("case"), activity=r("activity"), timestamp=ts or r("timestamp"),  # type: ignore[arg-type]
-                 department=r("department"), lifecycle=r("lifecycle"), order=order, header=dict(mapping))
+                 department=r("department"), lifecycle=r("lifecycle"), order=order, header=dict(mapping),
+                 native_us=native_us)
 
 
-def _csv(con: Any, path: str, tmp: str, columns: Any, source: str) -> tuple[Any, Roles, dict[str, str]]:
+#: naive formats of the `yyyy-mm-dd` and `dd.mm.yyyy` families that DuckDB's strptime may parse for
+#: the portable definition (`Roles.native_us`); `/` and `-` dates wait for the day/month-order pass
+_FAST_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
+                 "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d",
+                 "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y")
+
+
+def _fast_formats(con: Any, sample: list[str]) -> list[str]:
+    """The (at most two) formats of `_FAST_FORMATS` that the sample's values use, most used first."""
+    if not sample:
+        return []
+    counts = ", ".join(f"count(*) FILTER (WHERE strftime(try_strptime(s, {_lit(f)}), {_lit(f)}) = s)"
+                       for f in _FAST_FORMATS)
+    hits = con.raw_sql(f"SELECT {counts} FROM unnest(?) AS v(s)", parameters=[sample]).fetchone()
+    used = sorted((-n, i) for i, n in enumerate(hits) if n)
+    return [_FAST_FORMATS[i] for _n, i in used[:2]]
+
+
+def _native_us(formats: list[str]) -> str:
+    """SQL of epoch microseconds where the text `_tsx` is exactly one of `formats` (`_x<i>` holds its
+    strptime: it must print back unchanged, so no padding or whitespace differences, no rolled-over day,
+    no leap second) within the years the portable parse accepts; NULL elsewhere, left to that parse."""
+    whens = " ".join(f"WHEN strftime(_x{i}, {_lit(f)}) = _tsx AND _x{i} BETWEEN TIMESTAMP '1678-01-01' AND "
+                     f"TIMESTAMP '2261-12-31 23:59:59.999999' THEN epoch_us(_x{i})" for i, f in enumerate(formats))
+    return f"CASE {whens} END"
+
+
+def _csv(con: Any, path: str, tmp: str, columns: Any, source: str,
+         temp: bool = False) -> tuple[Any, Roles, dict[str, str]]:
     """Read a CSV through DuckDB with gosupr's sniffed layout (delimiter, header line, encoding)."""
     import codecs
 
@@ -140,14 +190,31 @@ def _csv(con: Any, path: str, tmp: str, columns: Any, source: str) -> tuple[Any,
     sel = [f"{idx[h]} AS {_q('r_' + h)}" for h in sorted(set(mapping.values()))]
     ts = None
     shown = dict(mapping)
+    ts_text = idx[mapping["timestamp"]]
+    ti = headers.index(mapping["timestamp"])
+    ts_sample = [r[ti] for r in layout.rows if len(r) > ti]
     if time_part:
-        sel.append(f"{idx[mapping['timestamp']]} || ' ' || {idx[time_part]} AS _ts")
+        ts_text = f"{ts_text} || ' ' || {idx[time_part]}"
+        pi = headers.index(time_part)
+        ts_sample = [r[ti] + " " + r[pi] for r in layout.rows if len(r) > max(ti, pi)]
+        sel.append(f"{ts_text} AS _ts")
         ts, shown["timestamp"] = "_ts", f"{mapping['timestamp']} + {time_part}"
+    # parsed while the rows are read (one pass), kept beside the text; see `Roles.native_us`
+    formats = _fast_formats(con, ts_sample)
+    query = f"SELECT {', '.join(sel)} FROM {rel}"
+    if formats:
+        xs = ", ".join(f"try_strptime(_tsx, {_lit(f)}) AS _x{i}" for i, f in enumerate(formats))
+        query = (f"SELECT * EXCLUDE (_tsx, {', '.join(f'_x{i}' for i in range(len(formats)))}), "
+                 f"{_native_us(formats)} AS _t_native FROM (SELECT *, {xs} FROM "
+                 f"(SELECT {', '.join(sel)}, {ts_text} AS _tsx FROM {rel}))")
     con.raw_sql("SET preserve_insertion_order = true")
-    con.raw_sql(f"CREATE TABLE raw_rows AS SELECT {', '.join(sel)} FROM {rel}")
+    con.raw_sql(f"CREATE {'TEMP ' if temp else ''}TABLE raw_rows AS {query}")
     con.raw_sql("SET preserve_insertion_order = false")
     raw = con.sql("SELECT rowid AS _row, * FROM raw_rows")
-    return raw, _roles(mapping, ("_row",), ts), shown
+    roles = _roles(mapping, ("_row",), ts, "_t_native" if formats else None)
+    if formats and left_to_parse(raw, roles) == 0:  # every value parsed natively: no text to parse at all
+        roles = replace(roles, timestamp="_t_native", native_us=None)
+    return raw, roles, shown
 
 
 def _via_reader(con: Any, path: str, columns: Any, options: Any, source: str) -> tuple[Any, Roles, Any]:
@@ -166,7 +233,7 @@ def _via_reader(con: Any, path: str, columns: Any, options: Any, source: str) ->
             "_row": pa.array(np.arange(len(df), dtype=np.int64))}
     if log.has_department:
         data["r_department"] = pa.array(df[DEPARTMENT].astype(str).to_numpy(dtype=object), pa.string())
-    raw = con.create_table("raw_rows", pa.table(data))
+    raw = con.create_table("raw_rows", pa.table(data), temp=True)  # already in memory: no file copy
     roles = Roles(case="r_case", activity="r_activity", timestamp="r_timestamp",
                   department="r_department" if log.has_department else None, order=("_row",))
     return raw, roles, log.audit
@@ -194,10 +261,11 @@ def _summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
     try:
         con = _connect(options, tmp)
         kw: dict[str, Any] = {}
+        small = _small(con, kind, files)
         if kind == "parquet":
             raw, roles = _parquet(con, files, columns, source)
         elif kind == "csv":
-            raw, roles, kw["columns"] = _csv(con, files[0], tmp, columns, source)
+            raw, roles, kw["columns"] = _csv(con, files[0], tmp, columns, source, temp=small)
         else:
             raw, roles, audit = _via_reader(con, files[0], columns, options, source)
             kw.update(columns=audit.columns, rows_before=audit.rows_read - audit.rows_kept,
@@ -206,11 +274,12 @@ def _summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
         kw["timezone"] = options.timezone  # text times only: a reader's typed times are left as they are
         made: list[str] = []
 
-        def keep(table: Any) -> Any:  # a table of the temporary database (spills; deleted with it)
+        def keep(table: Any) -> Any:  # a table of the throw-away database (spills; deleted with it)
             made.append(f"stage{len(made)}")
-            return con.create_table(made[-1], table)
+            return con.create_table(made[-1], table, temp=small)
 
-        return summarize(raw, roles, cache=keep, **kw)
+        return summarize(raw, roles, cache=keep, keep_rows=small, paths=options.paths,
+                         progress=options.extra.get("progress"), **kw)
     except GosuprError:
         raise
     except Exception as exc:

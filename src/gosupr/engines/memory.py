@@ -15,6 +15,7 @@ from gosupr.engines.summary import LogSummary, assemble, sketch_bins
 from gosupr.eventlog import ACTIVITY, CASE, DEPARTMENT, TIMESTAMP, EventLog
 
 _NS_PER_MS = 1_000_000
+_M = 2_147_483_647  # 2**31 - 1
 
 
 def event_ms(ts: np.ndarray) -> np.ndarray:
@@ -32,8 +33,9 @@ def _aggregates(keys: pd.DataFrame, ms: np.ndarray) -> tuple[pd.DataFrame, pd.Da
     return agg, sk
 
 
-def summarize_log(log: EventLog) -> LogSummary:
-    """The summary of `log` (its audit gives rows scanned, drops and columns)."""
+def summarize_log(log: EventLog, paths: bool = False) -> LogSummary:
+    """The summary of `log` (its audit gives rows scanned, drops and columns); `paths`: also the
+    per-path table the waste analysis reads."""
     df = log.df
     audit = log.audit
     starts, lengths = log.case_bounds
@@ -70,6 +72,9 @@ def summarize_log(log: EventLog) -> LogSummary:
         used = events > 0
         deps = pd.DataFrame({"name": np.asarray(dep.cat.categories, dtype=object)[used],
                              "events": events[used], "cases": cases[used]})
+    ptab = psk = None
+    if paths:
+        ptab, psk = _paths(log, ms, vid, durations, traces)
     return assemble(
         source=audit.source,
         columns=audit.columns,
@@ -78,12 +83,60 @@ def summarize_log(log: EventLog) -> LogSummary:
         first_ms=int(ms.min()) if len(ms) else None,
         last_ms=int(ms.max()) if len(ms) else None,
         variants=vagg, variant_sketch=vsk, edges=eagg, edge_sketch=esk, departments=deps,
+        paths=ptab, path_sketch=psk,
     )
 
 
+def _paths(log: EventLog, ms: np.ndarray, vid: np.ndarray, durations: np.ndarray,
+           traces: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cases grouped by (variant, department sequence), with per-position gap sums: numpy over
+    events, Python only over paths."""
+    df = log.df
+    starts, lengths = log.case_bounds
+    n_cases = len(starts)
+    depts: np.ndarray | None = None
+    if log.has_department and n_cases:
+        dep = df[DEPARTMENT]
+        dcode = dep.cat.codes.to_numpy().astype(np.int64)
+        depts = np.asarray(dep.cat.categories, dtype=object)
+        case = np.repeat(np.arange(n_cases), lengths)
+        pos = np.arange(len(df)) - np.repeat(starts, lengths)
+        rng = np.random.default_rng(16)  # two 31-bit hashes of the department sequence (see portable._weighted)
+        r = rng.integers(1, _M, size=(int(lengths.max()), 2), dtype=np.int64)
+        c = rng.integers(1, _M, size=(len(depts) + 1, 2), dtype=np.int64)
+        h = [np.bincount(case, weights=(r[pos, i] * c[dcode + 1, i]) % _M, minlength=n_cases).astype(np.int64) % _M
+             for i in (0, 1)]
+        keys = pd.DataFrame({"vid": vid, "h1": h[0], "h2": h[1]})
+    else:
+        keys = pd.DataFrame({"vid": vid})
+    pid = keys.groupby(list(keys.columns), sort=True).ngroup().to_numpy() if n_cases else np.zeros(0, dtype=np.int64)
+    agg, sk = _aggregates(pd.DataFrame({"pid": pid}), durations)
+    rep = pd.Series(np.arange(n_cases)).groupby(pid).min()  # a representative case per path
+    same = np.ones(len(df), dtype=bool)
+    same[starts] = False
+    nxt = np.flatnonzero(same)
+    case_of = np.repeat(np.arange(n_cases), lengths)
+    gpos = (nxt - 1) - starts[case_of[nxt]]
+    gsum = pd.Series(ms[nxt] - ms[nxt - 1]).groupby([pid[case_of[nxt]], gpos]).sum()
+    gaps: dict[int, list[int]] = {}
+    for (p, _i), total in gsum.items():  # per path and position, already in position order
+        gaps.setdefault(int(p), []).append(int(total))
+    p_ids = agg["pid"].to_numpy()
+    r_case = rep.loc[p_ids].to_numpy()
+    agg["trace"] = traces.iloc[vid[r_case]].to_numpy() if len(agg) else []
+    agg["depts"] = [None if depts is None else tuple(depts[dcode[starts[k]:starts[k] + lengths[k]]]) for k in r_case] \
+        if len(agg) else []
+    agg["gaps"] = [tuple(gaps.get(int(p), ())) for p in p_ids] if len(agg) else []
+    return agg, sk
+
+
 def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
-    """Registry entry: gosupr's own readers (every format, the ingestion audit), then `summarize_log`."""
+    """Registry entry: gosupr's own readers (every format, the ingestion audit), then `summarize_log`.
+    `options.extra["progress"]` (when set) is told its two stages, "scan" and "aggregate"."""
     from gosupr.ingest import read_log
 
+    say = options.extra.get("progress") or (lambda _s, _rows=None: None)
+    say("scan")
     log = read_log(source, columns, allow_huge_cases=options.allow_huge_cases, timezone=options.timezone)
-    return summarize_log(log)
+    say("aggregate", log.audit.rows_read)
+    return summarize_log(log, paths=options.paths)

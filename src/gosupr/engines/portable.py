@@ -25,10 +25,13 @@ Choices made so every backend gives the same numbers as the memory path:
 - Variants are grouped by two independent 31-bit hashes (random weights per position and per
   activity, summed; arithmetic that stays inside int64 on every backend) plus the case length; one
   representative case per variant gives its activity sequence.
+- Paths (only when asked: `summarize(..., paths=True)`) add two such hashes over (position, department
+  code) to the variant key; gap sums per (path, position) come from the window table joined to that key.
 """
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -58,7 +61,11 @@ class Roles:
     """Which raw columns play which role; `order` columns give the original row order.
 
     The timestamp column may be text (parsed here), a timestamp (converted here), or an integer
-    column of epoch microseconds UTC that the engine computed with its own faster function."""
+    column of epoch microseconds UTC that the engine computed with its own faster function.
+    `native_us`, for a text timestamp: an integer column of epoch microseconds UTC the engine parsed
+    natively where it can prove the value equal to this module's parse (naive `yyyy-mm-dd…` or
+    `dd.mm.yyyy…` values, which no day/month-order question touches), null elsewhere; the regular
+    expressions then run only on the rows it left null (they cost far more than the scan)."""
 
     case: str
     activity: str
@@ -68,11 +75,22 @@ class Roles:
     order: tuple[str, ...] = ()
     header: Mapping[str, str] = field(default_factory=dict)  # role → header as the user sees it (audit)
     malformed: str | None = None  # not null where the reader found the wrong number of fields (dropped first)
+    native_us: str | None = None
+
+
+#: what Ibis' strip removes (its SQL compilers: TRIM(x, string.whitespace))
+_WHITESPACE = string.whitespace
 
 
 def _text(col: Any) -> Any:
-    """Trimmed string, missing where empty."""
-    return col.cast("string").strip().nullif("")
+    """Trimmed string, missing where empty. Trimming costs several times what reading does, and most
+    values need none: only a value that starts or ends with whitespace is trimmed (a CASE, so the
+    others skip it; prefix and suffix tests compare bytes, far cheaper than the trim)."""
+    import ibis
+
+    s = col.cast("string")
+    edge = ibis.or_(*[s.startswith(c) | s.endswith(c) for c in _WHITESPACE])
+    return ibis.ifelse(edge, s.strip(), s).nullif("")
 
 
 def _int(part: Any, default: int = 0) -> Any:
@@ -200,24 +218,31 @@ def epoch_us(ts: Any) -> Any:
     return ts.delta(ibis.timestamp("1970-01-01 00:00:00"), unit="microsecond").cast("int64")
 
 
-def sketch_bin(v: Any) -> Any:
-    """`summary.sketch_bins` as an expression: exact below 2**(BITS+1), else by power-of-two arithmetic
-    (exact in float64: log2 is corrected by comparisons, divisions are by powers of two)."""
+def with_sketch_bin(t: Any, col: str, out: str = "bin") -> Any:
+    """`t` with `out` = `summary.sketch_bins` of its column `col`: exact below 2**(BITS+1), else by
+    power-of-two arithmetic (exact in float64: log2 is corrected by comparisons, divisions are by
+    powers of two). In stages of named columns: written as one expression, every use of the exponent
+    repeats the logarithm inside it (a dozen per row, most of the directly-follows query's time)."""
     import ibis
 
     two = ibis.literal(2.0)
-    e0 = ibis.greatest(v, 1).log2().floor().cast("int64")
-    e1 = ibis.ifelse(two**e0 > v, e0 - 1, e0)
-    e = ibis.ifelse(two ** (e1 + 1) <= v, e1 + 1, e1)
-    top = (v / two ** (e - BITS)).floor().cast("int64")
-    return ibis.ifelse(v < 2 ** (BITS + 1), v, (e - BITS) * 2**BITS + top).cast("int64")
+    v = t[col]
+    t = t.mutate(_e0=ibis.greatest(v, 1).log2().floor().cast("int64"))
+    # log2 in float64 is off by at most one near powers of two: one step down or up corrects it
+    t = t.mutate(_e=t._e0 - ibis.ifelse(two**t._e0 > v, 1, 0) + ibis.ifelse(two ** (t._e0 + 1) <= v, 1, 0))
+    top = (v / two ** (t._e - BITS)).floor().cast("int64")
+    t = t.mutate(**{out: ibis.ifelse(v < 2 ** (BITS + 1), v, (t._e - BITS) * 2**BITS + top).cast("int64")})
+    return t.drop("_e0", "_e")
 
 
-def _weighted(wt: Any, codes_n: int) -> Any:
+def _weighted(wt: Any, codes_n: int, depts_n: int | None = None) -> Any:
     """`wt` with h1, h2: R_i[pos] · C_i[code] mod M for fixed pseudo-random tables R_i (per position)
     and C_i (per activity code). A case's key is (Σ h1 mod M, Σ h2 mod M, length): two different
     sequences of one length collide with probability about 1/M² ≈ 2⁻⁶², and the tables are small
-    (longest case, distinct activities), joined on every backend alike."""
+    (longest case, distinct activities), joined on every backend alike.
+
+    With `depts_n` (paths asked for, `wt` has `dcode`) also g1, g2: the same over (position,
+    department code) with independent tables, so (k1, k2, length, Σ g1, Σ g2) keys a path."""
     import ibis
     import numpy as np
 
@@ -225,14 +250,40 @@ def _weighted(wt: Any, codes_n: int) -> Any:
     rng = np.random.default_rng(15)
     r = rng.integers(1, _M, size=(longest + 1, 2), dtype=np.int64)
     c = rng.integers(1, _M, size=(max(codes_n, 1), 2), dtype=np.int64)
-    pos_t = ibis.memtable(pd.DataFrame({"pos": np.arange(longest + 1, dtype=np.int64), "r1": r[:, 0], "r2": r[:, 1]}))
+    pos_cols = {"pos": np.arange(longest + 1, dtype=np.int64), "r1": r[:, 0], "r2": r[:, 1]}
+    if depts_n is not None:  # drawn after the activity tables, which stay as they were
+        rd = rng.integers(1, _M, size=(longest + 1, 2), dtype=np.int64)
+        cd = rng.integers(1, _M, size=(max(depts_n, 1), 2), dtype=np.int64)
+        pos_cols.update(r3=rd[:, 0], r4=rd[:, 1])
+    pos_t = ibis.memtable(pd.DataFrame(pos_cols))
     code_t = ibis.memtable(pd.DataFrame({"code": np.arange(len(c), dtype=np.int64), "c1": c[:, 0], "c2": c[:, 1]}))
     j = wt.join(pos_t, "pos").join(code_t, "code")
-    return j.mutate(h1=(j.r1 * j.c1) % _M, h2=(j.r2 * j.c2) % _M)
+    if depts_n is None:
+        return j.mutate(h1=(j.r1 * j.c1) % _M, h2=(j.r2 * j.c2) % _M)
+    dept_t = ibis.memtable(pd.DataFrame({"dcode": np.arange(len(cd), dtype=np.int64), "c3": cd[:, 0], "c4": cd[:, 1]}))
+    j = j.join(dept_t, "dcode")
+    return j.mutate(h1=(j.r1 * j.c1) % _M, h2=(j.r2 * j.c2) % _M, g1=(j.r3 * j.c3) % _M, g2=(j.r4 * j.c4) % _M)
 
 
 def _is_text(table: Any, column: str) -> bool:
     return table.schema()[column].is_string()
+
+
+def _to_parse(raw: Any, roles: Roles) -> Any:
+    """The trimmed text timestamps left to the regular expressions: null where `native_us` has a value
+    (a CASE, so backends skip the trimming and matching for those rows)."""
+    import ibis
+
+    s = _text(raw[roles.timestamp])
+    if roles.native_us is None:
+        return s
+    return ibis.ifelse(raw[roles.native_us].isnull(), s, ibis.null("string"))
+
+
+def left_to_parse(raw: Any, roles: Roles) -> int:
+    """How many rows hold a text timestamp that `native_us` left to the regular expressions."""
+    s = _to_parse(raw, roles)
+    return int(raw.aggregate(n=_count(s.notnull())).to_pandas().iloc[0]["n"] or 0)
 
 
 def _month_first(raw: Any, roles: Roles) -> dict[str, bool]:
@@ -240,7 +291,7 @@ def _month_first(raw: Any, roles: Roles) -> dict[str, bool]:
     some second part exceeds 12 (for `/` and `-` dates)."""
     import ibis
 
-    s = _text(raw[roles.timestamp])
+    s = _to_parse(raw, roles)
     aggs = {}
     for i, rx in enumerate(_PARTS.values()):
         hit = s.re_search(rx)
@@ -296,8 +347,11 @@ def prepared(raw: Any, roles: Roles, timezone: str | None = None, cache: Callabl
         life = True
     ts_type = raw.schema()[roles.timestamp]
     if ts_type.is_string():
-        t = raw.select(_txt=_text(raw[roles.timestamp]), **cols)
+        native = {} if roles.native_us is None else {"_native": raw[roles.native_us].cast("int64")}
+        t = raw.select(_txt=_to_parse(raw, roles), **native, **cols)
         t = parse_text_us(t, "_txt", _month_first(raw, roles)).drop("_txt")
+        if native:
+            t = t.mutate(_t_us=ibis.coalesce(t._native, t._t_us)).drop("_native")
         if timezone is not None:
             t = _in_zone((cache or (lambda x: x.cache()))(t), timezone)
     elif ts_type.is_integer():  # the engine already gave epoch microseconds (its native, faster conversion)
@@ -315,25 +369,33 @@ def prepared(raw: Any, roles: Roles, timezone: str | None = None, cache: Callabl
 
 def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str] | None = None,
               rows_before: int = 0, dropped_before: Mapping[str, int] | None = None,
-              cache: Callable[[Any], Any] | None = None,
-              progress: Callable[[str], None] | None = None, timezone: str | None = None) -> LogSummary:
+              cache: Callable[[Any], Any] | None = None, keep_rows: bool = False,
+              progress: Callable[..., None] | None = None, paths: bool = False,
+              timezone: str | None = None) -> LogSummary:
     """The `LogSummary` of the raw rows in `raw` (an Ibis table on any backend).
 
     `rows_before`/`dropped_before`: rows a reader dropped before `raw` (e.g. malformed CSV lines);
     `cache` materialises an intermediate table (a backend temp table) — without it the backend may
-    recompute the window stage per query; `progress` is told each stage's name; `timezone`: the zone
-    of text times written without an offset (`--timezone`), converted from it to UTC.
+    recompute the window stage per query; `keep_rows`: materialise the cleaned rows too, so the source
+    is read and cleaned once rather than twice (an engine asks where that write is cheap next to a
+    second read; text timestamps are always kept, their parse costs more); `progress` is told each
+    stage's name; `paths`: also the per-path table (`LogSummary.paths`) the waste analysis reads
+    (discovery does not: it costs a join); `timezone`: the zone of text
+    times written without an offset (`--timezone`), converted from it to UTC.
     """
     import ibis
 
     cache = cache or (lambda t: t.cache())
-    say = progress or (lambda _s: None)
+    say = progress or (lambda _s, _rows=None: None)
     say("scan")
     p = prepared(raw, roles, timezone, cache)
-    if _is_text(raw, roles.timestamp):  # parse text times once, not in every later query
+    if keep_rows or _is_text(raw, roles.timestamp):  # parse text times once, not in every later query
         p = cache(p)
     kept = p.keep
     aggs = {r: _count(p.reason == r) for r in REASONS}
+    if roles.department is not None:  # the department dictionary, in the same scan: departments are then
+        aggs["depts"] = p.department.collect(distinct=True, where=kept)  # counted on the ordered table
+    by_dept = paths and roles.department is not None
     profile = p.aggregate(
         rows=p.count(),
         aware=_count(p.t_us.notnull() & p.aware),
@@ -359,32 +421,41 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
 
     names = sorted(str(a) for a in profile["acts"])
     codes = ibis.memtable(pd.DataFrame({"activity": names, "code": range(len(names))}))
-    ej = ev.select("case_id", "activity", "t_us", *order_cols).join(codes, "activity")
+    dept = [] if roles.department is None else ["department"]
+    ej = ev.select("case_id", "activity", "t_us", *dept, *order_cols).join(codes, "activity")
+    dnames = sorted(str(d) for d in profile["depts"]) if dept else []
+    if dept:
+        dcodes = ibis.memtable(pd.DataFrame({"department": dnames, "dcode": range(len(dnames))}))
+        ej, dept = ej.join(dcodes, "department").drop("department"), ["dcode"]
     ej = ej.mutate(t_ms=ej.t_us // 1000)
     w = ibis.window(group_by=ej.case_id, order_by=[ej.t_us, *[ej[c] for c in order_cols]])
-    say("order events")
+    say("order events", rows)
     # only what later stages read: a narrow table is cheaper to sort, write and scan again
-    wt = cache(ej.select("case_id", "code", "t_ms", pos=ibis.row_number().over(w),
+    wt = cache(ej.select("case_id", "code", "t_ms", *dept, pos=ibis.row_number().over(w),
                          nxt=ej.code.lead().over(w), nxt_ms=ej.t_ms.lead().over(w)))
     name_of = pd.Series(names, dtype=object)
 
     say("directly-follows")
     pairs = wt.filter(wt.nxt.notnull()).mutate(gap=wt.nxt_ms - wt.t_ms)
-    pairs = pairs.mutate(bin=sketch_bin(pairs.gap))
-    edges = pairs.group_by(source=pairs.code, target=pairs.nxt).aggregate(
+    pairs = with_sketch_bin(pairs, "gap")
+    # one scan: per (pair, bin) the additive aggregates; per pair they add up on these few rows
+    per_bin = pairs.group_by(source=pairs.code, target=pairs.nxt, bin=pairs.bin).aggregate(
         n=pairs.count(), total_ms=pairs.gap.sum(), min_ms=pairs.gap.min(), max_ms=pairs.gap.max()).to_pandas()
-    edge_sketch = pairs.group_by(source=pairs.code, target=pairs.nxt, bin=pairs.bin).aggregate(
-        n=pairs.count()).to_pandas()
+    edge_sketch = per_bin[["source", "target", "bin", "n"]].copy()
+    edges = per_bin.groupby(["source", "target"], sort=False).agg(
+        n=("n", "sum"), total_ms=("total_ms", "sum"), min_ms=("min_ms", "min"), max_ms=("max_ms", "max")).reset_index()
     for frame in (edges, edge_sketch):  # codes → names on the few aggregate rows
         for col in ("source", "target"):
             frame[col] = name_of.iloc[frame[col].astype("int64").to_numpy()].to_numpy()
 
     say("variants")
-    hashed = _weighted(wt, codes_n=len(names))
+    hashed = _weighted(wt, codes_n=len(names), depts_n=len(dnames) if by_dept else None)
+    dkey = {"d1": hashed.g1.sum() % _M, "d2": hashed.g2.sum() % _M} if by_dept else {}
     cases = hashed.group_by("case_id").aggregate(k1=hashed.h1.sum() % _M, k2=hashed.h2.sum() % _M,
-                                                 length=hashed.count(), t0=hashed.t_ms.min(), t1=hashed.t_ms.max())
+                                                 length=hashed.count(), t0=hashed.t_ms.min(), t1=hashed.t_ms.max(),
+                                                 **dkey)
     cases = cases.mutate(dur=cases.t1 - cases.t0)
-    cases = cache(cases.mutate(bin=sketch_bin(cases.dur)))
+    cases = cache(with_sketch_bin(cases, "dur"))
     key = ["k1", "k2", "length"]
     variants = cases.group_by(key).aggregate(n=cases.count(), total_ms=cases.dur.sum(), min_ms=cases.dur.min(),
                                               max_ms=cases.dur.max(), rep=cases.case_id.min()).to_pandas()
@@ -398,13 +469,19 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
     variants["trace"] = variants["rep"].map(traces)
     vsk = vsk.merge(variants[[*key, "vid"]], on=key)[["vid", "bin", "n"]]
 
+    ptab = psk = None
+    if paths:
+        say("paths")
+        ptab, psk = _paths(wt, cases, [*key, *dkey], name_of, dnames if by_dept else None)
+
     deps = None
     if roles.department is not None:
         say("departments")
         # two plain group-bys: far cheaper than COUNT(DISTINCT) per group on most backends
-        per_case = ev.group_by(["department", "case_id"]).aggregate(n=ev.count())
-        deps = per_case.group_by(name=per_case.department).aggregate(
+        per_case = wt.group_by(["dcode", "case_id"]).aggregate(n=wt.count())
+        deps = per_case.group_by(name=per_case.dcode).aggregate(
             events=per_case.n.sum(), cases=per_case.count()).to_pandas()
+        deps["name"] = pd.Series(dnames, dtype=object).iloc[deps["name"].astype("int64").to_numpy()].to_numpy()
     first, last = profile["first_us"], profile["last_us"]
     return assemble(
         source=source,
@@ -415,4 +492,40 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
         last_ms=None if pd.isna(last) else int(last) // 1000,
         variants=variants[["vid", "trace", "n", "total_ms", "min_ms", "max_ms"]],
         variant_sketch=vsk, edges=edges, edge_sketch=edge_sketch, departments=deps,
+        paths=ptab, path_sketch=psk,
     )
+
+
+def _paths(wt: Any, cases: Any, pkey: list[str], name_of: pd.Series,
+           dnames: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`summary.assemble`'s paths and path_sketch: cases grouped by their path key `pkey` (the variant
+    key, plus the department hash when there are departments); per-(path, position) gap sums from the
+    window table `wt` joined to each event's case key; one representative case per path gives its
+    activity and department sequences. Only per-path (and per-path-position) rows leave the backend."""
+    import ibis
+
+    agg = cases.group_by(pkey).aggregate(n=cases.count(), total_ms=cases.dur.sum(), min_ms=cases.dur.min(),
+                                         max_ms=cases.dur.max(), rep=cases.case_id.min()).to_pandas()
+    agg["pid"] = range(len(agg))
+    sk = cases.group_by([*pkey, "bin"]).aggregate(n=cases.count()).to_pandas()
+    sk = sk.merge(agg[[*pkey, "pid"]], on=pkey)[["pid", "bin", "n"]]
+
+    steps = wt.filter(wt.nxt.notnull()).select("case_id", "pos", gap=wt.nxt_ms - wt.t_ms)
+    steps = steps.join(cases.select("case_id", *pkey), "case_id")
+    sums = steps.group_by([*pkey, "pos"]).aggregate(total=steps.gap.sum()).to_pandas()
+    sums = sums.merge(agg[[*pkey, "pid"]], on=pkey).sort_values(["pid", "pos"], kind="stable")
+    gaps = sums.groupby("pid", sort=False)["total"].agg(lambda g: tuple(int(x) for x in g))
+
+    reps = ibis.memtable(pd.DataFrame({"case_id": agg["rep"].astype(str)}))
+    cols = ["case_id", "pos", "code", *(["dcode"] if dnames is not None else [])]
+    ev = wt.semi_join(reps, "case_id").select(*cols).to_pandas().sort_values(["case_id", "pos"], kind="stable")
+    ev["activity"] = name_of.iloc[ev["code"].astype("int64").to_numpy()].to_numpy()
+    by_case = ev.groupby("case_id", sort=False)
+    agg["trace"] = agg["rep"].map(by_case["activity"].agg(tuple))
+    if dnames is None:
+        agg["depts"] = None
+    else:
+        ev["department"] = pd.Series(dnames, dtype=object).iloc[ev["dcode"].astype("int64").to_numpy()].to_numpy()
+        agg["depts"] = agg["rep"].map(by_case["department"].agg(tuple))
+    agg["gaps"] = [gaps.get(p, ()) for p in agg["pid"]]
+    return agg[["pid", "trace", "depts", "n", "total_ms", "min_ms", "max_ms", "gaps"]], sk

@@ -77,9 +77,9 @@ def _cache(backend: Any) -> Callable[[Any], Any]:
 
 
 def summarize_source(src: DatabaseSource, columns: Any = None, *, progress: Any = None,
-                     timezone: str | None = None) -> LogSummary:
-    """The summary of the rows `src` names, computed by the server; `timezone`: the zone of text
-    times without an offset (a timestamp column is UTC already: the session runs in UTC)."""
+                     paths: bool = False, timezone: str | None = None) -> LogSummary:
+    """The summary of the rows `src` names, computed by the server; `paths`: also `LogSummary.paths`;
+    `timezone`: the zone of text times without an offset (a timestamp column is UTC already)."""
     from gosupr.engines.portable import Roles, summarize
     from gosupr.ingest import columns as cols
 
@@ -97,7 +97,7 @@ def summarize_source(src: DatabaseSource, columns: Any = None, *, progress: Any 
                       order=ORDER_COLS, header=mapping)
         with database_errors(src):
             return summarize(raw, roles, source=label, columns=mapping, progress=progress, cache=_cache(backend),
-                             timezone=timezone)
+                             paths=paths, timezone=timezone)
     finally:
         close(backend)
 
@@ -116,7 +116,8 @@ def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
     if not isinstance(src, DatabaseSource):
         raise GosuprError("the postgresql engine reads from a database; give a postgresql://user@host/db URL",
                           path=mask_url(source))
-    return summarize_source(src, columns, progress=extra.get("progress"), timezone=timezone)
+    return summarize_source(src, columns, progress=extra.get("progress"), paths=getattr(options, "paths", False),
+                            timezone=timezone)
 
 
 __all__ = ["summarize_path", "summarize_source"]

@@ -293,9 +293,10 @@ def _cache(con: Any) -> Callable[[Any], Any]:
 
 
 def summarize_frame(spark: Any, df: Any, columns: Any, *, source: str,
-                    progress: Callable[[str], None] | None = None, shown: dict[str, str] | None = None,
-                    timezone: str | None = None) -> LogSummary:
-    """The summary of a Spark DataFrame of raw rows (with FILE_COL/ROW_COL), through Ibis.
+                    progress: Callable[..., None] | None = None, paths: bool = False,
+                    shown: dict[str, str] | None = None, timezone: str | None = None) -> LogSummary:
+    """The summary of a Spark DataFrame of raw rows (with FILE_COL/ROW_COL), through Ibis; `paths`:
+    also `LogSummary.paths`.
 
     `shown`: the frame is a CSV read (`read_csv`): its columns are `r_<role>` and BAD_COL, and
     `shown` says which headers they came from; otherwise the roles are resolved from its columns."""
@@ -321,7 +322,7 @@ def summarize_frame(spark: Any, df: Any, columns: Any, *, source: str,
                       order=(FILE_COL, ROW_COL), header=header, malformed=bad)
         with _spark_errors(source):
             return summarize(raw, roles, source=source, columns=header, progress=progress, cache=_cache(con),
-                             timezone=timezone)
+                             paths=paths, timezone=timezone)
     finally:
         spark.catalog.dropTempView(view)
 
@@ -347,12 +348,14 @@ def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
     plan = plan_csv(found.files, columns, shown) if found.kind == "csv" else None
     with spark_session(master, driver_memory=getattr(options, "memory_limit", None),
                        temp_dir=getattr(options, "temp_dir", None)) as spark:
+        paths = getattr(options, "paths", False)
         if plan is None:
             df = read_rows(spark, shown, found.paths)
-            return summarize_frame(spark, df, columns, source=shown, progress=extra.get("progress"), timezone=timezone)
+            return summarize_frame(spark, df, columns, source=shown, progress=extra.get("progress"), paths=paths,
+                                   timezone=timezone)
         with _java_charsets(spark):
             return summarize_frame(spark, read_csv(spark, plan), columns, source=shown, progress=extra.get("progress"),
-                                   shown=plan.shown, timezone=timezone)
+                                   paths=paths, shown=plan.shown, timezone=timezone)
 
 
 __all__ = ["DEFAULT_MASTER", "CsvPlan", "plan_csv", "read_csv", "read_rows", "session_builder", "spark_session",

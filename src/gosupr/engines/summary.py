@@ -143,6 +143,22 @@ class Edge:
 
 
 @dataclass(frozen=True)
+class Path:
+    """Cases that share their activity sequence and their department sequence: what the waste
+    analysis reads instead of events (a hand-over is a change of department between two steps).
+
+    `departments` holds each event's department as read ("" when empty), None without a department
+    column; `gaps_ms[i]` is the sum over the path's cases of the time from event i to event i+1, so
+    per-position means are exact and add up across partitions (medians inside a path are not kept)."""
+
+    activities: tuple[str, ...]
+    departments: tuple[str, ...] | None
+    cases: int
+    duration: Durations
+    gaps_ms: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Count:
     """Events and distinct cases of one activity (or department)."""
 
@@ -171,6 +187,8 @@ class LogSummary:
     departments: tuple[Count, ...] | None
     starts: tuple[tuple[str, int], ...]
     outcomes: tuple[tuple[str, int], ...]
+    #: built only when asked for (`EngineOptions.paths`): the waste analysis needs it, discovery does not
+    paths: tuple[Path, ...] | None = None
 
     # -- derived facts ------------------------------------------------------------------------------
     @property
@@ -227,6 +245,10 @@ class LogSummary:
             [{"name": d.name, "events": d.events, "cases": d.cases} for d in self.departments],
             "starts": dict(self.starts),
             "outcomes": dict(self.outcomes),
+            **({} if self.paths is None else {"paths": [
+                {"activities": list(p.activities), "departments": None if p.departments is None else list(p.departments),
+                 "cases": p.cases, "duration": p.duration.to_dict(), "gaps_ms": list(p.gaps_ms)}
+                for p in self.paths]}),
         }
 
     @classmethod
@@ -246,6 +268,9 @@ class LogSummary:
             activities=counts(d["activities"]),
             departments=None if d["departments"] is None else counts(d["departments"]),
             starts=tuple(d["starts"].items()), outcomes=tuple(d["outcomes"].items()),
+            paths=None if d.get("paths") is None else tuple(
+                Path(tuple(p["activities"]), None if p["departments"] is None else tuple(p["departments"]),
+                     p["cases"], dur(p["duration"]), tuple(int(g) for g in p["gaps_ms"])) for p in d["paths"]),
         )
 
 
@@ -287,6 +312,8 @@ def assemble(
     edges: pd.DataFrame,
     edge_sketch: pd.DataFrame,
     departments: pd.DataFrame | None,
+    paths: pd.DataFrame | None = None,
+    path_sketch: pd.DataFrame | None = None,
 ) -> LogSummary:
     """The canonical summary from an engine's aggregates (any row order):
 
@@ -295,6 +322,8 @@ def assemble(
     - edges: source, target, n, total_ms, min_ms, max_ms (gaps)
     - edge_sketch: source, target, bin, n
     - departments: name, events, cases (None when the log has no department column)
+    - paths (optional): pid, trace, depts (tuple, or None without departments), n, total_ms, min_ms,
+      max_ms (case durations), gaps (tuple of per-position gap sums, ms); path_sketch: pid, bin, n
     """
     vsk = _sketches(variant_sketch, ["vid"])
     vs = [Variant(tuple(r.trace), int(r.n), _durations(r, vsk, r.vid)) for r in variants.itertuples(index=False)]
@@ -318,6 +347,14 @@ def assemble(
     if departments is not None:
         deps = tuple(sorted((Count(str(r.name), int(r.events), int(r.cases))
                              for r in departments.itertuples(index=False)), key=lambda c: c.name))
+    ps = None
+    if paths is not None:
+        psk = _sketches(path_sketch if path_sketch is not None else pd.DataFrame(columns=["pid", "bin", "n"]), ["pid"])
+        ps = tuple(sorted(
+            (Path(tuple(r.trace), None if r.depts is None else tuple(str(x) for x in r.depts), int(r.n),
+                  _durations(r, psk, r.pid), tuple(int(g) for g in r.gaps))
+             for r in paths.itertuples(index=False)),
+            key=lambda p: (-p.cases, p.activities, p.departments or ())))
     return LogSummary(
         source=source,
         columns=tuple(sorted(columns.items())),
@@ -331,9 +368,10 @@ def assemble(
         departments=deps,
         starts=tuple(sorted(starts.items())),
         outcomes=tuple(sorted(outcomes.items())),
+        paths=ps,
     )
 
 
 # keep the module's public names explicit for the other engines
 __all__ = ["BITS", "QUANTILE_METHOD", "SCHEMA", "SKETCH_RELATIVE_ERROR", "Count", "Durations", "Edge",
-           "LogSummary", "Sketch", "Variant", "assemble", "bin_bounds", "sketch_bins"]
+           "LogSummary", "Path", "Sketch", "Variant", "assemble", "bin_bounds", "sketch_bins"]

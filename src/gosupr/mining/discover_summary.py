@@ -28,6 +28,9 @@ class SummaryDiscoverResult:
     output: Path | None
     noise: float
     files: list[tuple[Path, bytes]] = field(default_factory=list)  # outputs, written unless commit=False
+    findings: list[Any] | None = None  # waste findings from the summary's paths (None: not asked for)
+    facts: Any = None  # waste.facts.LogFacts over the paths, for the findings' totals
+    reduction: Any = None  # waste.reduce.Reduction from the summary (None: --no-reduce)
 
 
 def is_hostile(s: LogSummary) -> bool:

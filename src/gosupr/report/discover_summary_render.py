@@ -1,8 +1,9 @@
-"""`gosupr discover --engine …` output: the gosupr.discover-summary/1 JSON, terminal and Markdown.
+"""`gosupr discover --engine …` output: the gosupr.discover-summary/2 JSON, terminal and Markdown.
 
 Everything but the `engine` key is computed from the `LogSummary`, so it is identical whichever
 engine built the summary; `engine` says which one did, the rows it scanned and the peak memory.
-Findings and the before/after report still need the per-event path (`discover` without --engine).
+/2: the findings and the before/after reduction, computed from the summary's paths (the log block
+says how: `computed_from`, `exactness`), where /1 had `findings: null`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from gosupr.report import jsondoc, markdown
 from gosupr.report.audit import kv_markdown, kv_table, summary_rows
 from gosupr.report.i18n import t
 
-SCHEMA = "gosupr.discover-summary/1"
+SCHEMA = "gosupr.discover-summary/2"
 #: the one key that may differ between engines (name, rows scanned, peak memory)
 ENGINE_KEY = "engine"
 
@@ -28,16 +29,29 @@ def document(res: SummaryDiscoverResult) -> dict[str, Any]:
     s = res.summary
     run = res.run.to_dict()
     run["peak_rss_mib"] = round(peak_rss_mib(), 1)  # after discovery too: the run's own high-water mark
-    return jsondoc.document(SCHEMA, {
-        "log": log_section(s),
+    log = log_section(s)
+    body: dict[str, Any] = {
+        "log": log,
         "summary": stats(s),
         "model": {"noise_threshold": res.noise, "method": method(s), **res.model.summary()},
         "output": str(res.output) if res.output else None,
+        "findings_headline": None,
         "findings": None,
-        "findings_note": "findings and the before/after report are computed on the per-event path: "
-                         "run discover without --engine",
-        ENGINE_KEY: run,
-    })
+        "reduction": None,
+    }
+    if res.findings is not None:
+        from gosupr.mining.waste.analyze import waste_totals
+        from gosupr.mining.waste.summary_facts import EXACTNESS
+
+        log.update(computed_from="log summary (paths)", exactness=EXACTNESS, paths=len(s.paths or ()))
+        body["findings_headline"] = waste_totals(res.findings, facts=res.facts)
+        body["findings"] = [f.to_dict() for f in res.findings]
+    if res.reduction is not None:
+        from gosupr.report.reduce_render import document_body
+
+        body["reduction"] = document_body(res.reduction)
+    body[ENGINE_KEY] = run
+    return jsondoc.document(SCHEMA, body)
 
 
 def to_json(res: SummaryDiscoverResult) -> str:
@@ -60,8 +74,23 @@ def _rows(res: SummaryDiscoverResult, lang: str) -> list[tuple[str, str]]:
 
 def to_terminal(res: SummaryDiscoverResult, console: Console, lang: str) -> None:
     console.print(kv_table(t("summary", lang), _rows(res, lang)))
+    from gosupr.mining.waste.analyze import waste_totals
+    from gosupr.report import findings_render, reduce_render
+
+    if res.findings is not None:
+        findings_render.to_terminal(res.findings, waste_totals(res.findings, facts=res.facts), console, lang)
+    if res.reduction is not None:
+        reduce_render.to_terminal(res.reduction, console, lang)
 
 
 def to_markdown(res: SummaryDiscoverResult, lang: str) -> str:
-    return f"## gosupr discover: {markdown.text(res.summary.source)}\n\n" + kv_markdown(
-        t("summary", lang), _rows(res, lang), lang)
+    parts = [f"## gosupr discover: {markdown.text(res.summary.source)}\n\n" + kv_markdown(
+        t("summary", lang), _rows(res, lang), lang)]
+    from gosupr.mining.waste.analyze import waste_totals
+    from gosupr.report import findings_render, reduce_render
+
+    if res.findings is not None:
+        parts.append(findings_render.to_markdown(res.findings, waste_totals(res.findings, facts=res.facts), lang))
+    if res.reduction is not None:
+        parts.append(reduce_render.to_markdown(res.reduction, lang))
+    return "\n".join(parts)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from gosupr._version import __version__
 from gosupr.bpmn.model import ProcessModel
 from gosupr.errors import GosuprError
@@ -163,13 +165,20 @@ def analyze_log(
     `protect` (glob patterns, added to the config's) names steps no removal may touch. Each
     removable finding carries what taking it out removes (`events_removed`, `cases_touched`),
     counted exactly as `reduce` removes it."""
+
+    if log.n_events == 0:
+        return []
+    return analyze_facts(facts or LogFacts.of(log), config, protect)
+
+
+def analyze_facts(facts: LogFacts, config: AnalyzeConfig | None = None, protect: list[str] | None = None) -> list[Finding]:
+    """`analyze_log` on facts already built: a log's (one row per case) or a summary's (paths)."""
     from gosupr.mining.waste.protect import guard
     from gosupr.mining.waste.removal import scope_findings
 
     cfg = config or AnalyzeConfig()
-    if log.n_events == 0:
+    if facts.n_events == 0:
         return []
-    facts = facts or LogFacts.of(log)
     found: list[Finding] = []
     for kind in cfg.selected(DETECTORS):
         found += DETECTORS[kind].detect(facts, cfg.thresholds.get(kind, {}))
@@ -228,7 +237,7 @@ def removable_steps(findings: list[Finding]) -> list[str]:
 
 
 # -- presenting -------------------------------------------------------------------------------
-def waste_totals(findings: list[Finding], log: EventLog | None = None) -> dict[str, Any]:
+def waste_totals(findings: list[Finding], log: EventLog | None = None, facts: LogFacts | None = None) -> dict[str, Any]:
     """The waste totals an analyst reads first: how many steps can go and how much time per case they hold.
 
     (The `headline` block of the gosupr.findings document; `Reduction.figures` and a batch row's
@@ -238,13 +247,15 @@ def waste_totals(findings: list[Finding], log: EventLog | None = None) -> dict[s
     are counted apart: a loop's step stays, only its later passes go. Times are summed over the
     affected cases and spread over all cases of the log (an average per case).
     """
-    n_cases = log.n_cases if log is not None else 0
+    n_cases = facts.n_cases if facts is not None else log.n_cases if log is not None else 0
+    n_events = facts.count_events(np.ones(facts.n_events, dtype=bool)) if facts is not None else \
+        log.n_events if log is not None else 0
     steps = removable_steps(findings)
     step_findings = [f for f in findings if removes_step(f)]
     loop_findings = [f for f in findings if removes_repeats(f)]
     step_time = sum((f.time_cost_s or 0.0) * f.cases for f in step_findings)
     events = sum(f.events_removed for f in findings)
-    touched = _cases_touched(findings, log)
+    touched = _cases_touched(findings, log, facts)
     loop_time = sum((f.time_cost_s or 0.0) * f.cases for f in loop_findings)
     counted = Findings.of(findings)
     out: dict[str, Any] = {
@@ -267,7 +278,7 @@ def waste_totals(findings: list[Finding], log: EventLog | None = None) -> dict[s
         "cases": n_cases or None,
         # what `reduce` would take out of the log, counted the same way (events, not steps)
         "events_removable": events,
-        "events_removable_share": round(events / log.n_events, 4) if log is not None and log.n_events else None,
+        "events_removable_share": round(events / n_events, 4) if n_events else None,
         "cases_touched": touched,
         "held_back": sum(1 for f in findings if f.kind in DETECTORS and f.verdict in HELD_BACK),
     }
@@ -279,21 +290,18 @@ def waste_totals(findings: list[Finding], log: EventLog | None = None) -> dict[s
 HELD_BACK = ("insufficient_evidence", "outcomes_differ", "protected", "periodic")
 
 
-def _cases_touched(findings: list[Finding], log: EventLog | None) -> int:
+def _cases_touched(findings: list[Finding], log: EventLog | None, facts: LogFacts | None = None) -> int:
     """Distinct cases the removable findings touch (a case two findings touch counts once)."""
-    if log is None or not any(f.events_removed for f in findings):
+    if (log is None and facts is None) or not any(f.events_removed for f in findings):
         return 0
-    import numpy as np
-
-    from gosupr.mining.waste.facts import LogFacts
     from gosupr.mining.waste.removal import finding_mask
 
-    facts = LogFacts.of(log)
+    facts = facts or LogFacts.of(log)  # type: ignore[arg-type]
     drop = np.zeros(facts.n_events, dtype=bool)
     for f in findings:
         if f.events_removed:
             drop |= finding_mask(facts, f)
-    return int(np.unique(facts.case[drop]).size)
+    return facts.count_rows(facts.case[drop])
 
 
 def _totals_text(h: dict[str, Any]) -> str:
@@ -320,17 +328,19 @@ def _totals_text(h: dict[str, Any]) -> str:
 
 
 def findings_document(
-    findings: list[Finding], log: EventLog | None = None, model_name: str | None = None
+    findings: list[Finding], log: EventLog | None = None, model_name: str | None = None,
+    *, facts: LogFacts | None = None, log_block: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The `gosupr.findings/2` JSON document: tool versions, the log's audit, headline, findings."""
+    """The `gosupr.findings/2` JSON document: tool versions, the log's audit, headline, findings.
+    From a summary: its facts and its own log block instead of the log."""
     from gosupr._pm4py import version
 
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "tool": {"name": "gosupr", "version": __version__, "pm4py": version()},
-        "log": _log_block(log) if log is not None else None,
+        "log": log_block if log_block is not None else _log_block(log) if log is not None else None,
         "model": {"name": model_name} if model_name is not None else None,
-        "headline": waste_totals(findings, log),
+        "headline": waste_totals(findings, log, facts),
         "findings": [f.to_dict() for f in findings],
     }
     return doc

@@ -47,7 +47,7 @@ def essential_steps(f: LogFacts) -> dict[int, str]:
 def exclusive(f: LogFacts, x: int, y: int, tolerance: float = 0.05) -> bool:
     """x and y (nearly) never occur in the same case."""
     px, py = f.cases_with(x), f.cases_with(y)
-    return int((px & py).sum()) <= tolerance * min(px.sum(), py.sum())
+    return f.count(px & py) <= tolerance * min(f.count(px), f.count(py))
 
 
 def decision_points(f: LogFacts) -> list[int]:
@@ -91,5 +91,5 @@ def final_acts(f: LogFacts) -> list[int]:
         return []
     idx = np.flatnonzero(is_ctl)
     last = pd.Series(idx).groupby(f.case[idx]).max().to_numpy()
-    last_count = np.bincount(f.act[last], minlength=f.n_activities)
+    last_count = np.bincount(f.act[last], weights=f.event_weights(last), minlength=f.n_activities)
     return [int(a) for a in np.flatnonzero(ctl[:-1] & (last_count >= 0.5 * np.maximum(f.case_freq, 1)))]

@@ -2,12 +2,18 @@
 
 Everything here is vectorised over events (numpy/pandas); Python loops run over activities or
 directly-follows edges only, never over events.
+
+A "row" is one case of the log (`LogFacts.of`), or one path of a log summary standing for
+`weight[row]` cases (`LogFacts.of_summary`: the same detectors on aggregates whose size follows
+the distinct paths, not the events). Detectors count cases with `count`/`count_rows`, events with
+`count_events`, and take medians with `weighted.wmedian`; without weights these are numpy's own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +42,7 @@ class Edges:
 class LogFacts:
     """Per-event arrays (aligned with `log.df`), per-case arrays and per-activity counts."""
 
-    log: EventLog
+    log: EventLog | None  # None when built from a summary
     labels: list[str]  # activity label by code
     act: np.ndarray  # activity code per event
     case: np.ndarray  # case index per event (0..n_cases-1, in frame order)
@@ -51,6 +57,8 @@ class LogFacts:
     dept: np.ndarray | None  # department code per event, -1 when unknown; None without departments
     dept_labels: list[str] = field(default_factory=list)
     res: np.ndarray | None = None  # resource code per event, -1 when unknown; None without resources
+    weight: np.ndarray | None = None  # cases per row (a summary's path); None: each row is one case
+    summary_median_case_s: float | None = None  # from the summary's duration sketch (rows are paths)
 
     # -- construction -----------------------------------------------------------------------------
     @classmethod
@@ -102,10 +110,63 @@ class LogFacts:
             res=res,
         )
 
+    @classmethod
+    def of_summary(cls, summary: Any) -> LogFacts:
+        """Facts over a `LogSummary`'s paths: one row per path, weighted by its cases. Times inside a
+        row are the path's per-position means (medians over cases become medians over path means)."""
+        from gosupr.mining.waste.summary_facts import arrays_of_summary
+
+        return cls(**arrays_of_summary(summary))
+
     # -- sizes ----------------------------------------------------------------------------------
     @property
-    def n_cases(self) -> int:
+    def n_rows(self) -> int:
+        """Rows of the per-case arrays (cases, or a summary's paths)."""
         return len(self.starts)
+
+    @cached_property
+    def n_cases(self) -> int:
+        """Cases the facts stand for."""
+        return len(self.starts) if self.weight is None else int(self.weight.sum())
+
+    @cached_property
+    def w(self) -> np.ndarray:
+        """Cases per row (ones for a plain log)."""
+        return np.ones(len(self.starts), dtype=np.int64) if self.weight is None else self.weight
+
+    @cached_property
+    def ew(self) -> np.ndarray:
+        """Cases per event (the weight of its row)."""
+        return self.w[self.case]
+
+    def count(self, rows: np.ndarray) -> int:
+        """Cases in a boolean per-row mask."""
+        return int(rows.sum()) if self.weight is None else int(self.weight[rows].sum())
+
+    def count_rows(self, rows: np.ndarray) -> int:
+        """Cases among (possibly repeated) row indices."""
+        u = np.unique(rows)
+        return len(u) if self.weight is None else int(self.weight[u].sum())
+
+    def count_events(self, events: np.ndarray) -> int:
+        """Events in a boolean per-event mask, each counted for the cases of its row."""
+        return int(events.sum()) if self.weight is None else int(self.ew[events].sum())
+
+    def event_weights(self, events: np.ndarray) -> np.ndarray | None:
+        """Weights of the selected events (a mask or indices) for bincounts and `weighted.*` (None for a plain log)."""
+        return None if self.weight is None else self.ew[events]
+
+    def tally(self, codes: np.ndarray, events: np.ndarray) -> dict[int, int]:
+        """Per value of `codes` (one per event) among the selected events: how many events, each
+        counted for the cases of its row."""
+        v, inv, k = np.unique(codes[events], return_inverse=True, return_counts=True)
+        if self.weight is not None:
+            k = np.bincount(inv, weights=self.ew[events], minlength=len(v)).astype(np.int64)
+        return {int(x): int(y) for x, y in zip(v, k)}
+
+    def row_weights(self, rows: np.ndarray) -> np.ndarray | None:
+        """Weights of the given rows for `weighted.wmedian` (None for a plain log)."""
+        return None if self.weight is None else self.weight[np.asarray(rows, dtype=np.int64)]
 
     @property
     def n_events(self) -> int:
@@ -118,49 +179,61 @@ class LogFacts:
     # -- per case -------------------------------------------------------------------------------
     @cached_property
     def first_act(self) -> np.ndarray:
-        return self.act[self.starts] if self.n_cases else np.zeros(0, dtype=np.int64)
+        return self.act[self.starts] if self.n_rows else np.zeros(0, dtype=np.int64)
 
     @cached_property
     def last_act(self) -> np.ndarray:
         """The outcome of a case as far as the log tells: its last activity."""
-        return self.act[self.starts + self.lengths - 1] if self.n_cases else np.zeros(0, dtype=np.int64)
+        return self.act[self.starts + self.lengths - 1] if self.n_rows else np.zeros(0, dtype=np.int64)
 
     @cached_property
     def durations_s(self) -> np.ndarray:
-        if not self.n_cases:
+        if not self.n_rows:
             return np.zeros(0)
         return self.ts_s[self.starts + self.lengths - 1] - self.ts_s[self.starts]
 
     @cached_property
     def median_case_s(self) -> float | None:
+        if self.weight is not None:
+            return self.summary_median_case_s
         d = self.durations_s
         return float(np.median(d)) if len(d) else None
 
     @cached_property
     def variants(self) -> Variants:
-        return self.log.variants
+        if self.log is not None and self.weight is None:
+            return self.log.variants
+        from gosupr.mining.waste.summary_facts import variants_of_rows
+
+        return variants_of_rows(self)
 
     # -- per activity ---------------------------------------------------------------------------
     @cached_property
     def occurrences(self) -> np.ndarray:
         """Events per activity."""
-        return np.bincount(self.act, minlength=self.n_activities)
+        if self.weight is None:
+            return np.bincount(self.act, minlength=self.n_activities)
+        return np.bincount(self.act, weights=self.ew, minlength=self.n_activities).astype(np.int64)
 
     @cached_property
     def case_act(self) -> np.ndarray:
         """Unique (case, activity) keys: case * n_activities + activity, sorted."""
-        return unique_keys(self.case * self.n_activities + self.act, self.n_cases * self.n_activities)
+        return unique_keys(self.case * self.n_activities + self.act, self.n_rows * self.n_activities)
 
     @cached_property
     def case_freq(self) -> np.ndarray:
         """Cases in which each activity occurs at least once."""
-        return np.bincount(self.case_act % max(self.n_activities, 1), minlength=self.n_activities)
+        A = max(self.n_activities, 1)
+        if self.weight is None:
+            return np.bincount(self.case_act % A, minlength=self.n_activities)
+        return np.bincount(self.case_act % A, weights=self.weight[self.case_act // A],
+                           minlength=self.n_activities).astype(np.int64)
 
     def cases_with(self, a: int) -> np.ndarray:
         """Boolean per case: activity `a` occurs in it (computed once per activity)."""
         got = self._presence.get(a)
         if got is None:
-            got = np.zeros(self.n_cases, dtype=bool)
+            got = np.zeros(self.n_rows, dtype=bool)
             got[self.case[self.act == a]] = True
             self._presence[a] = got
         return got.copy()
@@ -172,12 +245,12 @@ class LogFacts:
     @cached_property
     def first_share(self) -> np.ndarray:
         """Share of cases that start with each activity."""
-        return np.bincount(self.first_act, minlength=self.n_activities) / max(self.n_cases, 1)
+        return np.bincount(self.first_act, weights=self.weight, minlength=self.n_activities) / max(self.n_cases, 1)
 
     @cached_property
     def last_share(self) -> np.ndarray:
         """Share of cases that end with each activity."""
-        return np.bincount(self.last_act, minlength=self.n_activities) / max(self.n_cases, 1)
+        return np.bincount(self.last_act, weights=self.weight, minlength=self.n_activities) / max(self.n_cases, 1)
 
     @cached_property
     def order(self) -> np.ndarray:
@@ -188,8 +261,16 @@ class LogFacts:
             return out
         keys, first = self.first_pos_table
         rel = first / np.maximum(self.lengths[keys // A] - 1, 1)
-        med = pd.Series(rel).groupby(keys % A).median()
-        out[med.index.to_numpy()] = med.to_numpy()
+        if self.weight is None:
+            med = pd.Series(rel).groupby(keys % A).median()
+            out[med.index.to_numpy()] = med.to_numpy()
+            return out
+        from gosupr.mining.waste.weighted import wmedian
+
+        act, w = keys % A, self.weight[keys // A]
+        for a in np.unique(act):  # per activity, not per event
+            sel = act == a
+            out[a] = wmedian(rel[sel], w[sel])
         return out
 
     @cached_property
@@ -222,7 +303,7 @@ class LogFacts:
         keys, pos = self.first_pos_table
         rows, bounds = self._first_pos_by_act
         sel = rows[bounds[a] : bounds[a + 1]]  # only the cases that have `a`
-        out = np.full(self.n_cases, -1, dtype=np.int64)
+        out = np.full(self.n_rows, -1, dtype=np.int64)
         out[keys[sel] // max(self.n_activities, 1)] = pos[sel]
         return out
 
@@ -238,8 +319,8 @@ class LogFacts:
             for i, x in enumerate(uniq):
                 for y in uniq[i + 1 :]:
                     both = (fp[x] >= 0) & (fp[y] >= 0)
-                    xy = int((fp[x][both] < fp[y][both]).sum())
-                    yx = int((fp[y][both] < fp[x][both]).sum())
+                    xy = self.count(both & (fp[x] < fp[y]))
+                    yx = self.count(both & (fp[y] < fp[x]))
                     if xy != yx:
                         wins[x if xy > yx else y] += 1
             uniq.sort(key=lambda a: (-wins[a], self.order[a], self.labels[a]))
@@ -256,18 +337,26 @@ class LogFacts:
             return Edges(z, z, z, z, np.zeros(0), np.zeros(0), np.zeros(0))
         uniq, counts = key_counts(code, A * A)  # no A×A table: 200k activities would need 298 GiB
         inv = np.searchsorted(uniq, code)
-        case_keys = unique_keys(self.case[has] * len(uniq) + inv, self.n_cases * len(uniq))
-        cases = np.bincount(case_keys % len(uniq), minlength=len(uniq))
-        gaps = pd.Series(self.gap_next_s[has]).groupby(inv)
-        return Edges(
-            src=uniq // A,
-            dst=uniq % A,
-            events=counts,
-            cases=cases,
-            median_s=gaps.median().to_numpy(),
-            p85_s=gaps.quantile(0.85).to_numpy(),
-            mean_s=gaps.mean().to_numpy(),
-        )
+        case_keys = unique_keys(self.case[has] * len(uniq) + inv, self.n_rows * len(uniq))
+        if self.weight is None:
+            cases = np.bincount(case_keys % len(uniq), minlength=len(uniq))
+            gaps = pd.Series(self.gap_next_s[has]).groupby(inv)
+            return Edges(src=uniq // A, dst=uniq % A, events=counts, cases=cases, median_s=gaps.median().to_numpy(),
+                         p85_s=gaps.quantile(0.85).to_numpy(), mean_s=gaps.mean().to_numpy())
+        from gosupr.mining.waste.weighted import wmean, wmedian, wquantile
+
+        w = self.ew[has]
+        events = np.bincount(inv, weights=w, minlength=len(uniq)).astype(np.int64)
+        cases = np.bincount(case_keys % len(uniq), weights=self.weight[case_keys // len(uniq)],
+                            minlength=len(uniq)).astype(np.int64)
+        order = np.argsort(inv, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(inv, minlength=len(uniq)))))
+        g, gw = self.gap_next_s[has][order], w[order]
+        parts = [(g[bounds[k]:bounds[k + 1]], gw[bounds[k]:bounds[k + 1]]) for k in range(len(uniq))]  # per edge
+        return Edges(src=uniq // A, dst=uniq % A, events=events, cases=cases,
+                     median_s=np.array([wmedian(v, x) for v, x in parts]),
+                     p85_s=np.array([wquantile(v, x, 0.85) for v, x in parts]),
+                     mean_s=np.array([wmean(v, x) for v, x in parts]))
 
     def successors(self, a: int) -> dict[int, int]:
         """Next activity (-1 = case ends) → events, for events of activity `a`."""
@@ -278,7 +367,9 @@ class LogFacts:
         return self._neighbours(self.prev_act, a)
 
     def _neighbours(self, side: np.ndarray, a: int) -> dict[int, int]:
-        counts = np.bincount(side[self.act == a] + 1, minlength=self.n_activities + 1)
+        sel = self.act == a
+        counts = np.bincount(side[sel] + 1, weights=self.event_weights(sel),
+                             minlength=self.n_activities + 1).astype(np.int64)
         return {int(k) - 1: int(counts[k]) for k in np.flatnonzero(counts)}
 
     # -- repetition -----------------------------------------------------------------------------
@@ -359,6 +450,9 @@ class LogFacts:
         if not self.n_events:
             return nxt, sh
         keys, counts = key_counts(self.act * (A + 1) + (self.next_act + 1), A * (A + 1))
+        if self.weight is not None:  # events weighted by their path's cases
+            counts = np.bincount(np.searchsorted(keys, self.act * (A + 1) + (self.next_act + 1)),
+                                 weights=self.ew, minlength=len(keys)).astype(np.int64)
         src, dst = keys // (A + 1), keys % (A + 1)
         order = np.lexsort((dst, -counts, src))  # per activity: most frequent first, ties to the lowest
         top = order[np.r_[True, src[order][1:] != src[order][:-1]]]
@@ -404,7 +498,6 @@ def unique_keys(keys: np.ndarray, space: int) -> np.ndarray:
     return np.unique(keys)
 
 
-_PLACEHOLDERS = frozenset(("", "empty", "none", "null", "nan", "n/a", "-", "unknown", "нет", "не указано"))
 
 
 def _codes(df: pd.DataFrame, col: str) -> tuple[np.ndarray | None, list[str]]:
@@ -416,7 +509,7 @@ def _codes(df: pd.DataFrame, col: str) -> tuple[np.ndarray | None, list[str]]:
         c = c.astype("string").fillna("").astype("category")
     labels = [str(x) for x in c.cat.categories]
     codes = c.cat.codes.to_numpy().astype(np.int64)
-    unknown = [i for i, x in enumerate(labels) if x.strip().lower() in _PLACEHOLDERS]
+    unknown = [i for i, x in enumerate(labels) if x.strip().lower() in words.PLACEHOLDERS]
     if unknown:
         codes = np.where(np.isin(codes, unknown), -1, codes)
     if (codes < 0).all():

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from gosupr.bpmn.model import ProcessModel
-from gosupr.eventlog import ACTIVITY, EventLog
+from gosupr.eventlog import ACTIVITY, EventLog, Variants
 
 REMOVED_CASE = "(case removed)"
 
@@ -27,7 +27,7 @@ def quality_limits() -> Any:
 
 
 def model_quality(
-    as_is: ProcessModel, to_be: ProcessModel, today: EventLog, alignments_budget_s: float | None = None,
+    as_is: ProcessModel, to_be: ProcessModel, today: EventLog | Variants, alignments_budget_s: float | None = None,
     same: bool = False,
 ) -> dict[str, Any]:
     """Fitness and precision of both models on today's log (token replay on variants); `same`: the
@@ -60,34 +60,43 @@ def log_loss(today: EventLog, kept: np.ndarray, protected: dict[str, str]) -> di
     df = today.df
     labels = [str(c) for c in df[ACTIVITY].cat.categories]
     act = df[ACTIVITY].cat.codes.to_numpy().astype(np.int64)
+    starts, lengths = today.case_bounds
+    return rows_loss(labels, act, starts, lengths, None, kept, protected)
+
+
+def rows_loss(labels: list[str], act: np.ndarray, starts: np.ndarray, lengths: np.ndarray, weight: np.ndarray | None,
+              kept: np.ndarray, protected: dict[str, str]) -> dict[str, Any]:
+    """`log_loss` over rows of events (cases, or a summary's paths standing for `weight` cases each)."""
     A = len(labels)
-    before = np.bincount(act, minlength=A)
-    after = np.bincount(act[kept], minlength=A)
+    n_rows = len(starts)
+    ew = None if weight is None else np.repeat(weight, lengths)
+    before = np.bincount(act, weights=ew, minlength=A).astype(np.int64)
+    after = np.bincount(act[kept], weights=None if ew is None else ew[kept], minlength=A).astype(np.int64)
     loss: list[dict[str, Any]] = [
         {"activity": labels[a], "before": int(before[a]), "after": int(after[a]),
          "lost_share": round(float(1 - after[a] / before[a]), 6), "protected": protected.get(labels[a])}
         for a in np.flatnonzero(after < before)
     ]
     loss.sort(key=lambda r: (-r["lost_share"], r["activity"]))
-    starts, lengths = today.case_bounds
-    n = len(starts)
-    case = np.repeat(np.arange(n), lengths)
+    n = n_rows if weight is None else int(weight.sum())
+    case = np.repeat(np.arange(n_rows), lengths)
     last_before = act[starts + lengths - 1]
-    idx = np.full(n, -1, dtype=np.int64)
+    idx = np.full(n_rows, -1, dtype=np.int64)
     rows = np.flatnonzero(kept)
     np.maximum.at(idx, case[rows], rows)
     last_after = np.where(idx >= 0, act[np.maximum(idx, 0)], A)  # A: the case is gone
     changed = last_after != last_before
+    changed_share = (float(changed.mean()) if weight is None else float(weight[changed].sum()) / n) if n else 0.0
     names = labels + [REMOVED_CASE]
-    dist_b = np.bincount(last_before, minlength=A + 1) / max(n, 1)
-    dist_a = np.bincount(last_after, minlength=A + 1) / max(n, 1)
+    dist_b = np.bincount(last_before, weights=weight, minlength=A + 1) / max(n, 1)
+    dist_a = np.bincount(last_after, weights=weight, minlength=A + 1) / max(n, 1)
     tv = 0.5 * float(np.abs(dist_b - dist_a).sum())
     shown = np.flatnonzero((dist_b > 0) | (dist_a > 0))
     return {
         "activity_loss": loss,
         "protected_lost": [r["activity"] for r in loss if r["protected"]],
-        "last_activity_changed_share": round(float(changed.mean()) if n else 0.0, 6),
-        "outcome_preserved_share": round(float(1 - changed.mean()) if n else 1.0, 6),
+        "last_activity_changed_share": round(changed_share, 6),
+        "outcome_preserved_share": round(1 - changed_share, 6) if n else 1.0,
         "outcomes": {
             "before": {names[k]: round(float(dist_b[k]), 6) for k in shown},
             "after": {names[k]: round(float(dist_a[k]), 6) for k in shown},

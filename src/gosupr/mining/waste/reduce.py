@@ -34,7 +34,7 @@ class Reduction:
 
     as_is: ProcessModel
     to_be: ProcessModel
-    essential_log: EventLog  # the to-be log
+    essential_log: EventLog | None  # the to-be log (None when reduced from a summary: no events to write)
     applied: list[Finding]
     not_applied: list[Finding]
     removal: Removal
@@ -106,6 +106,7 @@ def reduce_process(
     for f in not_applied:
         f.events_removed, f.cases_touched, f.removed_by_activity = 0, 0, {}
     essential = removal.log
+    assert essential is not None  # remove_waste always writes the to-be log
     if essential.n_events == 0:
         raise GosuprError("removing the accepted waste leaves no events; accept fewer kinds", path=log.audit.source)
     as_is = as_is or discover_model(log, noise=noise)
@@ -133,7 +134,7 @@ def reduce_process(
         removal=removal, before=before, after=after, change=change, quality=quality, noise=noise, protect=patterns,
     )
     red.verdict, red.verdict_reasons = verdict(red)
-    red.figures = reduction_figures(red, log)
+    red.figures = reduction_figures(red, log.n_events)
     return red
 
 
@@ -145,6 +146,7 @@ def _case_kept(log: EventLog, removal: Removal) -> Any:
 
     if not removal.cases_removed:
         return np.ones(log.n_events, dtype=bool)
+    assert removal.log is not None
     return log.df[CASE].isin(removal.log.df[CASE].unique()).to_numpy()
 
 
@@ -167,9 +169,10 @@ def verdict(red: Reduction, max_outcome_shift: float = MAX_OUTCOME_SHIFT) -> tup
     return "no_loss", []
 
 
-def reduction_figures(red: Reduction, log: EventLog) -> dict[str, Any]:
-    """The numbers behind the one-line verdict; renderers word it. Counts are events (not steps)."""
-    share = red.removal.events_removed / log.n_events if log.n_events else 0.0
+def reduction_figures(red: Reduction, n_events: int) -> dict[str, Any]:
+    """The numbers behind the one-line verdict; renderers word it. Counts are events (not steps);
+    `n_events`: today's log's."""
+    share = red.removal.events_removed / n_events if n_events else 0.0
     q = red.quality
     return {
         "verdict": red.verdict,

@@ -67,9 +67,10 @@ def scope_findings(facts: LogFacts, findings: list[Finding], applied: list[Findi
         if id(f) not in ids:
             continue
         m = finding_mask(facts, f) & ~drop
-        f.events_removed = int(m.sum())
-        f.cases_touched = int(np.unique(facts.case[m]).size)
-        per = np.bincount(facts.act[m], minlength=facts.n_activities)
+        f.events_removed = facts.count_events(m)
+        f.cases_touched = facts.count_rows(facts.case[m])
+        per = np.bincount(facts.act[m], weights=facts.event_weights(m),
+                          minlength=facts.n_activities).astype(np.int64)
         f.removed_by_activity = {facts.labels[a]: int(per[a]) for a in np.flatnonzero(per)}
         drop |= m
     return drop
@@ -81,9 +82,16 @@ def handling_estimate(facts: LogFacts) -> np.ndarray:
     gap = np.nan_to_num(facts.gap_prev_s, nan=0.0)
     ok = ~np.isnan(facts.gap_prev_s)
     q = np.zeros(facts.n_activities)
-    if ok.any():
+    if ok.any() and facts.weight is None:
         per_act = pd.Series(facts.gap_prev_s[ok]).groupby(facts.act[ok]).quantile(HANDLING_QUANTILE)
         q[per_act.index.to_numpy()] = per_act.to_numpy()
+    elif ok.any():
+        from gosupr.mining.waste.weighted import wquantile
+
+        act, g, w = facts.act[ok], facts.gap_prev_s[ok], facts.ew[ok]
+        for a in np.unique(act):  # per activity
+            sel = act == a
+            q[a] = wquantile(g[sel], w[sel], HANDLING_QUANTILE)
     return np.minimum(q[facts.act], gap)
 
 
@@ -91,7 +99,7 @@ def handling_estimate(facts: LogFacts) -> np.ndarray:
 class Removal:
     """What taking the waste out did to the log."""
 
-    log: EventLog
+    log: EventLog | None  # the to-be log; None when reduced from a summary
     events_removed: int
     events_removed_by_kind: dict[str, int] = field(default_factory=dict)
     cases_removed: int = 0  # cases filtered out entirely (rare paths, only when accepted by name)
@@ -134,18 +142,21 @@ def remove_waste(
     )
 
 
+def rare_variants(traces: list[tuple[str, ...]], rare: list[Finding]) -> set[int]:
+    """Indices of the traces that take a rare directly-follows edge or are a rare variant named in the findings."""
+    edges = {tuple(f.activities[:2]) for f in rare if len(f.activities) >= 2 and f.evidence.get("scope", "edge") == "edge"}
+    variants = {tuple(f.activities) for f in rare if f.evidence.get("scope") == "variant"}
+    return {i for i, tr in enumerate(traces)  # one pass over distinct variants, not over events
+            if tr in variants or any(e in edges for e in zip(tr, tr[1:]))}
+
+
 def _rare_case_mask(log: EventLog, rare: list[Finding]) -> np.ndarray:
     """Cases that take a rare directly-follows edge or a rare variant named in the findings."""
     mask = np.zeros(log.n_events, dtype=bool)
     if not rare:
         return mask
     v = log.variants
-    bad_variants: set[int] = set()
-    edges = {tuple(f.activities[:2]) for f in rare if len(f.activities) >= 2 and f.evidence.get("scope", "edge") == "edge"}
-    variants = {tuple(f.activities) for f in rare if f.evidence.get("scope") == "variant"}
-    for i, tr in enumerate(v.traces):  # one pass over distinct variants, not over events
-        if tr in variants or any(e in edges for e in zip(tr, tr[1:])):
-            bad_variants.add(i)
+    bad_variants = rare_variants(v.traces, rare)
     if not bad_variants:
         return mask
     bad_cases = v.case_variant[v.case_variant.isin(bad_variants)].index

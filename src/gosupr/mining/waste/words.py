@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+#: a department or person recorded as these is unknown, not one more department ("EMPTY", "-")
+PLACEHOLDERS = frozenset(("", "empty", "none", "null", "nan", "n/a", "-", "unknown", "нет", "не указано"))
 _TOKEN = re.compile(r"[a-zа-я]+")
 
 # longest first; a cut must leave a stem of at least 4 letters (3 for short words)

@@ -12,6 +12,7 @@ from gosupr.durations import format_duration
 from gosupr.mining.findings import Finding, severity_for
 from gosupr.mining.waste.evidence import ALPHA, DIFFERENT, MARGIN, MIN_CASES, TOO_FEW, Equivalence, equivalence
 from gosupr.mining.waste.facts import LogFacts
+from gosupr.mining.waste.weighted import wmedian, wquantile
 
 
 def settings(defaults: dict[str, Any], cfg: dict[str, Any] | None) -> dict[str, Any]:
@@ -19,14 +20,19 @@ def settings(defaults: dict[str, Any], cfg: dict[str, Any] | None) -> dict[str, 
     return {**defaults, **(cfg or {})}
 
 
-def per_case_median(case_idx: np.ndarray, values: np.ndarray) -> tuple[float | None, float | None, int]:
-    """Sum `values` per case, then the median and P85 over those cases, and how many cases."""
+def per_case_median(case_idx: np.ndarray, values: np.ndarray,
+                    facts: LogFacts | None = None) -> tuple[float | None, float | None, int]:
+    """Sum `values` per case (row), then the median and P85 over those cases, and how many cases
+    (rows weighted by their cases when `facts` has weights)."""
     ok = ~np.isnan(values)
+    n = facts.count_rows(case_idx) if facts is not None else len(np.unique(case_idx))
     if not ok.any():
-        n = len(np.unique(case_idx))
         return None, None, n
     s = pd.Series(values[ok]).groupby(case_idx[ok]).sum()
-    return float(s.median()), float(s.quantile(0.85)), len(np.unique(case_idx))
+    if facts is None or facts.weight is None:
+        return float(s.median()), float(s.quantile(0.85)), n
+    w = facts.weight[s.index.to_numpy()]
+    return wmedian(s.to_numpy(), w), wquantile(s.to_numpy(), w, 0.85), n
 
 
 def finding(
@@ -149,14 +155,15 @@ def outcome_equivalence(
     A = facts.n_activities
     if peers is None:
         peers = ~affected & facts.cases_with(own[0])
-    n1, n2 = int(affected.sum()), int(peers.sum())
+    n1, n2 = facts.count(affected), facts.count(peers)
     keep = np.ones(A, dtype=bool)
     keep[own] = False
-    last1 = np.bincount(facts.last_act[affected], minlength=A)[keep]
-    last2 = np.bincount(facts.last_act[peers], minlength=A)[keep]
+    w = facts.weight
+    last1 = np.bincount(facts.last_act[affected], weights=None if w is None else w[affected], minlength=A)[keep]
+    last2 = np.bincount(facts.last_act[peers], weights=None if w is None else w[peers], minlength=A)[keep]
     marks = [a for a in range(A) if keep[a] and facts.essential.get(a) in OUTCOME_REASONS]
-    pres1 = np.array([int((facts.cases_with(a) & affected).sum()) for a in marks], dtype=np.int64)
-    pres2 = np.array([int((facts.cases_with(a) & peers).sum()) for a in marks], dtype=np.int64)
+    pres1 = np.array([facts.count(facts.cases_with(a) & affected) for a in marks], dtype=np.int64)
+    pres2 = np.array([facts.count(facts.cases_with(a) & peers) for a in marks], dtype=np.int64)
     names = [f"ends with {facts.labels[a]}" for a in np.flatnonzero(keep)] + [f"has {facts.labels[a]}" for a in marks]
     s1, s2 = np.concatenate((last1, pres1)), np.concatenate((last2, pres2))
     used = (s1 + s2) > 0  # a share that is 0 on both sides tells nothing

@@ -30,6 +30,7 @@ from gosupr.mining.waste.detectors._common import (
     whole_step,
 )
 from gosupr.mining.waste.facts import LogFacts
+from gosupr.mining.waste.weighted import wmedian
 
 KIND = "bypassable_step"
 DEFAULTS: dict[str, Any] = {
@@ -52,6 +53,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
     keys, k_first = facts.first_pos_table
     k_case, k_act = keys // A, keys % A
     k_rep = np.bincount(np.searchsorted(keys, facts.case * A + facts.act), minlength=len(keys)) >= 2
+    k_w = None if facts.weight is None else facts.weight[k_case]  # each (case, activity) key counts its row's cases
     share = facts.case_freq / C
     nxt, nxt_share = facts.dominant_successor
     out: list[Finding] = []
@@ -65,22 +67,23 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         with_x = fx >= 0
         # the context: steps before x in (nearly) all its cases, and its fixed next step
         before = (k_first < fx[k_case]) & (k_act != x)
-        n1 = int(with_x.sum())
-        context = np.flatnonzero(np.bincount(k_act[before], minlength=A) >= c["context_share"] * n1).tolist()
+        n1 = facts.count(with_x)
+        ctx_w = None if k_w is None else k_w[before]
+        context = np.flatnonzero(np.bincount(k_act[before], weights=ctx_w, minlength=A) >= c["context_share"] * n1).tolist()
         if nxt[x] >= 0 and nxt[x] != x and nxt_share[x] >= c["context_share"]:
             context.append(int(nxt[x]))
         is_ctx = np.zeros(A, dtype=bool)
         is_ctx[context] = True
-        has_ctx = np.bincount(k_case[is_ctx[k_act]], minlength=C) == int(is_ctx.sum())
+        has_ctx = np.bincount(k_case[is_ctx[k_act]], minlength=facts.n_rows) == int(is_ctx.sum())
         peers = ~with_x & has_ctx
-        n2 = int(peers.sum())
+        n2 = facts.count(peers)
         if min(n1, n2) < c["min_cases"]:
             continue
-        worst, worst_label = _worst_difference(facts, x, with_x, peers, k_case, k_act, k_rep, c)
+        worst, worst_label = _worst_difference(facts, x, with_x, peers, k_case, k_act, k_rep, k_w, c)
         if worst_label is not None:
             continue
         ev = facts.act == x
-        cost, p85, n = per_case_median(facts.case[ev], facts.gap_prev_s[ev])
+        cost, p85, n = per_case_median(facts.case[ev], facts.gap_prev_s[ev], facts)
         eq = outcome_equivalence(facts, with_x, [x], c, peers=peers)
         out.append(finding(
             facts, KIND, [label], n, cost,
@@ -93,8 +96,8 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
                 "context": facts.in_order(context),
                 "compared_cases": n2,
                 "largest_difference": round(worst, 4),
-                "case_duration_median_with_s": float(np.median(facts.durations_s[with_x])),
-                "case_duration_median_without_s": float(np.median(facts.durations_s[peers])),
+                "case_duration_median_with_s": wmedian(facts.durations_s[with_x], facts.row_weights(np.flatnonzero(with_x))),
+                "case_duration_median_without_s": wmedian(facts.durations_s[peers], facts.row_weights(np.flatnonzero(peers))),
                 "time_p85_s": p85,
             },
             message=(
@@ -107,19 +110,26 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
 
 def _worst_difference(
     facts: LogFacts, x: int, g1: np.ndarray, g2: np.ndarray,
-    k_case: np.ndarray, k_act: np.ndarray, k_rep: np.ndarray, c: dict[str, Any],
+    k_case: np.ndarray, k_act: np.ndarray, k_rep: np.ndarray, k_w: np.ndarray | None, c: dict[str, Any],
 ) -> tuple[float, str | None]:
     """Largest share difference between the groups over presence, repetition and the last step of
-    every other activity; the label of the first significant one, or None."""
+    every other activity; the label of the first significant one, or None. Counts are cases: a
+    key or row weighs its row's cases (`k_w`, `facts.weight`; None for a plain log)."""
     A = facts.n_activities
-    n1, n2 = g1.sum(), g2.sum()
+    n1, n2 = facts.count(g1), facts.count(g2)
     feats = []
     in1, in2 = g1[k_case], g2[k_case]
+
+    def cases_by(acts: np.ndarray, sel: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+        if w is None:
+            return np.bincount(acts[sel], minlength=A)
+        return np.bincount(acts[sel], weights=w[sel], minlength=A).astype(np.int64)
+
     for mask in (None, k_rep):  # presence, repetition
-        s1 = np.bincount(k_act[in1 if mask is None else mask & in1], minlength=A)
-        s2 = np.bincount(k_act[in2 if mask is None else mask & in2], minlength=A)
+        s1 = cases_by(k_act, in1 if mask is None else mask & in1, k_w)
+        s2 = cases_by(k_act, in2 if mask is None else mask & in2, k_w)
         feats.append((s1, s2))
-    feats.append((np.bincount(facts.last_act[g1], minlength=A), np.bincount(facts.last_act[g2], minlength=A)))
+    feats.append((cases_by(facts.last_act, g1, facts.weight), cases_by(facts.last_act, g2, facts.weight)))
     worst, worst_label = 0.0, None
     tests = len(feats) * (A - 1)
     for s1, s2 in feats:

@@ -30,6 +30,7 @@ from gosupr.mining.waste.detectors._common import (
 )
 from gosupr.mining.waste.evidence import equivalence
 from gosupr.mining.waste.facts import LogFacts
+from gosupr.mining.waste.weighted import wmean
 
 KIND = "duplicate_step"
 DEFAULTS: dict[str, Any] = {
@@ -42,11 +43,6 @@ DEFAULTS: dict[str, Any] = {
     # b can go only when the route after b provably equals the route after a alone (evidence.py)
     **EVIDENCE_DEFAULTS,
 }
-
-
-def _counts(codes: np.ndarray) -> dict[int, int]:
-    v, k = np.unique(codes, return_counts=True)
-    return {int(x): int(y) for x, y in zip(v, k)}
 
 
 def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
@@ -65,14 +61,15 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             continue
         # b must not route: no loop back to earlier steps after it ...
         b_ev = facts.act == b
-        loop_back = float(facts.seen_before[b_ev].mean()) if b_ev.any() else 0.0
+        ew = facts.event_weights(b_ev)
+        loop_back = wmean(facts.seen_before[b_ev], ew) if b_ev.any() else 0.0
         if loop_back > c["max_route_change"]:
             continue
         # ... and the case goes on after b as it goes on after a alone (refusals included); when a
         # is never alone, a split at b (an XOR decision) cannot be told apart from a's and stays
         after_b = facts.successors(b)
         alone = (facts.act == a) & (facts.next_act != b) & ~facts.seen_before
-        after_a = _counts(facts.next_act[alone])
+        after_a = facts.tally(facts.next_act, alone)  # next activity (-1 = case ends) → events
         route_change = loop_back
         if sum(after_a.values()) >= c["min_alone"]:
             keys = sorted(set(after_a) | set(after_b))
@@ -85,7 +82,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         elif b in facts.decision_points:
             continue
         sel = b_ev & (facts.prev_act == a)
-        cost, p85, n = per_case_median(facts.case[sel], facts.gap_prev_s[sel])
+        cost, p85, n = per_case_median(facts.case[sel], facts.gap_prev_s[sel], facts)
         essential = facts.essential.get(b)
         compared = sum(after_a.values()) >= c["min_alone"]
         if essential == "decision point" and compared:

@@ -21,6 +21,7 @@ from gosupr.mining.kinds import Kind, ru_cases, ru_pct, subjects
 from gosupr.mining.waste import words
 from gosupr.mining.waste.detectors._common import OUTCOME_REASONS, cases_text, duration, finding, pct, quote, settings
 from gosupr.mining.waste.facts import LogFacts
+from gosupr.mining.waste.weighted import wmean, wmedian, wstd
 
 KIND = "periodic_repeat"
 DEFAULTS: dict[str, Any] = {
@@ -56,22 +57,28 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
         prev = facts.starts[facts.case[i]] + facts.prev_same_pos[i]
         quiet = (cum[i - 1] - cum[prev]) == 0
         cases = facts.case[i]
-        n = len(np.unique(cases))
-        if n < c["min_cases"] or quiet.mean() < c["min_quiet_share"]:
+        ew = facts.event_weights(i)  # each event stands for its row's cases
+        n = facts.count_rows(cases)
+        quiet_share = wmean(quiet, ew)
+        if n < c["min_cases"] or quiet_share < c["min_quiet_share"]:
             continue
         iv = facts.ts_s[i] - facts.ts_s[prev]
-        med = float(np.median(iv))
+        med = wmedian(iv, ew)
         if med < c["min_interval_s"]:
             continue
         g = pd.Series(iv).groupby(cases)
+        rw = facts.row_weights(g.count().index.to_numpy())
         multi = g.count() >= 2
         case_cv = (g.std() / g.mean().where(g.mean() > 0))[multi]
-        global_cv = float(np.std(iv) / np.mean(iv)) if np.mean(iv) > 0 else float("inf")
-        steady_within = multi.mean() >= c["min_multi_share"] and float(case_cv.median()) <= c["max_case_cv"]
+        mean_iv = wmean(iv, ew)
+        global_cv = wstd(iv, ew) / mean_iv if mean_iv > 0 else float("inf")
+        cv_within = None if case_cv.empty else wmedian(case_cv.to_numpy(), None if rw is None else rw[multi.to_numpy()])
+        steady_within = wmean(multi.to_numpy(), rw) >= c["min_multi_share"] and float(cv_within or 0.0) <= c["max_case_cv"]
         if not (steady_within or global_cv <= c["max_global_cv"]):
             continue
         label = facts.labels[a]
-        per_case = np.bincount(cases)[np.unique(cases)] + 1
+        rows = np.unique(cases)
+        per_case = np.bincount(cases)[rows] + 1
         out.append(finding(
             facts, KIND, [label], n, None,
             verdict="informational",
@@ -79,12 +86,12 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             evidence={
                 "removal": None,
                 "activity": label,
-                "repeats": int(len(i)),
-                "quiet_share": round(float(quiet.mean()), 4),
+                "repeats": facts.count_events(repeat & (facts.act == a)),
+                "quiet_share": round(quiet_share, 4),
                 "interval_median_s": med,
-                "interval_cv_within_cases": None if case_cv.empty else round(float(case_cv.median()), 4),
+                "interval_cv_within_cases": None if cv_within is None else round(cv_within, 4),
                 "interval_cv_all": round(global_cv, 4),
-                "occurrences_per_case_median": float(np.median(per_case)),
+                "occurrences_per_case_median": wmedian(per_case, facts.row_weights(rows)),
             },
             message=(
                 f"{quote(label)} recurs about every {duration(med)} in {cases_text(n)} ({pct(n / facts.n_cases)}) "

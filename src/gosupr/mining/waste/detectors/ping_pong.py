@@ -27,6 +27,7 @@ from gosupr.mining.waste.detectors._common import (
     settings,
 )
 from gosupr.mining.waste.facts import LogFacts
+from gosupr.mining.waste.weighted import wmedian, wquantile
 
 KIND = "ping_pong"
 DEFAULTS: dict[str, Any] = {
@@ -71,16 +72,19 @@ def _activity_bounces(facts: LogFacts, c: dict[str, Any]) -> list[Finding]:
     per_case = frame.groupby(["pair", "case"], sort=True).agg(t0=("t0", "min"), t1=("t1", "max"), n=("t0", "size"))
     out = []
     for pair, g in per_case.groupby(level=0, sort=True):
-        n = len(g)
+        rows = g.index.get_level_values(1).to_numpy()
+        n = facts.count_rows(rows)  # cases, each row weighed by the cases it stands for
         if n < c["min_cases"]:
             continue
         x, y = int(pair) // A, int(pair) % A
         span = (g["t1"] - g["t0"]).to_numpy()
-        cost = float(np.median(span))
+        rw = facts.row_weights(rows)
+        cost = wmedian(span, rw)
         labels = facts.in_order([x, y])
         share = n / facts.n_cases
-        affected = np.zeros(facts.n_cases, dtype=bool)
-        affected[g.index.get_level_values(1).to_numpy()] = True
+        affected = np.zeros(facts.n_rows, dtype=bool)
+        affected[rows] = True
+        per_row = g["n"].to_numpy()  # bounces in each affected row
         in_order = [facts.labels.index(lb) for lb in labels]  # the bounce starts at the first of the two
         eq = outcome_equivalence(facts, affected, in_order, c)
         out.append(finding(
@@ -91,10 +95,10 @@ def _activity_bounces(facts: LogFacts, c: dict[str, Any]) -> list[Finding]:
                 "equivalence": eq.to_dict(),
                 "between": "activities",
                 "handover_share": 1.0,
-                "bounces": int(g["n"].sum()),
-                "bounces_per_case_median": float(g["n"].median()),
-                "bounces_per_case_max": int(g["n"].max()),
-                "time_p85_s": float(np.quantile(span, 0.85)),
+                "bounces": int(per_row.sum() if rw is None else (per_row * rw).sum()),
+                "bounces_per_case_median": wmedian(per_row, rw),
+                "bounces_per_case_max": int(per_row.max()),
+                "time_p85_s": wquantile(span, rw, 0.85),
             },
             message=(
                 f"{cases_text(n)} ({pct(share)}) bounce between {quote(labels[0])} and {quote(labels[1])}, "
@@ -133,14 +137,15 @@ def _department_bounces(facts: LogFacts, c: dict[str, Any]) -> list[Finding]:
     out = []
     for pair, g in chains.groupby("pair", sort=True):
         per_case = g.groupby("case").agg(t0=("t0", "min"), t1=("t1", "max"), runs=("triples", "sum"))
-        n = len(per_case)
+        rows = per_case.index.to_numpy()
+        n = facts.count_rows(rows)
         if n < c["min_cases"]:
             continue
         d1, d2 = facts.dept_labels[int(pair) // D], facts.dept_labels[int(pair) % D]
         span = (per_case["t1"] - per_case["t0"]).to_numpy()
-        cost = float(np.median(span))
-        acts = frame[frame["chain"].isin(g.index)]["act"].value_counts()
-        top = [int(k) for k in acts.index[:3]]
+        rw = facts.row_weights(rows)
+        cost = wmedian(span, rw)
+        top = _top_acts(facts, frame[frame["chain"].isin(g.index)], 3)
         share = n / facts.n_cases
         out.append(finding(
             facts, KIND, facts.in_order(top), n, cost,
@@ -148,8 +153,8 @@ def _department_bounces(facts: LogFacts, c: dict[str, Any]) -> list[Finding]:
                 "removal": None,  # hand-overs between departments: re-route work, no step to drop
                 "between": "departments",
                 "departments": [d1, d2],
-                "handovers_per_case_median": float(per_case["runs"].median() + 1),
-                "time_p85_s": float(np.quantile(span, 0.85)),
+                "handovers_per_case_median": wmedian(per_case["runs"].to_numpy(), rw) + 1,
+                "time_p85_s": wquantile(span, rw, 0.85),
             },
             message=(
                 f"{cases_text(n)} ({pct(share)}) are handed back and forth between departments {quote(d1)} and "
@@ -157,6 +162,16 @@ def _department_bounces(facts: LogFacts, c: dict[str, Any]) -> list[Finding]:
             ),
         ))
     return out
+
+
+def _top_acts(facts: LogFacts, triples: pd.DataFrame, k: int) -> list[int]:
+    """The `k` activities most often in the middle of the triples (each counted for the cases of its
+    row), ties in order of first appearance, as `value_counts` has them."""
+    if facts.weight is None:
+        return [int(a) for a in triples["act"].value_counts().index[:k]]
+    w = pd.Series(facts.weight[triples["case"].to_numpy()], index=triples.index)
+    counts = w.groupby(triples["act"], sort=False).sum().sort_values(ascending=False)
+    return [int(a) for a in counts.index[:k]]
 
 
 def _covers_activity_bounce(facts: LogFacts, run_start: np.ndarray, run_case: np.ndarray, i: np.ndarray) -> np.ndarray:

@@ -33,8 +33,9 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
     if c["max_cases"] is not None:
         limit = max(limit, float(c["max_cases"]))
     rare = np.flatnonzero((e.cases < limit) & (e.src != e.dst))  # a rare a→a is a self-loop, reported there
-    rare_variants = int((facts.variants.counts < limit).sum())
-    rare_variant_cases = int(facts.variants.counts[facts.variants.counts < limit].sum())
+    counts = facts.variants.counts
+    rare_variants = int((counts < limit).sum())
+    rare_variant_cases = int(counts[counts < limit].sum())
     # first the rare shortcuts between common steps (they add arcs to the main path), then the rarest
     common = np.minimum(facts.case_freq[e.src], facts.case_freq[e.dst])
     order = sorted(rare, key=lambda k: (-common[k], e.cases[k], facts.labels[e.src[k]], facts.labels[e.dst[k]]))
@@ -56,7 +57,7 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
                 "edges_total": len(e),
                 "rare_variants": rare_variants,
                 "rare_variant_cases": rare_variant_cases,
-                "variants_total": len(facts.variants),
+                "variants_total": len(counts),
                 "time_p85_s": float(e.p85_s[k]),
             },
             message=(

@@ -63,15 +63,15 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
             continue
         rej_acts = rejections_of(facts, a)
         rejected = int(sum(facts.occurrences[b] for b in rej_acts))
-        sent_back = int(facts.back_next[ev].sum())
-        repeated = int((facts.prev_same_pos[ev] >= 0).sum())
+        sent_back = facts.count_events(ev & facts.back_next)  # events weigh the cases of their row
+        repeated = facts.count_events(ev & (facts.prev_same_pos >= 0))
         decisions = int(facts.occurrences[a]) + rejected
         k = rejected + max(sent_back, repeated)
         rate = k / decisions
         if rate > c["max_reject"]:
             continue  # it does reject: a working control, not waste
         upper = rate_upper(k, decisions, c["equivalence_alpha"])
-        cost, p85, n = per_case_median(facts.case[ev], facts.gap_prev_s[ev])
+        cost, p85, n = per_case_median(facts.case[ev], facts.gap_prev_s[ev], facts)
         if n < c["min_cases"]:
             continue
         if decisions >= c["min_compared"] and upper <= c["margin"]:

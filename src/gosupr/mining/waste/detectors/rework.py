@@ -27,6 +27,7 @@ from gosupr.mining.waste.detectors._common import (
     shares,
 )
 from gosupr.mining.waste.facts import LogFacts, unique_keys
+from gosupr.mining.waste.weighted import wmean, wmedian, wquantile
 
 KIND = "rework"
 DEFAULTS: dict[str, Any] = {
@@ -49,26 +50,30 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
     for a in np.unique(facts.act[back]):
         sel = back & (facts.act == a)
         cases = np.unique(facts.case[sel])
-        n = len(cases)
+        n = facts.count_rows(cases)  # cases, each row weighed by the cases it stands for
         if n < c["min_cases"]:
             continue
-        affected = np.zeros(facts.n_cases, dtype=bool)
+        affected = np.zeros(facts.n_rows, dtype=bool)
         affected[cases] = True
         is_a = facts.act == a
         ev = is_a & affected[facts.case]
         ts = pd.Series(facts.ts_s[ev]).groupby(facts.case[ev])
-        span = (ts.max() - ts.min()).to_numpy()  # first execution to the last repetition
-        cost = float(np.median(span))
+        t_last = ts.max()
+        span = (t_last - ts.min()).to_numpy()  # first execution to the last repetition
+        rw = facts.row_weights(t_last.index.to_numpy())  # per affected row, in `span` order
+        cost = wmedian(span, rw)
         # the loop body: steps lying between the first and the last execution of `a`
         cum = np.cumsum(is_a)
         before = cum - is_a - (cum - is_a)[facts.starts][facts.case]
-        total = np.bincount(facts.case[is_a], minlength=facts.n_cases)
+        total = np.bincount(facts.case[is_a], minlength=facts.n_rows)
         inside = affected[facts.case] & ~is_a & (before >= 1) & (before < total[facts.case])
-        body_cases = np.bincount(unique_keys(facts.case[inside] * A + facts.act[inside], facts.n_cases * A) % A, minlength=A)
+        keys = unique_keys(facts.case[inside] * A + facts.act[inside], facts.n_rows * A)
+        body_cases = np.bincount(keys % A, weights=facts.row_weights(keys // A), minlength=A).astype(np.int64)
         body = [int(b) for b in np.flatnonzero(body_cases >= max(c["min_body_share"] * n, min(2, n)))]
         label = facts.labels[a]
         share = n / facts.n_cases
         gap = facts.pos[sel] - facts.prev_same_pos[sel]
+        ew = facts.event_weights(sel)  # each event stands for its row's cases
         eq = outcome_equivalence(facts, affected, [int(a)] + body, c)
         loops.append((int(a), set(body),
             finding(
@@ -78,11 +83,11 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
                     "removal": "repeats",
                     "equivalence": eq.to_dict(),
                     "activity": label,
-                    "repetitions": int(sel.sum()),
+                    "repetitions": facts.count_events(sel),
                     "loop_body": {facts.labels[b]: round(int(body_cases[b]) / n, 4) for b in body},
-                    "returned_from": shares(_counts(facts.prev_act[sel]), facts.labels),
-                    "one_step_loops_share": round(float((gap == 2).mean()), 4),
-                    "time_p85_s": float(np.quantile(span, 0.85)),
+                    "returned_from": shares(facts.tally(facts.prev_act, sel), facts.labels),
+                    "one_step_loops_share": round(wmean(gap == 2, ew), 4),
+                    "time_p85_s": wquantile(span, rw, 0.85),
                 },
                 message=(
                     f"{quote(label)} is done again after other steps in {cases_text(n)} ({pct(share)}); "
@@ -106,11 +111,6 @@ def _one_per_loop(loops: list[tuple[int, set[int], Finding]]) -> list[Finding]:
     return out
 
 
-def _counts(codes: np.ndarray) -> dict[int, int]:
-    v, k = np.unique(codes, return_counts=True)
-    return {int(x): int(y) for x, y in zip(v, k)}
-
-
 # -- what this kind is ----------------------------------------------------------------------------
 def scope(facts: LogFacts, f: Finding) -> np.ndarray:
     """Later passes of the loop back to the reworked step (the finding's first activity): second and
@@ -125,10 +125,10 @@ def scope(facts: LogFacts, f: Finding) -> np.ndarray:
     bounce_end = np.zeros_like(back)
     bounce_end[2:] = facts.bounce[:-2]
     back &= ~bounce_end  # as the detector counts: a→b→a with a hand-over is a ping-pong
-    affected = np.zeros(facts.n_cases, dtype=bool)
+    affected = np.zeros(facts.n_rows, dtype=bool)
     affected[facts.case[back]] = True
     first = facts.first_positions(a)
-    last = np.full(facts.n_cases, -1, dtype=np.int64)
+    last = np.full(facts.n_rows, -1, dtype=np.int64)
     np.maximum.at(last, facts.case[is_a], facts.pos[is_a])
     c = facts.case
     return (affected[c] & np.isin(facts.act, cs) & (facts.prev_same_pos >= 0)

@@ -22,6 +22,7 @@ from gosupr.mining.waste.detectors._common import (
     settings,
 )
 from gosupr.mining.waste.facts import LogFacts
+from gosupr.mining.waste.weighted import wmedian
 
 KIND = "self_loop"
 DEFAULTS: dict[str, Any] = {
@@ -38,15 +39,16 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
     for a in np.unique(facts.act[repeat]):
         sel = repeat & (facts.act == a)
         cases = facts.case[sel]
-        n_cases = len(np.unique(cases))
+        n_cases = facts.count_rows(cases)
         if n_cases < c["min_cases"]:
             continue
         # the extra time: from the first execution to each immediate repetition
-        cost, p85, _ = per_case_median(cases, facts.gap_prev_s[sel])
-        per_case = np.bincount(cases)[np.unique(cases)]
+        cost, p85, _ = per_case_median(cases, facts.gap_prev_s[sel], facts)
+        rows = np.unique(cases)
+        per_case = np.bincount(cases)[rows]  # repeats within one row (each of its cases has them all)
         label = facts.labels[a]
         share = n_cases / facts.n_cases
-        affected = np.zeros(facts.n_cases, dtype=bool)
+        affected = np.zeros(facts.n_rows, dtype=bool)
         affected[cases] = True
         eq = outcome_equivalence(facts, affected, [int(a)], c)
         out.append(
@@ -57,8 +59,8 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
                     "removal": "repeats",
                     "equivalence": eq.to_dict(),
                     "activity": label,
-                    "extra_executions": int(sel.sum()),
-                    "repeats_per_case_median": float(np.median(per_case)),
+                    "extra_executions": facts.count_events(sel),
+                    "repeats_per_case_median": wmedian(per_case, facts.row_weights(rows)),
                     "repeats_per_case_max": int(per_case.max()),
                     "time_p85_s": p85,
                 },

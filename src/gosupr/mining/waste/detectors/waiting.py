@@ -15,6 +15,7 @@ from gosupr.mining.findings import Finding
 from gosupr.mining.kinds import Kind, ru_cases, ru_pct, subjects
 from gosupr.mining.waste.detectors._common import cases_text, duration, finding, pct, quote, settings
 from gosupr.mining.waste.facts import LogFacts
+from gosupr.mining.waste.weighted import wmedian, wquantile
 
 KIND = "waiting"
 DEFAULTS: dict[str, Any] = {
@@ -30,12 +31,14 @@ def detect(facts: LogFacts, cfg: dict[str, Any] | None = None) -> list[Finding]:
     e = facts.edges
     if not len(e):
         return []
-    gaps = facts.gap_next_s[~np.isnan(facts.gap_next_s)]
-    typical = float(np.median(gaps)) if len(gaps) else 0.0
+    has = ~np.isnan(facts.gap_next_s)
+    gaps = facts.gap_next_s[has]
+    gw = facts.event_weights(has)  # each gap stands for its row's cases
+    typical = wmedian(gaps, gw) if len(gaps) else 0.0
     floor = max(c["min_share_of_case"] * (facts.median_case_s or 0.0), c["min_ratio"] * typical)
-    long_gap = max(floor, float(np.quantile(gaps, 0.85)) if len(gaps) else 0.0)
+    long_gap = max(floor, wquantile(gaps, gw, 0.85) if len(gaps) else 0.0)
     total = e.mean_s * e.events
-    all_waiting = float(gaps.sum()) or 1.0
+    all_waiting = float(gaps.sum() if gw is None else (gaps * gw).sum()) or 1.0
     # an immediate repetition a→a is a self-loop, reported there
     ok = (e.cases >= c["min_cases"]) & (e.src != e.dst) & (np.maximum(e.median_s, e.p85_s) > 0)
     ok &= (e.median_s >= floor) | (e.p85_s >= long_gap)
