@@ -16,6 +16,7 @@ import pytest
 
 from gosupr.engines import EngineOptions, build_summary
 from gosupr.engines.summary import SKETCH_RELATIVE_ERROR, LogSummary, Sketch, bin_bounds, sketch_bins
+from gosupr.errors import GosuprError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "logs"
@@ -94,6 +95,56 @@ def test_offsets_are_converted_alike(tmp_path: Path) -> None:
     mem, duck = _summaries(log)
     _assert_same(mem, duck)
     assert mem.first_ms == int(pd.Timestamp("2024-03-01T07:00:00").value // 10**6)
+
+
+def test_timezone_reads_naive_times_in_the_zone_alike(tmp_path: Path) -> None:
+    """--timezone: naive local times to UTC across DST changes (gap forward, fold dropped), offsets kept."""
+    from engine_logs import check_dst_summary, write_dst
+
+    log = write_dst(tmp_path)
+    opts = EngineOptions(timezone="Europe/Berlin")
+    mem, _ = build_summary(str(log), "memory", options=opts)
+    duck, _ = build_summary(str(log), "duckdb", options=opts)
+    _assert_same(mem, duck)
+    check_dst_summary(duck)
+    for zone in ("Asia/Yakutsk", "America/Sao_Paulo", "Australia/Lord_Howe"):  # no DST now; DST south; 30-min DST
+        opts = EngineOptions(timezone=zone)
+        _assert_same(build_summary(str(log), "memory", options=opts)[0], build_summary(str(log), "duckdb", options=opts)[0])
+    with pytest.raises(GosuprError, match="mix times with a zone offset"):
+        build_summary(str(log), "duckdb")
+    with pytest.raises(GosuprError, match="unknown time zone"):
+        build_summary(str(log), "duckdb", options=EngineOptions(timezone="Mars/Olympus"))
+
+
+def test_zone_transitions_are_pinned_to_the_second() -> None:
+    from engine_logs import ms as _ms
+    from gosupr.engines.portable import zone_transitions
+
+    first, found = zone_transitions("Europe/Berlin", _ms("2024-01-01") * 1000, _ms("2024-12-31") * 1000)
+    assert first == 3600
+    assert found == [(_ms("2024-03-31T01:00:00") // 1000, 3600, 7200), (_ms("2024-10-27T01:00:00") // 1000, 7200, 3600)]
+    assert zone_transitions("Europe/Moscow", _ms("2020-01-01") * 1000, _ms("2024-12-31") * 1000) == (3 * 3600, [])
+
+
+def test_one_resolver_for_files_folders_and_globs(tmp_path: Path) -> None:
+    """duckdb reads one CSV at a time; a pattern of mixed kinds and a URI are refused by name."""
+    from gosupr.engines.sources import resolve_files
+
+    csv = EXAMPLES / "land_lease.csv"
+    (tmp_path / "a.csv").write_bytes(csv.read_bytes())
+    (tmp_path / "b.csv").write_bytes(csv.read_bytes())
+    pq.write_table(_event_table(EXAMPLES / "construction_permit.csv"), tmp_path / "c.parquet")
+    found = resolve_files(str(tmp_path / "*.csv"), "logs")
+    assert found.kind == "csv" and [Path(f).name for f in found.files] == ["a.csv", "b.csv"]
+    with pytest.raises(GosuprError, match="give one CSV file at a time"):
+        build_summary(str(tmp_path / "*.csv"), "duckdb")
+    with pytest.raises(GosuprError, match="files of one kind"):
+        resolve_files(str(tmp_path / "*"), "logs")
+    with pytest.raises(GosuprError, match="needs --engine spark"):
+        build_summary("hdfs://cluster/logs/", "duckdb")
+    assert resolve_files("s3a://bucket/logs", "s3a://bucket/logs", uris=True).paths == ("s3a://bucket/logs",)
+    assert resolve_files(str(tmp_path), "t", whole_folders=True).paths == (str(tmp_path),)
+    assert resolve_files(str(tmp_path), "t").paths == (str(tmp_path / "c.parquet"),)
 
 
 def _event_table(path: Path) -> pa.Table:

@@ -282,14 +282,15 @@ def test_mask_url_hides_every_password_form() -> None:
     assert mask_url("postgres://h/d") == "postgres://h/d"
 
 
-@pytest.mark.parametrize("case", ["spark_reads_parquet", "master_without_spark", "url_with_other_engine",
+@pytest.mark.parametrize("case", ["spark_reads_csv_and_parquet", "master_without_spark", "url_with_other_engine",
                                   "table_with_a_file"])
 def test_engine_arguments_refused_before_any_work(case: str, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     """Wrong combinations are one line and exit 2 before Spark or a connection starts."""
     csv = str(EXAMPLES / "land_lease.csv")
     argv, expect = {
-        "spark_reads_parquet": ([csv, "--engine", "spark"], "is not a Parquet file"),
+        "spark_reads_csv_and_parquet": ([str(EXAMPLES / "memo_approval.xes"), "--engine", "spark"],
+                                        "--engine spark reads CSV and Parquet"),
         "master_without_spark": ([csv, "--spark-master", "local[2]"], "--spark-master applies to --engine spark"),
         "url_with_other_engine": (["postgresql://u:secret-pw@localhost/db", "--table", "t", "--engine", "duckdb"],
                                   "summarised inside PostgreSQL"),
@@ -316,3 +317,18 @@ def test_spark_keeps_file_order_across_a_folder_of_parts(loaded, spark, tmp_path
     memory, _ = build_summary(str(parquet), "memory")
     sp, _ = build_summary(str(folder), "spark")
     assert dataclasses.replace(sp, source=memory.source) == memory
+
+
+def test_postgresql_timezone_reads_naive_text_times_in_the_zone(pg: PgCluster, tmp_path: Path) -> None:
+    """--timezone with a database source: text times without an offset are local times of the zone,
+    converted to UTC inside the server as the memory path converts them (DST gap and fold included)."""
+    from engine_logs import DST_ROWS, check_dst_summary, write_dst
+
+    pg.load_frame("dst_text", pd.DataFrame(DST_ROWS, columns=["case", "activity", "timestamp"]))
+    opts = {"timezone": "Europe/Berlin"}
+    mem, _ = build_summary(str(write_dst(tmp_path)), "memory", options=EngineOptions(**opts))
+    in_pg, _ = build_summary(pg.url, "postgresql", options=EngineOptions(**opts, extra={"table": "dst_text"}))
+    assert comparable(in_pg) == comparable(mem)
+    check_dst_summary(in_pg)
+    with pytest.raises(GosuprError, match="mix times with a zone offset"):
+        build_summary(pg.url, "postgresql", options=EngineOptions(extra={"table": "dst_text"}))

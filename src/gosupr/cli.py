@@ -137,7 +137,7 @@ def discover(
     engine: Optional[str] = typer.Option(
         None, "--engine", help="Build a log summary with memory|duckdb|spark and discover from it (model, statistics, findings "
         "and the before/after report; times per-path means). duckdb reads Parquet folders and globs out-of-core; spark reads "
-        "Parquet on a cluster (--spark-master); a postgresql:// source is summarised inside PostgreSQL."),
+        "CSV and Parquet, also on a cluster (--spark-master); a postgresql:// source is summarised inside PostgreSQL."),
     memory_limit: Optional[str] = MemoryLimitOpt,
     threads: Optional[int] = ThreadsOpt,
     spark_master: Optional[str] = SparkMasterOpt,

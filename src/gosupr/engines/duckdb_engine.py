@@ -12,7 +12,6 @@ Other formats (XES, workbooks) are read by gosupr's readers and their rows aggre
 from __future__ import annotations
 
 import contextlib
-import glob as globmod
 import os
 import shutil
 import tempfile
@@ -25,8 +24,6 @@ from gosupr.engines.portable import Roles, left_to_parse, summarize
 from gosupr.engines.summary import LogSummary
 from gosupr.errors import GosuprError
 
-_PARQUET = (".parquet", ".pq")
-
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split(" LINE ")[0].split())  # DuckDB appends the SQL: not the user's concern
@@ -34,34 +31,14 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _files(path: str, source: str) -> tuple[str, list[str]]:
-    """(kind, files): kind is parquet, csv or other; a folder or glob must hold Parquet files."""
-    if any(ch in path for ch in "*?["):
-        files = sorted(f for f in globmod.glob(path, recursive=True) if os.path.isfile(f))
-        if not files:
-            raise GosuprError("no file matches this pattern; check the path", path=source)
-    elif os.path.isdir(path):
-        files = sorted(str(f) for f in Path(path).rglob("*") if f.is_file() and f.name.lower().endswith(_PARQUET))
-        if not files:
-            raise GosuprError("folder holds no .parquet files; give a Parquet folder, a file or a glob", path=source)
-    else:
-        from gosupr.ingest.sniff import check_file
+    """(kind, files) from the one resolver (`engines.sources.resolve_files`); several files must be Parquet."""
+    from gosupr.engines.sources import resolve_files
 
-        check_file(Path(path), source)
-        files = [path]
-    kinds = set()
-    for f in files:
-        with open(f, "rb") as fh:
-            magic = fh.read(4)
-        kinds.add("parquet" if magic == b"PAR1" else "text")
-    if len(files) > 1 and kinds != {"parquet"}:
+    found = resolve_files(path, source)
+    if len(found.files) > 1 and found.kind != "parquet":
         raise GosuprError("a folder or pattern must hold Parquet files only; give one CSV file at a time",
                           path=source)
-    if kinds == {"parquet"}:
-        return "parquet", files
-    from gosupr.ingest.sniff import detect
-
-    fmt, _gz = detect(Path(files[0]), source)
-    return ("csv" if fmt == "csv" else "other"), files
+    return found.kind, list(found.files)
 
 
 #: A source up to this many rows (Parquet footers) or bytes (CSV) is "small": its stage tables are
@@ -275,7 +252,9 @@ def summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
 def _summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
     source = shown_source(path)
     if options.timezone is not None:
-        raise GosuprError("--timezone is not supported with --engine duckdb yet; use --engine memory")
+        from gosupr.ingest.timezones import check_zone
+
+        check_zone(options.timezone)
     kind, files = _files(path, source)
     tmp = tempfile.mkdtemp(prefix="gosupr-duckdb-", dir=options.temp_dir)
     con = None
@@ -292,6 +271,7 @@ def _summarize_path(path: str, columns: Any, options: Any) -> LogSummary:
             kw.update(columns=audit.columns, rows_before=audit.rows_read - audit.rows_kept,
                       dropped_before=audit.dropped, source=audit.source)
         kw.setdefault("source", source)
+        kw["timezone"] = options.timezone  # text times only: a reader's typed times are left as they are
         made: list[str] = []
 
         def keep(table: Any) -> Any:  # a table of the throw-away database (spills; deleted with it)

@@ -8,13 +8,18 @@ variants and activities) come back to Python, where `summary.assemble` orders th
 
 Choices made so every backend gives the same numbers as the memory path:
 - Text is trimmed and an empty value is missing; a row is dropped for the first reason that applies
-  (`empty_case_id`, `unparseable_timestamp`, `empty_activity`, `lifecycle_not_complete`), exactly as
-  `ingest.build` does. Lifecycle: when some rows say `complete` and others another transition, only
+  (`malformed_row` when the engine's CSV reader flags a record with the wrong number of fields,
+  `empty_case_id`, `unparseable_timestamp`, `empty_activity`, `lifecycle_not_complete`), exactly as
+  `ingest.csv` and `ingest.build` do. Lifecycle: when some rows say `complete` and others another transition, only
   `complete` rows (and rows without one) are kept.
 - Text timestamps are parsed by regular expression and integer calendar arithmetic (no backend date
   formats): the families of `ingest.dates` (yyyy-mm-dd, dd.mm.yyyy, dd/mm/yyyy or mm/dd/yyyy,
   dd-mm-yyyy, times, fractions, `Z`/±hh:mm offsets converted to UTC), validated field by field.
-  A column mixing offsets and naive times is refused, as `ingest.timezones` refuses it.
+  A column mixing offsets and naive times is refused, as `ingest.timezones` refuses it, unless a
+  time zone is given: then naive times are local times of that zone, converted to UTC by the zone's
+  offsets over the data's range (`local_to_utc_us`: a time in a DST gap moves to the end of the gap,
+  a time the clocks pass twice is dropped as unparseable — pandas' `nonexistent="shift_forward"`,
+  `ambiguous="NaT"`, as `ingest.timezones` does).
 - Inside a case, events are ordered by time (µs) then by the original row order (`Roles.order`:
   e.g. file name then row number), which is the memory path's stable sort.
 - Variants are grouped by two independent 31-bit hashes (random weights per position and per
@@ -35,7 +40,7 @@ import pandas as pd
 from gosupr.engines.summary import BITS, LogSummary, assemble
 from gosupr.errors import GosuprError
 
-REASONS = ("empty_case_id", "unparseable_timestamp", "empty_activity", "lifecycle_not_complete")
+REASONS = ("malformed_row", "empty_case_id", "unparseable_timestamp", "empty_activity", "lifecycle_not_complete")
 _M = 2_147_483_647  # 2**31 - 1: hash products stay below 2**62
 
 # --- text timestamps: numbered groups (y, b, a, H, M, S, f, z) per family; see ingest.dates --------
@@ -69,6 +74,7 @@ class Roles:
     lifecycle: str | None = None
     order: tuple[str, ...] = ()
     header: Mapping[str, str] = field(default_factory=dict)  # role → header as the user sees it (audit)
+    malformed: str | None = None  # not null where the reader found the wrong number of fields (dropped first)
     native_us: str | None = None
 
 
@@ -153,6 +159,56 @@ def parse_text_us(t: Any, col: str, month_first: Mapping[str, bool]) -> Any:
                                                      "_us", "_ms", "_mo", "_mi"))
                and c not in ("_t_us", "_aware")]
     return t.drop(*helpers)
+
+
+def zone_transitions(zone: str, lo_us: int, hi_us: int) -> tuple[int, list[tuple[int, int, int]]]:
+    """(offset in seconds before the first transition, [(UTC second of a transition, offset before,
+    offset after)]) of `zone` around the local times lo_us..hi_us (a day of margin each side).
+
+    Offsets are sampled daily (vectorised), then each change is pinned to its second by bisection;
+    the loop runs over transitions (two a year at most), never over events."""
+    import zoneinfo
+    from datetime import datetime, timezone
+
+    import numpy as np
+
+    tz = zoneinfo.ZoneInfo(zone)
+    day = 86_400
+
+    def offset(sec: int) -> int:
+        off = datetime.fromtimestamp(sec, timezone.utc).astimezone(tz).utcoffset()
+        return int(off.total_seconds()) if off is not None else 0
+
+    start, end = lo_us // 1_000_000 - 2 * day, hi_us // 1_000_000 + 2 * day
+    days = pd.DatetimeIndex(np.arange(start, end + day, day, dtype=np.int64) * 10**9, tz="UTC")
+    offs = ((days.tz_convert(zone).tz_localize(None) - days.tz_localize(None)).total_seconds()).to_numpy().astype(np.int64)
+    out = []
+    for i in np.flatnonzero(offs[1:] != offs[:-1]):
+        a, b = start + int(i) * day, start + (int(i) + 1) * day  # offset(a) differs from offset(b)
+        while b - a > 1:
+            mid = (a + b) // 2
+            a, b = (mid, b) if offset(mid) == offs[i] else (a, mid)
+        out.append((b, int(offs[i]), int(offs[i + 1])))
+    return int(offs[0]), out
+
+
+def local_to_utc_us(local: Any, zone: str, lo_us: int, hi_us: int) -> Any:
+    """Epoch µs UTC of naive local times (`local`: µs as if they were UTC) in `zone`, for values in
+    lo_us..hi_us: one CASE over the zone's transitions in that range. Local times in a spring-forward
+    gap give the gap's end (the transition instant); local times in an autumn fold give null."""
+    import ibis
+
+    first, transitions = zone_transitions(zone, lo_us, hi_us)
+    us = 1_000_000
+    branches: list[tuple[Any, Any]] = []
+    before = first
+    for t, a, b in transitions:
+        branches.append((local < (t + min(a, b)) * us, local - before * us))
+        branches.append((local < (t + max(a, b)) * us,
+                         ibis.literal(t * us, "int64") if b > a else ibis.null("int64")))
+        before = b
+    last = local - before * us
+    return ibis.cases(*branches, else_=last) if branches else last
 
 
 def epoch_us(ts: Any) -> Any:
@@ -255,9 +311,24 @@ def _lifecycle_filter(raw: Any, roles: Roles) -> bool:
     return bool((row["c"] or 0) > 0 and (row["o"] or 0) > 0)
 
 
-def prepared(raw: Any, roles: Roles) -> Any:
+def _in_zone(t: Any, timezone: str) -> Any:
+    """`t` with its naive `_t_us` read as local times of `timezone` (offset-carrying ones stay)."""
+    import ibis
+
+    naive = t._t_us.notnull() & ~t._aware.fill_null(False)
+    row = t.aggregate(lo=t._t_us.min(where=naive), hi=t._t_us.max(where=naive)).to_pandas().iloc[0]
+    if pd.isna(row["lo"]):
+        return t
+    utc = local_to_utc_us(t._t_us, timezone, int(row["lo"]), int(row["hi"]))
+    return t.mutate(_t_us=ibis.ifelse(naive, utc, t._t_us))
+
+
+def prepared(raw: Any, roles: Roles, timezone: str | None = None, cache: Callable[[Any], Any] | None = None) -> Any:
     """Every raw row with case_id, activity, t_us, department, order columns `_o<i>`, `aware`, its
-    drop `reason` (null when kept) and `keep`."""
+    drop `reason` (null when kept) and `keep`; `timezone`: the zone of text times without an offset.
+    With a zone, the parsed times are materialised first (`cache`): the zone's CASE then reads a
+    plain column, instead of repeating the whole text parse in every branch (which PostgreSQL's
+    planner takes minutes over)."""
     import ibis
 
     for o in roles.order:
@@ -268,6 +339,8 @@ def prepared(raw: Any, roles: Roles) -> Any:
         cols["department"] = _text(raw[roles.department]).fill_null("")
     for i, o in enumerate(roles.order):
         cols[f"_o{i}"] = raw[o]
+    if roles.malformed is not None:
+        cols["_bad"] = raw[roles.malformed].notnull()
     life = None
     if _lifecycle_filter(raw, roles):
         cols["_life"] = _text(raw[roles.lifecycle]).lower()
@@ -279,22 +352,26 @@ def prepared(raw: Any, roles: Roles) -> Any:
         t = parse_text_us(t, "_txt", _month_first(raw, roles)).drop("_txt")
         if native:
             t = t.mutate(_t_us=ibis.coalesce(t._native, t._t_us)).drop("_native")
+        if timezone is not None:
+            t = _in_zone((cache or (lambda x: x.cache()))(t), timezone)
     elif ts_type.is_integer():  # the engine already gave epoch microseconds (its native, faster conversion)
         t = raw.select(_t_us=raw[roles.timestamp].cast("int64"), _aware=ibis.literal(False), **cols)
     else:
         t = raw.select(_t_us=epoch_us(raw[roles.timestamp]), _aware=ibis.literal(False), **cols)
-    cases = [(t.case_id.isnull(), REASONS[0]), (t._t_us.isnull(), REASONS[1]), (t.activity.isnull(), REASONS[2])]
+    cases = [(t._bad, REASONS[0])] if roles.malformed is not None else []
+    cases += [(t.case_id.isnull(), REASONS[1]), (t._t_us.isnull(), REASONS[2]), (t.activity.isnull(), REASONS[3])]
     if life:
-        cases.append((t._life.notnull() & (t._life != "complete"), REASONS[3]))
+        cases.append((t._life.notnull() & (t._life != "complete"), REASONS[4]))
     keep = ibis.and_(*[~bad for bad, _ in cases])  # a plain conjunction filters far faster than the CASE
     t = t.mutate(reason=ibis.cases(*cases, else_=ibis.null("string")), keep=keep, aware=t._aware.fill_null(False))
-    return t.rename(t_us="_t_us").drop(*(["_aware"] + (["_life"] if life else [])))
+    return t.rename(t_us="_t_us").drop(*(["_aware"] + (["_life"] if life else []) + (["_bad"] if roles.malformed else [])))
 
 
 def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str] | None = None,
               rows_before: int = 0, dropped_before: Mapping[str, int] | None = None,
               cache: Callable[[Any], Any] | None = None, keep_rows: bool = False,
-              progress: Callable[..., None] | None = None, paths: bool = False) -> LogSummary:
+              progress: Callable[..., None] | None = None, paths: bool = False,
+              timezone: str | None = None) -> LogSummary:
     """The `LogSummary` of the raw rows in `raw` (an Ibis table on any backend).
 
     `rows_before`/`dropped_before`: rows a reader dropped before `raw` (e.g. malformed CSV lines);
@@ -303,14 +380,15 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
     is read and cleaned once rather than twice (an engine asks where that write is cheap next to a
     second read; text timestamps are always kept, their parse costs more); `progress` is told each
     stage's name; `paths`: also the per-path table (`LogSummary.paths`) the waste analysis reads
-    (discovery does not: it costs a join).
+    (discovery does not: it costs a join); `timezone`: the zone of text
+    times written without an offset (`--timezone`), converted from it to UTC.
     """
     import ibis
 
     cache = cache or (lambda t: t.cache())
     say = progress or (lambda _s, _rows=None: None)
     say("scan")
-    p = prepared(raw, roles)
+    p = prepared(raw, roles, timezone, cache)
     if keep_rows or _is_text(raw, roles.timestamp):  # parse text times once, not in every later query
         p = cache(p)
     kept = p.keep
@@ -326,9 +404,9 @@ def summarize(raw: Any, roles: Roles, *, source: str, columns: Mapping[str, str]
         acts=p.activity.collect(distinct=True, where=kept),  # the activity dictionary, in the same scan
         **aggs,
     ).to_pandas().iloc[0]
-    if (profile["aware"] or 0) > 0 and (profile["naive"] or 0) > 0:
+    if timezone is None and (profile["aware"] or 0) > 0 and (profile["naive"] or 0) > 0:
         raise GosuprError("timestamps mix times with a zone offset and without one: they cannot be ordered; "
-                          "read the log with --engine memory and --timezone, or export one kind", path=source)
+                          "name the zone of those without an offset, e.g. --timezone Europe/Moscow", path=source)
     rows = int(profile["rows"])
     dropped = dict(dropped_before or {})
     for r in REASONS:

@@ -77,8 +77,9 @@ def _cache(backend: Any) -> Callable[[Any], Any]:
 
 
 def summarize_source(src: DatabaseSource, columns: Any = None, *, progress: Any = None,
-                     paths: bool = False) -> LogSummary:
-    """The summary of the rows `src` names, computed by the server; `paths`: also `LogSummary.paths`."""
+                     paths: bool = False, timezone: str | None = None) -> LogSummary:
+    """The summary of the rows `src` names, computed by the server; `paths`: also `LogSummary.paths`;
+    `timezone`: the zone of text times without an offset (a timestamp column is UTC already)."""
     from gosupr.engines.portable import Roles, summarize
     from gosupr.ingest import columns as cols
 
@@ -96,7 +97,7 @@ def summarize_source(src: DatabaseSource, columns: Any = None, *, progress: Any 
                       order=ORDER_COLS, header=mapping)
         with database_errors(src):
             return summarize(raw, roles, source=label, columns=mapping, progress=progress, cache=_cache(backend),
-                             paths=paths)
+                             paths=paths, timezone=timezone)
     finally:
         close(backend)
 
@@ -106,14 +107,17 @@ def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
     from gosupr.engines.sources import parse_source
 
     extra = getattr(options, "extra", {}) or {}
-    if getattr(options, "timezone", None) is not None:
-        raise GosuprError("--timezone is not supported for a database source; store timestamptz, or convert "
-                          "in --query (e.g. done_at AT TIME ZONE 'Europe/Moscow')")
+    timezone = getattr(options, "timezone", None)
+    if timezone is not None:
+        from gosupr.ingest.timezones import check_zone
+
+        check_zone(timezone)
     src = parse_source(source, query=extra.get("query"), table=extra.get("table"))
     if not isinstance(src, DatabaseSource):
         raise GosuprError("the postgresql engine reads from a database; give a postgresql://user@host/db URL",
                           path=mask_url(source))
-    return summarize_source(src, columns, progress=extra.get("progress"), paths=getattr(options, "paths", False))
+    return summarize_source(src, columns, progress=extra.get("progress"), paths=getattr(options, "paths", False),
+                            timezone=timezone)
 
 
 __all__ = ["summarize_path", "summarize_source"]

@@ -9,10 +9,15 @@ PGDATABASE, ~/.pgpass or PGPASSFILE), which psycopg consults when the URL leaves
 password is never shown: messages and documents name the source by `DatabaseSource.shown`, the URL
 with its password masked. Everything the user can fix (unreachable server, wrong password, bad
 query, missing table or column) is one `GosuprError` line, which the CLI turns into exit code 2.
+
+Files (`resolve_files`): one resolver of a file, a folder or a glob for every engine that reads
+files itself (duckdb, spark), so both accept and refuse the same paths with the same words.
 """
 
 from __future__ import annotations
 
+import glob as globmod
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -219,5 +224,90 @@ def close(backend: Any) -> None:
         backend.con.close()
 
 
-__all__ = ["MASK", "SCHEMES", "DatabaseSource", "close", "connect", "database_errors", "is_database_url",
-           "mask_url", "open_table", "parse_source"]
+# --- files: one resolver for the engines that read files themselves -----------------------------------
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+_GLOB = "*?["
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """What a file, folder or glob resolves to.
+
+    `kind`: parquet, csv or other (XES, workbooks: gosupr's readers) — the kind of every file;
+    `files`: the local files, sorted (the original row order starts with their order);
+    `paths`: what the engine opens: the files, or with `whole_folders` a folder kept whole (Spark
+    discovers `key=value` partitions from it) and a URI as given (a cluster resolves it)."""
+
+    kind: str
+    files: tuple[str, ...]
+    paths: tuple[str, ...]
+
+    @property
+    def uri(self) -> bool:
+        return not self.files
+
+
+def _kind(path: str, source: str) -> str:
+    with open(path, "rb") as fh:
+        if fh.read(4) == b"PAR1":
+            return "parquet"
+    from gosupr.ingest.sniff import detect
+
+    fmt, _gz = detect(Path(path), shown_file(path, source))
+    return "csv" if fmt == "csv" else "other"
+
+
+def shown_file(path: str, source: str) -> str:
+    """One file of a folder or glob as messages name it: the source, or `source: file name`."""
+    return source if os.path.basename(path) == os.path.basename(source.rstrip("/")) else \
+        f"{source}: {os.path.basename(path)}"
+
+
+def _parquet_under(folder: str) -> list[str]:
+    return sorted(str(f) for f in Path(folder).rglob("*") if f.is_file() and f.name.lower().endswith(PARQUET_SUFFIXES))
+
+
+def resolve_files(path: str, source: str, *, whole_folders: bool = False, uris: bool = False) -> FileSource:
+    """A file, a folder (its Parquet files, partitions included) or a glob (its matches, sorted;
+    matched folders count as Parquet folders), checked before any engine starts.
+
+    A folder or glob holds files of one kind (Parquet, or CSV files); `uris`: a URI (hdfs://, s3a://,
+    file://…) is passed through unchecked as Parquet, for the engine's cluster to resolve."""
+    if "://" in path:
+        if not uris:
+            raise GosuprError("reads local files; give a path (a URI like hdfs:// or s3a:// needs --engine spark)",
+                              path=source)
+        return FileSource("parquet", (), (path,))
+    paths: list[str] = []
+    files: list[str] = []
+    if os.path.isdir(path):
+        files = _parquet_under(path)
+        if not files:
+            raise GosuprError("folder holds no .parquet files; give a Parquet folder, a file or a glob", path=source)
+        paths = [path] if whole_folders else files
+    elif any(ch in path for ch in _GLOB) and not os.path.exists(path):
+        for hit in sorted(globmod.glob(path, recursive=True)):
+            if os.path.isdir(hit):
+                inner = _parquet_under(hit)
+                files += inner
+                paths += [hit] if whole_folders else inner
+            elif os.path.isfile(hit):
+                files.append(hit)
+                paths.append(hit)
+        if not files:
+            raise GosuprError("no file matches this pattern; check the path", path=source)
+    else:
+        from gosupr.ingest.sniff import check_file
+
+        check_file(Path(path), source)
+        files = paths = [path]
+    kinds = {_kind(f, source) for f in files}
+    if len(kinds) > 1:
+        raise GosuprError(f"a folder or pattern must hold files of one kind (found {' and '.join(sorted(kinds))}); "
+                          "give Parquet files or CSV files", path=source)
+    return FileSource(kinds.pop(), tuple(files), tuple(paths))
+
+
+__all__ = ["MASK", "PARQUET_SUFFIXES", "SCHEMES", "DatabaseSource", "FileSource", "close", "connect", "database_errors",
+           "is_database_url", "mask_url", "open_table", "parse_source", "resolve_files", "shown_file"]

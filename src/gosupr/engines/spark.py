@@ -4,10 +4,16 @@ Why Spark: analysts whose logs sit in a data lake already run it; the events sta
 and only the summary (variants, directly-follows pairs, sketches: sizes that grow with variants and
 activities) comes back to the driver.
 
-Input: Parquet — a file, a folder of Parquet files (partitioned folders too) or a glob. Inside a
-case, events with the same time keep their order in the files: the original order is (file name,
-`monotonically_increasing_id`), which follows a file's row order because Spark numbers a file's
-splits in offset order.
+Input, resolved as the duckdb engine resolves it (`engines.sources.resolve_files`):
+- Parquet: a file, a folder of Parquet files (kept whole: Spark discovers `key=value` partitions),
+  a glob, or a URI (hdfs://, s3a://…) passed to the cluster as it is;
+- CSV: a file or a glob of files, laid out as gosupr's own reader finds it (`ingest.csv.sniff_file`:
+  `;`/`,`/tab delimiter, UTF-8, cp1251 or UTF-16, title lines above the header, a «Дата» column
+  joined with a «Время» one); Spark decodes and splits it with those settings, records with the
+  wrong number of fields are counted as `malformed_row`, as `--engine memory` counts them.
+Inside a case, events with the same time keep their order in the files: the original order is
+(file name, `monotonically_increasing_id`), which follows a file's row order because Spark numbers
+a file's splits in offset order.
 
 The session: `--spark-master` (default `local[*]`); an active session (a notebook's, the tests')
 is reused as it is, and only a session this module started is stopped at the end. Spark's own
@@ -16,11 +22,11 @@ start-up chatter goes to a log4j2 configuration that prints errors only.
 
 from __future__ import annotations
 
-import glob as globmod
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +35,7 @@ from gosupr.errors import GosuprError
 
 DEFAULT_MASTER = "local[*]"
 FILE_COL, ROW_COL = "_gosupr_file", "_gosupr_row"  # original order of the rows (not the user's columns)
+BAD_COL = "_gosupr_bad"  # a CSV record with the wrong number of fields, as read (dropped as malformed_row)
 _LOG4J = """status = error
 rootLogger.level = error
 rootLogger.appenderRef.stderr.ref = STDERR
@@ -144,39 +151,116 @@ def spark_session(master: str = DEFAULT_MASTER, **kw: Any) -> Iterator[Any]:
         spark.stop()
 
 
-def _parquet_paths(source: str) -> list[str]:
-    """The Parquet path(s) Spark reads: a file, a folder, or a glob's matches (sorted); a URI
-    (hdfs://, s3a://, file://…) goes to Spark as it is, for the cluster to resolve."""
-    if "://" in source:
-        return [source]
-    p = Path(source)
-    if p.is_dir():
-        if not any(q.suffix.lower() in (".parquet", ".pq") for q in p.rglob("*") if q.is_file()):
-            raise GosuprError("folder holds no .parquet files; --engine spark reads Parquet (a file, a folder "
-                              "or a glob)", path=source)
-        return [str(p)]
-    if p.is_file():
-        with p.open("rb") as fh:
-            if fh.read(4) != b"PAR1":
-                raise GosuprError("is not a Parquet file; --engine spark reads Parquet (a file, a folder or a "
-                                  "glob); read CSV, XES or workbooks with --engine memory or duckdb",
-                                  path=source)
-        return [str(p)]
-    if any(ch in source for ch in "*?["):
-        hits = sorted(globmod.glob(source, recursive=True))
-        if not hits:
-            raise GosuprError("no file matches this pattern", path=source)
-        return hits
-    raise GosuprError("file not found; check the path", path=source)
+def _java_charset(encoding: str) -> str:
+    """Java's name of a Python codec (Spark decodes the file itself)."""
+    import codecs
+
+    name = codecs.lookup(encoding).name
+    return {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "utf-16": "UTF-16", "mac-cyrillic": "x-MacCyrillic"}.get(name, name)
 
 
-def read_rows(spark: Any, source: str) -> Any:
-    """The rows as a Spark DataFrame with their original order in FILE_COL, ROW_COL."""
+@dataclass(frozen=True)
+class CsvPlan:
+    """How Spark reads CSV files: one group of files per layout (encoding, delimiter, width, lines
+    above the data, role columns), all groups giving the same role columns."""
+
+    groups: tuple[tuple[Any, tuple[str, ...]], ...]  # (FileLayout, files)
+    shown: dict[str, str]  # role → header as the audit shows it (the first file's)
+
+
+def plan_csv(files: tuple[str, ...], columns: Any, source: str) -> CsvPlan:
+    """Each file's layout by gosupr's own sniffer (`ingest.csv.sniff_file`: delimiter, encoding,
+    header, role columns, a date and a time column to join), before Spark starts."""
+    from gosupr.engines.sources import shown_file
+    from gosupr.ingest.csv import sniff_file
+
+    groups: dict[Any, tuple[Any, list[str]]] = {}
+    roles: set[str] | None = None
+    shown: dict[str, str] = {}
+    for f in files:
+        name = shown_file(f, source)
+        lay = sniff_file(Path(f), name, columns)
+        if lay.gz and not f.lower().endswith(".gz"):
+            raise GosuprError("is gzip-compressed but not named .gz; Spark decompresses by the name: rename it "
+                              "to end in .gz", path=name)
+        headers = lay.layout.headers
+        where = {role: headers.index(h) for role, h in lay.mapping.items()}
+        with_time = headers.index(lay.time_part) if lay.time_part else None
+        if roles is None:
+            roles, shown = {*where, *(["time"] if with_time is not None else [])}, lay.shown
+        elif roles != {*where, *(["time"] if with_time is not None else [])}:
+            raise GosuprError("its columns differ from the pattern's first file (roles "
+                              f"{', '.join(sorted(roles))}); give files exported alike", path=name)
+        key = (lay.encoding, lay.layout.delimiter, len(headers), lay.records_before, tuple(sorted(where.items())),
+               with_time)
+        groups.setdefault(key, (lay, []))[1].append(f)
+    return CsvPlan(tuple((lay, tuple(fs)) for lay, fs in groups.values()), shown)
+
+
+def _read_group(spark: Any, lay: Any, files: tuple[str, ...]) -> Any:
+    """One layout's files as (r_<role>…, BAD_COL, FILE_COL, ROW_COL). `multiLine`: quoted values may
+    hold line breaks, as gosupr's reader allows (a file is then one task, read as a stream)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    headers = lay.layout.headers
+    schema = T.StructType([T.StructField(f"c{i}", T.StringType()) for i in range(len(headers))]
+                          + [T.StructField(BAD_COL, T.StringType())])
+    skip = lay.records_before
+    df = (spark.read.schema(schema)
+          .option("sep", lay.layout.delimiter).option("encoding", _java_charset(lay.encoding))
+          .option("quote", '"').option("escape", '"').option("multiLine", "true")
+          .option("header", "true" if skip == 1 else "false")
+          .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", BAD_COL)
+          .csv(list(files)))
+    df = df.withColumn(FILE_COL, F.input_file_name()).withColumn(ROW_COL, F.monotonically_increasing_id())
+    if skip > 1:  # a `sep=` line or title lines above the header: a file's records are numbered consecutively
+        firsts = df.groupBy(FILE_COL).agg(F.min(ROW_COL).alias("_gosupr_first"))
+        df = (df.join(F.broadcast(firsts), FILE_COL).filter(F.col(ROW_COL) - F.col("_gosupr_first") >= skip)
+              .drop("_gosupr_first"))
+    col = {role: F.col(f"c{headers.index(h)}") for role, h in lay.mapping.items()}
+    if lay.time_part:  # «Дата» + «Время», joined as gosupr's reader joins them
+        col["timestamp"] = F.concat(F.coalesce(col["timestamp"], F.lit("")), F.lit(" "),
+                                    F.coalesce(F.col(f"c{headers.index(lay.time_part)}"), F.lit("")))
+    return df.select(*[c.alias(f"r_{role}") for role, c in sorted(col.items())], BAD_COL, FILE_COL, ROW_COL)
+
+
+def read_csv(spark: Any, plan: CsvPlan) -> Any:
+    """The rows of every CSV file of the plan as one DataFrame (see `_read_group`)."""
+    frames = [_read_group(spark, lay, files) for lay, files in plan.groups]
+    df = frames[0]
+    for other in frames[1:]:
+        df = df.unionByName(other)
+    return df
+
+
+@contextmanager
+def _java_charsets(spark: Any) -> Iterator[None]:
+    """Spark 4 decodes only UTF-8/16/32, ASCII and Latin-1 unless told to use Java's charsets
+    (cp1251 exports need them); the session's own setting is restored afterwards."""
+    key = "spark.sql.legacy.javaCharsets"
+    before = spark.conf.get(key, None)
+    spark.conf.set(key, "true")
+    try:
+        yield
+    finally:
+        if before is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, before)
+
+
+def read_rows(spark: Any, source: str, paths: tuple[str, ...] | None = None) -> Any:
+    """Parquet rows (a file, a folder kept whole for partition discovery, a glob's matches, a URI)
+    as a Spark DataFrame with their original order in FILE_COL, ROW_COL."""
     from py4j.protocol import Py4JError
     from pyspark.errors import PySparkException
     from pyspark.sql import functions as F
 
-    paths = _parquet_paths(source)
+    if paths is None:
+        from gosupr.engines.sources import resolve_files
+
+        paths = resolve_files(source, source, whole_folders=True, uris=True).paths
     try:
         df = spark.read.parquet(*paths)
     except (PySparkException, Py4JError) as exc:
@@ -209,16 +293,25 @@ def _cache(con: Any) -> Callable[[Any], Any]:
 
 
 def summarize_frame(spark: Any, df: Any, columns: Any, *, source: str,
-                    progress: Callable[..., None] | None = None, paths: bool = False) -> LogSummary:
+                    progress: Callable[..., None] | None = None, paths: bool = False,
+                    shown: dict[str, str] | None = None, timezone: str | None = None) -> LogSummary:
     """The summary of a Spark DataFrame of raw rows (with FILE_COL/ROW_COL), through Ibis; `paths`:
-    also `LogSummary.paths`."""
+    also `LogSummary.paths`.
+
+    `shown`: the frame is a CSV read (`read_csv`): its columns are `r_<role>` and BAD_COL, and
+    `shown` says which headers they came from; otherwise the roles are resolved from its columns."""
     import ibis
 
     from gosupr.engines.portable import Roles, summarize
     from gosupr.ingest import columns as cols
 
-    headers = [c for c in df.columns if c not in (FILE_COL, ROW_COL)]
-    mapping = cols.resolve(headers, columns, source)
+    if shown is not None:
+        mapping = {role: f"r_{role}" for role in shown}
+        header, bad = dict(shown), BAD_COL
+    else:
+        headers = [c for c in df.columns if c not in (FILE_COL, ROW_COL)]
+        mapping = header = cols.resolve(headers, columns, source)
+        bad = None
     view = f"gosupr_rows_{os.getpid()}_{id(df)}"
     df.createOrReplaceTempView(view)
     try:
@@ -226,29 +319,44 @@ def summarize_frame(spark: Any, df: Any, columns: Any, *, source: str,
         raw = con.table(view)
         roles = Roles(case=mapping["case"], activity=mapping["activity"], timestamp=mapping["timestamp"],
                       department=mapping.get("department"), lifecycle=mapping.get("lifecycle"),
-                      order=(FILE_COL, ROW_COL), header=mapping)
+                      order=(FILE_COL, ROW_COL), header=header, malformed=bad)
         with _spark_errors(source):
-            return summarize(raw, roles, source=source, columns=mapping, progress=progress, cache=_cache(con),
-                             paths=paths)
+            return summarize(raw, roles, source=source, columns=header, progress=progress, cache=_cache(con),
+                             paths=paths, timezone=timezone)
     finally:
         spark.catalog.dropTempView(view)
 
 
 def summarize_path(source: str, columns: Any, options: Any) -> LogSummary:
-    """Registry entry: `--engine spark` on a Parquet file, folder or glob."""
+    """Registry entry: `--engine spark` on CSV or Parquet: a file, a folder, a glob (or a Parquet URI)."""
     from gosupr.engines import shown_source
+    from gosupr.engines.sources import resolve_files
 
     extra = getattr(options, "extra", {}) or {}
-    if getattr(options, "timezone", None) is not None:
-        raise GosuprError("--timezone is not supported with --engine spark yet; use --engine memory")
+    timezone = getattr(options, "timezone", None)
+    if timezone is not None:
+        from gosupr.ingest.timezones import check_zone
+
+        check_zone(timezone)
     master = extra.get("spark_master") or DEFAULT_MASTER
     shown = shown_source(source)
-    _parquet_paths(source)  # a bad path fails before Spark starts (seconds)
+    # bad paths, formats and columns fail here, before Spark starts (seconds)
+    found = resolve_files(source, shown, whole_folders=True, uris=True)
+    if found.kind == "other":
+        raise GosuprError("is neither CSV nor Parquet; --engine spark reads CSV and Parquet (a file, a folder or a "
+                          "glob); read XES or workbooks with --engine memory or duckdb", path=shown)
+    plan = plan_csv(found.files, columns, shown) if found.kind == "csv" else None
     with spark_session(master, driver_memory=getattr(options, "memory_limit", None),
                        temp_dir=getattr(options, "temp_dir", None)) as spark:
-        df = read_rows(spark, source)
-        return summarize_frame(spark, df, columns, source=shown, progress=extra.get("progress"),
-                               paths=getattr(options, "paths", False))
+        paths = getattr(options, "paths", False)
+        if plan is None:
+            df = read_rows(spark, shown, found.paths)
+            return summarize_frame(spark, df, columns, source=shown, progress=extra.get("progress"), paths=paths,
+                                   timezone=timezone)
+        with _java_charsets(spark):
+            return summarize_frame(spark, read_csv(spark, plan), columns, source=shown, progress=extra.get("progress"),
+                                   paths=paths, shown=plan.shown, timezone=timezone)
 
 
-__all__ = ["DEFAULT_MASTER", "read_rows", "session_builder", "spark_session", "start_session", "summarize_frame", "summarize_path"]
+__all__ = ["DEFAULT_MASTER", "CsvPlan", "plan_csv", "read_csv", "read_rows", "session_builder", "spark_session",
+           "start_session", "summarize_frame", "summarize_path"]

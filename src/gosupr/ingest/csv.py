@@ -351,3 +351,55 @@ def read_csv(path: Path, source: str, override: cols.ColumnMap | None, max_bytes
         encoding=encoding,
         delimiter=DELIMITER_NAMES.get(layout.delimiter, layout.delimiter),
     )
+
+
+@dataclass(frozen=True)
+class FileLayout:
+    """How a CSV file is laid out, told from its first 64 KiB exactly as `read_csv` tells it, for
+    engines that read the file with their own CSV reader (Spark) and must find the same columns.
+
+    `records_before`: CSV records up to and including the header (a `sep=` line and title lines
+    above it count; empty lines do not), which such a reader skips; `time_part`: the «Время»
+    column joined to a date-only timestamp column, as `read_csv` joins it."""
+
+    encoding: str
+    gz: bool
+    layout: Layout
+    mapping: dict[str, str]
+    time_part: str | None
+    records_before: int
+
+    @property
+    def shown(self) -> dict[str, str]:
+        """role → header as the audit shows it (`date + time` when joined)."""
+        out = dict(self.mapping)
+        if self.time_part:
+            out["timestamp"] = f"{self.mapping['timestamp']} + {self.time_part}"
+        return out
+
+
+def sniff_file(path: Path, source: str, override: cols.ColumnMap | None) -> FileLayout:
+    """The layout of a CSV file from its head (decompressed if gzip); the whole file is not read,
+    so a body that changes encoding after the head is not seen here (`read_csv` reads it all)."""
+    from gosupr.ingest.sniff import GZIP_MAGIC, head
+
+    with path.open("rb") as fh:
+        gz = fh.read(2) == GZIP_MAGIC
+    sample = head(path, source)
+    encoding, bom = _detect_encoding(sample, source)
+    text = _sample_text(sample[bom:] if _is_utf8(encoding) else _to_utf8(sample, encoding), len(sample) < HEAD, source)
+    if not text.strip():
+        raise GosuprError("file has no text; export the event log again", path=source)
+    layout = sniff(text)
+    if layout is None:
+        raise GosuprError("no column delimiter (; , tab) found in the first lines; give a CSV "
+                          "event log with a header row", path=source)
+    mapping = cols.resolve(layout.headers, override, source)
+    time_part = None if override and override.timestamp else _split_datetime(layout.headers, mapping, layout.rows)
+    reader = csv.reader(io.StringIO(text), delimiter=layout.delimiter, quotechar='"')
+    records = 0
+    for row in reader:
+        records += bool(row)
+        if reader.line_num >= layout.skip_lines:
+            break
+    return FileLayout(encoding, gz, layout, mapping, time_part, records)
