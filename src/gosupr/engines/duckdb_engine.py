@@ -153,25 +153,13 @@ def _csv(con: Any, path: str, tmp: str, columns: Any, source: str,
     """Read a CSV through DuckDB with gosupr's sniffed layout (delimiter, header line, encoding)."""
     import codecs
 
-    from gosupr.ingest import columns as cols
     from gosupr.ingest import csv as gcsv
-    from gosupr.ingest.sniff import HEAD, head
 
-    sample = head(Path(path), source)
-    encoding, bom = gcsv._detect_encoding(sample, source)
+    fl = gcsv.sniff_file(Path(path), source, columns)  # the layout exactly as gosupr's own reader tells it
+    encoding, gz, layout, mapping, time_part = fl.encoding, fl.gz, fl.layout, fl.mapping, fl.time_part
     utf8 = gcsv._is_utf8(encoding)
-    text = gcsv._sample_text(sample[bom:] if utf8 else gcsv._to_utf8(sample, encoding), len(sample) < HEAD, source)
-    layout = gcsv.sniff(text)
-    if layout is None:
-        raise GosuprError("no column delimiter (; , tab) found in the first lines; give a CSV event log with a "
-                          "header row", path=source)
     headers = layout.headers
-    mapping = cols.resolve(headers, columns, source)
-    time_part = None if columns is not None and columns.timestamp else gcsv._split_datetime(
-        headers, mapping, layout.rows)
     target = path
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
     if not utf8 or gz:  # DuckDB reads UTF-8: transcode, streaming
         from gosupr.ingest.sniff import stream
 
