@@ -130,3 +130,9 @@ def test_cli_reduce_engine_writes_both_models_and_refuses_what_needs_events(tmp_
     assert res.returncode == 2 and "--to-be-log is not available with --engine" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x.csv").exists() and not (tmp_path / "other.bpmn").exists()
+
+
+def test_cli_engine_on_a_model_says_models_are_linted(tmp_path: Path) -> None:
+    res = _gosupr("analyze", str(EXAMPLES / "land_lease.normative.bpmn"), "--engine", "duckdb", cwd=tmp_path)
+    assert res.returncode == 2 and "a .bpmn model is linted without it" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1

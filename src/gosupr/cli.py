@@ -305,6 +305,8 @@ def analyze(
     from gosupr.report import findings_render as fr
     from gosupr.report import jsondoc
 
+    if is_bpmn(source) and engine is not None:
+        raise GosuprError("--engine applies to event logs; a .bpmn model is linted without it", path=source)
     # a model is linted, whichever engine the file names for logs
     engine, options = _engine(None if is_bpmn(source) else config, source, engine, memory_limit, threads, spark_master,
                               query, table, timezone, allow_huge_cases)
