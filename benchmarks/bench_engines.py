@@ -152,6 +152,16 @@ def one_million(sources: list[Path], repeat: int, memory_limit: str, work: Path)
     return results
 
 
+def prepare(inputs: Path, sizes: list[int]) -> None:
+    """Every input the sizes need (kept across runs in `inputs`)."""
+    base = base_table(inputs / "base-1M.parquet")
+    for n in sizes:
+        if n <= MILLION:
+            base_csv(base, inputs / "base-1M.csv")
+        else:
+            partitioned(base, n, inputs / f"events-{n // MILLION}M")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1M,10M,50M")
@@ -159,22 +169,27 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="4GB")
     ap.add_argument("--repeat", type=int, default=3, help="rounds of memory vs duckdb at 1M (median taken)")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "engines.json")
+    ap.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     sizes = [_size(s) for s in args.sizes.split(",")]
     inputs = args.inputs or Path(tempfile.mkdtemp(prefix="gosupr-bench-engines-"))
     inputs.mkdir(parents=True, exist_ok=True)
     base_path = inputs / "base-1M.parquet"
-    base = base_table(base_path)
+    if args.prepare_only:
+        prepare(inputs, sizes)
+        return
+    # inputs are written by a child process: a run's peak (ru_maxrss) counts the memory of the process it
+    # was forked from, so this parent stays small (it never loads the tables)
+    subprocess.run([sys.executable, __file__, "--prepare-only", "--sizes", args.sizes, "--inputs", str(inputs)],
+                   check=True)
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for n in sizes:
             if n <= MILLION:
-                csv_path = base_csv(base, inputs / "base-1M.csv")
-                results += one_million([base_path, csv_path], max(1, args.repeat), args.memory_limit, work)
+                results += one_million([base_path, inputs / "base-1M.csv"], max(1, args.repeat), args.memory_limit, work)
             else:
-                folder = partitioned(base, n, inputs / f"events-{n // MILLION}M")
-                results.append(run(folder, "duckdb", args.memory_limit, work))
+                results.append(run(inputs / f"events-{n // MILLION}M", "duckdb", args.memory_limit, work))
                 print(json.dumps(results[-1], ensure_ascii=False), flush=True)
     ratios = ratios_of(results)
     report = {"schema": "gosupr.bench-engines/1", "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
