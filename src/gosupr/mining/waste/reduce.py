@@ -122,13 +122,7 @@ def reduce_process(
     assert removal.dropped is not None  # remove_waste always marks the events it takes
     kept = ~removal.dropped & _case_kept(log, removal)
     quality = {**model_quality(as_is, to_be, log, alignments_budget_s, same=nothing), **log_loss(log, kept, protected)}
-    n = removal.cases_touched
-    quality["saving"] = {
-        "affected_cases": n,
-        "per_affected_case_handling_s": round(removal.saving_handling_s / n, 3) if n else 0.0,
-        "per_affected_case_with_queue_s": round(removal.saving_with_queue_s / n, 3) if n else 0.0,
-        "headline_uses": "handling",
-    }
+    quality["saving"] = saving(removal)
     red = Reduction(
         as_is=as_is, to_be=to_be, essential_log=essential, applied=applied, not_applied=not_applied,
         removal=removal, before=before, after=after, change=change, quality=quality, noise=noise, protect=patterns,
@@ -136,6 +130,17 @@ def reduce_process(
     red.verdict, red.verdict_reasons = verdict(red)
     red.figures = reduction_figures(red, log.n_events)
     return red
+
+
+def saving(removal: Removal) -> dict[str, Any]:
+    """What the removal saves per affected case (handling only, and with the steps' queues)."""
+    n = removal.cases_touched
+    return {
+        "affected_cases": n,
+        "per_affected_case_handling_s": round(removal.saving_handling_s / n, 3) if n else 0.0,
+        "per_affected_case_with_queue_s": round(removal.saving_with_queue_s / n, 3) if n else 0.0,
+        "headline_uses": "handling",
+    }
 
 
 def _case_kept(log: EventLog, removal: Removal) -> Any:

@@ -20,7 +20,7 @@ import pandas as pd
 from gosupr.engines.summary import LogSummary, assemble, sketch_bins
 from gosupr.errors import GosuprError
 from gosupr.mining.waste.facts import LogFacts
-from gosupr.mining.waste.reduce import Reduction, pct_change, reduction_figures, select_findings, verdict
+from gosupr.mining.waste.reduce import Reduction, pct_change, reduction_figures, saving, select_findings, verdict
 from gosupr.mining.waste.removal import CASE_KINDS, SCOPES, Removal, handling_estimate, rare_variants, scope_findings
 from gosupr.mining.waste.weighted import wmean, wmedian, wquantile
 
@@ -84,13 +84,7 @@ def reduce_summary(
     protected = {facts.labels[a]: why for a, why in protected_activities(facts, patterns).items()}
     quality = {**model_quality(as_is, to_be, facts.variants, same=nothing),
                **rows_loss(facts.labels, facts.act, facts.starts, facts.lengths, facts.w, kept, protected)}
-    n = removal.cases_touched
-    quality["saving"] = {
-        "affected_cases": n,
-        "per_affected_case_handling_s": round(removal.saving_handling_s / n, 3) if n else 0.0,
-        "per_affected_case_with_queue_s": round(removal.saving_with_queue_s / n, 3) if n else 0.0,
-        "headline_uses": "handling",
-    }
+    quality["saving"] = saving(removal)
     red = Reduction(
         as_is=as_is, to_be=to_be, essential_log=None, applied=applied, not_applied=not_applied,
         removal=removal, before=before, after=after, change=change, quality=quality, noise=noise, protect=patterns,

@@ -16,16 +16,20 @@ def _at(order_v: np.ndarray, cum: np.ndarray, k: int) -> float:
     return float(order_v[int(np.searchsorted(cum, k, side="right"))])
 
 
+def _sorted(v: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The values with a positive weight, sorted, and their cumulative weights."""
+    w = np.asarray(weights, dtype=np.int64)
+    keep = w > 0
+    order = np.argsort(v[keep], kind="stable")
+    return v[keep][order], np.cumsum(w[keep][order])
+
+
 def wquantile(values: np.ndarray, weights: np.ndarray | None, q: float) -> float:
     """The q-quantile of `values` repeated `weights` times (numpy's linear method)."""
     v = np.asarray(values, dtype=float)
     if weights is None:
         return float(np.quantile(v, q))
-    w = np.asarray(weights, dtype=np.int64)
-    keep = w > 0
-    v, w = v[keep], w[keep]
-    order = np.argsort(v, kind="stable")
-    sv, cum = v[order], np.cumsum(w[order])
+    sv, cum = _sorted(v, weights)
     n = int(cum[-1])
     h = q * (n - 1)
     lo = int(np.floor(h))
@@ -40,11 +44,7 @@ def wmedian(values: np.ndarray, weights: np.ndarray | None) -> float:
     v = np.asarray(values, dtype=float)
     if weights is None:
         return float(np.median(v))
-    w = np.asarray(weights, dtype=np.int64)
-    keep = w > 0
-    v, w = v[keep], w[keep]
-    order = np.argsort(v, kind="stable")
-    sv, cum = v[order], np.cumsum(w[order])
+    sv, cum = _sorted(v, weights)
     n = int(cum[-1])
     if n % 2:
         return _at(sv, cum, n // 2)
